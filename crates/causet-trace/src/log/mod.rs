@@ -1,0 +1,1 @@
+//! Reading GoVector/ShiViz logs; check, analyze and order (under construction).

@@ -1,0 +1,1 @@
+//! Happens-before data races in RAPID STD traces (under construction).
