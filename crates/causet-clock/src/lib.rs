@@ -16,7 +16,12 @@
 #![deny(missing_docs)]
 
 mod causality;
+pub mod differential;
+mod error;
+#[allow(dead_code)] // until the encodings use every helper
+mod varint;
 mod vector_clock;
 
 pub use causality::Causality;
+pub use error::DecodeError;
 pub use vector_clock::VectorClock;

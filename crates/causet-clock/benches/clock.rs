@@ -1,0 +1,3 @@
+//! Benchmark clock (to be written).
+
+fn main() {}

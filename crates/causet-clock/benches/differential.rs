@@ -1,0 +1,3 @@
+//! Benchmark differential (to be written).
+
+fn main() {}

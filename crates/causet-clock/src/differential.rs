@@ -1,0 +1,1 @@
+//! Differential vector clocks (Singhal–Kshemkalyani) — under construction.

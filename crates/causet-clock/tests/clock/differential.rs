@@ -1,0 +1,1 @@
+//! Tests: differential (to be written).

@@ -1,0 +1,5 @@
+//! Integration tests of causet-clock, one module per area.
+
+mod differential;
+mod model;
+mod properties;

@@ -1,0 +1,1 @@
+//! Tests: model (to be written).

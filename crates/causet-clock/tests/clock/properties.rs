@@ -1,0 +1,1 @@
+//! Tests: properties (to be written).

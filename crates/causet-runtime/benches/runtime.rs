@@ -1,0 +1,3 @@
+//! Benchmark runtime (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Integration tests of causet-runtime.
+
+mod modes;

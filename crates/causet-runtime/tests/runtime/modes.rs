@@ -1,0 +1,1 @@
+//! Tests: the three execution modes (to be written).

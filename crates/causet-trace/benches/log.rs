@@ -1,0 +1,3 @@
+//! Benchmark log (to be written).
+
+fn main() {}

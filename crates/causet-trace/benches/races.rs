@@ -1,0 +1,3 @@
+//! Benchmark races (to be written).
+
+fn main() {}

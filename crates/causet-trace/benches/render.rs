@@ -1,0 +1,3 @@
+//! Benchmark render (to be written).
+
+fn main() {}

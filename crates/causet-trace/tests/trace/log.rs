@@ -1,0 +1,1 @@
+//! Tests: log (to be written).

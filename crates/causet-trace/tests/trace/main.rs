@@ -1,0 +1,6 @@
+//! Integration tests of causet-trace, one module per area.
+
+mod log;
+mod races;
+mod render;
+mod util;

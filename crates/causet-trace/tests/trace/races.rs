@@ -1,0 +1,1 @@
+//! Tests: races (to be written).

@@ -1,0 +1,1 @@
+//! Tests: render (to be written).

@@ -1,0 +1,1 @@
+//! CLI tests: log (to be written).

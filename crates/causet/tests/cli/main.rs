@@ -1,0 +1,8 @@
+//! Integration tests of the `causet` binary: each module runs the real CLI.
+
+mod clock;
+mod log;
+mod races;
+mod render;
+mod run;
+mod util;

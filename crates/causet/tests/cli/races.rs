@@ -1,0 +1,1 @@
+//! CLI tests: races (to be written).

@@ -1,0 +1,1 @@
+//! CLI tests: render (to be written).

@@ -1,0 +1,48 @@
+//! Helpers shared by the CLI tests: run the real binary, find the peer data.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The `causet` binary built for these tests.
+pub fn causet() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_causet"))
+}
+
+/// Runs `causet ARGS` in `dir` with no standard input and returns its output.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    causet()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the causet binary starts")
+}
+
+/// Runs `causet ARGS` in the current directory.
+pub fn run(args: &[&str]) -> Output {
+    run_in(Path::new("."), args)
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `../shared/peer-data` beside the repository, or `None` (with a visible SKIPPED line)
+/// when it is absent.
+pub fn peer_data(test: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peer-data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED {test}: ../shared/peer-data not found beside the repository");
+        None
+    }
+}

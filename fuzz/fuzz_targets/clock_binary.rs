@@ -1,0 +1,6 @@
+//! Fuzz target clock_binary (to be written).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
