@@ -17,6 +17,17 @@ pub enum Causality {
 }
 
 impl Causality {
+    /// The answer from two flags: "some entry of `a` is smaller than `b`'s" (`less`) and
+    /// "some entry of `a` is larger" (`greater`).
+    pub fn from_flags(less: bool, greater: bool) -> Causality {
+        match (less, greater) {
+            (false, false) => Causality::Equal,
+            (true, false) => Causality::Before,
+            (false, true) => Causality::After,
+            (true, true) => Causality::Concurrent,
+        }
+    }
+
     /// The lower-case word the command line prints: `before`, `after`, `equal`, `concurrent`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +56,31 @@ impl Causality {
             Causality::Concurrent => None,
         }
     }
+}
+
+impl std::str::FromStr for Causality {
+    type Err = UnknownCausality;
+
+    /// Parses the words [`as_str`](Causality::as_str) prints.
+    fn from_str(word: &str) -> Result<Causality, UnknownCausality> {
+        match word {
+            "before" => Ok(Causality::Before),
+            "after" => Ok(Causality::After),
+            "equal" => Ok(Causality::Equal),
+            "concurrent" => Ok(Causality::Concurrent),
+            _ => Err(UnknownCausality {
+                word: word.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A word that is not `before`, `after`, `equal` or `concurrent`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown causality {word:?} (expected before, after, equal or concurrent)")]
+pub struct UnknownCausality {
+    /// The word given.
+    pub word: String,
 }
 
 impl fmt::Display for Causality {

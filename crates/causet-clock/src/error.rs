@@ -54,3 +54,67 @@ pub enum DecodeError {
         reason: &'static str,
     },
 }
+
+/// Why text could not be parsed as a GoVector/ShiViz JSON clock such as
+/// `{"alice":2, "bob":1}`.
+///
+/// `column` is the 1-based byte position in the parsed text where the problem starts, so a
+/// caller that knows the file and line can report `FILE:LINE:COLUMN`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("column {column}: {kind}")]
+pub struct ParseError {
+    /// 1-based byte column of the offending text.
+    pub column: usize,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+}
+
+/// What is wrong with a JSON clock.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// A token other than the one the grammar needs.
+    #[error("expected {expected}, found {found}")]
+    Expected {
+        /// What the grammar needs here (e.g. `'{'`, `a quoted node name`).
+        expected: &'static str,
+        /// A short quote of what is there, or `end of input`.
+        found: String,
+    },
+    /// A counter below zero.
+    #[error("counter of node {node:?} is negative: {text}")]
+    NegativeCounter {
+        /// The node whose counter it is.
+        node: String,
+        /// The counter as written.
+        text: String,
+    },
+    /// A counter that is a fraction, an exponent, a string, a boolean, null, ….
+    #[error("counter of node {node:?} is not a non-negative integer: {text}")]
+    NotAnInteger {
+        /// The node whose counter it is.
+        node: String,
+        /// The value as written (shortened).
+        text: String,
+    },
+    /// A counter above `u64::MAX`.
+    #[error("counter of node {node:?} does not fit in 64 bits: {text}")]
+    CounterOverflow {
+        /// The node whose counter it is.
+        node: String,
+        /// The counter as written.
+        text: String,
+    },
+    /// The same node twice in one clock.
+    #[error("node {node:?} appears twice")]
+    DuplicateNode {
+        /// The repeated node.
+        node: String,
+    },
+    /// A malformed string (bad escape, raw control character, lone surrogate).
+    #[error("invalid node name: {reason}")]
+    InvalidString {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
