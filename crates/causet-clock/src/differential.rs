@@ -1,1 +1,0 @@
-//! Differential vector clocks (Singhal–Kshemkalyani) — under construction.
