@@ -1,4 +1,49 @@
-//! Instrument message-passing programs with vector clocks, GoVector-style: stamp on send,
-//! merge on receive, log every event in the GoVector/ShiViz format. The same node code runs
-//! as OS processes, OS threads or async tasks (under construction).
+//! Instrument message-passing programs with vector clocks, the way GoVector does for Go:
+//! stamp on send, merge on receive, log every event in the GoVector/ShiViz format.
+//!
+//! - [`Node`]: one node's clock and log; [`Node::prepare_send`],
+//!   [`Node::unpack_receive`], [`Node::log_local`].
+//! - [`Plan`] and [`Program`]: the demo workloads (`ping`, `gossip`, `ring`, `broadcast`)
+//!   as sans-IO state machines, so the same node code runs in every execution mode.
+//! - Hosts: [`run_threads`] (OS threads, channels), [`run_tasks`] (tokio tasks, channels),
+//!   [`run_processes`] (OS processes over TCP on 127.0.0.1, each the `causet node` command),
+//!   [`run_tcp_node`] (one node over TCP, e.g. a cluster started by hand).
+//! - [`merge_logs`]: the node logs of a run into one log.
+//!
+//! ```
+//! use causet_runtime::{run_threads, ClusterConfig, Logs, Plan, Workload};
+//!
+//! let dir = std::env::temp_dir().join(format!("causet-doc-{}", std::process::id()));
+//! let plan = Plan::new(Workload::Ping, 2, 2, 1)?;
+//! let run = run_threads(&ClusterConfig::new(plan, Logs::Memory))?;
+//! let log = String::from_utf8(run.memory_logs[0].clone())?;
+//! // node0: start, send ping 1, receive pong 1, send ping 2, receive pong 2, done.
+//! assert_eq!(log.lines().count(), 12);
+//! assert!(log.starts_with("node0 {\"node0\":1}\nstart\nnode0 {\"node0\":2}\nsend ping 1 to node1\n"));
+//! # let _ = dir;
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
+
+mod cluster;
+mod driver;
+mod error;
+mod log;
+mod node;
+mod process;
+mod roster;
+mod stamp;
+mod tcp;
+mod workload;
+
+pub use cluster::{
+    ClusterConfig, ClusterRun, Logs, MERGED_LOG, Mode, merge_run_logs, run_tasks, run_threads,
+};
+pub use driver::{NodeReport, NodeStatus, Timing};
+pub use error::RuntimeError;
+pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
+pub use node::{Incoming, Node, NodeStats, Priority};
+pub use process::{ControlledNode, Kill, control_args, run_processes, serve_controlled};
+pub use roster::{MAX_NAME_LEN, Roster, validate_name};
+pub use tcp::{DEFAULT_MAX_FRAME, Frame, FrameReader, Hello, TcpNode, run_tcp_node, write_frame};
+pub use workload::{Action, Plan, Program, Workload};

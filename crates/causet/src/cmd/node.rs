@@ -1,17 +1,174 @@
-//! `causet node` (not implemented yet).
+//! `causet node`: run one node of a TCP cluster, by hand or under `causet run`.
 
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Arguments of `causet node` (not implemented yet).
+use anyhow::{Context, bail};
+use causet_runtime::{
+    ControlledNode, DEFAULT_MAX_FRAME, LogFlush, LogSink, NodeReport, NodeStatus, Plan, Roster,
+    TcpNode, Timing, Workload, run_tcp_node, serve_controlled,
+};
+
+/// Arguments of `causet node`.
+///
+/// Every node of a cluster must be given the same workload, messages and seed, the same
+/// token, and every other node as a `--peer`; nodes refuse peers configured differently.
+/// Example, two shells:
+///   causet node --name alice --listen 127.0.0.1:7001 --peer bob=127.0.0.1:7002 --token s3cret
+///   causet node --name bob --listen 127.0.0.1:7002 --peer alice=127.0.0.1:7001 --token s3cret
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct NodeArgs {
-    /// Arguments, accepted so that the command can say it is not implemented yet.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    args: Vec<String>,
+    /// This node's name (letters, digits, '-', '_', '.').
+    #[arg(long)]
+    name: String,
+    /// Address to listen on for messages from the peers.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// A peer, NAME=HOST:PORT; give every other node of the cluster.
+    #[arg(long = "peer", value_name = "NAME=HOST:PORT")]
+    peers: Vec<String>,
+    /// Run token shared by the cluster; connections without it are refused [default: the
+    /// CAUSET_TOKEN environment variable].
+    #[arg(long)]
+    token: Option<String>,
+    /// Workload: ping, gossip, ring or broadcast.
+    #[arg(long, default_value = "gossip")]
+    workload: Workload,
+    /// Messages (rounds or sends) per node.
+    #[arg(long, default_value_t = 4)]
+    messages: u32,
+    /// Seed of the workload's choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Log file [default: NAME.log].
+    #[arg(long)]
+    log: Option<PathBuf>,
+    /// Buffer the log instead of flushing each event (faster; a crash loses the tail).
+    #[arg(long)]
+    buffered: bool,
+    /// Milliseconds a node with sends left waits for a message before sending anyway.
+    #[arg(long, default_value_t = 5)]
+    pace_ms: u64,
+    /// Milliseconds without any message after which a node gives up waiting.
+    #[arg(long, default_value_t = 3000)]
+    timeout_ms: u64,
+    /// Milliseconds to keep retrying to connect to a peer.
+    #[arg(long, default_value_t = 10_000)]
+    connect_timeout_ms: u64,
+    /// Print the node's report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Steered by `causet run` over stdin/stdout (internal).
+    #[arg(long, hide = true)]
+    control: bool,
 }
 
-/// Refuses to run: the command is not implemented yet, and prints no fake output.
+/// Runs the node; exit 0 when it finished its workload, 1 when it gave up.
 pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
-    let _ = args.args;
-    anyhow::bail!("`causet node` is not implemented yet (coming)")
+    let timing = Timing {
+        pace: Duration::from_millis(args.pace_ms),
+        receive_timeout: Duration::from_millis(args.timeout_ms),
+        connect_timeout: Duration::from_millis(args.connect_timeout_ms),
+        ..Timing::default()
+    };
+    let flush = if args.buffered {
+        LogFlush::Buffered
+    } else {
+        LogFlush::EachEvent
+    };
+    let log = args
+        .log
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.log", args.name)));
+    if args.control {
+        let node = ControlledNode {
+            name: args.name,
+            workload: args.workload,
+            messages: args.messages,
+            seed: args.seed,
+            log,
+            flush,
+            timing,
+        };
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::stdout().lock();
+        let report = serve_controlled(node, stdin, stdout).context("node under control")?;
+        return Ok(exit_code(&report));
+    }
+
+    let token = args
+        .token
+        .or_else(|| std::env::var("CAUSET_TOKEN").ok())
+        .context("a run token is required: --token T (or CAUSET_TOKEN)")?;
+    if token.is_empty() || token.len() > 256 || token.contains(char::is_whitespace) {
+        bail!("--token: 1 to 256 characters without spaces");
+    }
+    let mut peers = Vec::with_capacity(args.peers.len());
+    for peer in &args.peers {
+        let (name, address) = peer
+            .split_once('=')
+            .with_context(|| format!("--peer {peer:?}: expected NAME=HOST:PORT"))?;
+        let address: SocketAddr = address
+            .parse()
+            .with_context(|| format!("--peer {peer:?}: {address:?} is not HOST:PORT"))?;
+        peers.push((name.to_string(), address));
+    }
+    if peers.is_empty() {
+        bail!("give at least one --peer NAME=HOST:PORT");
+    }
+    let roster = Arc::new(
+        Roster::new(std::iter::once(args.name.clone()).chain(peers.iter().map(|p| p.0.clone())))
+            .context("the cluster's names")?,
+    );
+    let plan = Plan::new(args.workload, roster.len(), args.messages, args.seed)?;
+    let listener = TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr().context("listening address")?;
+    if !args.json {
+        eprintln!("{} listening on {address}", args.name);
+    }
+    let sink = LogSink::file(&log, flush)?;
+    let report = run_tcp_node(
+        TcpNode {
+            roster,
+            name: args.name,
+            peers,
+            token,
+            plan,
+            timing,
+            max_frame: DEFAULT_MAX_FRAME,
+            log: sink,
+        },
+        listener,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{}: {:?}, {} events, {} sent, {} received, {} missing; log {}",
+            report.name,
+            report.status,
+            report.events,
+            report.sent,
+            report.received,
+            report.missing,
+            log.display()
+        );
+        for problem in &report.problems {
+            println!("  problem: {problem}");
+        }
+    }
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &NodeReport) -> ExitCode {
+    if report.status == NodeStatus::Finished {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -1,0 +1,407 @@
+//! Running a whole demo cluster: configuration, the thread and task hosts, the outcome.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use crate::driver::{Input, NodeReport, Outbox, Session, Timing};
+use crate::log::{LogFlush, LogSink};
+use crate::node::Node;
+use crate::workload::Plan;
+use crate::{Roster, RuntimeError};
+
+/// How the nodes of a cluster are hosted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Each node an OS process (`causet node`), talking TCP over 127.0.0.1.
+    #[default]
+    Process,
+    /// Each node an OS thread, talking over channels.
+    Thread,
+    /// Each node a tokio task, talking over channels.
+    Task,
+}
+
+impl Mode {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Process => "process",
+            Mode::Thread => "thread",
+            Mode::Task => "task",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the nodes of a cluster log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Logs {
+    /// One file per node, `DIR/NAME.log`.
+    Dir {
+        /// The directory (created if missing).
+        dir: PathBuf,
+        /// Flush per event or buffered.
+        flush: LogFlush,
+    },
+    /// In memory ([`ClusterRun::memory_logs`]); not for process mode.
+    Memory,
+    /// Nowhere: clocks are still kept, events are not written.
+    Discard,
+}
+
+impl Logs {
+    /// The log file of `name` (for [`Logs::Dir`]).
+    pub fn path(&self, name: &str) -> Option<PathBuf> {
+        match self {
+            Logs::Dir { dir, .. } => Some(dir.join(format!("{name}.log"))),
+            Logs::Memory | Logs::Discard => None,
+        }
+    }
+
+    pub(crate) fn sink(&self, name: &str) -> Result<LogSink, RuntimeError> {
+        match self {
+            Logs::Dir { flush, .. } => {
+                let path = self.path(name).unwrap_or_default();
+                LogSink::file(&path, *flush)
+            }
+            Logs::Memory => Ok(LogSink::memory()),
+            Logs::Discard => Ok(LogSink::discard()),
+        }
+    }
+
+    pub(crate) fn prepare(&self) -> Result<(), RuntimeError> {
+        if let Logs::Dir { dir, .. } = self {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| RuntimeError::io(format!("cannot create {}", dir.display()), err))?;
+        }
+        Ok(())
+    }
+}
+
+/// A demo cluster to run.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Workload, node count, messages, seed.
+    pub plan: Plan,
+    /// Timeouts and pacing.
+    pub timing: Timing,
+    /// Where the nodes log.
+    pub logs: Logs,
+    /// `false` runs the same workload and transport without clocks or logs (a baseline).
+    pub instrumented: bool,
+}
+
+impl ClusterConfig {
+    /// A cluster running `plan` with default timing, logging to `logs`.
+    pub fn new(plan: Plan, logs: Logs) -> Self {
+        ClusterConfig {
+            plan,
+            timing: Timing::default(),
+            logs,
+            instrumented: true,
+        }
+    }
+
+    pub(crate) fn node(&self, roster: &Arc<Roster>, index: usize) -> Result<Node, RuntimeError> {
+        let name = roster.name(index).unwrap_or("?");
+        let node = Node::with_index(roster.clone(), index, self.logs.sink(name)?)?;
+        Ok(if self.instrumented {
+            node
+        } else {
+            node.uninstrumented()
+        })
+    }
+}
+
+/// What a cluster run produced.
+#[derive(Debug, Clone)]
+pub struct ClusterRun {
+    /// The hosting mode.
+    pub mode: Mode,
+    /// One report per node, in clock-index order.
+    pub nodes: Vec<NodeReport>,
+    /// The node log files (for [`Logs::Dir`]).
+    pub log_files: Vec<PathBuf>,
+    /// The node logs (for [`Logs::Memory`]).
+    pub memory_logs: Vec<Vec<u8>>,
+    /// From the start of the first node to the end of the last.
+    pub elapsed: Duration,
+    /// Process mode: from spawning the processes to all of them listening.
+    pub startup: Option<Duration>,
+    /// Heap bytes of the nodes' clocks and stamp state at the end (memory accounting).
+    pub clock_heap_bytes: usize,
+}
+
+impl ClusterRun {
+    /// Events logged by all nodes.
+    pub fn events(&self) -> u64 {
+        self.nodes.iter().map(|n| n.events).sum()
+    }
+
+    /// Messages sent by all nodes.
+    pub fn messages(&self) -> u64 {
+        self.nodes.iter().map(|n| n.sent).sum()
+    }
+
+    /// Whether every node finished its workload.
+    pub fn is_complete(&self) -> bool {
+        self.nodes
+            .iter()
+            .all(|n| n.status == crate::NodeStatus::Finished)
+    }
+}
+
+/// Channels between in-process nodes (FIFO per sender and receiver).
+struct ChannelOutbox<S> {
+    senders: Arc<Vec<S>>,
+}
+
+impl Outbox for ChannelOutbox<mpsc::Sender<Vec<u8>>> {
+    fn is_fifo(&self) -> bool {
+        true
+    }
+    fn send(&mut self, to: usize, bytes: Vec<u8>) -> Result<(), String> {
+        let sender = self.senders.get(to).ok_or("no such node")?;
+        sender.send(bytes).map_err(|_| "receiver gone".to_string())
+    }
+}
+
+impl Outbox for ChannelOutbox<tokio::sync::mpsc::UnboundedSender<Vec<u8>>> {
+    fn is_fifo(&self) -> bool {
+        true
+    }
+    fn send(&mut self, to: usize, bytes: Vec<u8>) -> Result<(), String> {
+        let sender = self.senders.get(to).ok_or("no such node")?;
+        sender.send(bytes).map_err(|_| "receiver gone".to_string())
+    }
+}
+
+type Finished = (NodeReport, Vec<u8>, usize);
+
+fn finish(session: Session) -> Result<Finished, RuntimeError> {
+    let (report, node) = session.finish()?;
+    let heap = node.clock_heap_bytes();
+    Ok((report, node.into_log().into_memory(), heap))
+}
+
+fn collect(
+    mode: Mode,
+    config: &ClusterConfig,
+    roster: &Roster,
+    finished: Vec<Finished>,
+    elapsed: Duration,
+) -> ClusterRun {
+    let mut run = ClusterRun {
+        mode,
+        nodes: Vec::with_capacity(finished.len()),
+        log_files: roster
+            .names()
+            .iter()
+            .filter_map(|name| config.logs.path(name))
+            .collect(),
+        memory_logs: Vec::new(),
+        elapsed,
+        startup: None,
+        clock_heap_bytes: 0,
+    };
+    for (report, log, heap) in finished {
+        run.nodes.push(report);
+        if config.logs == Logs::Memory {
+            run.memory_logs.push(log);
+        }
+        run.clock_heap_bytes += heap;
+    }
+    run
+}
+
+/// Runs the cluster with each node on its own OS thread, channels between them.
+///
+/// ```
+/// use causet_runtime::{run_threads, ClusterConfig, Logs, Plan, Workload};
+///
+/// let plan = Plan::new(Workload::Ring, 3, 2, 7)?;
+/// let run = run_threads(&ClusterConfig::new(plan, Logs::Memory))?;
+/// assert!(run.is_complete());
+/// assert_eq!(run.messages(), 6);
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_threads(config: &ClusterConfig) -> Result<ClusterRun, RuntimeError> {
+    config.logs.prepare()?;
+    let n = config.plan.nodes();
+    let roster = Arc::new(Roster::numbered(n));
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..n).map(|_| mpsc::channel()).unzip();
+    let senders = Arc::new(senders);
+    let mut sessions = Vec::with_capacity(n);
+    for (index, receiver) in receivers.into_iter().enumerate() {
+        let node = config.node(&roster, index)?;
+        sessions.push((
+            Session::new(node, config.plan.program(index), config.timing),
+            receiver,
+        ));
+    }
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(n);
+    for (index, (mut session, receiver)) in sessions.into_iter().enumerate() {
+        let mut outbox = ChannelOutbox {
+            senders: senders.clone(),
+        };
+        let handle = std::thread::Builder::new()
+            .name(format!("node{index}"))
+            .spawn(move || -> Result<Finished, RuntimeError> {
+                session.start(&mut outbox)?;
+                while let Some(wait) = session.next_wait() {
+                    let input = if wait.is_zero() {
+                        match receiver.try_recv() {
+                            Ok(bytes) => Input::Message(bytes),
+                            Err(mpsc::TryRecvError::Empty) => Input::Timeout,
+                            Err(mpsc::TryRecvError::Disconnected) => Input::Closed,
+                        }
+                    } else {
+                        match receiver.recv_timeout(wait) {
+                            Ok(bytes) => Input::Message(bytes),
+                            Err(mpsc::RecvTimeoutError::Timeout) => Input::Timeout,
+                            Err(mpsc::RecvTimeoutError::Disconnected) => Input::Closed,
+                        }
+                    };
+                    session.handle(input, &mut outbox)?;
+                }
+                drop(outbox);
+                finish(session)
+            })
+            .map_err(|err| RuntimeError::io("cannot start a node thread", err))?;
+        handles.push(handle);
+    }
+    drop(senders);
+    let mut finished = Vec::with_capacity(n);
+    let mut first_error = None;
+    for (index, handle) in handles.into_iter().enumerate() {
+        match handle.join() {
+            Ok(Ok(done)) => finished.push(done),
+            Ok(Err(err)) => {
+                first_error.get_or_insert(err);
+            }
+            Err(_) => {
+                first_error.get_or_insert(RuntimeError::Host {
+                    reason: format!("the thread of node{index} panicked"),
+                });
+            }
+        }
+    }
+    if let Some(err) = first_error {
+        return Err(err);
+    }
+    Ok(collect(
+        Mode::Thread,
+        config,
+        &roster,
+        finished,
+        started.elapsed(),
+    ))
+}
+
+/// Runs the cluster with each node a tokio task on a multi-threaded runtime of `workers`
+/// threads (0: one per core), channels between them. Thousands of nodes fit in one process.
+///
+/// ```
+/// use causet_runtime::{run_tasks, ClusterConfig, Logs, Plan, Workload};
+///
+/// let plan = Plan::new(Workload::Broadcast, 5, 2, 7)?;
+/// let run = run_tasks(&ClusterConfig::new(plan, Logs::Discard), 2)?;
+/// assert!(run.is_complete());
+/// assert_eq!(run.messages(), 16);
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_tasks(config: &ClusterConfig, workers: usize) -> Result<ClusterRun, RuntimeError> {
+    config.logs.prepare()?;
+    let n = config.plan.nodes();
+    let roster = Arc::new(Roster::numbered(n));
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if workers > 0 {
+        builder.worker_threads(workers);
+    }
+    let runtime = builder
+        .enable_time()
+        .build()
+        .map_err(|err| RuntimeError::io("cannot start the tokio runtime", err))?;
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
+        .map(|_| tokio::sync::mpsc::unbounded_channel())
+        .unzip();
+    let senders = Arc::new(senders);
+    let mut sessions = Vec::with_capacity(n);
+    for (index, receiver) in receivers.into_iter().enumerate() {
+        let node = config.node(&roster, index)?;
+        sessions.push((
+            Session::new(node, config.plan.program(index), config.timing),
+            receiver,
+        ));
+    }
+    let started = Instant::now();
+    let results = runtime.block_on(async move {
+        let mut handles = Vec::with_capacity(n);
+        for (mut session, mut receiver) in sessions {
+            let mut outbox = ChannelOutbox {
+                senders: senders.clone(),
+            };
+            handles.push(tokio::spawn(async move {
+                session.start(&mut outbox)?;
+                while let Some(wait) = session.next_wait() {
+                    let input = if wait.is_zero() {
+                        tokio::task::yield_now().await;
+                        match receiver.try_recv() {
+                            Ok(bytes) => Input::Message(bytes),
+                            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => Input::Timeout,
+                            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                                Input::Closed
+                            }
+                        }
+                    } else {
+                        match tokio::time::timeout(wait, receiver.recv()).await {
+                            Ok(Some(bytes)) => Input::Message(bytes),
+                            Ok(None) => Input::Closed,
+                            Err(_) => Input::Timeout,
+                        }
+                    };
+                    session.handle(input, &mut outbox)?;
+                }
+                drop(outbox);
+                finish(session)
+            }));
+        }
+        drop(senders);
+        let mut results = Vec::with_capacity(n);
+        for handle in handles {
+            results.push(handle.await);
+        }
+        results
+    });
+    let elapsed = started.elapsed();
+    let mut finished = Vec::with_capacity(n);
+    for (index, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(Ok(done)) => finished.push(done),
+            Ok(Err(err)) => return Err(err),
+            Err(_) => {
+                return Err(RuntimeError::Host {
+                    reason: format!("the task of node{index} panicked"),
+                });
+            }
+        }
+    }
+    Ok(collect(Mode::Task, config, &roster, finished, elapsed))
+}
+
+/// The merged log's file name inside the output directory.
+pub const MERGED_LOG: &str = "causet.log";
+
+/// Merges a run's node log files into `DIR/causet.log` (see [`crate::merge_logs`]).
+pub fn merge_run_logs(run: &ClusterRun, dir: &Path) -> Result<crate::MergeSummary, RuntimeError> {
+    crate::merge_logs(&run.log_files, &dir.join(MERGED_LOG))
+}

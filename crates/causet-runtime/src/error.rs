@@ -1,0 +1,107 @@
+//! Errors of the runtime: configuration, message decoding, frames and handshakes, logs, I/O.
+
+use std::io;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a runtime operation failed.
+///
+/// Bad input from the network (a malformed message, an oversized frame, a failed handshake)
+/// is an error value, never a panic; the hosts report it and drop the offending connection.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// A node name is not usable as a GoVector host name.
+    #[error("invalid node name {name:?}: {reason}")]
+    InvalidName {
+        /// The offending name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A name appears twice in a cluster.
+    #[error("node name {name:?} appears twice in the cluster")]
+    DuplicateName {
+        /// The repeated name.
+        name: String,
+    },
+    /// A name or index that is not a member of the cluster.
+    #[error("unknown node {name}")]
+    UnknownNode {
+        /// The name (or `#index`) asked for.
+        name: String,
+    },
+    /// A configuration that cannot run (e.g. fewer than two nodes).
+    #[error("invalid configuration: {reason}")]
+    Config {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A received message could not be decoded or does not fit this node's cluster.
+    #[error("malformed message from {peer}: {reason}")]
+    Malformed {
+        /// Who sent it (a node name or a socket address).
+        peer: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A frame announces more bytes than the maximum frame size.
+    #[error("frame of {len} bytes from {peer} exceeds the maximum of {max} bytes")]
+    FrameTooLarge {
+        /// Who sent it.
+        peer: String,
+        /// The announced length.
+        len: u64,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A connection did not authenticate as a configured peer of this run.
+    #[error("handshake from {peer} rejected: {reason}")]
+    Handshake {
+        /// The remote socket address (or claimed name).
+        peer: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A node log file could not be read back (merging after a run).
+    #[error("{path}:{line}: {reason}")]
+    LogFormat {
+        /// The log file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong, with the offending text.
+        reason: String,
+    },
+    /// A host could not run its nodes (a thread panicked, a node process misbehaved).
+    #[error("{reason}")]
+    Host {
+        /// What went wrong.
+        reason: String,
+    },
+    /// An I/O operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done (with the file or address involved).
+        context: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+impl RuntimeError {
+    /// Wraps an I/O error with what was being done.
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        RuntimeError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        RuntimeError::Config {
+            reason: reason.into(),
+        }
+    }
+}

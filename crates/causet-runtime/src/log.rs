@@ -1,0 +1,369 @@
+//! Event logs in the GoVector format: writing one node's log, merging node logs after a run.
+//!
+//! Two lines per event: the node's name, a space and its clock as a JSON object with the
+//! keys in byte order, `", "` between entries and zero entries left out; then the event's
+//! text on one line (newlines in the text become spaces):
+//!
+//! ```text
+//! node1 {"node0":2, "node1":3}
+//! receive gossip 2 from node0
+//! ```
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use causet_clock::VectorClock;
+
+use crate::{Roster, RuntimeError};
+
+/// When a node's log reaches its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogFlush {
+    /// Each event is flushed to the file as it is logged: a crash loses nothing logged.
+    #[default]
+    EachEvent,
+    /// Events are buffered and flushed when the buffer fills and when the node finishes;
+    /// faster, but a crash (or `--kill`) loses the buffered tail.
+    Buffered,
+}
+
+/// Where a node writes its log.
+#[derive(Debug)]
+pub struct LogSink {
+    target: Target,
+    /// Where errors point (a file path, or a description).
+    label: String,
+    line: String,
+}
+
+enum Target {
+    File(BufWriter<File>, LogFlush),
+    Memory(Vec<u8>),
+    Writer(Box<dyn Write + Send>),
+    Discard,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Target::File(..) => "File",
+            Target::Memory(_) => "Memory",
+            Target::Writer(_) => "Writer",
+            Target::Discard => "Discard",
+        })
+    }
+}
+
+impl LogSink {
+    /// Creates (truncates) the log file at `path`.
+    pub fn file(path: &Path, flush: LogFlush) -> Result<Self, RuntimeError> {
+        let file = File::create(path)
+            .map_err(|err| RuntimeError::io(format!("cannot create {}", path.display()), err))?;
+        Ok(LogSink::new(
+            Target::File(BufWriter::with_capacity(64 * 1024, file), flush),
+            path.display().to_string(),
+        ))
+    }
+
+    /// Keeps the log in memory; read it with [`LogSink::into_memory`].
+    pub fn memory() -> Self {
+        LogSink::new(Target::Memory(Vec::new()), "memory".into())
+    }
+
+    /// Writes to any writer (flushed after each event).
+    pub fn writer(writer: Box<dyn Write + Send>) -> Self {
+        LogSink::new(Target::Writer(writer), "writer".into())
+    }
+
+    /// Logs nothing (the clock work still happens): for measuring the cost of logging.
+    pub fn discard() -> Self {
+        LogSink::new(Target::Discard, "discard".into())
+    }
+
+    fn new(target: Target, label: String) -> Self {
+        LogSink {
+            target,
+            label,
+            line: String::new(),
+        }
+    }
+
+    /// Whether events are written anywhere.
+    pub fn is_enabled(&self) -> bool {
+        !matches!(self.target, Target::Discard)
+    }
+
+    /// The memory log's bytes (empty for other sinks).
+    pub fn into_memory(self) -> Vec<u8> {
+        match self.target {
+            Target::Memory(bytes) => bytes,
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes one event.
+    pub(crate) fn write_event(
+        &mut self,
+        roster: &Roster,
+        me: usize,
+        clock: &VectorClock,
+        text: &str,
+    ) -> Result<(), RuntimeError> {
+        if !self.is_enabled() {
+            return Ok(());
+        }
+        self.line.clear();
+        format_event(&mut self.line, roster, me, clock, text);
+        let bytes = self.line.as_bytes();
+        let result = match &mut self.target {
+            Target::File(file, LogFlush::EachEvent) => {
+                file.write_all(bytes).and_then(|()| file.flush())
+            }
+            Target::File(file, LogFlush::Buffered) => file.write_all(bytes),
+            Target::Memory(buffer) => {
+                buffer.extend_from_slice(bytes);
+                Ok(())
+            }
+            Target::Writer(writer) => writer.write_all(bytes).and_then(|()| writer.flush()),
+            Target::Discard => Ok(()),
+        };
+        result.map_err(|err| RuntimeError::io(format!("cannot write to {}", self.label), err))
+    }
+
+    /// Flushes buffered events.
+    pub fn flush(&mut self) -> Result<(), RuntimeError> {
+        let result = match &mut self.target {
+            Target::File(file, _) => file.flush(),
+            Target::Writer(writer) => writer.flush(),
+            Target::Memory(_) | Target::Discard => Ok(()),
+        };
+        result.map_err(|err| RuntimeError::io(format!("cannot write to {}", self.label), err))
+    }
+}
+
+/// Appends the two lines of one event to `out`.
+pub(crate) fn format_event(
+    out: &mut String,
+    roster: &Roster,
+    me: usize,
+    clock: &VectorClock,
+    text: &str,
+) {
+    use std::fmt::Write as _;
+    out.push_str(roster.name(me).unwrap_or("?"));
+    out.push_str(" {");
+    let mut first = true;
+    let entries = clock.as_slice();
+    let mut push = |index: usize, value: u64, out: &mut String| {
+        if !first {
+            out.push_str(", ");
+        }
+        first = false;
+        let _ = write!(out, "\"{}\":{value}", roster.name(index).unwrap_or("?"));
+    };
+    if entries.len() * 4 < roster.len() {
+        // Few entries in a big cluster: sort the non-zero ones instead of walking them all.
+        let mut present: Vec<usize> = (0..entries.len()).filter(|&i| entries[i] != 0).collect();
+        present.sort_by(|&a, &b| roster.name(a).cmp(&roster.name(b)));
+        for index in present {
+            push(index, entries[index], out);
+        }
+    } else {
+        for &index in roster.log_order() {
+            let value = clock.get(index);
+            if value != 0 {
+                push(index, value, out);
+            }
+        }
+    }
+    out.push_str("}\n");
+    for c in text.chars() {
+        out.push(if c == '\n' || c == '\r' { ' ' } else { c });
+    }
+    out.push('\n');
+}
+
+/// One event read back from a node log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    /// The node that logged it.
+    pub node: String,
+    /// Its clock, keys in byte order.
+    pub clock: Vec<(String, u64)>,
+    /// The event's text.
+    pub text: String,
+}
+
+impl LoggedEvent {
+    /// The node's own entry (its event number, 1-based).
+    pub fn own(&self) -> u64 {
+        self.clock
+            .iter()
+            .find(|(name, _)| *name == self.node)
+            .map_or(0, |(_, value)| *value)
+    }
+
+    fn clock_sum(&self) -> u128 {
+        self.clock.iter().map(|(_, value)| u128::from(*value)).sum()
+    }
+}
+
+/// What reading one node log found.
+#[derive(Debug, Clone, Default)]
+pub struct NodeLog {
+    /// Every complete event, in file order.
+    pub events: Vec<LoggedEvent>,
+    /// Whether the file ended inside an event (a node killed while writing).
+    pub truncated: bool,
+}
+
+/// Reads a log written by [`LogSink`] (GoVector format, clock line first).
+///
+/// An incomplete last event (a header line without its text line, or a last line without a
+/// newline) is dropped and reported in [`NodeLog::truncated`]; anything else malformed is an
+/// error naming the file and line.
+pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
+    let file = File::open(path)
+        .map_err(|err| RuntimeError::io(format!("cannot open {}", path.display()), err))?;
+    let mut reader = BufReader::new(file);
+    let mut log = NodeLog::default();
+    let mut line_number = 0usize;
+    let mut header: Option<(String, Vec<(String, u64)>, usize)> = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = reader
+            .read_line(&mut line)
+            .map_err(|err| RuntimeError::io(format!("cannot read {}", path.display()), err))?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        if !line.ends_with('\n') {
+            log.truncated = true;
+            break;
+        }
+        let content = line.trim_end_matches(['\n', '\r']);
+        match header.take() {
+            None => {
+                header = Some(parse_header(path, line_number, content)?);
+            }
+            Some((node, clock, _)) => log.events.push(LoggedEvent {
+                node,
+                clock,
+                text: content.to_string(),
+            }),
+        }
+    }
+    if header.is_some() {
+        log.truncated = true;
+    }
+    Ok(log)
+}
+
+fn parse_header(
+    path: &Path,
+    line: usize,
+    content: &str,
+) -> Result<(String, Vec<(String, u64)>, usize), RuntimeError> {
+    let error = |reason: String| RuntimeError::LogFormat {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let shown: String = content.chars().take(80).collect();
+    let (node, clock) = content
+        .split_once(' ')
+        .ok_or_else(|| error(format!("expected `NODE {{CLOCK}}`, found {shown:?}")))?;
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(clock)
+        .map_err(|err| error(format!("clock is not a JSON object ({err}): {shown:?}")))?;
+    let mut entries = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let value = value
+            .as_u64()
+            .ok_or_else(|| error(format!("clock entry {key:?} is not a count: {value}")))?;
+        entries.push((key, value));
+    }
+    entries.sort();
+    Ok((node.to_string(), entries, line))
+}
+
+/// What merging node logs produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeSummary {
+    /// The merged log.
+    pub path: PathBuf,
+    /// Events written.
+    pub events: usize,
+    /// Node logs that ended inside an event (the partial event was left out).
+    pub truncated: Vec<PathBuf>,
+}
+
+/// Merges node logs into one GoVector log at `out`.
+///
+/// Events are ordered by the sum of their clock entries, then node name, then own entry: a
+/// linear extension of happens-before (if `a → b`, `b`'s clock dominates `a`'s and is
+/// larger somewhere, so its sum is larger), so a reader sees every send before its receive.
+pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, RuntimeError> {
+    let mut events = Vec::new();
+    let mut truncated = Vec::new();
+    for path in inputs {
+        let log = read_node_log(path)?;
+        if log.truncated {
+            truncated.push(path.clone());
+        }
+        events.extend(log.events);
+    }
+    events.sort_by(|a, b| {
+        a.clock_sum()
+            .cmp(&b.clock_sum())
+            .then_with(|| a.node.cmp(&b.node))
+            .then_with(|| a.own().cmp(&b.own()))
+    });
+    let file = File::create(out)
+        .map_err(|err| RuntimeError::io(format!("cannot create {}", out.display()), err))?;
+    let mut writer = BufWriter::new(file);
+    write_events(&mut writer, &events)
+        .map_err(|err| RuntimeError::io(format!("cannot write {}", out.display()), err))?;
+    Ok(MergeSummary {
+        path: out.to_path_buf(),
+        events: events.len(),
+        truncated,
+    })
+}
+
+fn write_events(writer: &mut impl Write, events: &[LoggedEvent]) -> io::Result<()> {
+    for event in events {
+        write!(writer, "{} {{", event.node)?;
+        for (i, (name, value)) in event.clock.iter().enumerate() {
+            if i > 0 {
+                writer.write_all(b", ")?;
+            }
+            write!(writer, "\"{name}\":{value}")?;
+        }
+        writeln!(writer, "}}\n{}", event.text)?;
+    }
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_keys_in_byte_order_and_skips_zeros() {
+        let roster = Roster::numbered(11);
+        let mut clock = VectorClock::new();
+        clock.set(2, 1);
+        clock.set(10, 4);
+        clock.set(1, 2);
+        let mut out = String::new();
+        format_event(&mut out, &roster, 1, &clock, "line\nbreak");
+        assert_eq!(
+            out,
+            "node1 {\"node1\":2, \"node10\":4, \"node2\":1}\nline break\n"
+        );
+    }
+}
