@@ -1,0 +1,395 @@
+//! ShiViz's validity rules for an execution, with the line of the first violation.
+
+use std::fmt;
+
+use super::model::{EventId, Execution};
+
+/// How strictly to check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Accept holes (missing events: a node's own entries may skip values) and unknown nodes
+    /// (clock entries for nodes that log nothing), as in logs taken from network captures
+    /// (ShiViz issue #179). What can still be checked is: own entries increase strictly per
+    /// node, each node's clocks never go backwards, and every referenced event that is in the
+    /// log happened before the referencing one (no cycles).
+    pub lenient: bool,
+}
+
+/// The first rule an execution breaks. Displays as `LINE: what is wrong`; the binary
+/// prefixes the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}: {kind}")]
+pub struct Violation {
+    /// The execution's name (`""` when the log has one execution).
+    pub execution: String,
+    /// The 1-based line of the offending event's entry.
+    pub line: u64,
+    /// What is wrong.
+    pub kind: ViolationKind,
+}
+
+/// The rules of [`Execution::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// An event's clock has no (or a zero) entry for its own node.
+    MissingOwnEntry {
+        /// The node.
+        node: String,
+    },
+    /// Two events of one node with the same own entry.
+    Duplicate {
+        /// The id both events have.
+        id: String,
+        /// Line of the earlier one.
+        first_line: u64,
+    },
+    /// A node's own entries skip a value (strict mode only).
+    Gap {
+        /// The id that is missing.
+        missing: String,
+        /// The id found instead.
+        found: String,
+    },
+    /// A clock references a node that logs no event (strict mode only).
+    UnknownNode {
+        /// The event whose clock has the entry.
+        id: String,
+        /// The node it references.
+        node: String,
+    },
+    /// A clock references an event that is not in the log (strict mode only).
+    MissingEvent {
+        /// The event whose clock has the entry.
+        id: String,
+        /// The referenced id.
+        referenced: String,
+        /// How many events that node logs.
+        logged: usize,
+    },
+    /// A clock is not the merge of its predecessor and the events it references, with its
+    /// own entry ticked.
+    Inconsistent {
+        /// The event.
+        id: String,
+        /// The node whose entry is wrong.
+        node: String,
+        /// The entry found.
+        found: u32,
+        /// The entry the merge gives.
+        expected: u32,
+    },
+    /// (lenient) A node's clock went backwards from one of its events to the next.
+    Backwards {
+        /// The event.
+        id: String,
+        /// The node whose entry decreased.
+        node: String,
+        /// Its previous event.
+        previous: String,
+    },
+    /// Two events reference each other (directly or through a chain).
+    Cycle {
+        /// The event checked.
+        id: String,
+        /// The event it references, which already knows it.
+        other: String,
+        /// The line of `other`.
+        other_line: u64,
+    },
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ViolationKind::MissingOwnEntry { node } => {
+                write!(f, "the clock of an event of {node} has no entry for {node}")
+            }
+            ViolationKind::Duplicate { id, first_line } => {
+                write!(f, "event {id} appears twice (first on line {first_line})")
+            }
+            ViolationKind::Gap { missing, found } => {
+                write!(f, "event {missing} is missing (found {found} instead)")
+            }
+            ViolationKind::UnknownNode { id, node } => write!(
+                f,
+                "the clock of {id} references node {node}, which logs no event"
+            ),
+            ViolationKind::MissingEvent {
+                id,
+                referenced,
+                logged,
+            } => write!(
+                f,
+                "the clock of {id} references {referenced}, but that node logs only {logged} events"
+            ),
+            ViolationKind::Inconsistent {
+                id,
+                node,
+                found,
+                expected,
+            } => write!(
+                f,
+                "the clock of {id} has {node}:{found}, but the merge of its predecessor and \
+                 the events it references gives {node}:{expected}"
+            ),
+            ViolationKind::Backwards { id, node, previous } => write!(
+                f,
+                "the clock of {id} has a smaller {node} entry than its predecessor {previous}"
+            ),
+            ViolationKind::Cycle {
+                id,
+                other,
+                other_line,
+            } => write!(
+                f,
+                "cycle: {id} references {other} (line {other_line}), which already knows {id}"
+            ),
+        }
+    }
+}
+
+impl Execution {
+    /// Checks the execution against ShiViz's rules, in this order, and reports the first
+    /// violation (the one on the smallest line within the first rule broken):
+    ///
+    /// 1. every event's clock has a positive entry for its own node;
+    /// 2. each node's own entries run 1, 2, …, n with no duplicate and (unless lenient) no gap;
+    /// 3. (unless lenient) every entry `node:n` names an event in the log;
+    /// 4. every clock equals the merge of its node's previous clock and the clocks of the
+    ///    events it references, with its own entry ticked; this also rules out cycles.
+    ///    Lenient mode checks only what holes leave checkable (see [`CheckOptions`]).
+    ///
+    /// Costs O(events × nodes × new entries per event).
+    ///
+    /// ```
+    /// use causet_trace::log::{parse_log, CheckOptions, ReadOptions};
+    ///
+    /// let good = "a {\"a\":1}\nsend\nb {\"a\":1, \"b\":1}\nreceive\n";
+    /// let log = parse_log(good.as_bytes(), &ReadOptions::default())?;
+    /// assert!(log.executions[0].check(&CheckOptions::default()).is_ok());
+    ///
+    /// let gap = "a {\"a\":1}\none\na {\"a\":3}\nthree\n";
+    /// let log = parse_log(gap.as_bytes(), &ReadOptions::default())?;
+    /// let violation = log.executions[0].check(&CheckOptions::default()).unwrap_err();
+    /// assert_eq!(violation.line, 3);
+    /// assert!(log.executions[0].check(&CheckOptions { lenient: true }).is_ok());
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self, options: &CheckOptions) -> Result<(), Violation> {
+        let fail = |index: usize, kind| Violation {
+            execution: self.name.clone(),
+            line: self.lines[index],
+            kind,
+        };
+        let width = self.nodes.len();
+        // 1. Own entries are positive.
+        for index in 0..self.len() {
+            let node = self.node_of(index);
+            if self.clocks[index * width + node] == 0 {
+                return Err(fail(
+                    index,
+                    ViolationKind::MissingOwnEntry {
+                        node: self.nodes[node].clone(),
+                    },
+                ));
+            }
+        }
+        // 2. Own entries 1..n per node: find the violation on the smallest line.
+        let mut first: Option<(usize, ViolationKind)> = None;
+        let mut keep = |index: usize, kind: ViolationKind| {
+            if first
+                .as_ref()
+                .is_none_or(|(seen, _)| self.lines[index] < self.lines[*seen])
+            {
+                first = Some((index, kind));
+            }
+        };
+        for (node, events) in self.by_node.iter().enumerate() {
+            let mut previous: Option<usize> = None;
+            for (position, &event) in events.iter().enumerate() {
+                let event = event as usize;
+                let own = self.clocks[event * width + node];
+                if let Some(before) = previous
+                    && self.clocks[before * width + node] == own
+                {
+                    // `by_node` keeps file order among equals: `event` is the later one.
+                    keep(
+                        event,
+                        ViolationKind::Duplicate {
+                            id: self.display_id(EventId { node, n: own }),
+                            first_line: self.lines[before],
+                        },
+                    );
+                    break;
+                }
+                let expected = position as u32 + 1;
+                if !options.lenient && own != expected {
+                    keep(
+                        event,
+                        ViolationKind::Gap {
+                            missing: self.display_id(EventId { node, n: expected }),
+                            found: self.display_id(EventId { node, n: own }),
+                        },
+                    );
+                    break;
+                }
+                previous = Some(event);
+            }
+        }
+        if let Some((index, kind)) = first {
+            return Err(fail(index, kind));
+        }
+        if options.lenient {
+            return self.check_lenient();
+        }
+        // 3. References exist (own entries are now exactly 1..count per node).
+        for index in 0..self.len() {
+            let clock = self.clock(index);
+            for (node, &value) in clock.iter().enumerate() {
+                let logged = self.by_node[node].len();
+                if value as usize > logged {
+                    let id = self.display_id(self.id_of(index));
+                    return Err(fail(
+                        index,
+                        if logged == 0 {
+                            ViolationKind::UnknownNode {
+                                id,
+                                node: self.nodes[node].clone(),
+                            }
+                        } else {
+                            ViolationKind::MissingEvent {
+                                id,
+                                referenced: self.display_id(EventId { node, n: value }),
+                                logged,
+                            }
+                        },
+                    ));
+                }
+            }
+        }
+        // 4. Each clock is the merge of its predecessor and what it references, ticked.
+        let mut expected = vec![0u32; width];
+        for index in 0..self.len() {
+            let node = self.node_of(index);
+            let clock = self.clock(index);
+            let own = clock[node];
+            let previous = (own > 1).then(|| self.by_node[node][own as usize - 2] as usize);
+            match previous {
+                Some(previous) => expected.copy_from_slice(self.clock(previous)),
+                None => expected.fill(0),
+            }
+            for (other, &value) in clock.iter().enumerate() {
+                if other == node || value <= expected_before(previous, self, other) {
+                    continue;
+                }
+                let referenced = self.by_node[other][value as usize - 1] as usize;
+                let referenced_clock = self.clock(referenced);
+                if referenced_clock[node] >= own {
+                    return Err(fail(
+                        index,
+                        ViolationKind::Cycle {
+                            id: self.display_id(self.id_of(index)),
+                            other: self.display_id(self.id_of(referenced)),
+                            other_line: self.lines[referenced],
+                        },
+                    ));
+                }
+                for (slot, &entry) in expected.iter_mut().zip(referenced_clock) {
+                    *slot = (*slot).max(entry);
+                }
+            }
+            expected[node] = own;
+            if let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k]) {
+                return Err(fail(
+                    index,
+                    ViolationKind::Inconsistent {
+                        id: self.display_id(self.id_of(index)),
+                        node: self.nodes[wrong].clone(),
+                        found: clock[wrong],
+                        expected: expected[wrong],
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_lenient(&self) -> Result<(), Violation> {
+        let width = self.nodes.len();
+        let fail = |index: usize, kind| Violation {
+            execution: self.name.clone(),
+            line: self.lines[index],
+            kind,
+        };
+        // Walk each event with its node's previous event, in file order.
+        let previous_of = self.previous_events();
+        for (index, &previous) in previous_of.iter().enumerate() {
+            let node = self.node_of(index);
+            let clock = self.clock(index);
+            let own = clock[node];
+            let previous = (previous != usize::MAX).then_some(previous);
+            if let Some(previous) = previous {
+                let before = self.clock(previous);
+                if let Some(k) = (0..width).find(|&k| clock[k] < before[k]) {
+                    return Err(fail(
+                        index,
+                        ViolationKind::Backwards {
+                            id: self.display_id(self.id_of(index)),
+                            node: self.nodes[k].clone(),
+                            previous: self.display_id(self.id_of(previous)),
+                        },
+                    ));
+                }
+            }
+            for (other, &value) in clock.iter().enumerate() {
+                if other == node || value <= expected_before(previous, self, other) {
+                    continue;
+                }
+                let Some(referenced) = self.find(EventId {
+                    node: other,
+                    n: value,
+                }) else {
+                    continue; // a hole or an unknown node: nothing to compare with
+                };
+                let referenced_clock = self.clock(referenced);
+                if referenced_clock[node] >= own {
+                    return Err(fail(
+                        index,
+                        ViolationKind::Cycle {
+                            id: self.display_id(self.id_of(index)),
+                            other: self.display_id(self.id_of(referenced)),
+                            other_line: self.lines[referenced],
+                        },
+                    ));
+                }
+                if let Some(k) = (0..width).find(|&k| referenced_clock[k] > clock[k]) {
+                    return Err(fail(
+                        index,
+                        ViolationKind::Inconsistent {
+                            id: self.display_id(self.id_of(index)),
+                            node: self.nodes[k].clone(),
+                            found: clock[k],
+                            expected: referenced_clock[k],
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The id `node:n` of event `index`.
+    pub fn id_of(&self, index: usize) -> EventId {
+        let node = self.node_of(index);
+        EventId {
+            node,
+            n: self.clocks[index * self.nodes.len() + node],
+        }
+    }
+}
+
+/// Entry `node` of the clock of `previous` (0 without a predecessor).
+fn expected_before(previous: Option<usize>, execution: &Execution, node: usize) -> u32 {
+    previous.map_or(0, |previous| execution.clock(previous)[node])
+}

@@ -1,0 +1,515 @@
+//! The parsed form of a log: executions of events with dense vector clocks.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::clock_json::scan_clock;
+use super::error::{ClockJsonErrorKind, LogErrorKind};
+
+/// Most distinct nodes one execution may have (clocks are stored densely, one counter per
+/// node per event, so the reader refuses inputs that would make that matrix explode).
+pub const MAX_NODES: usize = 4096;
+
+/// A parsed log: one or more executions (a ShiViz upload file with a delimiter may hold
+/// several), plus the text that matched no entry.
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    /// The executions in file order. A log without a delimiter has one, named `""`.
+    pub executions: Vec<Execution>,
+    /// Text that matched no log entry (blank lines excepted), as line ranges; at most
+    /// [`Log::UNMATCHED_KEPT`] ranges are kept, see [`Log::unmatched_lines`] for the total.
+    pub unmatched: Vec<Unmatched>,
+    /// Total number of lines that matched no entry.
+    pub unmatched_lines: u64,
+}
+
+impl Log {
+    /// How many [`Unmatched`] ranges a log keeps (the count stays exact beyond that).
+    pub const UNMATCHED_KEPT: usize = 100;
+
+    /// Total number of events over all executions.
+    pub fn event_count(&self) -> usize {
+        self.executions.iter().map(Execution::len).sum()
+    }
+
+    /// The execution named `name`.
+    pub fn execution(&self, name: &str) -> Option<&Execution> {
+        self.executions
+            .iter()
+            .find(|execution| execution.name == name)
+    }
+
+    pub(crate) fn note_unmatched(&mut self, first: u64, last: u64, text: &[u8]) {
+        self.unmatched_lines += last - first + 1;
+        if let Some(previous) = self.unmatched.last_mut()
+            && previous.last + 1 == first
+        {
+            previous.last = last;
+            return;
+        }
+        if self.unmatched.len() < Self::UNMATCHED_KEPT {
+            self.unmatched.push(Unmatched {
+                first,
+                last,
+                text: super::error::excerpt(text),
+            });
+        }
+    }
+}
+
+/// A run of lines that matched no log entry (ShiViz would drop them silently).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    /// First line (1-based).
+    pub first: u64,
+    /// Last line (inclusive).
+    pub last: u64,
+    /// The start of the text (at most 80 characters).
+    pub text: String,
+}
+
+impl fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(
+                f,
+                "{}: text matches no log entry: '{}'",
+                self.first, self.text
+            )
+        } else {
+            write!(
+                f,
+                "{}-{}: text matches no log entry: '{}'",
+                self.first, self.last, self.text
+            )
+        }
+    }
+}
+
+/// One execution of a log: its nodes in a fixed order and its events in file order, each with
+/// a dense vector clock indexed like [`Execution::nodes`].
+///
+/// Clock entries are `u32` (a node would need 2^32 events to overflow one) and stored in one
+/// flat array, `len() × nodes().len()` counters, so a parsed execution takes far less memory
+/// than its log text. An absent entry is 0. Nodes are numbered in order of first
+/// appearance (as a logging node or as a non-zero clock entry).
+///
+/// The events are as read: nothing is validated here; [`Execution::check`] applies
+/// ShiViz's rules.
+#[derive(Debug, Clone, Default)]
+pub struct Execution {
+    pub(crate) name: String,
+    pub(crate) nodes: Vec<String>,
+    pub(crate) clocks: Vec<u32>,
+    pub(crate) event_nodes: Vec<u32>,
+    pub(crate) lines: Vec<u64>,
+    pub(crate) text: String,
+    pub(crate) text_ends: Vec<usize>,
+    pub(crate) field_names: Vec<String>,
+    pub(crate) fields: Vec<String>,
+    /// Per node, its events sorted by their own entry (ties in file order).
+    pub(crate) by_node: Vec<Vec<u32>>,
+}
+
+/// One event of an [`Execution`], borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// Position in the execution (file order), from 0.
+    pub index: usize,
+    /// The index of the node that logged it, into [`Execution::nodes`].
+    pub node: usize,
+    /// Its vector clock, dense over [`Execution::nodes`].
+    pub clock: &'a [u32],
+    /// Its text (the `event` part of the entry).
+    pub text: &'a str,
+    /// The 1-based line where its entry starts.
+    pub line: u64,
+}
+
+impl Event<'_> {
+    /// The event's own entry: `n` in its id `node:n`.
+    pub fn tick(&self) -> u32 {
+        self.clock.get(self.node).copied().unwrap_or(0)
+    }
+
+    /// Its id `node:n`.
+    pub fn id(&self) -> EventId {
+        EventId {
+            node: self.node,
+            n: self.tick(),
+        }
+    }
+
+    /// The GoVector priority prefix of its text (`DEBUG`, `INFO`, `WARNING`, `ERROR`,
+    /// `FATAL` followed by a space), if any; the text itself keeps it.
+    pub fn priority(&self) -> Option<&'static str> {
+        const PRIORITIES: [&str; 5] = ["DEBUG", "INFO", "WARNING", "ERROR", "FATAL"];
+        let (word, _) = self.text.split_once(' ')?;
+        PRIORITIES.iter().copied().find(|p| *p == word)
+    }
+}
+
+/// An event id `node:n`: the node's index and the event's own entry (1-based), as in
+/// DESIGN.md's glossary. Display it with [`Execution::display_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId {
+    /// Index into [`Execution::nodes`].
+    pub node: usize,
+    /// The node's own clock entry for the event.
+    pub n: u32,
+}
+
+impl Execution {
+    /// The execution's name: the `trace` group of the delimiter that precedes it, `""` when
+    /// the log has no delimiter.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Node names, in the order clocks are indexed.
+    pub fn nodes(&self) -> &[String] {
+        &self.nodes
+    }
+
+    /// Index of the node called `name`.
+    pub fn node_index(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node == name)
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.event_nodes.len()
+    }
+
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.event_nodes.is_empty()
+    }
+
+    /// The clock of event `index`, dense over [`Execution::nodes`].
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub fn clock(&self, index: usize) -> &[u32] {
+        let width = self.nodes.len();
+        &self.clocks[index * width..(index + 1) * width]
+    }
+
+    /// The node of event `index`.
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub fn node_of(&self, index: usize) -> usize {
+        self.event_nodes[index] as usize
+    }
+
+    /// Event `index`, or `None` past the end.
+    pub fn event(&self, index: usize) -> Option<Event<'_>> {
+        (index < self.len()).then(|| self.event_at(index))
+    }
+
+    fn event_at(&self, index: usize) -> Event<'_> {
+        let start = if index == 0 {
+            0
+        } else {
+            self.text_ends[index - 1]
+        };
+        Event {
+            index,
+            node: self.node_of(index),
+            clock: self.clock(index),
+            text: &self.text[start..self.text_ends[index]],
+            line: self.lines[index],
+        }
+    }
+
+    /// All events in file order.
+    pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> + '_ {
+        (0..self.len()).map(|index| self.event_at(index))
+    }
+
+    /// The events of `node`, sorted by their own entry (`node:1`, `node:2`, …).
+    pub fn events_of(&self, node: usize) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.by_node
+            .get(node)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&index| index as usize)
+    }
+
+    /// Names of the extra fields (regex groups other than `host`, `clock`, `event`).
+    pub fn field_names(&self) -> &[String] {
+        &self.field_names
+    }
+
+    /// Value of field `name` for event `index` (empty when the group did not match).
+    pub fn field(&self, index: usize, name: &str) -> Option<&str> {
+        let column = self.field_names.iter().position(|field| field == name)?;
+        self.fields
+            .get(index * self.field_names.len() + column)
+            .map(String::as_str)
+    }
+
+    /// The event with id `id`, if one exists (the first one logged, if a broken log has
+    /// several).
+    pub fn find(&self, id: EventId) -> Option<usize> {
+        let events = self.by_node.get(id.node)?;
+        let width = self.nodes.len();
+        let position =
+            events.partition_point(|&e| self.clocks[e as usize * width + id.node] < id.n);
+        let &found = events.get(position)?;
+        (self.clocks[found as usize * width + id.node] == id.n).then_some(found as usize)
+    }
+
+    /// `node:n` for an id.
+    pub fn display_id(&self, id: EventId) -> String {
+        match self.nodes.get(id.node) {
+            Some(name) => format!("{name}:{}", id.n),
+            None => format!("?{}:{}", id.node, id.n),
+        }
+    }
+
+    /// Parses `node:n` (split at the last `:`, so node names may contain colons) into an id
+    /// of this execution, checking that the node exists (not that the event does: see
+    /// [`Execution::find`]).
+    pub fn parse_id(&self, text: &str) -> Result<EventId, EventIdError> {
+        let bad = |reason: &'static str| EventIdError {
+            id: text.to_string(),
+            reason,
+        };
+        let (node, n) = text.rsplit_once(':').ok_or(bad("expected node:n"))?;
+        let n: u32 = n.parse().map_err(|_| bad("n must be a positive integer"))?;
+        if n == 0 {
+            return Err(bad("n must be a positive integer"));
+        }
+        let node = self.node_index(node).ok_or(bad("no such node"))?;
+        Ok(EventId { node, n })
+    }
+}
+
+/// An event id that does not name a node of the execution, or is not `node:n`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad event id '{id}': {reason}")]
+pub struct EventIdError {
+    /// The text given.
+    pub id: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// Builds one [`Execution`] event by event (shared by the fast reader and the regex reader).
+#[derive(Debug, Default)]
+pub(crate) struct ExecutionBuilder {
+    name: String,
+    nodes: Vec<String>,
+    node_ids: HashMap<Vec<u8>, u32>,
+    /// Rows of growing width: `widths[k] = (first event, width)` of each stretch.
+    clocks: Vec<u32>,
+    widths: Vec<(usize, usize)>,
+    event_nodes: Vec<u32>,
+    lines: Vec<u64>,
+    text: String,
+    text_ends: Vec<usize>,
+    field_names: Vec<String>,
+    fields: Vec<String>,
+    row: Vec<u32>,
+    seen: Vec<u64>,
+    generation: u64,
+    /// The node seen at each key position of the previous clock: GoVector writes keys in the
+    /// same order line after line, so this guess usually saves the hash lookup.
+    guesses: Vec<u32>,
+    scratch: Vec<u8>,
+    /// Most clock counters (events × nodes) allowed so far, from the input's size.
+    cell_limit: usize,
+}
+
+impl ExecutionBuilder {
+    pub(crate) fn new(name: String, field_names: Vec<String>) -> Self {
+        ExecutionBuilder {
+            name,
+            field_names,
+            ..ExecutionBuilder::default()
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.event_nodes.len()
+    }
+
+    /// Allows up to `4 × input_bytes + 2^24` clock counters: a real log spends at least a
+    /// few bytes per event, so only hostile inputs (many nodes, tiny events) hit this.
+    pub(crate) fn set_cell_limit(&mut self, input_bytes: u64) {
+        let limit = input_bytes.saturating_mul(4).saturating_add(1 << 24);
+        self.cell_limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    }
+
+    fn intern(
+        nodes: &mut Vec<String>,
+        node_ids: &mut HashMap<Vec<u8>, u32>,
+        name: &[u8],
+    ) -> Result<u32, LogErrorKind> {
+        if let Some(&id) = node_ids.get(name) {
+            return Ok(id);
+        }
+        if nodes.len() >= MAX_NODES {
+            return Err(LogErrorKind::TooManyNodes { limit: MAX_NODES });
+        }
+        let text = std::str::from_utf8(name).map_err(|_| LogErrorKind::InvalidUtf8)?;
+        let id = nodes.len() as u32;
+        nodes.push(text.to_string());
+        node_ids.insert(name.to_vec(), id);
+        Ok(id)
+    }
+
+    /// Adds an event; `host` and the clock's names must be non-empty.
+    pub(crate) fn push(
+        &mut self,
+        host: &[u8],
+        clock: &[u8],
+        line: u64,
+        text: &[u8],
+        fields: &[&str],
+    ) -> Result<(), LogErrorKind> {
+        let ExecutionBuilder {
+            nodes,
+            node_ids,
+            row,
+            seen,
+            generation,
+            guesses,
+            scratch,
+            ..
+        } = self;
+        if host.is_empty() {
+            return Err(LogErrorKind::EmptyHost);
+        }
+        let host_id = Self::intern(nodes, node_ids, host)?;
+        row.clear();
+        row.resize(nodes.len(), 0);
+        *generation += 1;
+        let mut position = 0usize;
+        let mut failure: Option<LogErrorKind> = None;
+        scan_clock(clock, scratch, &mut |name, value| {
+            let guess = guesses.get(position).copied();
+            let id = match guess {
+                Some(id) if nodes[id as usize].as_bytes() == name => id,
+                _ if value == 0 => match node_ids.get(name) {
+                    Some(&id) => id,
+                    // A zero entry for a node never seen adds nothing: absent means 0.
+                    None => {
+                        position += 1;
+                        return Ok(());
+                    }
+                },
+                _ => match Self::intern(nodes, node_ids, name) {
+                    Ok(id) => id,
+                    Err(kind) => {
+                        failure = Some(kind);
+                        return Err(ClockJsonErrorKind::InvalidUtf8);
+                    }
+                },
+            };
+            if position < guesses.len() {
+                guesses[position] = id;
+            } else {
+                guesses.push(id);
+            }
+            position += 1;
+            let index = id as usize;
+            if index >= seen.len() {
+                seen.resize(index + 1, 0);
+            }
+            if seen[index] == *generation {
+                return Err(ClockJsonErrorKind::DuplicateKey(nodes[index].clone()));
+            }
+            seen[index] = *generation;
+            if index >= row.len() {
+                row.resize(index + 1, 0);
+            }
+            row[index] = value;
+            Ok(())
+        })
+        .map_err(|error| failure.take().unwrap_or(LogErrorKind::Clock(error)))?;
+        let width = nodes.len();
+        row.resize(width, 0);
+        let cells = (self.event_nodes.len() + 1).saturating_mul(width);
+        if cells > self.cell_limit || self.event_nodes.len() >= u32::MAX as usize {
+            return Err(LogErrorKind::TooLarge {
+                events: self.event_nodes.len() + 1,
+                nodes: width,
+            });
+        }
+        if self.widths.last().is_none_or(|&(_, w)| w != width) {
+            self.widths.push((self.event_nodes.len(), width));
+        }
+        self.clocks.extend_from_slice(row);
+        self.event_nodes.push(host_id);
+        self.lines.push(line);
+        self.text.push_str(&String::from_utf8_lossy(text));
+        self.text_ends.push(self.text.len());
+        for column in 0..self.field_names.len() {
+            self.fields
+                .push(fields.get(column).copied().unwrap_or_default().to_string());
+        }
+        Ok(())
+    }
+
+    /// Widens every clock to the final node count (in place, from the back) and indexes the
+    /// events by node.
+    pub(crate) fn finish(self) -> Execution {
+        let ExecutionBuilder {
+            name,
+            nodes,
+            mut clocks,
+            widths,
+            event_nodes,
+            lines,
+            text,
+            text_ends,
+            field_names,
+            fields,
+            ..
+        } = self;
+        let width = nodes.len();
+        let events = event_nodes.len();
+        if widths.iter().any(|&(_, w)| w != width) {
+            let mut old_end = clocks.len();
+            clocks.resize(events * width, 0);
+            // Each row moves to a higher (or equal) offset, so going from the last row to the
+            // first never overwrites a row not yet moved.
+            for (stretch, &(first, row_width)) in widths.iter().enumerate().rev() {
+                let end = widths.get(stretch + 1).map_or(events, |&(next, _)| next);
+                for event in (first..end).rev() {
+                    let old = old_end - row_width;
+                    let new = event * width;
+                    clocks.copy_within(old..old + row_width, new);
+                    clocks[new + row_width..new + width].fill(0);
+                    old_end = old;
+                }
+            }
+        }
+        let mut by_node: Vec<Vec<u32>> = vec![Vec::new(); width];
+        for (event, &node) in event_nodes.iter().enumerate() {
+            by_node[node as usize].push(event as u32);
+        }
+        for (node, events) in by_node.iter_mut().enumerate() {
+            // Stable: duplicates stay in file order. Usually already sorted.
+            if !events.is_sorted_by_key(|&e| clocks[e as usize * width + node]) {
+                events.sort_by_key(|&e| clocks[e as usize * width + node]);
+            }
+        }
+        Execution {
+            name,
+            nodes,
+            clocks,
+            event_nodes,
+            lines,
+            text,
+            text_ends,
+            field_names,
+            fields,
+            by_node,
+        }
+    }
+}
