@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::driver::{Input, NodeReport, Outbox, Session, Timing};
 use crate::log::{LogFlush, LogSink};
-use crate::node::Node;
+use crate::node::{Node, Stamps};
 use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
 
@@ -97,6 +97,8 @@ pub struct ClusterConfig {
     pub logs: Logs,
     /// `false` runs the same workload and transport without clocks or logs (a baseline).
     pub instrumented: bool,
+    /// Differential stamps on the (FIFO) channels, or full stamps.
+    pub stamps: Stamps,
 }
 
 impl ClusterConfig {
@@ -107,12 +109,14 @@ impl ClusterConfig {
             timing: Timing::default(),
             logs,
             instrumented: true,
+            stamps: Stamps::Differential,
         }
     }
 
     pub(crate) fn node(&self, roster: &Arc<Roster>, index: usize) -> Result<Node, RuntimeError> {
         let name = roster.name(index).unwrap_or("?");
-        let node = Node::with_index(roster.clone(), index, self.logs.sink(name)?)?;
+        let node = Node::with_index(roster.clone(), index, self.logs.sink(name)?)?
+            .with_stamps(self.stamps);
         Ok(if self.instrumented {
             node
         } else {

@@ -32,8 +32,8 @@ mod log;
 mod node;
 mod process;
 mod roster;
-mod stamp;
 mod tcp;
+mod varint;
 mod workload;
 
 pub use cluster::{
@@ -42,7 +42,7 @@ pub use cluster::{
 pub use driver::{NodeReport, NodeStatus, Timing};
 pub use error::RuntimeError;
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
-pub use node::{Incoming, Node, NodeStats, Priority};
+pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use process::{ControlledNode, Kill, control_args, run_processes, serve_controlled};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};
 pub use tcp::{DEFAULT_MAX_FRAME, Frame, FrameReader, Hello, TcpNode, run_tcp_node, write_frame};

@@ -230,7 +230,7 @@ pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
     let mut reader = BufReader::new(file);
     let mut log = NodeLog::default();
     let mut line_number = 0usize;
-    let mut header: Option<(String, Vec<(String, u64)>, usize)> = None;
+    let mut header: Option<Header> = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -250,7 +250,7 @@ pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
             None => {
                 header = Some(parse_header(path, line_number, content)?);
             }
-            Some((node, clock, _)) => log.events.push(LoggedEvent {
+            Some((node, clock)) => log.events.push(LoggedEvent {
                 node,
                 clock,
                 text: content.to_string(),
@@ -263,11 +263,10 @@ pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
     Ok(log)
 }
 
-fn parse_header(
-    path: &Path,
-    line: usize,
-    content: &str,
-) -> Result<(String, Vec<(String, u64)>, usize), RuntimeError> {
+/// A header line: the node and its clock entries.
+type Header = (String, Vec<(String, u64)>);
+
+fn parse_header(path: &Path, line: usize, content: &str) -> Result<Header, RuntimeError> {
     let error = |reason: String| RuntimeError::LogFormat {
         path: path.to_path_buf(),
         line,
@@ -287,7 +286,7 @@ fn parse_header(
         entries.push((key, value));
     }
     entries.sort();
-    Ok((node.to_string(), entries, line))
+    Ok((node.to_string(), entries))
 }
 
 /// What merging node logs produced.

@@ -3,18 +3,57 @@
 use std::sync::Arc;
 
 use causet_clock::VectorClock;
+use causet_clock::differential::{DiffClock, Stamp, StampKind};
 
 use crate::log::LogSink;
-use crate::stamp::{self, DiffState};
+use crate::varint::{read_varint, write_varint};
 use crate::{Roster, RuntimeError};
 
-/// First byte of a message carrying a full stamp.
-const FULL: u8 = 0xc1;
-/// First byte of a message carrying a differential stamp.
-const DIFFERENTIAL: u8 = 0xc2;
+/// First byte of a message carrying a stamp.
+const STAMPED: u8 = 0xc5;
 /// First byte of a message without a stamp (an uninstrumented node, for baselines).
 const PLAIN: u8 = 0xc0;
 
+/// Which stamps a node sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Stamps {
+    /// Differential stamps on FIFO channels ([`Node::prepare_send_fifo`]): a
+    /// [`DiffClock`] with Singhal–Kshemkalyani bookkeeping, O(n) words per node *and* per
+    /// peer channel; full stamps elsewhere.
+    #[default]
+    Differential,
+    /// Always the whole clock: only the clock itself is kept (for very large clusters,
+    /// where per-peer channel state would dominate memory).
+    Full,
+}
+
+/// The clock with the bookkeeping its stamps need.
+#[derive(Debug)]
+enum ClockState {
+    Full(VectorClock),
+    Differential(Box<DiffClock>),
+}
+
+impl ClockState {
+    fn clock(&self) -> &VectorClock {
+        match self {
+            ClockState::Full(clock) => clock,
+            ClockState::Differential(clock) => clock.clock(),
+        }
+    }
+
+    fn tick(&mut self, me: usize) {
+        match self {
+            ClockState::Full(clock) => {
+                clock.tick(me);
+            }
+            ClockState::Differential(clock) => {
+                clock.tick();
+            }
+        }
+    }
+}
 /// How important an event is; events below a node's minimum are not logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[non_exhaustive]
@@ -54,8 +93,7 @@ pub struct Incoming<'a> {
     pub from: usize,
     /// The application payload.
     pub payload: &'a [u8],
-    entries: Vec<(usize, u64)>,
-    differential: bool,
+    stamp: Option<Stamp>,
 }
 
 /// One node: a name in a [`Roster`], its vector clock and its log.
@@ -92,8 +130,7 @@ pub struct Incoming<'a> {
 pub struct Node {
     roster: Arc<Roster>,
     me: usize,
-    clock: VectorClock,
-    diff: DiffState,
+    clock: ClockState,
     log: LogSink,
     min_priority: Priority,
     instrumented: bool,
@@ -123,15 +160,29 @@ impl Node {
 
     fn at_index(roster: Arc<Roster>, me: usize, log: LogSink) -> Self {
         Node {
+            clock: ClockState::Differential(Box::new(DiffClock::new(me, roster.len()))),
             roster,
             me,
-            clock: VectorClock::new(),
-            diff: DiffState::default(),
             log,
             min_priority: Priority::Debug,
             instrumented: true,
             stats: NodeStats::default(),
         }
+    }
+
+    /// Chooses the stamps this node sends (before its first event; every node of a cluster
+    /// must use the same).
+    pub fn with_stamps(mut self, stamps: Stamps) -> Self {
+        self.clock = match stamps {
+            Stamps::Full => ClockState::Full(self.clock.clock().clone()),
+            Stamps::Differential => ClockState::Differential(Box::new(DiffClock::restart(
+                self.me,
+                self.roster.len(),
+                self.clock.clock(),
+                0,
+            ))),
+        };
+        self
     }
 
     /// Turns clocks and logging off: messages carry no stamp, nothing is logged. Only for
@@ -163,7 +214,7 @@ impl Node {
 
     /// The current clock.
     pub fn clock(&self) -> &VectorClock {
-        &self.clock
+        self.clock.clock()
     }
 
     /// Activity counters.
@@ -171,9 +222,14 @@ impl Node {
         self.stats
     }
 
-    /// Heap bytes of the clock and the differential-stamp state (for memory accounting).
+    /// Approximate heap bytes of the clock and its stamp bookkeeping (memory accounting):
+    /// 8 per clock entry, plus for differential stamps 8 per node (last updates) and 48 per
+    /// peer channel (both directions).
     pub fn clock_heap_bytes(&self) -> usize {
-        self.clock.as_slice().len() * 8 + self.diff.heap_bytes()
+        match &self.clock {
+            ClockState::Full(clock) => clock.len() * 8,
+            ClockState::Differential(clock) => clock.clock().len() * 8 + clock.n() * (8 + 48),
+        }
     }
 
     /// Flushes the log and returns it.
@@ -197,7 +253,6 @@ impl Node {
         if !self.instrumented {
             return Ok(());
         }
-        self.diff.begin();
         self.record(priority, text)
     }
 
@@ -247,41 +302,22 @@ impl Node {
         let mut bytes = Vec::with_capacity(payload.len() + 16);
         if !self.instrumented {
             bytes.push(PLAIN);
-            stamp::write_varint(&mut bytes, self.me as u64);
+            write_varint(&mut bytes, self.me as u64);
             bytes.extend_from_slice(payload);
             return Ok(bytes);
         }
-        self.diff.begin();
         self.record(priority, text)?;
-        let full = stamp::full_len(&self.clock);
-        let start;
-        match to {
-            Some(to) => {
-                bytes.push(DIFFERENTIAL);
-                stamp::write_varint(&mut bytes, self.me as u64);
-                start = bytes.len();
-                self.diff.encode_for(&mut bytes, &self.clock, to);
-            }
-            None => {
-                bytes.push(FULL);
-                stamp::write_varint(&mut bytes, self.me as u64);
-                start = bytes.len();
-                let entries = self.clock.as_slice();
-                let present = entries.iter().filter(|v| **v != 0).count();
-                stamp::encode_entries(
-                    &mut bytes,
-                    ExactIter {
-                        inner: entries
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| **v != 0)
-                            .map(|(i, v)| (i, *v)),
-                        len: present,
-                    },
-                );
-            }
-        }
-        self.stats.stamp_bytes += (bytes.len() - start) as u64;
+        let stamp = match (&mut self.clock, to) {
+            (ClockState::Differential(clock), Some(to)) => clock.stamp_for(to),
+            (state, _) => snapshot(state.clock())?,
+        };
+        let full = self.clock.clock().encoded_len();
+        let stamp_len = stamp.encoded_len();
+        bytes.push(STAMPED);
+        write_varint(&mut bytes, self.me as u64);
+        write_varint(&mut bytes, stamp_len as u64);
+        stamp.encode(&mut bytes);
+        self.stats.stamp_bytes += stamp_len as u64;
         self.stats.full_stamp_bytes += full as u64;
         bytes.extend_from_slice(payload);
         Ok(bytes)
@@ -300,7 +336,7 @@ impl Node {
             return Err(malformed("empty message".into()));
         };
         let mut pos = 1;
-        let from = stamp::read_varint(bytes, &mut pos).map_err(malformed)?;
+        let from = read_varint(bytes, &mut pos).map_err(malformed)?;
         if from >= self.roster.len() as u64 {
             return Err(malformed(format!(
                 "sender index {from}, but the cluster has {} nodes",
@@ -313,38 +349,49 @@ impl Node {
             peer: peer.clone(),
             reason,
         };
-        let differential = match kind {
-            FULL => false,
-            DIFFERENTIAL => true,
+        match kind {
+            STAMPED => {}
             PLAIN if !self.instrumented => {
                 return Ok(Incoming {
                     from,
                     payload: &bytes[pos..],
-                    entries: Vec::new(),
-                    differential: false,
+                    stamp: None,
                 });
             }
             other => return Err(malformed(format!("unknown message kind {other:#04x}"))),
-        };
+        }
         if from == self.me {
             return Err(malformed("a message from this node to itself".into()));
         }
-        let entries =
-            stamp::decode_entries(bytes, &mut pos, self.roster.len()).map_err(&malformed)?;
-        let mine = self.clock.get(self.me);
-        if let Some((_, claimed)) = entries.iter().find(|(index, _)| *index == self.me) {
-            if *claimed > mine {
+        let stamp_len = read_varint(bytes, &mut pos).map_err(&malformed)?;
+        if stamp_len > (bytes.len() - pos) as u64 {
+            return Err(malformed(format!(
+                "stamp of {stamp_len} bytes, but only {} bytes follow",
+                bytes.len() - pos
+            )));
+        }
+        let end = pos + stamp_len as usize;
+        let stamp = Stamp::decode(&bytes[pos..end])
+            .map_err(|err| malformed(format!("bad stamp: {err}")))?;
+        let nodes = self.roster.len();
+        let mine = self.clock().get(self.me);
+        for &(index, value) in stamp.entries() {
+            if index >= nodes {
                 return Err(malformed(format!(
-                    "stamp claims {claimed} events of {}, which has had {mine}",
+                    "stamp entry for node index {index}, but the cluster has {nodes} nodes"
+                )));
+            }
+            if index == self.me && value > mine {
+                return Err(malformed(format!(
+                    "stamp claims {value} events of {}, which has had {mine}",
                     self.name()
                 )));
             }
         }
         Ok(Incoming {
             from,
-            payload: &bytes[pos..],
-            entries,
-            differential,
+            payload: &bytes[end..],
+            stamp: Some(stamp),
         })
     }
 
@@ -364,18 +411,35 @@ impl Node {
         incoming: Incoming<'a>,
         text: &str,
     ) -> Result<&'a [u8], RuntimeError> {
-        self.stats.received += 1;
         if !self.instrumented {
+            self.stats.received += 1;
             return Ok(incoming.payload);
         }
-        let _ = incoming.differential; // both kinds merge the same way; see `stamp`
-        self.diff.begin();
-        for &(index, value) in &incoming.entries {
-            if value > self.clock.get(index) {
-                self.clock.set(index, value);
-                self.diff.updated(index);
+        if let Some(stamp) = &incoming.stamp {
+            let from = incoming.from;
+            let refused = |reason: String| RuntimeError::Malformed {
+                peer: self.roster.name(from).unwrap_or("?").to_string(),
+                reason,
+            };
+            match &mut self.clock {
+                ClockState::Differential(clock) => clock
+                    .merge(from, stamp)
+                    .map_err(|err| refused(err.to_string()))?,
+                ClockState::Full(clock) => {
+                    if let StampKind::Diff { .. } = stamp.kind() {
+                        return Err(refused(
+                            "a differential stamp, but this node keeps no channel state".into(),
+                        ));
+                    }
+                    for &(index, value) in stamp.entries() {
+                        if value > clock.get(index) {
+                            clock.set(index, value);
+                        }
+                    }
+                }
             }
         }
+        self.stats.received += 1;
         self.record(priority, text)?;
         Ok(incoming.payload)
     }
@@ -393,31 +457,22 @@ impl Node {
             return Ok(());
         }
         self.clock.tick(self.me);
-        self.diff.updated(self.me);
         self.stats.logged += 1;
         self.log
-            .write_event(&self.roster, self.me, &self.clock, text)
+            .write_event(&self.roster, self.me, self.clock.clock(), text)
     }
 }
 
-/// An iterator with a known length (the filtered non-zero entries of a clock).
-struct ExactIter<I> {
-    inner: I,
-    len: usize,
+/// The whole clock as a stamp that is always safe to merge.
+fn snapshot(clock: &VectorClock) -> Result<Stamp, RuntimeError> {
+    let entries = clock
+        .as_slice()
+        .iter()
+        .enumerate()
+        .filter(|&(_, &value)| value > 0)
+        .map(|(index, &value)| (index, value))
+        .collect();
+    Stamp::new(StampKind::Snapshot, entries).map_err(|err| RuntimeError::Host {
+        reason: format!("internal: a clock is not a valid stamp: {err}"),
+    })
 }
-
-impl<I: Iterator> Iterator for ExactIter<I> {
-    type Item = I::Item;
-    fn next(&mut self) -> Option<I::Item> {
-        let item = self.inner.next();
-        if item.is_some() {
-            self.len -= 1;
-        }
-        item
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len, Some(self.len))
-    }
-}
-
-impl<I: Iterator> ExactSizeIterator for ExactIter<I> {}

@@ -21,6 +21,7 @@ use rand::Rng;
 use crate::cluster::{ClusterConfig, ClusterRun, Logs, Mode};
 use crate::driver::{NodeReport, NodeStatus, Timing};
 use crate::log::{LogFlush, LogSink};
+use crate::node::Stamps;
 use crate::tcp::{DEFAULT_MAX_FRAME, TcpNode, run_tcp_node};
 use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
@@ -81,6 +82,9 @@ pub fn control_args(config: &ClusterConfig, name: &str, log: &Path) -> Vec<Strin
     } = config.logs
     {
         args.push("--buffered".into());
+    }
+    if config.stamps == Stamps::Full {
+        args.push("--full-stamps".into());
     }
     args
 }
@@ -333,6 +337,8 @@ pub struct ControlledNode {
     pub flush: LogFlush,
     /// Timeouts and pacing.
     pub timing: Timing,
+    /// Differential or full stamps.
+    pub stamps: Stamps,
 }
 
 /// Runs a controlled node: binds, announces, reads the peers, runs, prints its report.
@@ -397,6 +403,7 @@ pub fn serve_controlled(
             timing: node.timing,
             max_frame: DEFAULT_MAX_FRAME,
             log: LogSink::file(&node.log, node.flush)?,
+            stamps: node.stamps,
         },
         listener,
     )?;

@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use crate::driver::{Input, NodeReport, Outbox, Session, Timing};
 use crate::log::LogSink;
-use crate::node::Node;
-use crate::stamp::{read_varint, write_varint};
+use crate::node::{Node, Stamps};
+use crate::varint::{read_varint, write_varint};
 use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
 
@@ -238,6 +238,8 @@ pub struct TcpNode {
     pub max_frame: usize,
     /// Where the node logs.
     pub log: LogSink,
+    /// Differential or full stamps (every node of the cluster must use the same).
+    pub stamps: Stamps,
 }
 
 /// Runs one node on `listener` until its workload is done or it gives up; returns its report.
@@ -289,7 +291,7 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
             .map_err(|err| RuntimeError::io("cannot start the accept thread", err))?
     };
     drop(inbox);
-    let node = Node::with_index(roster.clone(), me, config.log)?;
+    let node = Node::with_index(roster.clone(), me, config.log)?.with_stamps(config.stamps);
     let mut outbox = TcpOutbox {
         hello: Hello {
             name: config.name.clone(),

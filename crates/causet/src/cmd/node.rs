@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use causet_runtime::{
     ControlledNode, DEFAULT_MAX_FRAME, LogFlush, LogSink, NodeReport, NodeStatus, Plan, Roster,
-    TcpNode, Timing, Workload, run_tcp_node, serve_controlled,
+    Stamps, TcpNode, Timing, Workload, run_tcp_node, serve_controlled,
 };
 
 /// Arguments of `causet node`.
@@ -59,6 +59,9 @@ pub struct NodeArgs {
     /// Milliseconds to keep retrying to connect to a peer.
     #[arg(long, default_value_t = 10_000)]
     connect_timeout_ms: u64,
+    /// Send the whole clock with every message instead of differential stamps.
+    #[arg(long)]
+    full_stamps: bool,
     /// Print the node's report as JSON.
     #[arg(long)]
     json: bool,
@@ -80,6 +83,11 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     } else {
         LogFlush::EachEvent
     };
+    let stamps = if args.full_stamps {
+        Stamps::Full
+    } else {
+        Stamps::Differential
+    };
     let log = args
         .log
         .clone()
@@ -93,6 +101,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             log,
             flush,
             timing,
+            stamps,
         };
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -142,6 +151,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             timing,
             max_frame: DEFAULT_MAX_FRAME,
             log: sink,
+            stamps,
         },
         listener,
     )?;

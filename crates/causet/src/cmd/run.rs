@@ -8,8 +8,8 @@ use std::io::Write;
 
 use anyhow::Context;
 use causet_runtime::{
-    ClusterConfig, ClusterRun, Kill, LogFlush, Logs, MergeSummary, Mode, NodeStatus, Plan, Timing,
-    Workload, merge_run_logs, run_processes, run_tasks, run_threads,
+    ClusterConfig, ClusterRun, Kill, LogFlush, Logs, MergeSummary, Mode, NodeStatus, Plan, Stamps,
+    Timing, Workload, merge_run_logs, run_processes, run_tasks, run_threads,
 };
 use serde_json::json;
 
@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// Milliseconds without any message after which a node gives up waiting.
     #[arg(long, default_value_t = 3000)]
     timeout_ms: u64,
+    /// Send the whole clock with every message instead of differential stamps (the default
+    /// keeps O(nodes) state per peer channel; full stamps suit thousands of nodes).
+    #[arg(long)]
+    full_stamps: bool,
     /// Worker threads of the task mode's runtime (0: one per core).
     #[arg(long, default_value_t = 0)]
     workers: usize,
@@ -90,6 +94,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             flush,
         },
     );
+    if args.full_stamps {
+        config.stamps = Stamps::Full;
+    }
     config.timing = Timing {
         pace: Duration::from_millis(args.pace_ms),
         receive_timeout: Duration::from_millis(args.timeout_ms),
@@ -214,6 +221,10 @@ impl Summary<'_> {
         }
         writeln!(out, "{line}")?;
         let (sent, full) = self.stamp_bytes();
+        let kind = match self.config.stamps {
+            Stamps::Full => "sent (full stamps)",
+            _ => "sent (differential stamps)",
+        };
         let percent = if full == 0 {
             100.0
         } else {
@@ -221,7 +232,7 @@ impl Summary<'_> {
         };
         writeln!(
             out,
-            "  stamp bytes: {sent} differential vs {full} full ({percent:.0}%)"
+            "  stamp bytes: {sent} {kind} vs {full} for full clocks ({percent:.0}%)"
         )?;
         match self.cluster.startup {
             Some(startup) => writeln!(
