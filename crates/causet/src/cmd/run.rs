@@ -11,6 +11,8 @@ use causet_runtime::{
     ClusterConfig, ClusterRun, Kill, LogFlush, Logs, MergeSummary, Mode, NodeStatus, Plan, Stamps,
     Timing, Workload, merge_run_logs, run_processes, run_tasks, run_threads,
 };
+use causet_trace::log::{CheckOptions, ReadOptions, read_log};
+use causet_trace::render::{Diagram, RenderOptions, write_svg};
 use serde_json::json;
 
 /// Arguments of `causet run`.
@@ -37,7 +39,8 @@ pub struct RunArgs {
     /// Seed of the workload's choices.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output directory for the node logs, causet.log and diagram.svg.
+    /// Output directory for the node logs, causet.log and diagram.svg (node logs of earlier
+    /// runs, nodeN.log, are removed first).
     #[arg(long, default_value = "causet-run")]
     out: PathBuf,
     /// Kill node NODE with SIGKILL MS milliseconds after the start (process mode; repeatable).
@@ -102,6 +105,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         receive_timeout: Duration::from_millis(args.timeout_ms),
         ..Timing::default()
     };
+    remove_stale_logs(&args.out)?;
     let cluster = match mode {
         Mode::Thread => run_threads(&config),
         Mode::Task => run_tasks(&config, args.workers),
@@ -112,8 +116,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("{mode} mode run"))?;
     let merged = merge_run_logs(&cluster, &args.out).context("merging the node logs")?;
-    let analysis = analyze(&merged.path);
-    let diagram = render(&merged.path, &args.out.join("diagram.svg"));
+    let lenient = !cluster.is_complete();
+    let analysis = analyze(&merged.path, config.plan.nodes(), merged.events, lenient);
+    let diagram = render(&merged.path, &args.out.join("diagram.svg"), merged.events);
     let summary = Summary {
         config: &config,
         args: &args,
@@ -135,20 +140,96 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Removes `nodeN.log` files of an earlier run from `dir`, so that the directory only holds
+/// this run's logs.
+fn remove_stale_logs(dir: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(()); // not there yet
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let is_node_log = name
+            .strip_prefix("node")
+            .and_then(|rest| rest.strip_suffix(".log"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if is_node_log && entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// What the analysis of the merged log found.
 struct Analysis {
-    messages: u64,
+    messages: usize,
     concurrent_pairs: u64,
+    /// `Ok` when the log passes `causet check` (strict, or lenient after a kill).
+    check: Result<(), String>,
+    lenient: bool,
 }
 
-/// Analysis of the merged log (by `causet_trace::log`, once available).
-fn analyze(_log: &Path) -> Result<Analysis, String> {
-    Err("analysis not available in this build".into())
+/// Largest run whose merged log is analysed and drawn (clocks are dense per event).
+const MAX_ANALYZED_EVENTS: usize = 200_000;
+const MAX_ANALYZED_NODES: usize = 1_000;
+const MAX_DRAWN_EVENTS: usize = 2_000;
+
+/// Reads the merged log back with `causet_trace::log`: check, messages, concurrent pairs.
+fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Analysis, String> {
+    if nodes > MAX_ANALYZED_NODES || events > MAX_ANALYZED_EVENTS {
+        return Err(format!(
+            "skipped above {MAX_ANALYZED_NODES} nodes or {MAX_ANALYZED_EVENTS} events"
+        ));
+    }
+    let parsed = read_log(log, &ReadOptions::default())
+        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+    let Some(execution) = parsed.executions.first() else {
+        return Err("the merged log has no events".into());
+    };
+    let check = execution
+        .check(&CheckOptions { lenient })
+        .map_err(|violation| format!("{}:{violation}", log.display()));
+    let summary = causet_trace::log::analyze(execution);
+    Ok(Analysis {
+        messages: summary.messages,
+        concurrent_pairs: summary.concurrent_pairs,
+        check,
+        lenient,
+    })
 }
 
-/// Draws the diagram (by `causet_trace::render`, once available).
-fn render(_log: &Path, _svg: &Path) -> Result<PathBuf, String> {
-    Err("rendering not available in this build".into())
+/// Draws the merged log as a space-time diagram with `causet_trace::render`.
+fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
+    if events > MAX_DRAWN_EVENTS {
+        return Err(format!("skipped above {MAX_DRAWN_EVENTS} events"));
+    }
+    let parsed = read_log(log, &ReadOptions::default())
+        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+    let Some(execution) = parsed.executions.first() else {
+        return Err("the merged log has no events".into());
+    };
+    let mut diagram = Diagram::new(execution.nodes().iter().cloned());
+    for event in execution.events() {
+        let clock: Vec<u64> = event.clock.iter().map(|&v| u64::from(v)).collect();
+        diagram
+            .push_event(event.node, &clock, event.text)
+            .map_err(|err| err.to_string())?;
+    }
+    for (send, receive) in execution.messages() {
+        diagram
+            .push_message(send, receive)
+            .map_err(|err| err.to_string())?;
+    }
+    let file = std::fs::File::create(svg)
+        .map_err(|err| format!("cannot create {}: {err}", svg.display()))?;
+    write_svg(
+        &diagram,
+        &RenderOptions::new().title("causet run"),
+        std::io::BufWriter::new(file),
+    )
+    .map_err(|err| format!("cannot draw {}: {err}", svg.display()))?;
+    Ok(svg.to_path_buf())
 }
 
 struct Summary<'a> {
@@ -180,6 +261,14 @@ impl Summary<'_> {
             "events": self.merged.events,
             "messages": self.cluster.messages(),
             "concurrent_pairs": self.analysis.as_ref().ok().map(|a| a.concurrent_pairs),
+            "check": match &self.analysis {
+                Ok(analysis) => json!({
+                    "lenient": analysis.lenient,
+                    "valid": analysis.check.is_ok(),
+                    "violation": analysis.check.as_ref().err(),
+                }),
+                Err(why) => json!({ "skipped": why }),
+            },
             "stamp_bytes": stamp_bytes,
             "full_stamp_bytes": full_stamp_bytes,
             "elapsed_ms": self.cluster.elapsed.as_secs_f64() * 1e3,
@@ -217,9 +306,20 @@ impl Summary<'_> {
                 ", concurrent pairs {} ({} messages inferred from the clocks)",
                 analysis.concurrent_pairs, analysis.messages
             )),
-            Err(why) => line.push_str(&format!(" (concurrent pairs: {why})")),
+            Err(why) => line.push_str(&format!(" (analysis {why})")),
         }
         writeln!(out, "{line}")?;
+        if let Ok(analysis) = &self.analysis {
+            let how = if analysis.lenient {
+                "causet check --lenient"
+            } else {
+                "causet check"
+            };
+            match &analysis.check {
+                Ok(()) => writeln!(out, "  merged log passes {how}")?,
+                Err(violation) => writeln!(out, "  merged log FAILS {how}: {violation}")?,
+            }
+        }
         let (sent, full) = self.stamp_bytes();
         let kind = match self.config.stamps {
             Stamps::Full => "sent (full stamps)",
