@@ -1,3 +1,154 @@
-//! Benchmark render (to be written).
+//! Rendering speed: a 5,000-event, 30-node diagram (ShiViz's largest bundled examples), the
+//! issue's target being under one second including layout.
+//!
+//! Beside ours, in the same run:
+//! - `write_floor`: only formatting one `<circle>` per event and one `<line>` per message at
+//!   precomputed positions (no layout, no collapsing, no escaping): the cost of the output
+//!   itself, a lower bound for any SVG writer;
+//! - `naive_layering`: the obvious layout, each event's row = 1 + the largest row of every
+//!   event whose clock is below its own, by comparing all pairs (O(events² × nodes)).
+//!
+//! Run: `cargo bench -p causet-trace --bench render -- --warm-up-time 1 --measurement-time 3`
 
-fn main() {}
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use causet_trace::render::{Diagram, RenderOptions, write_svg};
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A random execution: each step a node does a local event (half the time), sends to a random
+/// other node, or receives one of the messages in flight to it.
+fn generate(seed: u64, nodes: usize, events: usize) -> Diagram {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut diagram = Diagram::new((0..nodes).map(|node| format!("node{node}")));
+    let mut clocks = vec![vec![0u64; nodes]; nodes];
+    let mut in_flight: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nodes];
+    let mut pending = Vec::new();
+    for step in 0..events {
+        let node = rng.random_range(0..nodes);
+        let roll = rng.random_range(0..4);
+        clocks[node][node] += 1;
+        let mut received = None;
+        if roll == 0 && !in_flight[node].is_empty() {
+            let pick = rng.random_range(0..in_flight[node].len());
+            let (send, stamp) = in_flight[node].swap_remove(pick);
+            for (mine, theirs) in clocks[node].iter_mut().zip(&stamp) {
+                *mine = (*mine).max(*theirs);
+            }
+            received = Some(send);
+        }
+        let event = diagram
+            .push_event(node, &clocks[node], format!("event {step} of node{node}"))
+            .expect("generated events are valid");
+        if let Some(send) = received {
+            pending.push((send, event));
+        } else if roll == 1 {
+            let to = (node + rng.random_range(1..nodes)) % nodes;
+            in_flight[to].push((event, clocks[node].clone()));
+        }
+    }
+    for (send, receive) in pending {
+        diagram
+            .push_message(send, receive)
+            .expect("generated messages are valid");
+    }
+    diagram
+}
+
+/// The output floor: one element per event and per message at trivial positions.
+fn write_floor(diagram: &Diagram, out: &mut String) {
+    out.clear();
+    out.push_str("<svg xmlns=\"http://www.w3.org/2000/svg\">\n");
+    for event in 0..diagram.len() {
+        let node = diagram.node(event);
+        let _ = writeln!(
+            out,
+            "<circle class=\"event\" data-id=\"{}\" cx=\"{}\" cy=\"{}\" r=\"5\"><title>{}</title></circle>",
+            diagram.event_id(event),
+            70 + 100 * node,
+            30 * event,
+            diagram.label(event),
+        );
+    }
+    for &(send, receive) in diagram.messages() {
+        let _ = writeln!(
+            out,
+            "<line class=\"message\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            70 + 100 * diagram.node(send),
+            30 * send,
+            70 + 100 * diagram.node(receive),
+            30 * receive,
+        );
+    }
+    out.push_str("</svg>\n");
+}
+
+/// The naive layout: rows by comparing every pair of clocks, events taken in order of their
+/// clock sums (a causal order).
+fn naive_layering(diagram: &Diagram) -> usize {
+    let mut order: Vec<usize> = (0..diagram.len()).collect();
+    order.sort_by_key(|&event| diagram.clock(event).iter().sum::<u64>());
+    let mut rows = vec![0usize; diagram.len()];
+    for (position, &event) in order.iter().enumerate() {
+        let clock = diagram.clock(event);
+        let mut row = 0;
+        for &earlier in &order[..position] {
+            if diagram
+                .clock(earlier)
+                .iter()
+                .zip(clock)
+                .all(|(a, b)| a <= b)
+            {
+                row = row.max(rows[earlier] + 1);
+            }
+        }
+        rows[event] = row;
+    }
+    rows.iter().max().map_or(0, |&row| row + 1)
+}
+
+fn render(c: &mut Criterion) {
+    let diagram = generate(5000, 30, 5000);
+    let highlight = diagram.event_id(diagram.len() / 2);
+    let mut out = Vec::with_capacity(4 << 20);
+    let mut floor = String::with_capacity(4 << 20);
+
+    let mut group = c.benchmark_group("render_5000_events_30_nodes");
+    group.sample_size(20);
+    group.bench_function("causet_render", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(write_svg(&diagram, &RenderOptions::new(), &mut out).expect("renders"))
+        })
+    });
+    group.bench_function("causet_render_highlight", |b| {
+        let options = RenderOptions::new().highlight(highlight.clone());
+        b.iter(|| {
+            out.clear();
+            black_box(write_svg(&diagram, &options, &mut out).expect("renders"))
+        })
+    });
+    group.bench_function("causet_render_no_collapse", |b| {
+        let options = RenderOptions::new().collapse(false);
+        b.iter(|| {
+            out.clear();
+            black_box(write_svg(&diagram, &options, &mut out).expect("renders"))
+        })
+    });
+    group.bench_function("baseline_write_floor", |b| {
+        b.iter(|| {
+            write_floor(&diagram, &mut floor);
+            black_box(floor.len())
+        })
+    });
+    group.sample_size(10);
+    group.bench_function("baseline_naive_layering", |b| {
+        b.iter(|| black_box(naive_layering(&diagram)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, render);
+criterion_main!(benches);
