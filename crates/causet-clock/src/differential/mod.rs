@@ -10,7 +10,9 @@
 //!   of the clock; `LastUpdate[k]` is the counter when entry `k` last changed and
 //!   `LastSent[j]` the counter at the last differential stamp to node `j`. A stamp for `j`
 //!   carries the entries with `LastUpdate[k] > LastSent[j]`. Because the counter, not the
-//!   clock, orders updates, a receive that raises several entries at once never hides one;
+//!   clock, orders updates, a receive that raises several entries at once never hides one.
+//!   The stamp also leaves out `j`'s own entry and the entries whose latest value came from
+//!   `j`'s own stamps, which `j` already has;
 //! - a **session** (incarnation) id and a **sequence number** on every channel. The first
 //!   stamp of a session ([`StampKind::Start`]) carries the whole clock; each later
 //!   [`StampKind::Diff`] carries the next sequence number. The receiver applies a `Diff`
@@ -142,9 +144,23 @@ pub enum ResyncReason {
     },
 }
 
+impl ResyncReason {
+    /// Whether the refused stamp's information is already covered, so no resync is needed:
+    /// a [`Duplicate`](Self::Duplicate) of a stamp that was applied, or a stamp of a
+    /// [`StaleSession`](Self::StaleSession), sent before the start of the channel's current
+    /// session, whose whole-clock stamp dominates it. The channel's chain is intact.
+    pub fn is_superseded(&self) -> bool {
+        matches!(
+            self,
+            ResyncReason::Duplicate { .. } | ResyncReason::StaleSession { .. }
+        )
+    }
+}
+
 /// A refused stamp: applying it could have made the clock silently wrong, so nothing was
-/// applied. The receiver should ask the sender for a full resync (the sender calls
-/// [`DiffClock::resync`]; its next stamp starts a new session).
+/// applied. Unless [`needs_resync`](Self::needs_resync) is false, the receiver should ask
+/// the sender for a full resync (the sender calls [`DiffClock::resync`]; its next stamp
+/// starts a new session with the whole clock).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("stamp from node {from} refused, full resync required: {reason}")]
 pub struct ResyncRequired {
@@ -153,6 +169,18 @@ pub struct ResyncRequired {
     /// What was wrong.
     pub reason: ResyncReason,
 }
+
+impl ResyncRequired {
+    /// Whether the sender must resynchronise: false only when the refused stamp was
+    /// [superseded](ResyncReason::is_superseded) (a duplicate, or older than the current
+    /// session), so the channel is still in step.
+    pub fn needs_resync(&self) -> bool {
+        !self.reason.is_superseded()
+    }
+}
+
+/// [`DiffClock::source`] of an entry not raised by a peer's stamp.
+const LOCAL: usize = usize::MAX;
 
 /// Sender-side state of the channel to one peer.
 #[derive(Debug, Clone, Copy)]
@@ -190,6 +218,9 @@ pub struct DiffClock {
     counter: u64,
     /// `LastUpdate[k]`: the counter when entry `k` last changed (0 = never).
     last_update: Vec<u64>,
+    /// The peer whose stamp last raised entry `k` ([`LOCAL`] for a tick or a resume). That
+    /// peer's clock already holds the value, so stamps to it leave the entry out.
+    source: Vec<usize>,
     outgoing: Vec<Outgoing>,
     incoming: Vec<Option<Incoming>>,
     /// Every session this node may still start is at least this.
@@ -220,6 +251,7 @@ impl DiffClock {
             clock: VectorClock::new(),
             counter: 1,
             last_update: vec![0; n],
+            source: vec![LOCAL; n],
             outgoing: vec![
                 Outgoing {
                     session: session_floor,
@@ -236,7 +268,7 @@ impl DiffClock {
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
-                node.set_entry(index, value);
+                node.set_entry(index, value, LOCAL);
             }
         }
         node
@@ -276,7 +308,7 @@ impl DiffClock {
     pub fn tick(&mut self) -> u64 {
         self.counter += 1;
         let value = self.clock.get(self.me) + 1;
-        self.set_entry(self.me, value);
+        self.set_entry(self.me, value, LOCAL);
         value
     }
 
@@ -330,8 +362,10 @@ impl DiffClock {
         }
         // One pass: collect the changed entries and the sizes of their three encodings.
         let (mut value_bytes, mut gap_bytes, mut next) = (0, 0, 0);
-        for (index, (&updated, &value)) in self.last_update.iter().zip(values).enumerate() {
-            if updated > channel.last_sent && value > 0 {
+        let changed = self.last_update.iter().zip(&self.source).zip(values);
+        for (index, ((&updated, &source), &value)) in changed.enumerate() {
+            // The peer's own entry, and entries it told us, are known to it already.
+            if updated > channel.last_sent && source != peer && index != peer && value > 0 {
                 stamp.entries.push((index, value));
                 value_bytes += len_u64(value);
                 gap_bytes += len_u64((index - next) as u64);
@@ -441,7 +475,7 @@ impl DiffClock {
         self.counter += 1;
         for &(index, value) in &stamp.entries {
             if value > self.clock.get(index) {
-                self.set_entry(index, value);
+                self.set_entry(index, value, from);
             }
         }
         Ok(())
@@ -481,7 +515,7 @@ impl DiffClock {
     }
 
     /// Sets entry `index` (`< n`) to a larger `value`, with its bookkeeping.
-    fn set_entry(&mut self, index: usize, value: u64) {
+    fn set_entry(&mut self, index: usize, value: u64, source: usize) {
         let old = self.clock.get(index);
         if old == 0 {
             self.nonzero += 1;
@@ -489,6 +523,7 @@ impl DiffClock {
         self.value_bytes = self.value_bytes + len_u64(value) - len_u64(old);
         self.clock.set(index, value);
         self.last_update[index] = self.counter;
+        self.source[index] = source;
     }
 
     /// Bytes of the dense payload of the whole clock (up to the last non-zero entry).
