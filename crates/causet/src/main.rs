@@ -29,11 +29,11 @@ enum Command {
     /// Clock arithmetic on ShiViz JSON clocks: compare, merge.
     #[command(subcommand)]
     Clock(cmd::clock::ClockCommand),
-    /// Validate a GoVector/ShiViz log against ShiViz's rules [coming].
+    /// Validate a GoVector/ShiViz log against ShiViz's rules.
     Check(cmd::check::CheckArgs),
-    /// Events, nodes, messages and exact concurrent pairs of a log, per execution [coming].
+    /// Events, nodes, messages and exact concurrent pairs of a log, per execution.
     Analyze(cmd::analyze::AnalyzeArgs),
-    /// Order of two events of a log: before, after, equal or concurrent [coming].
+    /// Order of two events of a log: before, after, equal or concurrent.
     Order(cmd::order::OrderArgs),
     /// Draw a space-time diagram of a log as SVG [coming].
     Render(cmd::render::RenderArgs),

@@ -50,7 +50,7 @@ mod order;
 mod reader;
 mod shiviz;
 
-pub use analyze::{Summary, analyze};
+pub use analyze::{StampBytes, Summary, analyze, stamp_bytes};
 pub use check::{CheckOptions, Violation, ViolationKind};
 pub use clock_json::parse_clock_json;
 pub use error::{ClockJsonError, ClockJsonErrorKind, LogError, LogErrorKind};

@@ -1,17 +1,62 @@
-//! `causet analyze` (not implemented yet).
+//! `causet analyze LOG`: events, nodes, messages, exact concurrent pairs and stamp bytes,
+//! per execution.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-/// Arguments of `causet analyze` (not implemented yet).
+use anyhow::Context;
+use causet_trace::log::analyze;
+
+use super::check::{LogArgs, require_valid};
+
+/// Arguments of `causet analyze`.
+///
+/// For each execution: events, nodes (that log events), messages (send→receive edges
+/// inferred from the clocks as ShiViz does), the exact number of concurrent event pairs
+/// (counted in O(events × nodes), no pair enumeration), and the bytes the messages' stamps
+/// take as full dense clocks versus differential stamps. The log must pass `causet check`
+/// (or `check --lenient`, with a warning).
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// Arguments, accepted so that the command can say it is not implemented yet.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    args: Vec<String>,
+    #[command(flatten)]
+    log: LogArgs,
+    /// Print JSON:
+    /// {"executions":[{"name":"","events":N,"nodes":H,"messages":M,"concurrent_pairs":C,"stamp_bytes":{"full":X,"differential":Y}}]}
+    #[arg(long)]
+    json: bool,
 }
 
-/// Refuses to run: the command is not implemented yet, and prints no fake output.
+/// Runs `causet analyze`.
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let _ = args.args;
-    anyhow::bail!("`causet analyze` is not implemented yet (coming)")
+    let file = args.log.log.clone();
+    let log = args.log.read()?;
+    if log.executions.is_empty() {
+        anyhow::bail!(
+            "{}: no log entries found (another layout? see --regex)",
+            file.display()
+        );
+    }
+    require_valid(&file, &log)?;
+    let summaries: Vec<_> = log.executions.iter().map(analyze).collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let json = serde_json::json!({ "executions": summaries });
+        writeln!(out, "{json}").context("writing the summary")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for summary in &summaries {
+        if log.executions.len() > 1 {
+            writeln!(out, "execution '{}':", summary.name)?;
+        }
+        writeln!(out, "events            {}", summary.events)?;
+        writeln!(out, "nodes             {}", summary.nodes)?;
+        writeln!(out, "messages          {}", summary.messages)?;
+        writeln!(out, "concurrent pairs  {}", summary.concurrent_pairs)?;
+        writeln!(
+            out,
+            "stamp bytes       {} full, {} differential",
+            summary.stamp_bytes.full, summary.stamp_bytes.differential
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,127 @@
-//! `causet order` (not implemented yet).
+//! `causet order LOG A B` / `causet order LOG --pairs FILE`: before, after, equal or
+//! concurrent.
 
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Arguments of `causet order` (not implemented yet).
+use anyhow::Context;
+use causet_trace::log::Execution;
+
+use super::check::{LogArgs, require_valid};
+
+/// Arguments of `causet order`.
+///
+/// Prints how event A relates to event B: `before` (A happened before B), `after`, `equal`
+/// (the same event) or `concurrent`. Events are named `node:n`, where n is the node's own
+/// clock entry for the event (node:1 is its first event). With --pairs, reads one `A B`
+/// pair per line (blank lines and lines starting with # are skipped) and prints one answer
+/// per line. A log with several executions (a ShiViz delimiter) answers within one:
+/// --execution NAME, by default the first.
 #[derive(Debug, clap::Args)]
 pub struct OrderArgs {
-    /// Arguments, accepted so that the command can say it is not implemented yet.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    args: Vec<String>,
+    #[command(flatten)]
+    log: LogArgs,
+    /// The first event, `node:n`.
+    #[arg(required_unless_present = "pairs", requires = "b")]
+    a: Option<String>,
+    /// The second event, `node:n`.
+    #[arg(requires = "a")]
+    b: Option<String>,
+    /// A file of `A B` pairs, one per line (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
+    pairs: Option<PathBuf>,
+    /// The execution to answer in (its delimiter's `trace` name); default the first.
+    #[arg(long, value_name = "NAME")]
+    execution: Option<String>,
+    /// Print JSON: {"execution":"","answers":[{"a":"x:1","b":"y:2","order":"before"}]}
+    #[arg(long)]
+    json: bool,
 }
 
-/// Refuses to run: the command is not implemented yet, and prints no fake output.
+/// Runs `causet order`.
 pub fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
-    let _ = args.args;
-    anyhow::bail!("`causet order` is not implemented yet (coming)")
+    let file = args.log.log.clone();
+    let log = args.log.read()?;
+    let execution: &Execution = match &args.execution {
+        Some(name) => log.execution(name).with_context(|| {
+            let names: Vec<String> = log
+                .executions
+                .iter()
+                .map(|execution| format!("'{}'", execution.name()))
+                .collect();
+            format!(
+                "{}: no execution named '{name}' (executions: {})",
+                file.display(),
+                names.join(", ")
+            )
+        })?,
+        None => log.executions.first().with_context(|| {
+            format!(
+                "{}: no log entries found (another layout? see --regex)",
+                file.display()
+            )
+        })?,
+    };
+    require_valid(&file, &log)?;
+    let pairs: Vec<(String, String, String)> = match (&args.pairs, &args.a, &args.b) {
+        (Some(path), _, _) => read_pairs(path)?,
+        (None, Some(a), Some(b)) => vec![(String::new(), a.clone(), b.clone())],
+        _ => anyhow::bail!("give two events A B, or --pairs FILE"),
+    };
+    let mut answers = Vec::with_capacity(pairs.len());
+    for (place, a, b) in &pairs {
+        let answer = execution
+            .order_ids(a, b)
+            .with_context(|| format!("{place}{a} {b}"))?;
+        answers.push(answer);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        let list: Vec<serde_json::Value> = pairs
+            .iter()
+            .zip(&answers)
+            .map(
+                |((_, a, b), answer)| serde_json::json!({"a": a, "b": b, "order": answer.as_str()}),
+            )
+            .collect();
+        let json = serde_json::json!({ "execution": execution.name(), "answers": list });
+        writeln!(out, "{json}").context("writing the answers")?;
+    } else {
+        for answer in &answers {
+            writeln!(out, "{}", answer.as_str()).context("writing the answers")?;
+        }
+    }
+    out.flush().context("writing the answers")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `(place, A, B)` per pair line, where place is `FILE:LINE: ` for error messages.
+fn read_pairs(path: &PathBuf) -> anyhow::Result<Vec<(String, String, String)>> {
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read"))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let mut pairs = Vec::new();
+    for (number, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{name}:{}: cannot read", number + 1))?;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = trimmed.split_whitespace().collect();
+        let place = format!("{name}:{}: ", number + 1);
+        let [a, b] = words[..] else {
+            anyhow::bail!("{place}expected two events `A B`, found '{trimmed}'");
+        };
+        pairs.push((place, a.to_string(), b.to_string()));
+    }
+    Ok(pairs)
 }
