@@ -1,0 +1,158 @@
+//! The FastTrack access history (Flanagan and Freund, PLDI 2009), made exact.
+//!
+//! Per variable, the write history and the read history are each either one epoch
+//! `clock@thread` (the histories' accesses form a chain in happens-before, so the last one
+//! stands for all: if it happens before the current access, so do the earlier ones) or, once
+//! two of them are concurrent, the last access of every thread (as DJIT+ keeps them).
+//!
+//! Plain FastTrack keeps only the last write, so after a write-write race it forgets the
+//! earlier write and under-counts later races with it. Here a write that does not happen
+//! after the write epoch switches the write history to per-thread slots (as FastTrack does
+//! for concurrent reads), and a write after every slot switches it back to one epoch.
+//! Read histories are cleared by a write only when every read happens before that write:
+//! then any later access either happens after the write (and so after the reads) or races
+//! with the write anyway. So the engine answers exactly what DJIT+ answers, per access.
+
+use super::{AccessHistory, Prior, Site, Slots, Verdict, entry, later, leq};
+
+/// One access as `clock@thread` with its site; `clock == 0` means none.
+#[derive(Debug, Clone, Copy, Default)]
+struct Epoch {
+    clock: u32,
+    thread: u32,
+    site: Site,
+}
+
+impl Epoch {
+    #[inline]
+    fn ordered_before(&self, clock: &[u32]) -> bool {
+        self.clock <= entry(clock, self.thread)
+    }
+
+    fn prior(&self, write: bool) -> Prior {
+        Prior {
+            site: self.site,
+            thread: self.thread,
+            write,
+        }
+    }
+}
+
+/// Either one epoch or per-thread slots (when `shared` is set).
+#[derive(Debug, Default)]
+struct History {
+    epoch: Epoch,
+    shared: Option<Box<Slots>>,
+}
+
+impl History {
+    #[inline]
+    fn ordered_before(&self, clock: &[u32]) -> bool {
+        match &self.shared {
+            None => self.epoch.ordered_before(clock),
+            Some(slots) => leq(&slots.clocks, clock),
+        }
+    }
+
+    /// The most recent stored access that does not happen before `clock`.
+    fn latest_unordered(&self, clock: &[u32], write: bool) -> Option<Prior> {
+        match &self.shared {
+            None => (!self.epoch.ordered_before(clock)).then(|| self.epoch.prior(write)),
+            Some(slots) => slots.latest_unordered(clock, write),
+        }
+    }
+
+    /// Records an access by t with own entry `now`; `dominates` tells whether every stored
+    /// access happens before it (then it alone stands for the history).
+    #[inline]
+    fn record(&mut self, t: u32, now: u32, site: Site, dominates: bool) {
+        if dominates {
+            self.shared = None;
+            self.epoch = Epoch {
+                clock: now,
+                thread: t,
+                site,
+            };
+            return;
+        }
+        match &mut self.shared {
+            Some(slots) => slots.set(t, now, site),
+            None => {
+                let mut slots = Box::<Slots>::default();
+                slots.set(self.epoch.thread, self.epoch.clock, self.epoch.site);
+                slots.set(t, now, site);
+                self.shared = Some(slots);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.shared = None;
+        self.epoch = Epoch::default();
+    }
+}
+
+/// Exact FastTrack histories for every variable.
+#[derive(Debug, Default)]
+pub(crate) struct EpochHistory {
+    variables: Vec<EpochVariable>,
+}
+
+#[derive(Debug, Default)]
+struct EpochVariable {
+    writes: History,
+    reads: History,
+}
+
+impl AccessHistory for EpochHistory {
+    fn add_variable(&mut self) {
+        self.variables.push(EpochVariable::default());
+    }
+
+    #[inline]
+    fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+        let var = &mut self.variables[x as usize];
+        let verdict = if var.writes.ordered_before(clock) {
+            Verdict::Ordered
+        } else {
+            Verdict::Racy(
+                witness
+                    .then(|| var.writes.latest_unordered(clock, true))
+                    .flatten(),
+            )
+        };
+        let now = entry(clock, t);
+        // Same thread, or the previous read happens before this one: this read stands for
+        // both. Otherwise the reads are concurrent and the history keeps one per thread.
+        let dominates = var.reads.shared.is_none() && var.reads.epoch.ordered_before(clock);
+        var.reads.record(t, now, site, dominates);
+        verdict
+    }
+
+    #[inline]
+    fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+        let var = &mut self.variables[x as usize];
+        let after_writes = var.writes.ordered_before(clock);
+        let after_reads = var.reads.ordered_before(clock);
+        let verdict = if after_writes & after_reads {
+            Verdict::Ordered
+        } else {
+            Verdict::Racy(
+                witness
+                    .then(|| {
+                        later(
+                            var.writes.latest_unordered(clock, true),
+                            var.reads.latest_unordered(clock, false),
+                        )
+                    })
+                    .flatten(),
+            )
+        };
+        let now = entry(clock, t);
+        var.writes.record(t, now, site, after_writes);
+        if after_reads {
+            var.reads.clear();
+        }
+        verdict
+    }
+}

@@ -1,0 +1,334 @@
+//! Tree clocks (Mathur, Pavlogiannis, Tunç, Viswanathan, "A Tree Clock Data Structure for
+//! Causal Orderings in Concurrent Executions", ASPLOS 2022) for thread and lock clocks.
+//!
+//! A tree clock is a vector clock whose entries are arranged in a tree: the root is the
+//! owning thread (for a lock: the thread that last released it), and node v under parent u
+//! with attachment time `aclk(v)` records that u learned v's entry `clk(v)` when u's own
+//! entry was `aclk(v)`. Children are kept in decreasing `aclk` order. So if a clock already
+//! knows u at `aclk(v)` or later, it knows all of v's subtree and every later (older)
+//! sibling: a join stops there and visits only the entries that change, instead of all of
+//! them. The entries also sit in a flat array, so the race checks read `C_t[u]` in O(1).
+//!
+//! Release uses the paper's `MonotoneCopy` (`L := C_t`, valid because `L ⊑ C_t` for the
+//! holder of the lock), which also visits only the changed entries.
+
+use super::SyncClocks;
+
+const NONE: u32 = u32::MAX;
+
+/// One tree clock. Node u is present iff `clk[u] > 0` (every thread's entry starts at 1).
+#[derive(Debug, Clone)]
+struct TreeClock {
+    root: u32,
+    clk: Vec<u32>,
+    aclk: Vec<u32>,
+    parent: Vec<u32>,
+    first_child: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+}
+
+impl TreeClock {
+    fn empty() -> Self {
+        TreeClock {
+            root: NONE,
+            clk: Vec::new(),
+            aclk: Vec::new(),
+            parent: Vec::new(),
+            first_child: Vec::new(),
+            next: Vec::new(),
+            prev: Vec::new(),
+        }
+    }
+
+    fn for_thread(t: u32) -> Self {
+        let mut clock = TreeClock::empty();
+        clock.ensure(t);
+        clock.root = t;
+        clock.clk[t as usize] = 1;
+        clock
+    }
+
+    #[inline]
+    fn get(&self, u: u32) -> u32 {
+        self.clk.get(u as usize).copied().unwrap_or(0)
+    }
+
+    fn ensure(&mut self, u: u32) {
+        let len = u as usize + 1;
+        if self.clk.len() < len {
+            self.clk.resize(len, 0);
+            self.aclk.resize(len, 0);
+            self.parent.resize(len, NONE);
+            self.first_child.resize(len, NONE);
+            self.next.resize(len, NONE);
+            self.prev.resize(len, NONE);
+        }
+    }
+
+    fn detach(&mut self, u: u32) {
+        let i = u as usize;
+        let p = self.parent[i];
+        if p == NONE {
+            return;
+        }
+        let (prev, next) = (self.prev[i], self.next[i]);
+        if prev == NONE {
+            self.first_child[p as usize] = next;
+        } else {
+            self.next[prev as usize] = next;
+        }
+        if next != NONE {
+            self.prev[next as usize] = prev;
+        }
+        self.parent[i] = NONE;
+        self.prev[i] = NONE;
+        self.next[i] = NONE;
+    }
+
+    /// Makes u the first (most recently attached) child of p.
+    fn push_child(&mut self, u: u32, p: u32) {
+        let (i, j) = (u as usize, p as usize);
+        let old_first = self.first_child[j];
+        self.parent[i] = p;
+        self.prev[i] = NONE;
+        self.next[i] = old_first;
+        if old_first != NONE {
+            self.prev[old_first as usize] = u;
+        }
+        self.first_child[j] = u;
+    }
+
+    /// Post-order list of the nodes of `other` whose entries exceed ours, found from the
+    /// root down with the tree-clock pruning. With `copy_root = Some(z)`, also lists our
+    /// root z where it is met unchanged (MonotoneCopy must re-attach it under its new
+    /// parent); returns whether z was listed.
+    fn collect_updated(
+        &self,
+        other: &TreeClock,
+        copy_root: Option<u32>,
+        stack: &mut Vec<(u32, u32)>,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        let mut found_root = false;
+        out.clear();
+        stack.clear();
+        let top = other.root;
+        stack.push((top, other.first_child[top as usize]));
+        while let Some(&mut (u, ref mut cursor)) = stack.last_mut() {
+            let v = *cursor;
+            if v == NONE {
+                stack.pop();
+                out.push(u);
+                continue;
+            }
+            *cursor = other.next[v as usize];
+            if self.get(v) < other.clk[v as usize] {
+                stack.push((v, other.first_child[v as usize]));
+            } else {
+                if Some(v) == copy_root {
+                    out.push(v);
+                    found_root = true;
+                }
+                if other.aclk[v as usize] <= self.get(u) {
+                    // Every later child was attached earlier: all known already.
+                    if let Some(last) = stack.last_mut() {
+                        last.1 = NONE;
+                    }
+                }
+            }
+        }
+        found_root
+    }
+
+    /// Re-links the listed nodes (post-order, so parents are popped before children) with
+    /// `other`'s entries and attachment times.
+    fn attach_from(&mut self, other: &TreeClock, nodes: &[u32]) {
+        for &v in nodes {
+            if self.get(v) > 0 {
+                self.detach(v);
+            }
+        }
+        for &u in nodes.iter().rev() {
+            self.ensure(u);
+            let i = u as usize;
+            self.clk[i] = other.clk[i];
+            let y = other.parent[i];
+            if y != NONE {
+                self.aclk[i] = other.aclk[i];
+                self.push_child(u, y);
+            }
+        }
+    }
+
+    /// `self := self ⊔ other`.
+    fn join(&mut self, other: &TreeClock, stack: &mut Vec<(u32, u32)>, nodes: &mut Vec<u32>) {
+        let z = other.root;
+        if z == NONE || other.clk[z as usize] <= self.get(z) {
+            return;
+        }
+        self.collect_updated(other, None, stack, nodes);
+        self.attach_from(other, nodes);
+        let root = self.root;
+        self.aclk[z as usize] = self.clk[root as usize];
+        self.push_child(z, root);
+    }
+
+    /// `self := other`, given `self ⊑ other`.
+    fn monotone_copy(
+        &mut self,
+        other: &TreeClock,
+        stack: &mut Vec<(u32, u32)>,
+        nodes: &mut Vec<u32>,
+    ) {
+        let old_root = self.root;
+        if old_root == NONE {
+            self.clone_from(other);
+            return;
+        }
+        let root_listed = self.collect_updated(other, Some(old_root), stack, nodes);
+        if !root_listed && old_root != other.root {
+            // Not reachable for clocks built by happens-before (the old root is always met
+            // on the way), but a full copy is always right.
+            self.clone_from(other);
+            return;
+        }
+        self.attach_from(other, nodes);
+        self.root = other.root;
+        self.parent[other.root as usize] = NONE;
+    }
+
+    fn tick(&mut self) -> bool {
+        let own = &mut self.clk[self.root as usize];
+        match own.checked_add(1) {
+            Some(next) => {
+                *own = next;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Tree clocks for every thread and lock.
+#[derive(Debug, Default)]
+pub(crate) struct TreeClocks {
+    threads: Vec<TreeClock>,
+    locks: Vec<TreeClock>,
+    stack: Vec<(u32, u32)>,
+    nodes: Vec<u32>,
+}
+
+impl SyncClocks for TreeClocks {
+    fn add_thread(&mut self) {
+        let t = self.threads.len() as u32;
+        self.threads.push(TreeClock::for_thread(t));
+    }
+
+    fn add_lock(&mut self) {
+        self.locks.push(TreeClock::empty());
+    }
+
+    #[inline]
+    fn clock(&self, t: u32) -> &[u32] {
+        &self.threads[t as usize].clk
+    }
+
+    fn acquire(&mut self, t: u32, l: u32) {
+        self.threads[t as usize].join(&self.locks[l as usize], &mut self.stack, &mut self.nodes);
+    }
+
+    fn release(&mut self, t: u32, l: u32) -> bool {
+        let thread = &mut self.threads[t as usize];
+        self.locks[l as usize].monotone_copy(thread, &mut self.stack, &mut self.nodes);
+        thread.tick()
+    }
+
+    fn fork(&mut self, t: u32, u: u32) -> bool {
+        let parent = std::mem::replace(&mut self.threads[t as usize], TreeClock::empty());
+        self.threads[u as usize].join(&parent, &mut self.stack, &mut self.nodes);
+        self.threads[t as usize] = parent;
+        self.threads[t as usize].tick()
+    }
+
+    fn join(&mut self, t: u32, u: u32) {
+        let child = std::mem::replace(&mut self.threads[u as usize], TreeClock::empty());
+        self.threads[t as usize].join(&child, &mut self.stack, &mut self.nodes);
+        self.threads[u as usize] = child;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vector_clock::FlatClocks;
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn same(tree: &TreeClocks, flat: &FlatClocks, threads: u32) {
+        for t in 0..threads {
+            let (a, b) = (tree.clock(t), flat.clock(t));
+            for u in 0..threads {
+                assert_eq!(
+                    super::super::entry(a, u),
+                    super::super::entry(b, u),
+                    "thread {t} entry {u}"
+                );
+            }
+        }
+    }
+
+    /// Random well-formed lock/fork/join schedules (fork only fresh threads, no events after
+    /// a join): tree clocks equal flat clocks after
+    /// every step.
+    #[test]
+    fn tree_clocks_equal_flat_clocks() {
+        for seed in 0..300 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let threads: u32 = rng.random_range(2..7);
+            let locks: u32 = rng.random_range(1..4);
+            let (mut tree, mut flat) = (TreeClocks::default(), FlatClocks::default());
+            for _ in 0..threads {
+                tree.add_thread();
+                flat.add_thread();
+            }
+            for _ in 0..locks {
+                tree.add_lock();
+                flat.add_lock();
+            }
+            let mut holder = vec![NONE; locks as usize];
+            // 0 fresh, 1 running, 2 joined: fork only fresh threads, join running ones.
+            let mut state = vec![0u8; threads as usize];
+            state[0] = 1;
+            for _ in 0..200 {
+                let t = rng.random_range(0..threads);
+                if state[t as usize] != 1 {
+                    continue;
+                }
+                let l = rng.random_range(0..locks);
+                let choice = rng.random_range(0..10);
+                if choice < 8 {
+                    if holder[l as usize] == NONE {
+                        tree.acquire(t, l);
+                        flat.acquire(t, l);
+                        holder[l as usize] = t;
+                    } else if holder[l as usize] == t {
+                        assert!(tree.release(t, l) && flat.release(t, l));
+                        holder[l as usize] = NONE;
+                    }
+                } else {
+                    let u = rng.random_range(0..threads);
+                    if choice == 8 && state[u as usize] == 0 {
+                        assert!(tree.fork(t, u) && flat.fork(t, u));
+                        state[u as usize] = 1;
+                    } else if choice == 9 && u != t && state[u as usize] == 1 {
+                        tree.join(t, u);
+                        flat.join(t, u);
+                        state[u as usize] = 2;
+                    }
+                }
+                same(&tree, &flat, threads);
+            }
+        }
+    }
+}

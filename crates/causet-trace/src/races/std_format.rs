@@ -1,0 +1,615 @@
+//! A streaming reader of RAPID's STD trace format.
+//!
+//! One event per line, `thread|op(operand)|location`:
+//!
+//! ```text
+//! T0|fork(T1)|10
+//! T1|acq(l)|11
+//! T1|w(x)|12
+//! T1|rel(l)|13
+//! T0|join(1)|14
+//! ```
+//!
+//! | op | operand | happens-before effect |
+//! |---|---|---|
+//! | `r`, `rd` | variable | read access |
+//! | `w`, `wr` | variable | write access |
+//! | `acq` | lock | everything before the lock's last release happens before this |
+//! | `rel` | lock | the next `acq` of the lock is ordered after this |
+//! | `fork` | thread | the operand thread's events are ordered after this |
+//! | `join` | thread | the operand thread's events are ordered before this |
+//! | `req` | lock | none (a lock request, recorded by some tools) |
+//! | `begin`, `end` | anything | none (atomic-block markers) |
+//!
+//! Dialects real traces use are accepted: bare numeric thread names (`fork(9)` means `T9`,
+//! and `9|r(x)|1` is an event of `T9`: both spellings are one thread), `rd`/`wr`, and
+//! operands and locations that are not integers. A trailing `\r` is ignored.
+//!
+//! Names are interned to dense ids in order of first appearance; numeric names take a fast
+//! path (parsed, no string hashing). Memory grows with the number of distinct names, never
+//! with the number of events. The reader holds one fixed buffer; a line longer than
+//! [`MAX_LINE_LEN`] bytes is an error rather than a reason to grow it.
+
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, Read};
+
+use super::error::{TraceError, TraceErrorKind};
+
+/// The longest line the reader accepts, in bytes (without the newline).
+pub const MAX_LINE_LEN: usize = 64 * 1024;
+
+const BUFFER_LEN: usize = 256 * 1024;
+
+/// The operation of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Op {
+    /// `r(x)` or `rd(x)`: read of variable x.
+    Read,
+    /// `w(x)` or `wr(x)`: write of variable x.
+    Write,
+    /// `acq(l)`: acquire of lock l.
+    Acquire,
+    /// `rel(l)`: release of lock l.
+    Release,
+    /// `req(l)`: request of lock l (no happens-before effect).
+    Request,
+    /// `fork(u)`: start of thread u.
+    Fork,
+    /// `join(u)`: wait for the end of thread u.
+    Join,
+    /// `begin(..)`: start of an atomic block (no happens-before effect).
+    Begin,
+    /// `end(..)`: end of an atomic block (no happens-before effect).
+    End,
+}
+
+impl Op {
+    /// Whether the operation reads or writes a variable.
+    pub fn is_access(self) -> bool {
+        matches!(self, Op::Read | Op::Write)
+    }
+
+    fn parse(name: &[u8]) -> Option<Op> {
+        Some(match name {
+            b"r" | b"rd" => Op::Read,
+            b"w" | b"wr" => Op::Write,
+            b"acq" => Op::Acquire,
+            b"rel" => Op::Release,
+            b"req" => Op::Request,
+            b"fork" => Op::Fork,
+            b"join" => Op::Join,
+            b"begin" => Op::Begin,
+            b"end" => Op::End,
+            _ => return None,
+        })
+    }
+
+    /// The canonical STD spelling (`r`, `w`, `acq`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Read => "r",
+            Op::Write => "w",
+            Op::Acquire => "acq",
+            Op::Release => "rel",
+            Op::Request => "req",
+            Op::Fork => "fork",
+            Op::Join => "join",
+            Op::Begin => "begin",
+            Op::End => "end",
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event of an STD trace with every name replaced by its dense id.
+///
+/// `operand` is a variable id for accesses, a lock id for `acq`/`rel`/`req`, a thread id for
+/// `fork`/`join`, and 0 for `begin`/`end` (their operand is not interned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdEvent {
+    /// The thread performing the event.
+    pub thread: u32,
+    /// What it does.
+    pub op: Op,
+    /// The variable, lock or thread it does it to.
+    pub operand: u32,
+    /// The program location (the third field).
+    pub location: u32,
+}
+
+/// The name tables of a trace: thread, lock, variable and location names by dense id.
+#[derive(Debug, Default)]
+pub struct Names {
+    threads: Interner,
+    locks: Interner,
+    variables: Interner,
+    locations: Interner,
+}
+
+impl Names {
+    /// Number of distinct threads seen (performing events or named by `fork`/`join`).
+    pub fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+    /// Number of distinct locks.
+    pub fn lock_count(&self) -> usize {
+        self.locks.len()
+    }
+    /// Number of distinct variables.
+    pub fn variable_count(&self) -> usize {
+        self.variables.len()
+    }
+    /// Number of distinct locations.
+    pub fn location_count(&self) -> usize {
+        self.locations.len()
+    }
+    /// The canonical name of a thread: `T9` for both `T9` and `9`, otherwise as written.
+    pub fn thread(&self, id: u32) -> String {
+        match self.threads.name(id) {
+            Some(Name::Number(n)) => format!("T{n}"),
+            Some(Name::Text(text)) => text.to_string(),
+            None => String::new(),
+        }
+    }
+    /// The name of a lock as written.
+    pub fn lock(&self, id: u32) -> String {
+        self.locks.display(id)
+    }
+    /// The name of a variable as written.
+    pub fn variable(&self, id: u32) -> String {
+        self.variables.display(id)
+    }
+    /// The location as written.
+    pub fn location(&self, id: u32) -> String {
+        self.locations.display(id)
+    }
+}
+
+/// A streaming STD reader over any byte source.
+///
+/// ```
+/// use causet_trace::races::{Op, StdReader};
+///
+/// let text = "T0|fork(1)|1\n1|w(x)|2\nT0|join(T1)|3\n";
+/// let mut reader = StdReader::new(text.as_bytes(), "demo.std");
+/// let mut ops = Vec::new();
+/// while let Some(event) = reader.next_event()? {
+///     ops.push((reader.names().thread(event.thread), event.op));
+/// }
+/// assert_eq!(ops, [("T0".into(), Op::Fork), ("T1".into(), Op::Write), ("T0".into(), Op::Join)]);
+/// assert_eq!(reader.names().thread_count(), 2);
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct StdReader<R> {
+    inner: R,
+    source: String,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    line: u64,
+    bytes_read: u64,
+    names: Names,
+    last_thread: Vec<u8>,
+    last_thread_id: u32,
+    last_line: (usize, usize),
+}
+
+impl<R: Read> StdReader<R> {
+    /// A reader of `inner`; `source` names it in errors (usually the file path).
+    pub fn new(inner: R, source: impl Into<String>) -> Self {
+        StdReader {
+            inner,
+            source: source.into(),
+            buf: vec![0; BUFFER_LEN].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            eof: false,
+            line: 0,
+            bytes_read: 0,
+            names: Names::default(),
+            last_thread: Vec::new(),
+            last_thread_id: 0,
+            last_line: (0, 0),
+        }
+    }
+
+    /// The name tables so far.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// Gives up the reader, keeping its name tables.
+    pub fn into_names(self) -> Names {
+        self.names
+    }
+
+    /// The 1-based number of the line last returned (0 before the first).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Bytes consumed from the source so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// The name used for the source in errors.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// An error at the current line, quoting `text`.
+    pub(crate) fn error_at(&self, kind: TraceErrorKind, text: &[u8]) -> TraceError {
+        TraceError::new(&self.source, self.line, text, kind)
+    }
+
+    /// The next event, `None` at the end of the input.
+    pub fn next_event(&mut self) -> Result<Option<StdEvent>, TraceError> {
+        let Some((start, end)) = self.next_line()? else {
+            return Ok(None);
+        };
+        let line_no = self.line;
+        match parse_line(&self.buf[start..end]) {
+            Ok(fields) => {
+                let event = self.intern(fields, start);
+                Ok(Some(event))
+            }
+            Err(kind) => Err(TraceError::new(
+                &self.source,
+                line_no,
+                &self.buf[start..end],
+                kind,
+            )),
+        }
+    }
+
+    /// The text of the line last returned (for error messages).
+    pub fn current_line_text(&self) -> &[u8] {
+        &self.buf[self.last_line.0..self.last_line.1]
+    }
+
+    fn intern(&mut self, fields: Fields, start: usize) -> StdEvent {
+        let line = &self.buf[start..];
+        let thread_name = &line[fields.thread.0..fields.thread.1];
+        let thread = if thread_name == self.last_thread.as_slice() {
+            self.last_thread_id
+        } else {
+            let id = self.names.threads.intern_thread(thread_name);
+            self.last_thread.clear();
+            self.last_thread.extend_from_slice(thread_name);
+            self.last_thread_id = id;
+            id
+        };
+        let operand_name = &line[fields.operand.0..fields.operand.1];
+        let operand = match fields.op {
+            Op::Read | Op::Write => self.names.variables.intern(operand_name),
+            Op::Acquire | Op::Release | Op::Request => self.names.locks.intern(operand_name),
+            Op::Fork | Op::Join => self.names.threads.intern_thread(operand_name),
+            Op::Begin | Op::End => 0,
+        };
+        let location = self
+            .names
+            .locations
+            .intern(&line[fields.location.0..fields.location.1]);
+        StdEvent {
+            thread,
+            op: fields.op,
+            operand,
+            location,
+        }
+    }
+
+    /// Finds the next line in the buffer, refilling it as needed; returns its byte range.
+    fn next_line(&mut self) -> Result<Option<(usize, usize)>, TraceError> {
+        loop {
+            if let Some(pos) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                let start = self.start;
+                let end = start + pos;
+                self.start = end + 1;
+                self.bytes_read += pos as u64 + 1;
+                return self.finish_line(start, end).map(Some);
+            }
+            if self.end - self.start > MAX_LINE_LEN {
+                self.line += 1;
+                let text = self.buf[self.start..self.start + 80].to_vec();
+                return Err(self.error_at(TraceErrorKind::LineTooLong { max: MAX_LINE_LEN }, &text));
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                // The last line has no newline.
+                let (start, end) = (self.start, self.end);
+                self.bytes_read += (end - start) as u64;
+                self.start = end;
+                return self.finish_line(start, end).map(Some);
+            }
+            // Move the partial line to the front and read more.
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    return Err(TraceError::new(
+                        &self.source,
+                        self.line + 1,
+                        b"",
+                        TraceErrorKind::Io(err),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn finish_line(&mut self, start: usize, mut end: usize) -> Result<(usize, usize), TraceError> {
+        self.line += 1;
+        if end - start > MAX_LINE_LEN {
+            let text = self.buf[start..start + 80].to_vec();
+            return Err(self.error_at(TraceErrorKind::LineTooLong { max: MAX_LINE_LEN }, &text));
+        }
+        if end > start && self.buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+        self.last_line = (start, end);
+        Ok((start, end))
+    }
+}
+
+/// Byte ranges of the fields of one line.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    thread: (usize, usize),
+    op: Op,
+    operand: (usize, usize),
+    location: (usize, usize),
+}
+
+fn parse_line(line: &[u8]) -> Result<Fields, TraceErrorKind> {
+    if line.is_empty() {
+        return Err(TraceErrorKind::NotAnEvent("empty line"));
+    }
+    if memchr::memchr(0, line).is_some() {
+        return Err(TraceErrorKind::Binary);
+    }
+    let Some(bar1) = memchr::memchr(b'|', line) else {
+        return Err(TraceErrorKind::NotAnEvent(
+            "expected `thread|op(operand)|location`",
+        ));
+    };
+    let Some(rel2) = memchr::memchr(b'|', &line[bar1 + 1..]) else {
+        return Err(TraceErrorKind::NotAnEvent(
+            "expected `thread|op(operand)|location` (missing the second `|`)",
+        ));
+    };
+    let bar2 = bar1 + 1 + rel2;
+    if bar1 == 0 {
+        return Err(TraceErrorKind::NotAnEvent("empty thread name"));
+    }
+    if bar2 + 1 == line.len() {
+        return Err(TraceErrorKind::NotAnEvent("empty location"));
+    }
+    if memchr::memchr(b'|', &line[bar2 + 1..]).is_some() {
+        return Err(TraceErrorKind::NotAnEvent(
+            "more than three `|`-separated fields",
+        ));
+    }
+    let op_field = &line[bar1 + 1..bar2];
+    let Some(open) = memchr::memchr(b'(', op_field) else {
+        return Err(TraceErrorKind::NotAnEvent(
+            "expected `op(operand)` in the second field",
+        ));
+    };
+    if op_field.last() != Some(&b')') || open + 2 > op_field.len() {
+        return Err(TraceErrorKind::NotAnEvent(
+            "expected `op(operand)` in the second field",
+        ));
+    }
+    let name = &op_field[..open];
+    let Some(op) = Op::parse(name) else {
+        return Err(TraceErrorKind::UnknownOperation(
+            String::from_utf8_lossy(name).into_owned(),
+        ));
+    };
+    let operand = (bar1 + 1 + open + 1, bar2 - 1);
+    if operand.0 == operand.1 {
+        return Err(TraceErrorKind::NotAnEvent("empty operand"));
+    }
+    Ok(Fields {
+        thread: (0, bar1),
+        op,
+        operand,
+        location: (bar2 + 1, line.len()),
+    })
+}
+
+/// A name as written: a canonical decimal number (fast path) or any other text.
+#[derive(Debug, Clone)]
+enum Name {
+    Number(u64),
+    Text(Box<str>),
+}
+
+/// A decimal number without leading zeros (so that `007` stays text and prints back as
+/// written), at most 19 digits.
+fn canonical_number(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 19 || (bytes[0] == b'0' && bytes.len() > 1) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in bytes {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
+}
+
+/// Names to dense ids, in order of first appearance.
+#[derive(Debug, Default)]
+struct Interner {
+    numbers: FastMap<u64, u32>,
+    texts: FastMap<Box<[u8]>, u32>,
+    names: Vec<Name>,
+}
+
+impl Interner {
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn name(&self, id: u32) -> Option<&Name> {
+        self.names.get(id as usize)
+    }
+
+    fn display(&self, id: u32) -> String {
+        match self.name(id) {
+            Some(Name::Number(n)) => n.to_string(),
+            Some(Name::Text(text)) => text.to_string(),
+            None => String::new(),
+        }
+    }
+
+    fn intern(&mut self, bytes: &[u8]) -> u32 {
+        if let Some(n) = canonical_number(bytes) {
+            return self.intern_number(n);
+        }
+        if let Some(&id) = self.texts.get(bytes) {
+            return id;
+        }
+        let id = self.next_id();
+        self.texts.insert(bytes.into(), id);
+        self.names
+            .push(Name::Text(String::from_utf8_lossy(bytes).into()));
+        id
+    }
+
+    /// Thread names: `T9` and `9` are one thread.
+    fn intern_thread(&mut self, bytes: &[u8]) -> u32 {
+        if let [b'T', digits @ ..] = bytes {
+            if let Some(n) = canonical_number(digits) {
+                return self.intern_number(n);
+            }
+        }
+        self.intern(bytes)
+    }
+
+    fn intern_number(&mut self, n: u64) -> u32 {
+        let next = self.next_id();
+        let id = *self.numbers.entry(n).or_insert(next);
+        if id == next {
+            self.names.push(Name::Number(n));
+        }
+        id
+    }
+
+    fn next_id(&self) -> u32 {
+        // Ids stay below 2^32 because the caller's limits stop far earlier; saturate anyway.
+        u32::try_from(self.names.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A hash map with a fast multiplicative hasher: the keys (names from a trace) are not
+/// chosen by an adversary who gains anything from collisions beyond slowing their own run.
+type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// The FxHash function (rustc's): a rotate, xor and multiply per word.
+#[derive(Debug, Default, Clone, Copy)]
+struct FastHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits depending only on the inputs' low bits, and the
+        // table indexes by the low bits: rotate the well-mixed high bits down (as rustc-hash
+        // 2 does), or names sharing a first byte would all collide.
+        self.hash.rotate_left(26)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_canonical() {
+        assert_eq!(canonical_number(b"0"), Some(0));
+        assert_eq!(canonical_number(b"4294967298"), Some(4_294_967_298));
+        assert_eq!(canonical_number(b"007"), None);
+        assert_eq!(canonical_number(b"12a"), None);
+        assert_eq!(canonical_number(b"99999999999999999999"), None);
+    }
+
+    #[test]
+    fn long_lines_across_buffer_refills() {
+        let mut text = Vec::new();
+        for i in 0..50_000 {
+            text.extend_from_slice(format!("T{}|w(v{i})|loc{i}\n", i % 3).as_bytes());
+        }
+        let mut reader = StdReader::new(text.as_slice(), "x");
+        let mut count = 0;
+        while reader.next_event().unwrap_or(None).is_some() {
+            count += 1;
+        }
+        assert_eq!(count, 50_000);
+        assert_eq!(reader.names().variable_count(), 50_000);
+        assert_eq!(reader.bytes_read(), text.len() as u64);
+    }
+}
