@@ -13,14 +13,12 @@
 //! ```
 //! use causet_runtime::{run_threads, ClusterConfig, Logs, Plan, Workload};
 //!
-//! let dir = std::env::temp_dir().join(format!("causet-doc-{}", std::process::id()));
 //! let plan = Plan::new(Workload::Ping, 2, 2, 1)?;
 //! let run = run_threads(&ClusterConfig::new(plan, Logs::Memory))?;
 //! let log = String::from_utf8(run.memory_logs[0].clone())?;
 //! // node0: start, send ping 1, receive pong 1, send ping 2, receive pong 2, done.
 //! assert_eq!(log.lines().count(), 12);
 //! assert!(log.starts_with("node0 {\"node0\":1}\nstart\nnode0 {\"node0\":2}\nsend ping 1 to node1\n"));
-//! # let _ = dir;
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]

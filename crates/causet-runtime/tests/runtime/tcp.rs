@@ -1,0 +1,185 @@
+//! TCP nodes on threads: a complete run, and a node that survives garbage, a stalled
+//! connection, wrong tokens and oversized frames, and a peer that never comes.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use causet_runtime::{
+    Hello, LogSink, NodeReport, NodeStatus, Plan, Roster, Stamps, TcpNode, Timing, Workload,
+    run_tcp_node, write_frame,
+};
+
+use crate::model;
+
+fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    (listener, address)
+}
+
+fn timing() -> Timing {
+    Timing {
+        pace: Duration::from_millis(1),
+        receive_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(5),
+        handshake_timeout: Duration::from_millis(200),
+    }
+}
+
+fn node(
+    name: &str,
+    peer: (&str, SocketAddr),
+    plan: &Plan,
+    timing: Timing,
+    log: LogSink,
+) -> TcpNode {
+    TcpNode {
+        roster: Arc::new(Roster::new([name, peer.0]).unwrap()),
+        name: name.into(),
+        peers: vec![(peer.0.into(), peer.1)],
+        token: "t0ken".into(),
+        plan: plan.clone(),
+        timing,
+        max_frame: 4096,
+        log,
+        stamps: Stamps::Differential,
+    }
+}
+
+/// Reads until the server closes the connection (it does so when it rejects it).
+fn wait_closed(stream: &mut TcpStream) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+fn hello(name: &str, token: &str, roster: &Roster, plan: &Plan) -> Vec<u8> {
+    Hello {
+        name: name.into(),
+        token: token.into(),
+        roster_digest: roster.digest(),
+        plan_digest: plan.digest(),
+    }
+    .encode()
+}
+
+#[test]
+fn a_node_rejects_bad_connections_and_still_finishes_its_run() {
+    let plan = Plan::new(Workload::Ring, 2, 3, 1).unwrap();
+    let (l0, a0) = listener();
+    let (l1, a1) = listener();
+    let node0 = node("node0", ("node1", a1), &plan, timing(), LogSink::memory());
+    let roster = node0.roster.clone();
+    let first = std::thread::spawn(move || run_tcp_node(node0, l0).unwrap());
+
+    let mut attackers = Vec::new();
+    // Garbage: an HTTP request (its first four bytes announce a 1.2 GB frame).
+    let mut garbage = TcpStream::connect(a0).unwrap();
+    garbage
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    attackers.push(garbage);
+    // A stall: connects and says nothing.
+    attackers.push(TcpStream::connect(a0).unwrap());
+    // A wrong token, an unknown name, a different workload.
+    let other_plan = Plan::new(Workload::Ring, 2, 3, 2).unwrap();
+    for body in [
+        hello("node1", "wrong", &roster, &plan),
+        hello("mallory", "t0ken", &roster, &plan),
+        hello("node1", "t0ken", &roster, &other_plan),
+    ] {
+        let mut stream = TcpStream::connect(a0).unwrap();
+        write_frame(&mut stream, b'H', &body).unwrap();
+        attackers.push(stream);
+    }
+    // A valid hello, then a message claiming another sender.
+    let mut spoof = TcpStream::connect(a0).unwrap();
+    write_frame(&mut spoof, b'H', &hello("node1", "t0ken", &roster, &plan)).unwrap();
+    write_frame(&mut spoof, b'M', &[0xc5, 0x00, 0x00]).unwrap();
+    attackers.push(spoof);
+    for stream in &mut attackers {
+        wait_closed(stream);
+    }
+
+    let node1 = node("node1", ("node0", a0), &plan, timing(), LogSink::memory());
+    let second = std::thread::spawn(move || run_tcp_node(node1, l1).unwrap());
+    let report0: NodeReport = first.join().unwrap();
+    let report1: NodeReport = second.join().unwrap();
+    assert_eq!(report0.status, NodeStatus::Finished, "{report0:?}");
+    assert_eq!(report1.status, NodeStatus::Finished, "{report1:?}");
+    assert_eq!((report0.sent, report0.received), (3, 3));
+    let problems = report0.problems.join("\n");
+    for expected in [
+        "exceeds the maximum of 4096 bytes",
+        "no hello within 200 ms",
+        "wrong run token",
+        "\"mallory\" is not a peer",
+        "different workload",
+        "claims sender index 0",
+    ] {
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
+    }
+}
+
+#[test]
+fn two_tcp_nodes_log_what_the_model_expects() {
+    let plan = Plan::new(Workload::Gossip, 2, 6, 9).unwrap();
+    let (l0, a0) = listener();
+    let (l1, a1) = listener();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = [dir.path().join("node0.log"), dir.path().join("node1.log")];
+    let sink = |i: usize| LogSink::file(&paths[i], causet_runtime::LogFlush::EachEvent).unwrap();
+    let node0 = node("node0", ("node1", a1), &plan, timing(), sink(0));
+    let node1 = node("node1", ("node0", a0), &plan, timing(), sink(1));
+    let first = std::thread::spawn(move || run_tcp_node(node0, l0).unwrap());
+    let second = std::thread::spawn(move || run_tcp_node(node1, l1).unwrap());
+    let reports = [first.join().unwrap(), second.join().unwrap()];
+    assert!(
+        reports.iter().all(|r| r.status == NodeStatus::Finished),
+        "{reports:?}"
+    );
+    assert!(reports.iter().all(|r| r.problems.is_empty()), "{reports:?}");
+    let logs: Vec<Vec<model::Event>> = paths
+        .iter()
+        .map(|p| model::parse(&std::fs::read_to_string(p).unwrap()))
+        .collect();
+    let verdict = model::check(&logs, true);
+    assert_eq!(verdict.messages as u64, plan.total_messages());
+}
+
+#[test]
+fn a_node_whose_peer_never_comes_gives_up_and_says_so() {
+    let plan = Plan::new(Workload::Ring, 2, 2, 1).unwrap();
+    let (l0, _) = listener();
+    // An address where nobody listens any more.
+    let (gone, a1) = listener();
+    drop(gone);
+    let timing = Timing {
+        receive_timeout: Duration::from_millis(300),
+        connect_timeout: Duration::from_millis(200),
+        ..timing()
+    };
+    let node0 = node("node0", ("node1", a1), &plan, timing, LogSink::memory());
+    let report = run_tcp_node(node0, l0).unwrap();
+    assert_eq!(report.status, NodeStatus::Incomplete);
+    assert_eq!(report.missing, 2);
+    assert_eq!(report.send_failures, 1);
+    assert!(
+        report.problems[0].contains("send token 1 to node1 failed"),
+        "{:?}",
+        report.problems
+    );
+    // start, send token 1, gave up: three events, own entries 1..3.
+    assert_eq!(report.events, 3);
+}
