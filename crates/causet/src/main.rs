@@ -37,7 +37,7 @@ enum Command {
     Order(cmd::order::OrderArgs),
     /// Draw a space-time diagram of a log as SVG [coming].
     Render(cmd::render::RenderArgs),
-    /// Happens-before data races in a RAPID STD trace [coming].
+    /// Happens-before data races in a RAPID STD trace.
     Races(cmd::races::RacesArgs),
     /// Run an instrumented demo cluster and analyze its log [coming].
     Run(cmd::run::RunArgs),

@@ -164,10 +164,6 @@ pub struct RaceReport {
     pub events: u64,
     /// Distinct threads (performing events or named by `fork`/`join`).
     pub threads: usize,
-    /// Distinct locks.
-    pub locks: usize,
-    /// Distinct variables.
-    pub variables: usize,
     /// Racy events: accesses with an earlier conflicting access by another thread that does
     /// not happen before them.
     pub racy_events: u64,
@@ -175,6 +171,10 @@ pub struct RaceReport {
     pub racy_variables: Vec<String>,
     /// Distinct locations of racy events.
     pub racy_lines: usize,
+    /// Distinct locks.
+    pub locks: usize,
+    /// Distinct variables.
+    pub variables: usize,
     /// The first [`RaceOptions::list`] racy events, in trace order.
     pub races: Vec<Race>,
 }

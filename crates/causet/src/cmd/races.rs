@@ -1,17 +1,189 @@
-//! `causet races` (not implemented yet).
+//! `causet races TRACE`: happens-before data races in a RAPID STD trace.
 
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-/// Arguments of `causet races` (not implemented yet).
+use anyhow::Context;
+use causet_trace::races::{Engine, Progress, RaceOptions, RaceReport, detect_races_with_progress};
+
+/// Arguments of `causet races`.
+///
+/// A racy event is an access e to a variable x such that some earlier access to x (in trace
+/// order) by another thread, at least one of the two a write, does not happen before e.
+/// Happens-before: program order, lock release to later acquire, fork to the child, the
+/// child to join. Locks are re-entrant; an ill-formed trace (releasing a lock not held,
+/// acquiring a lock another thread holds, joining twice, ...) is an error naming the line.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  causet races trace.std\n  causet races trace.std \
+                        --engine tree --list 5\n  causet races trace.std --json"
+)]
 pub struct RacesArgs {
-    /// Arguments, accepted so that the command can say it is not implemented yet.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    args: Vec<String>,
+    /// The trace in RAPID's STD format, one `thread|op(operand)|location` event per line
+    /// (ops r w acq rel fork join begin end, and the dialects req, rd, wr, `fork(9)` for
+    /// `T9`); `-` reads standard input.
+    #[arg(value_name = "TRACE")]
+    trace: PathBuf,
+    /// Happens-before engine; all give the same answer. vc: DJIT+ vector clocks; epoch:
+    /// FastTrack epochs (exact after write-write races); tree: epochs with tree clocks for
+    /// threads and locks.
+    #[arg(long, default_value = "epoch", value_parser = parse_engine)]
+    engine: Engine,
+    /// Print the first K races, each with the location of the earlier access it races with
+    /// (the most recent such access).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    list: usize,
+    /// Machine-readable output: {"events":N,"threads":T,"racy_events":R,
+    /// "racy_variables":[...],"racy_lines":L,...}.
+    #[arg(long)]
+    json: bool,
+    /// Refuse traces with more threads than this (clock memory grows with threads²).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_threads: usize,
 }
 
-/// Refuses to run: the command is not implemented yet, and prints no fake output.
+fn parse_engine(text: &str) -> Result<Engine, String> {
+    text.parse()
+        .map_err(|err: causet_trace::races::UnknownEngine| err.to_string())
+}
+
+/// Runs `causet races`.
 pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
-    let _ = args.args;
-    anyhow::bail!("`causet races` is not implemented yet (coming)")
+    let (input, name, total): (Box<dyn Read>, String, Option<u64>) =
+        if args.trace.as_os_str() == "-" {
+            (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)
+        } else {
+            let name = args.trace.display().to_string();
+            let file = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
+            let total = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), name, total)
+        };
+    let mut options = RaceOptions::new(args.engine).with_list(args.list);
+    options.max_threads = args.max_threads;
+    options.progress_every = 1 << 18;
+
+    // A progress bar on long runs only, and only when someone watches stderr.
+    let show = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |p: Progress| {
+        if !show || started.elapsed() < Duration::from_millis(500) {
+            return;
+        }
+        let bar = bar.get_or_insert_with(|| new_bar(total));
+        bar.set_position(p.bytes);
+        bar.set_message(format!("{} events", p.events));
+    };
+    let report = detect_races_with_progress(input, &name, &options, &mut progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut value = serde_json::to_value(&report).context("encoding the report")?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("engine".into(), args.engine.name().into());
+            if args.list == 0 {
+                object.remove("races");
+            }
+        }
+        serde_json::to_writer(&mut out, &value).context("writing the report")?;
+        writeln!(out)?;
+    } else {
+        print_text(&mut out, &name, args.engine, &report, started.elapsed())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    let (bar, template) = match total {
+        Some(total) => (
+            indicatif::ProgressBar::new(total),
+            "reading {bytes}/{total_bytes} [{bar:30}] {msg} {eta}",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "reading {bytes} {msg}",
+        ),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// How many racy variables the text output names before summarising.
+const SHOWN_VARIABLES: usize = 10;
+
+fn print_text(
+    out: &mut impl Write,
+    name: &str,
+    engine: Engine,
+    report: &RaceReport,
+    elapsed: Duration,
+) -> std::io::Result<()> {
+    writeln!(out, "trace:           {name}")?;
+    writeln!(out, "engine:          {engine}")?;
+    writeln!(out, "events:          {}", report.events)?;
+    writeln!(out, "threads:         {}", report.threads)?;
+    writeln!(out, "locks:           {}", report.locks)?;
+    writeln!(out, "variables:       {}", report.variables)?;
+    writeln!(out, "racy events:     {}", report.racy_events)?;
+    let shown: Vec<&str> = report
+        .racy_variables
+        .iter()
+        .take(SHOWN_VARIABLES)
+        .map(String::as_str)
+        .collect();
+    let more = report.racy_variables.len().saturating_sub(SHOWN_VARIABLES);
+    let suffix = if more > 0 {
+        format!(", ... ({more} more)")
+    } else {
+        String::new()
+    };
+    if shown.is_empty() {
+        writeln!(out, "racy variables:  0")?;
+    } else {
+        writeln!(
+            out,
+            "racy variables:  {} ({}{suffix})",
+            report.racy_variables.len(),
+            shown.join(", ")
+        )?;
+    }
+    writeln!(out, "racy lines:      {}", report.racy_lines)?;
+    let seconds = elapsed.as_secs_f64();
+    if seconds > 0.0 {
+        writeln!(
+            out,
+            "time:            {seconds:.3} s ({:.2} M events/s)",
+            report.events as f64 / seconds / 1e6
+        )?;
+    }
+    for (i, race) in report.races.iter().enumerate() {
+        let op = |write: bool| if write { "w" } else { "r" };
+        writeln!(
+            out,
+            "race {}: line {} {}|{}({})|{} races with line {} {}|{}({})|{}",
+            i + 1,
+            race.access.line,
+            race.access.thread,
+            op(race.access.write),
+            race.variable,
+            race.access.location,
+            race.prior.line,
+            race.prior.thread,
+            op(race.prior.write),
+            race.variable,
+            race.prior.location,
+        )?;
+    }
+    Ok(())
 }
