@@ -80,8 +80,9 @@ pub enum RuntimeError {
         /// What went wrong.
         reason: String,
     },
-    /// An I/O operation failed.
-    #[error("{context}: {source}")]
+    /// An I/O operation failed. Displays the context only; the I/O error is the
+    /// [`source`](std::error::Error::source) (so `{:#}` chains print each once).
+    #[error("{context}")]
     Io {
         /// What was being done (with the file or address involved).
         context: String,

@@ -298,9 +298,12 @@ pub struct MergeSummary {
     pub events: usize,
     /// Node logs that ended inside an event (the partial event was left out).
     pub truncated: Vec<PathBuf>,
+    /// Node logs that do not exist (a node killed or crashed before it logged anything).
+    pub missing: Vec<PathBuf>,
 }
 
-/// Merges node logs into one GoVector log at `out`.
+/// Merges node logs into one GoVector log at `out`; a log file that does not exist counts
+/// as empty and is listed in [`MergeSummary::missing`].
 ///
 /// Events are ordered by the sum of their clock entries, then node name, then own entry: a
 /// linear extension of happens-before (if `a → b`, `b`'s clock dominates `a`'s and is
@@ -308,7 +311,12 @@ pub struct MergeSummary {
 pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, RuntimeError> {
     let mut events = Vec::new();
     let mut truncated = Vec::new();
+    let mut missing = Vec::new();
     for path in inputs {
+        if !path.exists() {
+            missing.push(path.clone());
+            continue;
+        }
         let log = read_node_log(path)?;
         if log.truncated {
             truncated.push(path.clone());
@@ -330,6 +338,7 @@ pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Runtim
         path: out.to_path_buf(),
         events: events.len(),
         truncated,
+        missing,
     })
 }
 

@@ -39,9 +39,9 @@ enum Command {
     Render(cmd::render::RenderArgs),
     /// Happens-before data races in a RAPID STD trace.
     Races(cmd::races::RacesArgs),
-    /// Run an instrumented demo cluster and analyze its log [coming].
+    /// Run an instrumented demo cluster and analyze its log.
     Run(cmd::run::RunArgs),
-    /// Run one node of a cluster by hand (used by `causet run --mode process`) [coming].
+    /// Run one node of a cluster by hand (used by `causet run --mode process`).
     Node(cmd::node::NodeArgs),
 }
 

@@ -259,7 +259,11 @@ impl Summary<'_> {
             "seed": plan.seed(),
             "complete": self.cluster.is_complete(),
             "events": self.merged.events,
-            "messages": self.cluster.messages(),
+            "messages": match &self.analysis {
+                Ok(analysis) => analysis.messages as u64,
+                Err(_) => self.cluster.messages(),
+            },
+            "messages_sent": self.cluster.messages(),
             "concurrent_pairs": self.analysis.as_ref().ok().map(|a| a.concurrent_pairs),
             "check": match &self.analysis {
                 Ok(analysis) => json!({
@@ -277,6 +281,7 @@ impl Summary<'_> {
             "log": self.merged.path,
             "diagram": self.diagram.as_ref().ok(),
             "truncated_logs": self.merged.truncated,
+            "missing_logs": self.merged.missing,
             "node_reports": self.cluster.nodes,
         })
     }
@@ -296,18 +301,17 @@ impl Summary<'_> {
             plan.messages(),
             plan.seed()
         )?;
-        let mut line = format!(
-            "  events {}, messages {}",
-            self.merged.events,
-            self.cluster.messages()
-        );
-        match &self.analysis {
-            Ok(analysis) => line.push_str(&format!(
-                ", concurrent pairs {} ({} messages inferred from the clocks)",
-                analysis.concurrent_pairs, analysis.messages
-            )),
-            Err(why) => line.push_str(&format!(" (analysis {why})")),
-        }
+        let line = match &self.analysis {
+            Ok(analysis) => format!(
+                "  events {}, messages {}, concurrent pairs {}",
+                self.merged.events, analysis.messages, analysis.concurrent_pairs
+            ),
+            Err(why) => format!(
+                "  events {}, messages sent {} (analysis {why})",
+                self.merged.events,
+                self.cluster.messages()
+            ),
+        };
         writeln!(out, "{line}")?;
         if let Ok(analysis) = &self.analysis {
             let how = if analysis.lenient {
@@ -363,6 +367,13 @@ impl Summary<'_> {
                     writeln!(out, "  {}: {problem}", node.name)?;
                 }
             }
+        }
+        for path in &self.merged.missing {
+            writeln!(
+                out,
+                "  {} was never written (node died first)",
+                path.display()
+            )?;
         }
         for path in &self.merged.truncated {
             writeln!(out, "  {} ended inside an event (left out)", path.display())?;

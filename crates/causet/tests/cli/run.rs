@@ -1,1 +1,248 @@
-//! CLI tests: run (to be written).
+//! CLI tests: `causet run` (process, thread and task modes, `--kill`) and `causet node` by
+//! hand. Every run uses a temporary `--out` and only 127.0.0.1.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use crate::util::{causet, run_in, stderr, stdout};
+
+/// One event of a GoVector log: node, clock, text.
+type Event = (String, BTreeMap<String, u64>, String);
+
+fn parse(text: &str) -> Vec<Event> {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() % 2, 0, "odd line count");
+    lines
+        .chunks(2)
+        .map(|pair| {
+            let (node, clock) = pair[0].split_once(' ').unwrap();
+            let clock: BTreeMap<String, u64> = serde_json::from_str(clock).unwrap();
+            (node.to_string(), clock, pair[1].to_string())
+        })
+        .collect()
+}
+
+/// Checks a merged log: own entries 1..n per node with no gaps, every receive after its
+/// send in the file, and each receive's clock = max(previous event, send) + own tick.
+/// Returns (events, messages matched, sends without receive).
+fn check_log(path: &Path) -> (usize, usize, usize) {
+    let events = parse(&std::fs::read_to_string(path).unwrap());
+    let mut last: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
+    let mut sends: HashMap<(String, String), BTreeMap<String, u64>> = HashMap::new();
+    let mut matched = 0;
+    for (node, clock, text) in &events {
+        let previous = last.get(node).cloned().unwrap_or_default();
+        let own = clock.get(node).copied().unwrap_or(0);
+        assert_eq!(
+            own,
+            previous.get(node).copied().unwrap_or(0) + 1,
+            "gap at {node} {clock:?}"
+        );
+        let mut expected = previous.clone();
+        if let Some(rest) = text.strip_prefix("send ") {
+            sends.insert((node.clone(), rest.to_string()), clock.clone());
+        }
+        if let Some(rest) = text.strip_prefix("receive ") {
+            let (payload, from) = rest.rsplit_once(" from ").unwrap();
+            let send = sends
+                .remove(&(from.to_string(), format!("{payload} to {node}")))
+                .unwrap_or_else(|| panic!("{node}: {text} before its send"));
+            for (name, value) in send {
+                let entry = expected.entry(name).or_default();
+                *entry = (*entry).max(value);
+            }
+            matched += 1;
+        }
+        expected.insert(node.clone(), own);
+        assert_eq!(clock, &expected, "{node}: {text}");
+        last.insert(node.clone(), clock.clone());
+    }
+    (events.len(), matched, sends.len())
+}
+
+#[test]
+fn default_run_uses_four_processes_and_writes_logs_a_diagram_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["run"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let out = dir.path().join("causet-run");
+    for name in [
+        "node0.log",
+        "node1.log",
+        "node2.log",
+        "node3.log",
+        "causet.log",
+        "diagram.svg",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let (events, messages, unreceived) = check_log(&out.join("causet.log"));
+    // 4 nodes × (start + 4 sends + done) + 16 receives.
+    assert_eq!((events, messages, unreceived), (40, 16, 0));
+    let text = stdout(&output);
+    assert!(text.contains("4 nodes as OS processes"), "{text}");
+    assert!(
+        text.contains("events 40, messages 16, concurrent pairs"),
+        "{text}"
+    );
+    assert!(text.contains("merged log passes causet check"), "{text}");
+    let svg = std::fs::read_to_string(out.join("diagram.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+}
+
+#[test]
+fn json_summary_of_each_mode_agrees_with_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    for (mode, workload) in [
+        ("process", "ping"),
+        ("thread", "ring"),
+        ("task", "broadcast"),
+    ] {
+        let out = dir.path().join(mode);
+        let output = causet()
+            .args([
+                "run",
+                "--json",
+                "--mode",
+                mode,
+                "--workload",
+                workload,
+                "--nodes",
+                "3",
+            ])
+            .args(["--messages", "2", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{mode}: {}", stderr(&output));
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["mode"], mode);
+        assert_eq!(summary["complete"], true);
+        assert_eq!(summary["check"]["valid"], true);
+        let (events, messages, unreceived) = check_log(&out.join("causet.log"));
+        assert_eq!(summary["events"], events as u64, "{mode}");
+        assert_eq!(summary["messages"], messages as u64, "{mode}");
+        assert_eq!(unreceived, 0);
+        assert!(summary["concurrent_pairs"].as_u64().is_some());
+        assert_eq!(summary["node_reports"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[test]
+fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("killed");
+    // A ring of 3 with far too many rounds to finish and a short receive timeout: node1
+    // dies after 100 ms, the token stops, node0 and node2 give up after 400 ms of silence.
+    let output = causet()
+        .args([
+            "run",
+            "--json",
+            "--workload",
+            "ring",
+            "--nodes",
+            "3",
+            "--messages",
+            "1000",
+        ])
+        .args(["--kill", "node1@100", "--timeout-ms", "400", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reports = summary["node_reports"].as_array().unwrap();
+    assert_eq!(reports[1]["status"], "killed");
+    for survivor in [&reports[0], &reports[2]] {
+        assert_eq!(survivor["status"], "incomplete", "{survivor}");
+    }
+    assert_eq!(summary["check"]["lenient"], true);
+    assert_eq!(summary["check"]["valid"], true, "{summary}");
+    // The merged log keeps every event the survivors logged, including their give-ups.
+    let (events, _, _) = check_log(&out.join("causet.log"));
+    let logged: u64 = reports.iter().map(|r| r["events"].as_u64().unwrap()).sum();
+    assert!(events as u64 >= logged);
+    let text = std::fs::read_to_string(out.join("causet.log")).unwrap();
+    assert_eq!(text.matches("gave up waiting").count(), 2);
+}
+
+#[test]
+fn bad_arguments_are_errors_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["run", "--nodes", "1"][..],
+        &["run", "--mode", "thread", "--kill", "node1@5"],
+        &["run", "--kill", "node9@5"],
+        &["run", "--kill", "node1"],
+        &["run", "--workload", "chat"],
+        &["node", "--name", "a", "--peer", "b=127.0.0.1:1"],
+        &["node", "--name", "a", "--token", "t", "--peer", "b"],
+    ] {
+        let output = run_in(dir.path(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stdout(&output)
+        );
+        assert!(stderr(&output).starts_with("causet:") || stderr(&output).contains("error"));
+    }
+}
+
+#[test]
+fn two_nodes_started_by_hand_talk_and_refuse_a_garbage_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    // Reserve two loopback ports (bind to 0, read, release).
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        })
+        .collect();
+    let address = |i: usize| format!("127.0.0.1:{}", ports[i]);
+    let start = |name: &str, me: usize, peer: &str, other: usize| {
+        causet()
+            .current_dir(dir.path())
+            .args(["node", "--json", "--name", name, "--listen", &address(me)])
+            .args(["--peer", &format!("{peer}={}", address(other))])
+            .args(["--token", "s3cret", "--workload", "ping", "--messages", "3"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let alice = start("alice", 0, "bob", 1);
+    // Garbage at alice before bob exists (connect retries until alice listens).
+    let mut garbage = None;
+    for _ in 0..200 {
+        if let Ok(stream) = std::net::TcpStream::connect(address(0)) {
+            garbage = Some(stream);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut garbage = garbage.expect("alice listens");
+    std::io::Write::write_all(&mut garbage, b"\x00\x00\x00\x05Mjunk").unwrap();
+    let bob = start("bob", 1, "alice", 0);
+    let alice = alice.wait_with_output().unwrap();
+    let bob = bob.wait_with_output().unwrap();
+    assert!(alice.status.success(), "{}", stderr(&alice));
+    assert!(bob.status.success(), "{}", stderr(&bob));
+    let report: serde_json::Value = serde_json::from_slice(&alice.stdout).unwrap();
+    assert_eq!(report["status"], "finished");
+    assert_eq!(report["received"], 3);
+    let problems = report["problems"].to_string();
+    assert!(problems.contains("not a hello"), "{problems}");
+    // Both logs, checked together.
+    let mut merged = std::fs::read_to_string(dir.path().join("alice.log")).unwrap();
+    merged.push_str(&std::fs::read_to_string(dir.path().join("bob.log")).unwrap());
+    let events = parse(&merged);
+    assert_eq!(events.len(), 2 * 2 + 12);
+    let senders: HashSet<&str> = events.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(senders.len(), 2);
+}
