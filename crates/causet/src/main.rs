@@ -35,7 +35,7 @@ enum Command {
     Analyze(cmd::analyze::AnalyzeArgs),
     /// Order of two events of a log: before, after, equal or concurrent.
     Order(cmd::order::OrderArgs),
-    /// Draw a space-time diagram of a log as SVG [coming].
+    /// Draw a space-time diagram of a log as SVG.
     Render(cmd::render::RenderArgs),
     /// Happens-before data races in a RAPID STD trace.
     Races(cmd::races::RacesArgs),

@@ -8,7 +8,8 @@
 //!
 //! The renderer has its own input type, [`Diagram`]: node names, events with dense vector
 //! clocks (one entry per node, in the order of the node names) and send→receive message
-//! edges.
+//! edges. [`Diagram::from_execution`] builds one from an execution of a parsed log
+//! ([`crate::log`]).
 //!
 //! # Example
 //!
@@ -67,6 +68,8 @@ use std::io;
 
 use serde::Serialize;
 
+use crate::log::Execution;
+
 pub use layout::Relation;
 
 /// A space-time diagram to draw: nodes, events with dense vector clocks, and messages.
@@ -105,6 +108,46 @@ impl Diagram {
             nodes: nodes.into_iter().map(Into::into).collect(),
             ..Self::default()
         }
+    }
+
+    /// The diagram of one execution of a parsed log: its nodes in the log's order (a node
+    /// that only appears in clocks gets an empty timeline), its events with their clocks and
+    /// texts, and the messages [`Execution::messages`] infers from the clocks. Event `i` of
+    /// the diagram is event `i` of the execution.
+    ///
+    /// ```
+    /// use causet_trace::log::{parse_log, ReadOptions};
+    /// use causet_trace::render::{Diagram, RenderOptions, render_svg};
+    ///
+    /// let text = "a {\"a\":1}\nsend\nb {\"a\":1, \"b\":1}\nreceive\n";
+    /// let log = parse_log(text.as_bytes(), &ReadOptions::default())?;
+    /// let diagram = Diagram::from_execution(&log.executions[0])?;
+    /// assert_eq!(diagram.messages(), [(0, 1)]);
+    /// let svg = render_svg(&diagram, &RenderOptions::new())?;
+    /// assert!(svg.contains(r#"<line class="message" data-from="a:1" data-to="b:1""#));
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::ZeroOwnEntry`] for an event whose own clock entry is 0 (which only a
+    /// log that fails `check` can hold).
+    pub fn from_execution(execution: &Execution) -> Result<Self, RenderError> {
+        let mut diagram = Self::new(execution.nodes().iter().cloned());
+        diagram.events.reserve(execution.len());
+        diagram
+            .clocks
+            .reserve(execution.len() * execution.nodes().len());
+        let mut clock = Vec::with_capacity(execution.nodes().len());
+        for event in execution.events() {
+            clock.clear();
+            clock.extend(event.clock.iter().map(|&entry| u64::from(entry)));
+            diagram.push_event(event.node, &clock, event.text)?;
+        }
+        for (send, receive) in execution.messages() {
+            diagram.push_message(send, receive)?;
+        }
+        Ok(diagram)
     }
 
     /// Adds an event on node `node` with this dense clock and text; returns its index, used by
