@@ -8,11 +8,16 @@
 //! - `naive_layering`: the obvious layout, each event's row = 1 + the largest row of every
 //!   event whose clock is below its own, by comparing all pairs (O(events² × nodes)).
 //!
+//! And, on the peer data's TSViz logs (5,000 events on 4 nodes, 2,001 on 30), the whole
+//! `causet render` path (read, diagram, SVG) beside reading alone.
+//!
 //! Run: `cargo bench -p causet-trace --bench render -- --warm-up-time 1 --measurement-time 3`
 
 use std::fmt::Write as _;
 use std::hint::black_box;
+use std::path::Path;
 
+use causet_trace::log::{ReadOptions, read_log};
 use causet_trace::render::{Diagram, RenderOptions, write_svg};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -150,5 +155,37 @@ fn render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, render);
+/// The whole `causet render` path on ShiViz's largest bundled logs (peer data, when present):
+/// read + diagram + SVG, beside reading alone.
+fn peer_logs(c: &mut Criterion) {
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peer-data/tsviz");
+    if !peer.is_dir() {
+        eprintln!("SKIPPED peer_logs: ../shared/peer-data not found beside the repository");
+        return;
+    }
+    let options = ReadOptions {
+        regex: Some(r"(?<timestamp>(\d*)) (?<event>.*)\n(?<host>\w*) (?<clock>.*)".into()),
+        ..ReadOptions::default()
+    };
+    let mut group = c.benchmark_group("render_peer_logs");
+    group.sample_size(10);
+    for file in ["tsviz_shared_var_4_threads.log", "tsviz_fslock_24t_4sp.log"] {
+        let path = peer.join(file);
+        group.bench_function(format!("{file}/baseline_read_only"), |b| {
+            b.iter(|| black_box(read_log(&path, &options).expect("reads").event_count()))
+        });
+        group.bench_function(format!("{file}/read_diagram_render"), |b| {
+            let mut out = Vec::with_capacity(4 << 20);
+            b.iter(|| {
+                let log = read_log(&path, &options).expect("reads");
+                let diagram = Diagram::from_execution(&log.executions[0]).expect("diagram");
+                out.clear();
+                black_box(write_svg(&diagram, &RenderOptions::new(), &mut out).expect("renders"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, render, peer_logs);
 criterion_main!(benches);
