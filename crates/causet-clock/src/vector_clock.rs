@@ -79,6 +79,7 @@ impl VectorClock {
     }
 
     /// Entry `node` (0 when absent).
+    #[inline]
     pub fn get(&self, node: usize) -> u64 {
         self.entries.get(node).copied().unwrap_or(0)
     }
@@ -100,6 +101,7 @@ impl VectorClock {
     /// # Panics
     ///
     /// If the entry is already `u64::MAX` (2^64 events on one node cannot happen).
+    #[inline]
     pub fn tick(&mut self, node: usize) -> u64 {
         if node >= self.entries.len() {
             self.entries.resize(node + 1, 0);
@@ -120,6 +122,7 @@ impl VectorClock {
     }
 
     /// Element-wise maximum with `other`, in place.
+    #[inline]
     pub fn merge(&mut self, other: &VectorClock) {
         let common = self.entries.len().min(other.entries.len());
         max_in_place(&mut self.entries[..common], &other.entries[..common]);
@@ -140,6 +143,7 @@ impl VectorClock {
     }
 
     /// How `self` relates to `other`, in one pass with early exit.
+    #[inline]
     pub fn compare(&self, other: &VectorClock) -> Causality {
         let (a, b) = (&self.entries, &other.entries);
         let common = a.len().min(b.len());
@@ -152,6 +156,7 @@ impl VectorClock {
     }
 
     /// Every entry of `self` ≥ `other`'s (`other` happened before or equals `self`).
+    #[inline]
     pub fn dominates(&self, other: &VectorClock) -> bool {
         if self.entries.len() < other.entries.len() {
             return false;
@@ -162,6 +167,7 @@ impl VectorClock {
     }
 
     /// Neither clock dominates the other.
+    #[inline]
     pub fn is_concurrent_with(&self, other: &VectorClock) -> bool {
         self.compare(other) == Causality::Concurrent
     }
@@ -208,6 +214,21 @@ fn max_in_place(dst: &mut [u64], src: &[u64]) {
 fn flags(a: &[u64], b: &[u64], mut less: bool, mut greater: bool) -> (bool, bool) {
     if less && greater {
         return (true, true);
+    }
+    if a.len() <= 2 * LANES {
+        // Short clocks: a plain loop with a predictable branch per entry beats setting up
+        // chunks (measured: chunking pays off from about 3 chunks on).
+        for (x, y) in a.iter().zip(b) {
+            if x < y {
+                less = true;
+            } else if x > y {
+                greater = true;
+            }
+            if less && greater {
+                return (true, true);
+            }
+        }
+        return (less, greater);
     }
     let mut a_chunks = a.chunks_exact(LANES);
     let mut b_chunks = b.chunks_exact(LANES);

@@ -11,6 +11,36 @@ use crate::Causality;
 /// Entries kept inline before the vector allocates.
 const INLINE: usize = 8;
 
+/// Entries processed together by the aligned fast paths (one early-exit test per chunk).
+const LANES: usize = 8;
+
+/// Applies `update` to whole chunks of `a` and `b` while both hold the same ids at the
+/// same positions; returns how many leading entries were handled that way.
+#[inline]
+fn aligned_prefix<Id: PartialEq>(
+    a: &mut [(Id, u64)],
+    b: &[(Id, u64)],
+    mut update: impl FnMut(&mut [(Id, u64)], &[(Id, u64)]),
+) -> usize {
+    let common = a.len().min(b.len());
+    let mut done = 0;
+    for (x, y) in a[..common]
+        .chunks_exact_mut(LANES)
+        .zip(b[..common].chunks_exact(LANES))
+    {
+        let mut same = true;
+        for lane in 0..LANES {
+            same &= x[lane].0 == y[lane].0;
+        }
+        if !same {
+            break;
+        }
+        update(x, y);
+        done += LANES;
+    }
+    done
+}
+
 type Entries<Id> = SmallVec<[(Id, u64); INLINE]>;
 
 /// A sparse vector clock keyed by node id (strings, integers, anything `Ord + Clone`), for
@@ -227,14 +257,19 @@ impl<Id: Ord + Clone> VersionVector<Id> {
 
     /// Element-wise maximum with `other`, in place (the least upper bound).
     pub fn merge(&mut self, other: &VersionVector<Id>) {
-        let a = &mut self.entries;
         let b = &other.entries;
-        // Fast path, the common case between nodes of a stable cluster: every id of
-        // `other` is already here, so the walk updates counters in place.
-        let mut i = 0;
-        let mut j = 0;
-        while j < b.len() {
-            let (id, n) = &b[j];
+        // Fastest path, the common case between nodes of a stable cluster: both hold the
+        // same ids at the same positions, so counters are maxed lane by lane.
+        let mut k = aligned_prefix(&mut self.entries, b, |mine, theirs| {
+            for (x, y) in mine.iter_mut().zip(theirs) {
+                x.1 = if y.1 > x.1 { y.1 } else { x.1 };
+            }
+        });
+        let a = &mut self.entries;
+        // Then a walk that still updates in place while every id of `other` is here.
+        let mut i = k;
+        while k < b.len() {
+            let (id, n) = &b[k];
             loop {
                 match a.get(i).map(|(mine, _)| mine.cmp(id)) {
                     Some(Ordering::Less) => i += 1,
@@ -242,12 +277,12 @@ impl<Id: Ord + Clone> VersionVector<Id> {
                         let mine = &mut a[i].1;
                         *mine = (*mine).max(*n);
                         i += 1;
-                        j += 1;
+                        k += 1;
                         break;
                     }
                     // `id` is missing here: finish with a merging copy.
                     Some(Ordering::Greater) | None => {
-                        self.merge_slow(i, other, j);
+                        self.merge_slow(i, other, k);
                         return;
                     }
                 }
@@ -318,17 +353,29 @@ impl<Id: Ord + Clone> VersionVector<Id> {
         let b = &other.entries;
         let (mut less, mut greater) = (false, false);
         // Aligned prefix: while both sides hold the same ids at the same positions (the
-        // common case), compare counters without the three-way id walk.
-        let common = a.len().min(b.len());
+        // common case), compare counters chunk by chunk without the three-way id walk.
         let mut k = 0;
-        while k < common && a[k].0 == b[k].0 {
-            let (x, y) = (a[k].1, b[k].1);
-            less |= x < y;
-            greater |= x > y;
+        let common = a.len().min(b.len());
+        let mut a_chunks = a[..common].chunks_exact(LANES);
+        let mut b_chunks = b[..common].chunks_exact(LANES);
+        for (x, y) in (&mut a_chunks).zip(&mut b_chunks) {
+            let mut same = true;
+            let (mut lt, mut gt) = (false, false);
+            for lane in 0..LANES {
+                // `&`/`|` on bools: no short-circuit branches inside the chunk.
+                same &= x[lane].0 == y[lane].0;
+                lt |= x[lane].1 < y[lane].1;
+                gt |= x[lane].1 > y[lane].1;
+            }
+            if !same {
+                break;
+            }
+            less |= lt;
+            greater |= gt;
+            k += LANES;
             if less && (greater || stop_on_less) {
                 return (less, greater);
             }
-            k += 1;
         }
         let (mut i, mut j) = (k, k);
         while i < a.len() && j < b.len() {
