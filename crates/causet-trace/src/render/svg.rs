@@ -222,9 +222,9 @@ pub(crate) fn write<W: io::Write>(
         let (start, end) = (radius(from), radius(to) + 1.0);
         let s = &mut sink.text;
         s.push_str("<line class=\"message\" data-from=\"");
-        escape_into(s, &diagram.event_id(send));
+        write_id(s, diagram, send);
         s.push_str("\" data-to=\"");
-        escape_into(s, &diagram.event_id(receive));
+        write_id(s, diagram, receive);
         let _ = writeln!(
             s,
             "\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" marker-end=\"url(#arrow)\"/>",
@@ -279,13 +279,13 @@ fn write_dot(s: &mut String, diagram: &Diagram, unit: &Unit, events: &[usize], x
     let space = if class.is_empty() { "" } else { " " };
     if let [only] = events {
         let _ = write!(s, "<circle class=\"event{space}{class}\" data-id=\"");
-        escape_into(s, &diagram.event_id(*only));
+        write_id(s, diagram, *only);
         let _ = write!(
             s,
             "\" cx=\"{x}\" cy=\"{y}\" r=\"{}\" fill=\"{fill}\"><title>",
             radius(unit)
         );
-        escape_into(s, &diagram.event_id(*only));
+        write_id(s, diagram, *only);
         s.push('\n');
         escape_into(s, &shorten(diagram.label(*only), LABEL_CHARS));
         s.push_str("</title></circle>\n");
@@ -297,20 +297,20 @@ fn write_dot(s: &mut String, diagram: &Diagram, unit: &Unit, events: &[usize], x
         s,
         "<g class=\"collapsed\"><circle class=\"event collapsed{space}{class}\" data-id=\""
     );
-    escape_into(s, &diagram.event_id(first));
+    write_id(s, diagram, first);
     s.push_str("\" data-last=\"");
-    escape_into(s, &diagram.event_id(last));
+    write_id(s, diagram, last);
     let _ = write!(
         s,
         "\" data-count=\"{count}\" cx=\"{x}\" cy=\"{y}\" r=\"{RADIUS_COLLAPSED}\" \
          fill=\"{fill}\"><title>{count} local events, "
     );
-    escape_into(s, &diagram.event_id(first));
+    write_id(s, diagram, first);
     s.push_str(" to ");
-    escape_into(s, &diagram.event_id(last));
+    write_id(s, diagram, last);
     for &event in events.iter().take(TOOLTIP_EVENTS) {
         s.push('\n');
-        escape_into(s, &diagram.event_id(event));
+        write_id(s, diagram, event);
         s.push_str(": ");
         escape_into(s, &shorten(diagram.label(event), LABEL_CHARS));
     }
@@ -322,6 +322,13 @@ fn write_dot(s: &mut String, diagram: &Diagram, unit: &Unit, events: &[usize], x
         s,
         "</title></circle><text class=\"count{small}\" x=\"{x}\" y=\"{y}\">{count}</text></g>"
     );
+}
+
+/// Appends the escaped id `NODE:n` of `event` (no temporary string: one per dot adds up).
+fn write_id(s: &mut String, diagram: &Diagram, event: usize) {
+    let node = diagram.node(event);
+    escape_into(s, &diagram.nodes()[node]);
+    let _ = write!(s, ":{}", diagram.clock(event)[node]);
 }
 
 /// The legend line: one swatch per highlight class.
