@@ -1,3 +1,426 @@
-//! Benchmark differential (to be written).
+//! Differential vector clocks on simulated traffic: bytes per stamp, and CPU time per send
+//! and per receive, ours beside full dense vector clocks, in one run.
+//!
+//! A seeded simulator (ChaCha8, seed 7) drives n = 16, 64, 256 nodes with five patterns:
+//! - `uniform`: random sender, random other receiver;
+//! - `ring`: random sender, its successor receives;
+//! - `star`: node 0 is a server; a random client sends to it, or it sends to a random client;
+//! - `groups`: groups of 8 consecutive nodes, 95% of messages to a random member of the
+//!   sender's group, 5% to a random node outside it;
+//! - `pairs`: nodes 2k and 2k+1 are partners; 90% of messages go to the partner.
+//!
+//! Each step, the sender may first have a local event (probability 0.3), then sends; the
+//! message is delivered 1 to 16 steps later, in FIFO order per channel. Sizes are counted by
+//! [`StampCost`] over 50·n messages after a warm-up of 10·n: `full` is the dense encoding
+//! (`VectorClock::encode`), `GoVector` a msgpack map with `"node12"`-style keys, `ours` the
+//! encoded differential stamp. The size table is printed first (it takes a second); then
+//! criterion measures, per message at n = 16, 64, 256:
+//! - `send/ours`: `DiffClock::tick` + `stamp_into` + `Stamp::encode`, against
+//!   `send/full`: `VectorClock::tick` + `encode_into`;
+//! - `receive/ours`: `Stamp::decode` + `DiffClock::receive`, against `receive/full`:
+//!   `VectorClock::decode` + `merge` + `tick`.
+//!
+//! Both replay the same pattern, in batches of 64 messages: the 64 sends (timed for
+//! `send`), then their 64 receives (timed for `receive`), so up to 64 messages are in flight.
+//!
+//! Run: `cargo bench -p causet-clock --bench differential -- --warm-up-time 1 --measurement-time 3`
+//! (`-- sizes` prints the table only.)
 
-fn main() {}
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use causet_clock::VectorClock;
+use causet_clock::differential::{DiffClock, InFlight, Stamp, StampCost, StampKind};
+use criterion::{BenchmarkId, Criterion};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const SEED: u64 = 7;
+const SIZES: [usize; 3] = [16, 64, 256];
+const BATCH: usize = 64;
+
+#[derive(Debug, Clone, Copy)]
+enum Pattern {
+    Uniform,
+    Ring,
+    Star,
+    Groups,
+    Pairs,
+}
+
+const PATTERNS: [Pattern; 5] = [
+    Pattern::Uniform,
+    Pattern::Ring,
+    Pattern::Star,
+    Pattern::Groups,
+    Pattern::Pairs,
+];
+
+impl Pattern {
+    fn name(self) -> &'static str {
+        match self {
+            Pattern::Uniform => "uniform",
+            Pattern::Ring => "ring",
+            Pattern::Star => "star",
+            Pattern::Groups => "groups",
+            Pattern::Pairs => "pairs",
+        }
+    }
+
+    /// A node other than `from`, uniformly.
+    fn other(rng: &mut ChaCha8Rng, n: usize, from: usize) -> usize {
+        (from + rng.random_range(1..n)) % n
+    }
+
+    /// Sender and receiver of the next message.
+    fn next(self, rng: &mut ChaCha8Rng, n: usize) -> (usize, usize) {
+        match self {
+            Pattern::Uniform => {
+                let from = rng.random_range(0..n);
+                (from, Pattern::other(rng, n, from))
+            }
+            Pattern::Ring => {
+                let from = rng.random_range(0..n);
+                (from, (from + 1) % n)
+            }
+            Pattern::Star => {
+                let client = rng.random_range(1..n);
+                if rng.random_bool(0.5) {
+                    (client, 0)
+                } else {
+                    (0, client)
+                }
+            }
+            Pattern::Groups => {
+                const GROUP: usize = 8;
+                let from = rng.random_range(0..n);
+                let base = from / GROUP * GROUP;
+                if rng.random_bool(0.95) {
+                    (
+                        from,
+                        base + (from - base + rng.random_range(1..GROUP)) % GROUP,
+                    )
+                } else {
+                    let outside = rng.random_range(0..n - GROUP);
+                    (
+                        from,
+                        if outside < base {
+                            outside
+                        } else {
+                            outside + GROUP
+                        },
+                    )
+                }
+            }
+            Pattern::Pairs => {
+                let from = rng.random_range(0..n);
+                if rng.random_bool(0.9) {
+                    (from, from ^ 1)
+                } else {
+                    (from, Pattern::other(rng, n, from))
+                }
+            }
+        }
+    }
+}
+
+/// One step of traffic: maybe a local event, then a send, delivered `delay` steps later.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    local: bool,
+    from: usize,
+    to: usize,
+    delay: usize,
+}
+
+fn traffic(pattern: Pattern, n: usize, steps: usize) -> Vec<Step> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    (0..steps)
+        .map(|_| {
+            let local = rng.random_bool(0.3);
+            let (from, to) = pattern.next(&mut rng, n);
+            let delay = rng.random_range(1..=16);
+            Step {
+                local,
+                from,
+                to,
+                delay,
+            }
+        })
+        .collect()
+}
+
+/// Byte counts over the measured window.
+#[derive(Debug, Default)]
+struct Sizes {
+    messages: u64,
+    full: u64,
+    govector: u64,
+    ours: u64,
+    max_excess: i64,
+    resyncs: u64,
+    diffs: u64,
+    /// Bytes of an oracle differential stamp: only the entries where the sender is ahead
+    /// of the receiver at the send (a lower bound no sender can know without asking).
+    oracle: u64,
+    /// Bytes of textbook Singhal–Kshemkalyani stamps: every entry changed since the last
+    /// stamp to the same peer (its own entry left out), with a one-byte session and
+    /// sequence number and the best encoding, but no snapshot fallback and no leaving out
+    /// of entries learnt from the peer.
+    textbook: u64,
+}
+
+/// Replays `steps` on the meter with FIFO channels and delays; counts the last `measured`.
+fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
+    let mut meter = StampCost::new(n);
+    let mut channels: Vec<VecDeque<(usize, InFlight)>> = vec![VecDeque::new(); n * n];
+    let mut sizes = Sizes::default();
+    let warm_up = steps.len() - measured;
+    let mut before = meter.totals();
+    // For the textbook stamps: the sender's clock at its last stamp to each peer.
+    let mut last_stamped = vec![VectorClock::new(); n * n];
+    let kind = StampKind::Diff { session: 0, seq: 1 };
+    for (now, step) in steps.iter().enumerate() {
+        if now == warm_up {
+            before = meter.totals();
+        }
+        if step.local {
+            meter.local(step.from);
+        }
+        let message = meter.send(step.from, step.to);
+        let sender = meter.clock(step.from);
+        let previous = &mut last_stamped[step.from * n + step.to];
+        if now >= warm_up {
+            let excess = message.stamp_len() as i64 - message.full_len() as i64;
+            sizes.max_excess = sizes.max_excess.max(excess);
+            if matches!(message.stamp().kind(), StampKind::Diff { .. }) {
+                sizes.diffs += 1;
+            }
+            let receiver = meter.clock(step.to);
+            let entries = |keep: &dyn Fn(usize, u64) -> bool| {
+                let entries = sender.as_slice().iter().enumerate();
+                let kept = entries.filter(|&(k, &v)| v > 0 && keep(k, v));
+                Stamp::new(kind, kept.map(|(k, &v)| (k, v)).collect()).expect("sorted entries")
+            };
+            let oracle = entries(&|k, v| v > receiver.get(k));
+            sizes.oracle += oracle.encoded_len() as u64;
+            let textbook = entries(&|k, v| v > previous.get(k) && k != step.to);
+            sizes.textbook += textbook.encoded_len() as u64;
+        }
+        previous.clone_from(sender);
+        channels[step.from * n + step.to].push_back((now + step.delay, message));
+        // Deliver every channel head that is due (later messages wait behind it: FIFO).
+        for channel in channels.iter_mut() {
+            while channel.front().is_some_and(|&(due, _)| due <= now) {
+                if let Some((_, message)) = channel.pop_front() {
+                    meter.receive(message);
+                }
+            }
+        }
+    }
+    let after = meter.totals();
+    sizes.messages = after.messages - before.messages;
+    sizes.full = after.full_bytes - before.full_bytes;
+    sizes.govector = after.govector_bytes - before.govector_bytes;
+    sizes.ours = after.differential_bytes - before.differential_bytes;
+    sizes.resyncs = after.resyncs - before.resyncs;
+    sizes
+}
+
+fn print_sizes() {
+    println!(
+        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for pattern in PATTERNS {
+        for n in SIZES {
+            let steps = traffic(pattern, n, 60 * n);
+            let s = measure_sizes(n, &steps, 50 * n);
+            let per = |bytes: u64| bytes as f64 / s.messages as f64;
+            println!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} |",
+                pattern.name(),
+                n,
+                per(s.full),
+                per(s.govector),
+                per(s.ours),
+                s.ours as f64 / s.full as f64,
+                100.0 * (1.0 - s.ours as f64 / s.full as f64),
+                s.max_excess,
+                100.0 * s.diffs as f64 / s.messages as f64,
+                s.resyncs,
+                per(s.textbook),
+                per(s.oracle),
+            );
+        }
+    }
+}
+
+/// Replays a pattern forever, in batches: sends, then their receives.
+trait Replay {
+    /// Runs one batch of `count` messages; returns (time of the sends, time of the receives).
+    fn batch(&mut self, count: usize) -> (Duration, Duration);
+}
+
+struct Ours {
+    nodes: Vec<DiffClock>,
+    steps: Vec<Step>,
+    next: usize,
+    stamp: Stamp,
+    wire: Vec<u8>,
+    /// (from, to, end offset in `wire`) of the batch's messages.
+    sent: Vec<(usize, usize, usize)>,
+}
+
+impl Ours {
+    fn new(n: usize, steps: Vec<Step>) -> Ours {
+        let mut ours = Ours {
+            nodes: (0..n).map(|me| DiffClock::new(me, n)).collect(),
+            steps,
+            next: 0,
+            stamp: Stamp::new(StampKind::Snapshot, Vec::new()).expect("empty stamp"),
+            wire: Vec::new(),
+            sent: Vec::new(),
+        };
+        // Warm up to steady-state clocks.
+        for _ in 0..ours.steps.len() / BATCH {
+            ours.batch(BATCH);
+        }
+        ours
+    }
+}
+
+impl Replay for Ours {
+    fn batch(&mut self, count: usize) -> (Duration, Duration) {
+        self.wire.clear();
+        self.sent.clear();
+        let start = Instant::now();
+        for _ in 0..count {
+            let step = self.steps[self.next];
+            self.next = (self.next + 1) % self.steps.len();
+            let node = &mut self.nodes[step.from];
+            if step.local {
+                node.tick();
+            }
+            node.tick();
+            node.stamp_into(step.to, &mut self.stamp);
+            self.stamp.encode(&mut self.wire);
+            self.sent.push((step.from, step.to, self.wire.len()));
+        }
+        let sends = start.elapsed();
+        let start = Instant::now();
+        let mut offset = 0;
+        for &(from, to, end) in &self.sent {
+            let stamp = Stamp::decode(&self.wire[offset..end]).expect("our own stamp");
+            offset = end;
+            self.nodes[to].receive(from, &stamp).expect("FIFO delivery");
+        }
+        black_box(&self.nodes);
+        (sends, start.elapsed())
+    }
+}
+
+struct Full {
+    nodes: Vec<VectorClock>,
+    steps: Vec<Step>,
+    next: usize,
+    wire: Vec<u8>,
+    sent: Vec<(usize, usize, usize)>,
+}
+
+impl Full {
+    fn new(n: usize, steps: Vec<Step>) -> Full {
+        let mut full = Full {
+            nodes: vec![VectorClock::new(); n],
+            steps,
+            next: 0,
+            wire: Vec::new(),
+            sent: Vec::new(),
+        };
+        for _ in 0..full.steps.len() / BATCH {
+            full.batch(BATCH);
+        }
+        full
+    }
+}
+
+impl Replay for Full {
+    fn batch(&mut self, count: usize) -> (Duration, Duration) {
+        self.wire.clear();
+        self.sent.clear();
+        let start = Instant::now();
+        for _ in 0..count {
+            let step = self.steps[self.next];
+            self.next = (self.next + 1) % self.steps.len();
+            let node = &mut self.nodes[step.from];
+            if step.local {
+                node.tick(step.from);
+            }
+            node.tick(step.from);
+            node.encode_into(&mut self.wire);
+            self.sent.push((step.from, step.to, self.wire.len()));
+        }
+        let sends = start.elapsed();
+        let start = Instant::now();
+        let mut offset = 0;
+        for &(_, to, end) in &self.sent {
+            let stamp = VectorClock::decode(&self.wire[offset..end]).expect("our own clock");
+            offset = end;
+            let node = &mut self.nodes[to];
+            node.merge(&stamp);
+            node.tick(to);
+        }
+        black_box(&self.nodes);
+        (sends, start.elapsed())
+    }
+}
+
+/// Total time of the sends (or receives) of `iters` messages.
+fn timed(replay: &mut dyn Replay, iters: u64, receives: bool) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let count = left.min(BATCH as u64);
+        let (sends, receive_time) = replay.batch(count as usize);
+        total += if receives { receive_time } else { sends };
+        left -= count;
+    }
+    total
+}
+
+fn cpu(criterion: &mut Criterion) {
+    for (operation, receives) in [("send", false), ("receive", true)] {
+        let mut group = criterion.benchmark_group(operation);
+        for n in SIZES {
+            for pattern in PATTERNS {
+                let steps = traffic(pattern, n, 60 * n);
+                let label = format!("n{n}/{}", pattern.name());
+                let mut ours = Ours::new(n, steps.clone());
+                group.bench_function(BenchmarkId::new("ours", &label), |b| {
+                    b.iter_custom(|iters| timed(&mut ours, iters, receives))
+                });
+                let mut full = Full::new(n, steps);
+                group.bench_function(BenchmarkId::new("full", &label), |b| {
+                    b.iter_custom(|iters| timed(&mut full, iters, receives))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+fn main() {
+    let sizes_only = std::env::args().any(|arg| arg == "sizes");
+    // `cargo test --benches` runs benches with `--bench` absent: keep that quick.
+    let benching = std::env::args().any(|arg| arg == "--bench");
+    if sizes_only || benching {
+        print_sizes();
+    }
+    if sizes_only {
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    cpu(&mut criterion);
+    criterion.final_summary();
+}

@@ -22,10 +22,13 @@
 //!   The sender answers a refusal with [`DiffClock::resync`]: its next stamp to that peer
 //!   starts a new session;
 //! - a [`StampKind::Snapshot`] (the whole clock, no session) is sent instead of a `Diff`
-//!   whenever it is no larger. It is always safe to merge, so it needs no checks and does
-//!   not advance the chain. This is what bounds every stamp by the dense encoding
-//!   ([`VectorClock::encode`](crate::VectorClock)) plus one byte (while session ids stay
-//!   below 128, that is 128 resyncs of one channel);
+//!   whenever it is smaller. It is always safe to merge, so it needs no checks and does
+//!   not advance the chain. When the chain has fallen behind only because of earlier
+//!   snapshots, the whole clock goes out as the `Start` of a new session instead, which
+//!   re-anchors the chain (if that fits in the bound below). This bounds every stamp by the
+//!   dense encoding ([`VectorClock::encode`](crate::VectorClock)) plus one byte; the only
+//!   exception is a mandatory `Start` (first stamp, or after a resync) of a session id of
+//!   128 or more, which is a byte longer per 7 bits of session id;
 //! - **restarts**: [`DiffClock::restart`] resumes from the highest clock the node logged or
 //!   was told, so its own entry never goes backwards, and from a session floor above every
 //!   session its previous incarnation used (persist [`DiffClock::session_floor`] with the
@@ -192,6 +195,8 @@ struct Outgoing {
     next_seq: u64,
     /// Bookkeeping counter at the last `Start` or `Diff` to this peer (`LastSent`).
     last_sent: u64,
+    /// Bookkeeping counter at the last stamp of any kind to this peer.
+    last_sent_any: u64,
 }
 
 /// Receiver-side state of the channel from one peer: the chain applied so far.
@@ -258,6 +263,7 @@ impl DiffClock {
                     started: false,
                     next_seq: 1,
                     last_sent: 0,
+                    last_sent_any: 0,
                 };
                 n
             ],
@@ -345,7 +351,8 @@ impl DiffClock {
     /// # Panics
     /// If `peer >= n`.
     pub fn stamp_into(&mut self, peer: usize, stamp: &mut Stamp) {
-        let snapshot_bound = 1 + self.snapshot_payload_bound();
+        let snapshot_len = 1 + self.snapshot_payload_bound();
+        let full_len = self.full_len();
         let channel = &mut self.outgoing[peer];
         stamp.entries.clear();
         let values = self.clock.as_slice();
@@ -353,6 +360,7 @@ impl DiffClock {
             channel.started = true;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
+            channel.last_sent_any = self.counter;
             self.session_floor = self.session_floor.max(channel.session + 1);
             stamp.kind = StampKind::Start {
                 session: channel.session,
@@ -360,34 +368,63 @@ impl DiffClock {
             push_nonzero(values, &mut stamp.entries);
             return;
         }
-        // One pass: collect the changed entries and the sizes of their three encodings.
+        // One pass: collect the entries changed since the chain's last stamp, with the sizes
+        // of their three encodings, and size those changed since the last stamp of any kind
+        // (what the chain would carry if it were re-anchored now).
         let (mut value_bytes, mut gap_bytes, mut next) = (0, 0, 0);
+        let (mut recent, mut recent_values, mut recent_gaps, mut recent_next) = (0, 0, 0, 0);
         let changed = self.last_update.iter().zip(&self.source).zip(values);
         for (index, ((&updated, &source), &value)) in changed.enumerate() {
             // The peer's own entry, and entries it told us, are known to it already.
-            if updated > channel.last_sent && source != peer && index != peer && value > 0 {
-                stamp.entries.push((index, value));
-                value_bytes += len_u64(value);
-                gap_bytes += len_u64((index - next) as u64);
-                next = index + 1;
+            if updated <= channel.last_sent || source == peer || index == peer || value == 0 {
+                continue;
+            }
+            stamp.entries.push((index, value));
+            value_bytes += len_u64(value);
+            gap_bytes += len_u64((index - next) as u64);
+            next = index + 1;
+            if updated > channel.last_sent_any {
+                recent += 1;
+                recent_values += len_u64(value);
+                recent_gaps += len_u64((index - recent_next) as u64);
+                recent_next = index + 1;
             }
         }
-        let diff = PayloadSizes::from_parts(stamp.entries.len(), next, value_bytes, gap_bytes)
-            .best()
-            .1;
+        channel.last_sent_any = self.counter;
+        let payload = |count, width, values, gaps| {
+            PayloadSizes::from_parts(count, width, values, gaps)
+                .best()
+                .1
+        };
+        let diff = payload(stamp.entries.len(), next, value_bytes, gap_bytes);
         let diff_len = 1 + len_u64(channel.session) + len_u64(channel.next_seq) + diff;
-        if diff_len <= snapshot_bound {
+        if diff_len <= snapshot_len {
             stamp.kind = StampKind::Diff {
                 session: channel.session,
                 seq: channel.next_seq,
             };
             channel.next_seq += 1;
             channel.last_sent = self.counter;
+            return;
+        }
+        stamp.entries.clear();
+        push_nonzero(values, &mut stamp.entries);
+        // The whole clock goes out. If the chain is only behind because earlier stamps were
+        // snapshots (what changed since the last stamp would be small), re-anchor it: a new
+        // session's start, if that still fits in the dense encoding plus one byte.
+        let session = channel.session + 1;
+        let recent_len =
+            1 + len_u64(session) + 1 + payload(recent, recent_next, recent_values, recent_gaps);
+        let start_len = snapshot_len + len_u64(session);
+        if recent_len <= snapshot_len && start_len <= full_len + 1 {
+            channel.session = session;
+            channel.next_seq = 1;
+            channel.last_sent = self.counter;
+            self.session_floor = self.session_floor.max(session + 1);
+            stamp.kind = StampKind::Start { session };
         } else {
-            // The chain does not advance: the next Diff is still relative to the last one.
+            // The chain does not advance: the next Diff is still relative to its last stamp.
             stamp.kind = StampKind::Snapshot;
-            stamp.entries.clear();
-            push_nonzero(values, &mut stamp.entries);
         }
     }
 
