@@ -9,37 +9,18 @@
 //! previous event already depends on the rest), so the graph has about one edge per event
 //! and per message, and building it costs O(events × nodes).
 
+use causet_clock::Causality;
+
 use super::{Diagram, RenderError, RenderOptions};
 
-/// How one event relates to another by their clocks as given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Relation {
-    /// The clocks are equal (the same event, in a valid log).
-    Equal,
-    /// The first happens before the second: its clock is `≤` the other's, and they differ.
-    Before,
-    /// The first happens after the second.
-    After,
-    /// Neither happens before the other.
-    Concurrent,
-}
-
 /// Compares two dense clocks of the same length in one pass.
-pub(crate) fn relation(a: &[u64], b: &[u64]) -> Relation {
-    let (mut less_or_equal, mut greater_or_equal) = (true, true);
+pub(crate) fn compare(a: &[u64], b: &[u64]) -> Causality {
+    let (mut less, mut greater) = (false, false);
     for (x, y) in a.iter().zip(b) {
-        if x < y {
-            greater_or_equal = false;
-        } else if x > y {
-            less_or_equal = false;
-        }
+        less |= x < y;
+        greater |= x > y;
     }
-    match (less_or_equal, greater_or_equal) {
-        (true, true) => Relation::Equal,
-        (true, false) => Relation::Before,
-        (false, true) => Relation::After,
-        (false, false) => Relation::Concurrent,
-    }
+    Causality::from_flags(less, greater)
 }
 
 /// The colour class of a dot.
@@ -131,11 +112,11 @@ impl Layout {
         let class_of = |event: usize| match highlight {
             None => Class::Plain,
             Some(chosen) if chosen == event => Class::Highlighted,
-            Some(chosen) => match relation(diagram.clock(event), diagram.clock(chosen)) {
-                Relation::Before => Class::Before,
-                Relation::After => Class::After,
-                Relation::Concurrent => Class::Concurrent,
-                Relation::Equal => Class::Equal,
+            Some(chosen) => match compare(diagram.clock(event), diagram.clock(chosen)) {
+                Causality::Before => Class::Before,
+                Causality::After => Class::After,
+                Causality::Concurrent => Class::Concurrent,
+                Causality::Equal => Class::Equal,
             },
         };
 

@@ -48,7 +48,9 @@
 //!   `<circle class="event collapsed CLASS" data-id="FIRST" data-last="LAST" data-count="K">`
 //!   (the tooltip lists the texts) and a `<text class="count">K</text>`.
 //!   `CLASS` is empty without a highlight, otherwise one of `highlighted`, `before`,
-//!   `after`, `concurrent`.
+//!   `after`, `concurrent` (or `equal`, for another event with the highlighted event's
+//!   clock, which only a broken log holds). Fill colours are attributes, so the picture
+//!   needs no CSS support to show them.
 //! - `<g class="legend">`, only with a highlight.
 //!
 //! An event's id is `NODE:n` where `n` is the event's own entry in its clock (DESIGN.md's
@@ -63,14 +65,12 @@
 mod layout;
 mod svg;
 
-use std::fmt;
 use std::io;
 
+use causet_clock::Causality;
 use serde::Serialize;
 
 use crate::log::Execution;
-
-pub use layout::Relation;
 
 /// A space-time diagram to draw: nodes, events with dense vector clocks, and messages.
 ///
@@ -294,13 +294,14 @@ impl Diagram {
             .ok_or_else(unknown)
     }
 
-    /// How event `event` relates to event `other` by their clocks as given.
+    /// How event `event` relates to event `other` by their clocks as given (`Before`: it
+    /// happens before `other`).
     ///
     /// # Panics
     ///
     /// When an index is not below [`Diagram::len`].
-    pub fn relation(&self, event: usize, other: usize) -> Relation {
-        layout::relation(self.clock(event), self.clock(other))
+    pub fn compare(&self, event: usize, other: usize) -> Causality {
+        layout::compare(self.clock(event), self.clock(other))
     }
 }
 
@@ -481,15 +482,4 @@ pub fn write_svg<W: io::Write>(
 ) -> Result<RenderSummary, RenderError> {
     let layout = layout::Layout::compute(diagram, options)?;
     svg::write(diagram, options, &layout, out)
-}
-
-impl fmt::Display for Relation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Relation::Equal => "equal",
-            Relation::Before => "before",
-            Relation::After => "after",
-            Relation::Concurrent => "concurrent",
-        })
-    }
 }

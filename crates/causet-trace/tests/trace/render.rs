@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use causet_trace::render::{Diagram, Relation, RenderError, RenderOptions, render_svg, write_svg};
+use causet_clock::Causality;
+use causet_trace::render::{Diagram, RenderError, RenderOptions, render_svg, write_svg};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -472,7 +473,7 @@ fn random_executions_match_the_causal_model() {
 }
 
 #[test]
-fn relation_agrees_with_the_model() {
+fn compare_agrees_with_the_model() {
     let model = Model::random(7, 4, 60, 1);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let diagram = model.diagram(&mut rng);
@@ -483,15 +484,15 @@ fn relation_agrees_with_the_model() {
                 model_index(&model, &diagram, b),
             );
             let expected = if ma == mb {
-                Relation::Equal
+                Causality::Equal
             } else if model.happens_before(ma, mb) {
-                Relation::Before
+                Causality::Before
             } else if model.happens_before(mb, ma) {
-                Relation::After
+                Causality::After
             } else {
-                Relation::Concurrent
+                Causality::Concurrent
             };
-            assert_eq!(diagram.relation(a, b), expected);
+            assert_eq!(diagram.compare(a, b), expected);
         }
     }
 }
