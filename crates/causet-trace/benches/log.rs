@@ -1,3 +1,196 @@
-//! Benchmark log (to be written).
+//! Log analysis throughput and memory: read + check + analyze of generated GoVector logs
+//! (10^5 and 10^6 events, 4 to 64 nodes), beside two baselines measured in the same run:
+//!
+//! - `floor`: read the file and count its lines with memchr (no parsing at all);
+//! - `naive`: the obvious reader (`BufRead::lines`, `serde_json` per clock into a map,
+//!   node names interned in a `HashMap`, dense rows), parsing only.
+//!
+//! Peak memory is the process's VmHWM (reset through /proc/self/clear_refs before each
+//! measured read) compared with the log file's size.
+//!
+//! A `harness = false` bench because one 10^6-event case takes a good fraction of a second
+//! and criterion's sampling would take minutes on the project's 2-core machine:
+//!
+//! ```text
+//! cargo bench -p causet-trace --bench log            # all sizes
+//! cargo bench -p causet-trace --bench log -- quick   # 10^5 events only
+//! ```
 
-fn main() {}
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::io::{BufRead, BufWriter};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use causet_trace::log::{
+    CheckOptions, GenerateOptions, ReadOptions, analyze, generate, read_log, write_log,
+};
+
+fn main() {
+    let quick = std::env::args().any(|arg| arg == "quick");
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("no temp dir: {error}");
+            return;
+        }
+    };
+    println!(
+        "{:>9} {:>5} {:>9} | {:>10} {:>10} {:>10} {:>10} | {:>9} {:>9} | {:>8} {:>8} {:>6}",
+        "events",
+        "nodes",
+        "file MiB",
+        "read ms",
+        "check ms",
+        "analyze ms",
+        "total ms",
+        "floor ms",
+        "naive ms",
+        "Mev/s",
+        "HWM MiB",
+        "HWM/f"
+    );
+    let mut cases = vec![(100_000, 4), (100_000, 16), (100_000, 64)];
+    if !quick {
+        cases.extend([(1_000_000, 16), (1_000_000, 4)]);
+    }
+    for (events, nodes) in cases {
+        let path = dir.path().join(format!("{events}x{nodes}.log"));
+        let bytes = match write_generated(&path, events, nodes) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("cannot write {}: {error}", path.display());
+                return;
+            }
+        };
+        let repeats = if events >= 1_000_000 { 3 } else { 5 };
+        let floor = median(repeats, || {
+            let start = Instant::now();
+            let text = std::fs::read(&path).unwrap_or_default();
+            black_box(memchr::memchr_iter(b'\n', &text).count());
+            start.elapsed()
+        });
+        let naive = median(repeats, || {
+            let start = Instant::now();
+            black_box(naive_read(&path));
+            start.elapsed()
+        });
+        let mut stages = Vec::new();
+        let mut peak = 0;
+        for _ in 0..repeats {
+            reset_peak_memory();
+            let start = Instant::now();
+            let log = match read_log(&path, &ReadOptions::default()) {
+                Ok(log) => log,
+                Err(error) => {
+                    eprintln!("{error}");
+                    return;
+                }
+            };
+            let read = start.elapsed();
+            let execution = &log.executions[0];
+            let checked = execution.check(&CheckOptions::default());
+            assert!(checked.is_ok(), "generated logs are valid: {checked:?}");
+            let check = start.elapsed() - read;
+            let summary = black_box(analyze(execution));
+            assert_eq!(summary.events, events);
+            let total = start.elapsed();
+            peak = peak.max(peak_memory());
+            drop(log);
+            stages.push((read, check, total - read - check, total));
+        }
+        stages.sort_by_key(|stage| stage.3);
+        let (read, check, analyze_time, total) = stages[stages.len() / 2];
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{events:>9} {nodes:>5} {:>9.1} | {:>10.1} {:>10.1} {:>10.1} {:>10.1} | {:>9.1} {:>9.1} | {:>8.2} {:>8.1} {:>6.2}",
+            bytes as f64 / (1 << 20) as f64,
+            ms(read),
+            ms(check),
+            ms(analyze_time),
+            ms(total),
+            ms(floor),
+            ms(naive),
+            events as f64 / total.as_secs_f64() / 1e6,
+            peak as f64 / (1 << 20) as f64,
+            peak as f64 / bytes as f64,
+        );
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+fn write_generated(path: &Path, events: usize, nodes: usize) -> std::io::Result<u64> {
+    let generated = generate(&GenerateOptions {
+        events,
+        nodes,
+        seed: 42,
+        ..GenerateOptions::default()
+    });
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let bytes = write_log(&generated, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(bytes)
+}
+
+fn median(repeats: usize, mut run: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..repeats).map(|_| run()).collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The obvious reader, parsing only: lines, serde_json per clock, interned names, dense
+/// rows.
+fn naive_read(path: &Path) -> (Vec<String>, Vec<Vec<u64>>) {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Default::default();
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut rows: Vec<Vec<u64>> = Vec::new();
+    let mut lines = std::io::BufReader::new(file).lines();
+    while let Some(Ok(line)) = lines.next() {
+        let Some((host, clock)) = line.split_once(' ') else {
+            continue;
+        };
+        let _text = lines.next();
+        let Ok(map) = serde_json::from_str::<HashMap<String, u64>>(clock) else {
+            continue;
+        };
+        let mut row = vec![0u64; names.len()];
+        for name in std::iter::once(host.to_string()).chain(map.keys().cloned()) {
+            if !ids.contains_key(&name) {
+                ids.insert(name.clone(), names.len());
+                names.push(name);
+                row.push(0);
+            }
+        }
+        for (name, value) in map {
+            row[ids[&name]] = value;
+        }
+        rows.push(row);
+    }
+    (names, rows)
+}
+
+/// Resets VmHWM (Linux ≥ 4.0); silently does nothing elsewhere.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// VmHWM in bytes (0 when /proc is not there).
+fn peak_memory() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}

@@ -1,8 +1,6 @@
 //! Messages inferred from the clocks, exact concurrent-pair counts, and the summary of
 //! `causet analyze`.
 
-use std::collections::HashMap;
-
 use causet_clock::differential::{InFlight, StampCost};
 
 use super::model::{EventId, Execution};
@@ -86,42 +84,75 @@ pub fn stamp_bytes(execution: &Execution) -> StampBytes {
     replay_stamps(execution, &execution.messages())
 }
 
+/// The events sorted by the sum of their clock entries, a causal order (if `f` happens
+/// before `e`, `e`'s clock dominates `f`'s, so its sum is larger). A counting sort: in a
+/// valid log every sum is at most the number of events.
+fn causal_order(execution: &Execution) -> Vec<u32> {
+    let sums: Vec<u64> = (0..execution.len())
+        .map(|index| execution.clock(index).iter().map(|&v| u64::from(v)).sum())
+        .collect();
+    let largest = sums.iter().copied().max().unwrap_or(0);
+    if largest > 4 * execution.len() as u64 + 16 {
+        let mut order: Vec<u32> = (0..execution.len() as u32).collect();
+        order.sort_by_key(|&index| sums[index as usize]);
+        return order;
+    }
+    let mut start = vec![0u32; largest as usize + 2];
+    for &sum in &sums {
+        start[sum as usize + 1] += 1;
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut order = vec![0u32; sums.len()];
+    for (index, &sum) in sums.iter().enumerate() {
+        order[start[sum as usize] as usize] = index as u32;
+        start[sum as usize] += 1;
+    }
+    order
+}
+
 fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampBytes {
     let width = execution.nodes.len();
-    let mut order: Vec<(u64, u32)> = (0..execution.len())
-        .map(|index| {
-            let sum = execution.clock(index).iter().map(|&v| u64::from(v)).sum();
-            (sum, index as u32)
-        })
-        .collect();
-    order.sort_unstable();
+    let order = causal_order(execution);
     // Messages by send (`messages` is sorted by receive already).
-    let mut by_send: Vec<usize> = (0..messages.len()).collect();
-    by_send.sort_by_key(|&m| messages[m].0);
-    let mut in_flight: HashMap<usize, InFlight> = HashMap::new();
+    // Compressed lists of each event's incoming and outgoing messages.
+    let events = execution.len();
+    let offsets = |key: &dyn Fn(usize) -> usize| {
+        let mut start = vec![0u32; events + 1];
+        for m in 0..messages.len() {
+            start[key(m) + 1] += 1;
+        }
+        for e in 0..events {
+            start[e + 1] += start[e];
+        }
+        start
+    };
+    let in_start = offsets(&|m| messages[m].1);
+    let out_start = offsets(&|m| messages[m].0);
+    let mut by_send = vec![0u32; messages.len()];
+    let mut fill = out_start.clone();
+    for (m, &(send, _)) in messages.iter().enumerate() {
+        by_send[fill[send] as usize] = m as u32;
+        fill[send] += 1;
+    }
+    let mut in_flight: Vec<Option<InFlight>> = Vec::new();
+    in_flight.resize_with(messages.len(), || None);
     let mut meter = StampCost::new(width);
-    for (_, index) in order {
+    for index in order {
         let index = index as usize;
         let node = execution.node_of(index);
         let mut active = false;
-        let incoming = messages.partition_point(|&(_, receive)| receive < index);
-        let arriving = messages[incoming..]
-            .iter()
-            .take_while(|&&(_, receive)| receive == index)
-            .count();
-        for m in incoming..incoming + arriving {
-            if let Some(message) = in_flight.remove(&m) {
+        // `messages` is sorted by receive, so incoming messages are a contiguous range.
+        for slot in &mut in_flight[in_start[index] as usize..in_start[index + 1] as usize] {
+            if let Some(message) = slot.take() {
                 meter.receive(message);
                 active = true;
             }
         }
-        let outgoing = by_send.partition_point(|&m| messages[m].0 < index);
-        for &m in by_send[outgoing..]
-            .iter()
-            .take_while(|&&m| messages[m].0 == index)
-        {
-            let to = execution.node_of(messages[m].1);
-            in_flight.insert(m, meter.send(node, to));
+        for &m in &by_send[out_start[index] as usize..out_start[index + 1] as usize] {
+            let to = execution.node_of(messages[m as usize].1);
+            in_flight[m as usize] = Some(meter.send(node, to));
             active = true;
         }
         if !active {

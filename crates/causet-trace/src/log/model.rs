@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::clock_json::scan_clock;
 use super::error::{ClockJsonErrorKind, LogErrorKind};
@@ -109,6 +110,8 @@ pub struct Execution {
     pub(crate) fields: Vec<String>,
     /// Per node, its events sorted by their own entry (ties in file order).
     pub(crate) by_node: Vec<Vec<u32>>,
+    /// Per node: its own entries are exactly 1..=count, so `node:n` is `by_node[node][n-1]`.
+    pub(crate) gap_free: Vec<bool>,
 }
 
 /// One event of an [`Execution`], borrowed from it.
@@ -255,6 +258,10 @@ impl Execution {
     /// several).
     pub fn find(&self, id: EventId) -> Option<usize> {
         let events = self.by_node.get(id.node)?;
+        if self.gap_free[id.node] {
+            let index = (id.n as usize).checked_sub(1)?;
+            return events.get(index).map(|&e| e as usize);
+        }
         let width = self.nodes.len();
         let position =
             events.partition_point(|&e| self.clocks[e as usize * width + id.node] < id.n);
@@ -302,26 +309,289 @@ pub struct EventIdError {
 #[derive(Debug, Default)]
 pub(crate) struct ExecutionBuilder {
     name: String,
-    nodes: Vec<String>,
-    node_ids: HashMap<Vec<u8>, u32>,
+    rows: RowFiller,
     /// Rows of growing width: `widths[k] = (first event, width)` of each stretch.
     clocks: Vec<u32>,
     widths: Vec<(usize, usize)>,
     event_nodes: Vec<u32>,
     lines: Vec<u64>,
-    text: String,
+    /// Event texts, concatenated; validated as UTF-8 once, in `finish`.
+    text: Vec<u8>,
     text_ends: Vec<usize>,
     field_names: Vec<String>,
     fields: Vec<String>,
+    scratch: Vec<u8>,
+    /// Most clock counters (events × nodes) allowed so far, from the input's size.
+    cell_limit: usize,
+}
+
+/// The event texts as one `String`: one validation pass, and only if some text is not UTF-8
+/// a rebuild that replaces each bad sequence with U+FFFD.
+fn validate_text(text: Vec<u8>, ends: Vec<usize>) -> (String, Vec<usize>) {
+    match String::from_utf8(text) {
+        Ok(text) => (text, ends),
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let mut text = String::with_capacity(bytes.len());
+            let mut new_ends = Vec::with_capacity(ends.len());
+            let mut start = 0;
+            for end in ends {
+                text.push_str(&String::from_utf8_lossy(&bytes[start..end]));
+                new_ends.push(text.len());
+                start = end;
+            }
+            (text, new_ends)
+        }
+    }
+}
+
+/// Whether `hay` starts with `pattern`, compared 8 bytes at a time (names are short, and a
+/// `memcmp` call per clock entry costs more than the comparison).
+#[inline(always)]
+fn starts_with(hay: &[u8], pattern: &[u8]) -> bool {
+    if hay.len() < pattern.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k + 8 <= pattern.len() {
+        let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+        a.copy_from_slice(&hay[k..k + 8]);
+        b.copy_from_slice(&pattern[k..k + 8]);
+        if a != b {
+            return false;
+        }
+        k += 8;
+    }
+    same_bytes(&hay[k..pattern.len()], &pattern[k..])
+}
+
+/// Byte equality for short names without a call to `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// A fast non-cryptographic hash for node names (FxHash's multiply-rotate): names come from
+/// the log itself, and a slow hash would dominate the reading of clock lines.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Interns node names and fills one dense clock row.
+#[derive(Debug, Default)]
+struct RowFiller {
+    nodes: Vec<String>,
+    node_ids: HashMap<Vec<u8>, u32, BuildHasherDefault<NameHasher>>,
     row: Vec<u32>,
+    /// `seen[node] == generation` when the current row already has an entry for `node`.
     seen: Vec<u64>,
     generation: u64,
     /// The node seen at each key position of the previous clock: GoVector writes keys in the
     /// same order line after line, so this guess usually saves the hash lookup.
     guesses: Vec<u32>,
-    scratch: Vec<u8>,
-    /// Most clock counters (events × nodes) allowed so far, from the input's size.
-    cell_limit: usize,
+    /// Per node whose name has no `"`, `\\` or control character (so it appears verbatim
+    /// between quotes in a clock): the name followed by `":`, to recognise its key at once.
+    patterns: Vec<Option<Box<[u8]>>>,
+}
+
+impl RowFiller {
+    fn intern(&mut self, name: &[u8]) -> Result<u32, LogErrorKind> {
+        if let Some(&id) = self.node_ids.get(name) {
+            return Ok(id);
+        }
+        if self.nodes.len() >= MAX_NODES {
+            return Err(LogErrorKind::TooManyNodes { limit: MAX_NODES });
+        }
+        let text = std::str::from_utf8(name).map_err(|_| LogErrorKind::InvalidUtf8)?;
+        let id = self.nodes.len() as u32;
+        self.nodes.push(text.to_string());
+        let plain = !name.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        self.patterns
+            .push(plain.then(|| [name, b"\":"].concat().into_boxed_slice()));
+        self.node_ids.insert(name.to_vec(), id);
+        Ok(id)
+    }
+
+    fn start_row(&mut self) {
+        self.row.clear();
+        self.row.resize(self.nodes.len(), 0);
+        self.generation += 1;
+    }
+
+    /// The node of the entry at key `position` called `name`; `None` for a zero entry of a
+    /// node never seen (absent means 0, so it adds nothing).
+    #[inline(always)]
+    fn resolve(
+        &mut self,
+        position: usize,
+        name: &[u8],
+        value: u32,
+    ) -> Result<Option<u32>, LogErrorKind> {
+        if let Some(&id) = self.guesses.get(position)
+            && same_bytes(self.nodes[id as usize].as_bytes(), name)
+        {
+            return Ok(Some(id));
+        }
+        let id = if value == 0 {
+            match self.node_ids.get(name) {
+                Some(&id) => id,
+                None => return Ok(None),
+            }
+        } else {
+            self.intern(name)?
+        };
+        if position >= self.guesses.len() {
+            self.guesses.resize(position + 1, 0);
+        }
+        self.guesses[position] = id;
+        Ok(Some(id))
+    }
+
+    /// Sets entry `id`; `false` if the row already has it.
+    #[inline(always)]
+    fn set(&mut self, id: u32, value: u32) -> bool {
+        let index = id as usize;
+        if index >= self.seen.len() {
+            self.seen.resize(index + 1, 0);
+        }
+        if self.seen[index] == self.generation {
+            return false;
+        }
+        self.seen[index] = self.generation;
+        if index >= self.row.len() {
+            self.row.resize(index + 1, 0);
+        }
+        self.row[index] = value;
+        true
+    }
+
+    /// The fast path for the common shape `{"name":digits, "name":digits}` (spaces allowed
+    /// after `:` and `,`; no escapes). Returns `Ok(false)`, with the row in an unspecified
+    /// state, at the first thing it does not handle; the full scanner then starts over.
+    #[inline]
+    fn fill_plain(&mut self, clock: &[u8]) -> Result<bool, LogErrorKind> {
+        self.start_row();
+        let n = clock.len();
+        if n < 2 || clock[0] != b'{' || clock[n - 1] != b'}' {
+            return Ok(false);
+        }
+        let mut i = 1;
+        if clock[i] == b'}' {
+            return Ok(i == n - 1);
+        }
+        let mut position = 0;
+        loop {
+            if clock[i] != b'"' {
+                return Ok(false);
+            }
+            i += 1;
+            // Most keys repeat the previous clock's key at this position: one comparison.
+            if let Some(&guess) = self.guesses.get(position)
+                && let Some(pattern) = &self.patterns[guess as usize]
+                && starts_with(&clock[i..], pattern)
+            {
+                i += pattern.len();
+                let Some(value) = Self::digits(clock, &mut i) else {
+                    return Ok(false);
+                };
+                if !self.set(guess, value) {
+                    return Ok(false);
+                }
+                position += 1;
+                match Self::separator(clock, &mut i) {
+                    Some(true) => continue,
+                    Some(false) => return Ok(true),
+                    None => return Ok(false),
+                }
+            }
+            let start = i;
+            while i < n && clock[i] != b'"' {
+                if clock[i] == b'\\' || clock[i] < 0x20 {
+                    return Ok(false);
+                }
+                i += 1;
+            }
+            if i + 1 >= n || i == start || clock[i + 1] != b':' {
+                return Ok(false);
+            }
+            let name = &clock[start..i];
+            i += 2;
+            let Some(value) = Self::digits(clock, &mut i) else {
+                return Ok(false);
+            };
+            if let Some(id) = self.resolve(position, name, value)?
+                && !self.set(id, value)
+            {
+                return Ok(false);
+            }
+            position += 1;
+            match Self::separator(clock, &mut i) {
+                Some(true) => {}
+                Some(false) => return Ok(true),
+                None => return Ok(false),
+            }
+        }
+    }
+
+    /// Spaces, then a clock value of at most 10 digits below 2^32. `clock` ends with `}`, so
+    /// the loops stop in bounds.
+    #[inline(always)]
+    fn digits(clock: &[u8], i: &mut usize) -> Option<u32> {
+        while clock[*i] == b' ' {
+            *i += 1;
+        }
+        let start = *i;
+        let mut value: u64 = 0;
+        while clock[*i].is_ascii_digit() {
+            value = value * 10 + u64::from(clock[*i] - b'0');
+            *i += 1;
+            if *i - start > 10 {
+                return None;
+            }
+        }
+        if *i == start || value > u64::from(u32::MAX) {
+            return None;
+        }
+        Some(value as u32)
+    }
+
+    /// After a value: `Some(true)` at `,` (skipping spaces after it), `Some(false)` at the
+    /// final `}`, `None` otherwise.
+    #[inline(always)]
+    fn separator(clock: &[u8], i: &mut usize) -> Option<bool> {
+        while clock[*i] == b' ' {
+            *i += 1;
+        }
+        match clock[*i] {
+            b',' => {
+                *i += 1;
+                while clock[*i] == b' ' {
+                    *i += 1;
+                }
+                Some(true)
+            }
+            b'}' if *i == clock.len() - 1 => Some(false),
+            _ => None,
+        }
+    }
 }
 
 impl ExecutionBuilder {
@@ -344,24 +614,6 @@ impl ExecutionBuilder {
         self.cell_limit = usize::try_from(limit).unwrap_or(usize::MAX);
     }
 
-    fn intern(
-        nodes: &mut Vec<String>,
-        node_ids: &mut HashMap<Vec<u8>, u32>,
-        name: &[u8],
-    ) -> Result<u32, LogErrorKind> {
-        if let Some(&id) = node_ids.get(name) {
-            return Ok(id);
-        }
-        if nodes.len() >= MAX_NODES {
-            return Err(LogErrorKind::TooManyNodes { limit: MAX_NODES });
-        }
-        let text = std::str::from_utf8(name).map_err(|_| LogErrorKind::InvalidUtf8)?;
-        let id = nodes.len() as u32;
-        nodes.push(text.to_string());
-        node_ids.insert(name.to_vec(), id);
-        Ok(id)
-    }
-
     /// Adds an event; `host` and the clock's names must be non-empty.
     pub(crate) fn push(
         &mut self,
@@ -371,68 +623,40 @@ impl ExecutionBuilder {
         text: &[u8],
         fields: &[&str],
     ) -> Result<(), LogErrorKind> {
-        let ExecutionBuilder {
-            nodes,
-            node_ids,
-            row,
-            seen,
-            generation,
-            guesses,
-            scratch,
-            ..
-        } = self;
         if host.is_empty() {
             return Err(LogErrorKind::EmptyHost);
         }
-        let host_id = Self::intern(nodes, node_ids, host)?;
-        row.clear();
-        row.resize(nodes.len(), 0);
-        *generation += 1;
-        let mut position = 0usize;
-        let mut failure: Option<LogErrorKind> = None;
-        scan_clock(clock, scratch, &mut |name, value| {
-            let guess = guesses.get(position).copied();
-            let id = match guess {
-                Some(id) if nodes[id as usize].as_bytes() == name => id,
-                _ if value == 0 => match node_ids.get(name) {
-                    Some(&id) => id,
-                    // A zero entry for a node never seen adds nothing: absent means 0.
-                    None => {
+        let host_id = self.rows.intern(host)?;
+        if !self.rows.fill_plain(clock)? {
+            // Escapes, odd spacing, the TLA+ variant or an error: the full scanner.
+            let rows = &mut self.rows;
+            rows.start_row();
+            let mut position = 0usize;
+            let mut failure: Option<LogErrorKind> = None;
+            scan_clock(clock, &mut self.scratch, &mut |name, value| {
+                let id = match rows.resolve(position, name, value) {
+                    Ok(Some(id)) => id,
+                    Ok(None) => {
                         position += 1;
                         return Ok(());
                     }
-                },
-                _ => match Self::intern(nodes, node_ids, name) {
-                    Ok(id) => id,
                     Err(kind) => {
                         failure = Some(kind);
                         return Err(ClockJsonErrorKind::InvalidUtf8);
                     }
-                },
-            };
-            if position < guesses.len() {
-                guesses[position] = id;
-            } else {
-                guesses.push(id);
-            }
-            position += 1;
-            let index = id as usize;
-            if index >= seen.len() {
-                seen.resize(index + 1, 0);
-            }
-            if seen[index] == *generation {
-                return Err(ClockJsonErrorKind::DuplicateKey(nodes[index].clone()));
-            }
-            seen[index] = *generation;
-            if index >= row.len() {
-                row.resize(index + 1, 0);
-            }
-            row[index] = value;
-            Ok(())
-        })
-        .map_err(|error| failure.take().unwrap_or(LogErrorKind::Clock(error)))?;
-        let width = nodes.len();
-        row.resize(width, 0);
+                };
+                position += 1;
+                if !rows.set(id, value) {
+                    return Err(ClockJsonErrorKind::DuplicateKey(
+                        rows.nodes[id as usize].clone(),
+                    ));
+                }
+                Ok(())
+            })
+            .map_err(|error| failure.take().unwrap_or(LogErrorKind::Clock(error)))?;
+        }
+        let width = self.rows.nodes.len();
+        self.rows.row.resize(width, 0);
         let cells = (self.event_nodes.len() + 1).saturating_mul(width);
         if cells > self.cell_limit || self.event_nodes.len() >= u32::MAX as usize {
             return Err(LogErrorKind::TooLarge {
@@ -443,10 +667,10 @@ impl ExecutionBuilder {
         if self.widths.last().is_none_or(|&(_, w)| w != width) {
             self.widths.push((self.event_nodes.len(), width));
         }
-        self.clocks.extend_from_slice(row);
+        self.clocks.extend_from_slice(&self.rows.row);
         self.event_nodes.push(host_id);
         self.lines.push(line);
-        self.text.push_str(&String::from_utf8_lossy(text));
+        self.text.extend_from_slice(text);
         self.text_ends.push(self.text.len());
         for column in 0..self.field_names.len() {
             self.fields
@@ -460,7 +684,7 @@ impl ExecutionBuilder {
     pub(crate) fn finish(self) -> Execution {
         let ExecutionBuilder {
             name,
-            nodes,
+            rows: RowFiller { nodes, .. },
             mut clocks,
             widths,
             event_nodes,
@@ -499,7 +723,19 @@ impl ExecutionBuilder {
                 events.sort_by_key(|&e| clocks[e as usize * width + node]);
             }
         }
+        let (text, text_ends) = validate_text(text, text_ends);
+        let gap_free = by_node
+            .iter()
+            .enumerate()
+            .map(|(node, events)| {
+                events
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &e)| clocks[e as usize * width + node] as usize == k + 1)
+            })
+            .collect();
         Execution {
+            gap_free,
             name,
             nodes,
             clocks,

@@ -70,6 +70,54 @@ fn tla_escaped_clock_json_in_govector_layout() {
 }
 
 #[test]
+fn every_spelling_of_a_clock_gives_the_same_row() {
+    // The first spelling takes the reader's fast path, the others the full JSON scanner.
+    let spellings = [
+        r#"{"a":1, "b\u00e9":2, "c\"q":3}"#,
+        r#"{ "a" : 1 , "b\u00e9" : 2 , "c\"q" : 3 }"#,
+        r#"{"a":1,"bé":2,"c\"q":3}"#,
+        "{\t\"a\":1,\t\"bé\":2, \"c\\\"q\":3}",
+        r#"{\"a\":1, \"bé\":2, \"c\\\"q\":3}"#,
+    ];
+    let mut rows = Vec::new();
+    for spelling in spellings {
+        let text = format!("a {spelling}\nx\n");
+        let log = parse_log(text.as_bytes(), &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{spelling}: {e}"));
+        let execution = &log.executions[0];
+        let mut row: Vec<(String, u32)> = execution
+            .nodes()
+            .iter()
+            .cloned()
+            .zip(execution.clock(0).iter().copied())
+            .collect();
+        row.sort();
+        rows.push(row);
+    }
+    let expected = vec![
+        ("a".to_string(), 1),
+        ("bé".to_string(), 2),
+        ("c\"q".to_string(), 3),
+    ];
+    for (spelling, row) in spellings.iter().zip(&rows) {
+        assert_eq!(row, &expected, "{spelling}");
+    }
+}
+
+#[test]
+fn event_text_that_is_not_utf8_is_kept_lossily() {
+    let mut text = b"a {\"a\":1}\nbad \xff byte\na {\"a\":2}\nfine\n".to_vec();
+    text.extend_from_slice(b"");
+    let log = parse_log(&text, &ReadOptions::default()).expect("reads");
+    let execution = &log.executions[0];
+    assert_eq!(
+        execution.event(0).map(|e| e.text),
+        Some("bad \u{fffd} byte")
+    );
+    assert_eq!(execution.event(1).map(|e| e.text), Some("fine"));
+}
+
+#[test]
 fn unmatched_text_is_reported_with_lines_and_is_an_error_when_strict() {
     let text = "junk before\nmore junk\na {\"a\":1}\nfirst\n\nstray line\na {\"a\":2}\nsecond\n";
     let log = parse(text);
