@@ -963,3 +963,62 @@ fn chromium_screenshot_is_not_blank() {
         "the timeline of n0 is visible ({column_dark} rows)"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Arbitrary (mostly invalid) clocks and messages: an answer, never a panic.
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_diagrams_render_or_fail_cleanly(
+        nodes in 1usize..5,
+        events in proptest::collection::vec((0usize..5, proptest::collection::vec(0u64..6, 5)), 0..25),
+        messages in proptest::collection::vec((0usize..25, 0usize..25), 0..10),
+        highlight in 0usize..25,
+        collapse in proptest::bool::ANY,
+        broken in proptest::bool::weighted(0.3),
+    ) {
+        let mut diagram = Diagram::new((0..nodes).map(|node| format!("n{node}")));
+        let mut seen = vec![0u64; nodes];
+        for (index, (node, mut clock)) in events.into_iter().enumerate() {
+            let node = node % nodes;
+            // Own entries run 1, 2, 3; in a third of the cases one event in nine keeps its
+            // random clock, so duplicates, zeros and cycles occur too.
+            if !broken || index % 9 != 4 {
+                seen[node] += 1;
+                clock[node] = seen[node];
+                // Other entries name events already pushed (not always the latest ones).
+                for other in (0..nodes).filter(|&other| other != node) {
+                    clock[other] %= seen[other] + 1;
+                }
+            }
+            // Invalid input is refused at push time; keep what is accepted.
+            let _ = diagram.push_event(node, &clock[..nodes], "e");
+        }
+        for (index, (a, b)) in messages.into_iter().enumerate() {
+            // Mostly forward in push order (consistent with the clocks), sometimes backwards.
+            let (send, receive) = if broken && index % 5 == 4 { (a.max(b), a.min(b)) } else { (a.min(b), a.max(b)) };
+            let _ = diagram.push_message(send, receive);
+        }
+        let mut options = RenderOptions::new().collapse(collapse);
+        if highlight < diagram.len() {
+            options = options.highlight(diagram.event_id(highlight));
+        }
+        match render_svg(&diagram, &options) {
+            Ok(svg) => {
+                let drawn = parse(&svg);
+                proptest::prop_assert_eq!(drawn.timelines.len(), nodes);
+                proptest::prop_assert_eq!(
+                    drawn.dots.iter().map(|dot| dot.count).sum::<usize>(),
+                    diagram.len()
+                );
+                proptest::prop_assert_eq!(drawn.arrows.len(), diagram.messages().len());
+                proptest::prop_assert!(drawn.arrows.iter().all(|(_, _, y1, y2)| y1 < y2));
+            }
+            // Without the broken events, every dependency points forward in push order.
+            Err(RenderError::DuplicateEvent { .. } | RenderError::Cycle { .. }) if broken => {}
+            Err(other) => proptest::prop_assert!(false, "unexpected error {other}"),
+        }
+    }
+}
