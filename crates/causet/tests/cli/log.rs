@@ -1,1 +1,365 @@
-//! CLI tests: log (to be written).
+//! CLI tests of `causet check`, `causet analyze` and `causet order`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use crate::util::{causet, peer_data, run_in, stderr, stdout};
+
+/// a:1 sends to b (b:2 receives it); b:1 and a:2 are local; c:1 alone.
+const SMALL: &str = "\
+a {\"a\":1}
+send to b
+b {\"b\":1}
+local
+b {\"a\":1, \"b\":2}
+receive from a
+a {\"a\":2}
+local
+c {\"c\":1}
+alone
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write the fixture");
+    path
+}
+
+fn code(output: &std::process::Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn check_valid_log_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "small.log", SMALL);
+    let output = run_in(dir.path(), &["check", "small.log"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "small.log: valid: 5 events, 1 execution(s)\n"
+    );
+}
+
+#[test]
+fn check_invalid_log_exits_1_naming_the_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // a:2 is missing.
+    write(
+        dir.path(),
+        "gap.log",
+        "a {\"a\":1}\none\nb {\"b\":1}\nx\na {\"a\":3}\nthree\n",
+    );
+    let output = run_in(dir.path(), &["check", "gap.log"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stdout(&output),
+        "gap.log:5: event a:2 is missing (found a:3 instead)\n"
+    );
+    // --lenient accepts the hole.
+    let output = run_in(dir.path(), &["check", "--lenient", "gap.log"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    // JSON verdict.
+    let output = run_in(dir.path(), &["check", "--json", "gap.log"]);
+    assert_eq!(code(&output), 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["executions"][0]["events"], 3);
+    assert_eq!(json["executions"][0]["violation"]["line"], 5);
+}
+
+#[test]
+fn check_unknown_node_fails_strict_and_passes_lenient() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "capture.log",
+        "a {\"a\":1, \"ghost\":2}\nreceived from a node we did not log\n",
+    );
+    let output = run_in(dir.path(), &["check", "capture.log"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).starts_with("capture.log:1: the clock of a:1 references node ghost"),
+        "{}",
+        stdout(&output)
+    );
+    let output = run_in(dir.path(), &["check", "--lenient", "capture.log"]);
+    assert_eq!(code(&output), 0);
+}
+
+#[test]
+fn unreadable_logs_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "cpp.log",
+        "myPID {myPID: 1}\nInitialization Complete\n",
+    );
+    for command in ["check", "analyze"] {
+        let output = run_in(dir.path(), &[command, "cpp.log"]);
+        assert_eq!(code(&output), 2);
+        assert!(
+            stderr(&output)
+                .starts_with("causet: cpp.log:1: invalid clock: expected a quoted node name"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let output = run_in(dir.path(), &["check", "absent.log"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with("causet: absent.log: cannot read"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unmatched_text_warns_and_strict_makes_it_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "junk.log", &format!("some banner\n{SMALL}"));
+    let output = run_in(dir.path(), &["check", "junk.log"]);
+    assert_eq!(code(&output), 0);
+    assert!(
+        stderr(&output).contains("warning: junk.log:1: text matches no log entry: 'some banner'"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_in(dir.path(), &["check", "--strict", "junk.log"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("junk.log:1: text matches no log entry"));
+}
+
+#[test]
+fn analyze_json_follows_the_design_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "small.log", SMALL);
+    let output = run_in(dir.path(), &["analyze", "--json", "small.log"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let execution = &json["executions"][0];
+    assert_eq!(execution["name"], "");
+    assert_eq!(execution["events"], 5);
+    assert_eq!(execution["nodes"], 3);
+    assert_eq!(execution["messages"], 1);
+    // Ordered pairs: a:1→a:2, a:1→b:2, b:1→b:2; the other 7 of the 10 are concurrent.
+    assert_eq!(execution["concurrent_pairs"], 7);
+    assert!(
+        execution["stamp_bytes"]["full"]
+            .as_u64()
+            .is_some_and(|b| b > 0)
+    );
+    assert!(
+        execution["stamp_bytes"]["differential"]
+            .as_u64()
+            .is_some_and(|b| b > 0)
+    );
+    // Text output.
+    let output = run_in(dir.path(), &["analyze", "small.log"]);
+    assert!(
+        stdout(&output).contains("concurrent pairs  7\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn analyze_multiple_executions_with_regex_and_delimiter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "multi.log",
+        "=== one ===\nstart\na {\"a\":1}\nnext\na {\"a\":2}\n=== two ===\nx\na {\"a\":1}\ny\nb {\"b\":1}\n",
+    );
+    let output = run_in(
+        dir.path(),
+        &[
+            "analyze",
+            "--json",
+            "multi.log",
+            "--regex",
+            r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})",
+            "--delimiter",
+            r"^=== (?<trace>.*) ===$",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let names: Vec<&str> = json["executions"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["one", "two"]);
+    assert_eq!(json["executions"][0]["concurrent_pairs"], 0);
+    assert_eq!(json["executions"][1]["concurrent_pairs"], 1);
+}
+
+#[test]
+fn analyze_refuses_an_invalid_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "dup.log", "a {\"a\":1}\nx\na {\"a\":1}\ny\n");
+    let output = run_in(dir.path(), &["analyze", "dup.log"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("dup.log:3: event a:1 appears twice"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn order_answers_each_relation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "small.log", SMALL);
+    for (a, b, answer) in [
+        ("a:1", "b:2", "before"),
+        ("b:2", "a:1", "after"),
+        ("a:2", "a:2", "equal"),
+        ("a:2", "b:2", "concurrent"),
+        ("c:1", "a:1", "concurrent"),
+    ] {
+        let output = run_in(dir.path(), &["order", "small.log", a, b]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        assert_eq!(stdout(&output), format!("{answer}\n"), "{a} {b}");
+    }
+    let output = run_in(dir.path(), &["order", "--json", "small.log", "a:1", "b:2"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(json["answers"][0]["order"], "before");
+    assert_eq!(json["answers"][0]["a"], "a:1");
+}
+
+#[test]
+fn order_unknown_event_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "small.log", SMALL);
+    let output = run_in(dir.path(), &["order", "small.log", "a:9", "b:1"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("unknown event 'a:9'"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_in(dir.path(), &["order", "small.log", "zed:1", "b:1"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("'zed:1': no such node"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn order_pairs_from_a_file_and_from_stdin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "small.log", SMALL);
+    write(
+        dir.path(),
+        "pairs.txt",
+        "# queries\na:1 b:2\n\nb:1 a:2\na:2 a:1\n",
+    );
+    let output = run_in(dir.path(), &["order", "small.log", "--pairs", "pairs.txt"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "before\nconcurrent\nafter\n");
+    // Standard input.
+    let mut child = causet()
+        .args(["order", "small.log", "--pairs", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"c:1 c:1\n")
+        .expect("writes");
+    let output = child.wait_with_output().expect("finishes");
+    assert_eq!(stdout(&output), "equal\n");
+    // A bad line names the pairs file and line.
+    write(dir.path(), "bad.txt", "a:1 b:2\na:1\n");
+    let output = run_in(dir.path(), &["order", "small.log", "--pairs", "bad.txt"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("bad.txt:2: expected two events"),
+        "{}",
+        stderr(&output)
+    );
+    write(dir.path(), "unknown.txt", "a:1 b:2\nb:7 a:1\n");
+    let output = run_in(
+        dir.path(),
+        &["order", "small.log", "--pairs", "unknown.txt"],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("unknown.txt:2: b:7 a:1: unknown event 'b:7'"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn order_picks_an_execution_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "multi.log",
+        "(?<host>\\S*) (?<clock>{.*})\\n(?<event>.*)\n^--- (?<trace>.*)$\n--- first\na {\"a\":1}\nx\nb {\"b\":1}\ny\n--- second\na {\"a\":1}\nx\nb {\"a\":1, \"b\":1}\ny\n",
+    );
+    let output = run_in(dir.path(), &["order", "multi.log", "a:1", "b:1"]);
+    assert_eq!(stdout(&output), "concurrent\n", "{}", stderr(&output));
+    let output = run_in(
+        dir.path(),
+        &["order", "multi.log", "a:1", "b:1", "--execution", "second"],
+    );
+    assert_eq!(stdout(&output), "before\n", "{}", stderr(&output));
+    let output = run_in(
+        dir.path(),
+        &["order", "multi.log", "a:1", "b:1", "--execution", "third"],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("no execution named 'third' (executions: 'first', 'second')"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn peer_data_through_the_cli() {
+    let Some(dir) = peer_data("peer_data_through_the_cli") else {
+        return;
+    };
+    let output = run_in(&dir, &["analyze", "--json", "shiviz/chord.log"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(json["executions"][0]["events"], 1235);
+    assert_eq!(json["executions"][0]["nodes"], 8);
+    // The GoVector CLI's ShiViz upload file reads without any option.
+    let output = run_in(&dir, &["check", "govector/shiviz_all_services.log"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    let output = run_in(&dir, &["check", "cppvector/logFile"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("cppvector/logFile:1: invalid clock"));
+    let output = run_in(
+        &dir,
+        &[
+            "check",
+            "shiviz/ewd998.log",
+            "--regex",
+            r#"^State [0-9]+: <(?<event>\w*) .*>\n\/\\ Host = (?<host>.*)\n\/\\ Clock = "(?<clock>.*)"\n\/\\ active = (?<active>.*)\n\/\\ color = (?<color>.*)\n\/\\ counter = (?<counter>.*)"#,
+            "--delimiter",
+            r"^=== (?<trace>.*) ===$",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(
+        stdout(&output),
+        "shiviz/ewd998.log: valid: 990 events, 3 execution(s)\n"
+    );
+}
