@@ -120,14 +120,31 @@ impl Layout {
             },
         };
 
-        let mut endpoint = vec![false; events];
+        // Local events: no arrow end, and a clock that grew in its own entry only (so that a
+        // receive the messages leave out, in a hand-built or lenient diagram, is not one).
+        let mut local = vec![true; events];
         for &(send, receive) in &diagram.messages {
-            endpoint[send] = true;
-            endpoint[receive] = true;
+            local[send] = false;
+            local[receive] = false;
+        }
+        for (node, list) in order.iter().enumerate() {
+            let mut previous: Option<&[u64]> = None;
+            for &event in list {
+                let clock = diagram.clock(event);
+                let grew = clock.iter().enumerate().any(|(other, &time)| {
+                    other != node && time > previous.map_or(0, |previous| previous[other])
+                });
+                if grew {
+                    local[event] = false;
+                }
+                previous = Some(clock);
+            }
         }
 
         // Units: a run grows while the next event is local, of the same class, and not the
-        // highlighted one, so a collapsed dot never hides an arrow end or mixes colours.
+        // highlighted one, so a collapsed dot never hides an arrow end or mixes colours, and
+        // all the external dependencies of a run are those of its first event (collapsing
+        // cannot create a cycle).
         let mut units = Vec::new();
         let mut node_units = Vec::with_capacity(nodes + 1);
         let mut unit_of = vec![0; events];
@@ -137,7 +154,7 @@ impl Layout {
             while start < list.len() {
                 let first = list[start];
                 let class = class_of(first);
-                let collapsible = |event: usize| !endpoint[event] && highlight != Some(event);
+                let collapsible = |event: usize| local[event] && highlight != Some(event);
                 let mut len = 1;
                 if options.collapse && collapsible(first) {
                     while let Some(&next) = list.get(start + len) {

@@ -2,8 +2,8 @@
 //!
 //! One vertical timeline per node with its name on top; events as dots placed in a causal
 //! order (an event's row is below every event that happens before it); arrows from each send
-//! to its receive; runs of purely local events on one node collapsed into one numbered dot
-//! whose tooltip lists their texts. With a highlighted event A, every other event is coloured
+//! to its receive; runs of purely local events on one node (no arrow end, no clock entry of
+//! another node grown) collapsed into one numbered dot whose tooltip lists their texts. With a highlighted event A, every other event is coloured
 //! by its order relative to A (before, after, concurrent) and a legend explains the colours.
 //!
 //! The renderer has its own input type, [`Diagram`]: node names, events with dense vector

@@ -663,6 +663,32 @@ fn lenient_clocks_with_holes_and_unknown_times_still_render() {
     );
 }
 
+/// Regression (found by the property test): a receive whose message the diagram leaves out
+/// was collapsed with the local events around it, and the run then both preceded and
+/// followed the sender: a false cycle.
+#[test]
+fn a_receive_without_its_message_is_not_collapsed() {
+    let mut diagram = Diagram::new(["a", "b"]);
+    diagram.push_event(0, &[1, 0], "local").unwrap();
+    diagram.push_event(0, &[2, 0], "local").unwrap();
+    diagram.push_event(1, &[1, 1], "knows a:1").unwrap();
+    diagram
+        .push_event(0, &[3, 1], "knows b:1, no message given")
+        .unwrap();
+    diagram.push_event(0, &[4, 1], "local").unwrap();
+    let svg = render_svg(&diagram, &RenderOptions::new()).unwrap();
+    let drawn = parse(&svg);
+    let dots: Vec<(&str, usize)> = drawn
+        .dots
+        .iter()
+        .filter(|dot| dot.node == "a")
+        .map(|dot| (dot.first.as_str(), dot.count))
+        .collect();
+    assert_eq!(dots, [("a:1", 2), ("a:3", 1), ("a:4", 1)]);
+    let y: HashMap<&str, f64> = drawn.dots.iter().map(|d| (d.first.as_str(), d.y)).collect();
+    assert!(y["a:1"] < y["b:1"] && y["b:1"] < y["a:3"]);
+}
+
 #[test]
 fn empty_diagrams_render() {
     for diagram in [Diagram::new(Vec::<String>::new()), Diagram::new(["lonely"])] {
