@@ -1,3 +1,252 @@
-//! Benchmark runtime (to be written).
+//! Runtime benchmarks: messages per second per mode with clocks and logging beside the same
+//! transport with neither; task-mode memory per node at 10,000 nodes; process-mode start-up
+//! and throughput at 16 processes.
+//!
+//! `cargo bench -p causet-runtime --bench runtime` runs everything; a filter argument runs
+//! the matching criterion benches, plus `memory` and `process` when it matches those words.
+//! The process section needs the `causet` binary: it uses `$CAUSET_BIN`, or
+//! `target/release/causet` beside the bench executable (`cargo build --release -p causet`).
 
-fn main() {}
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use causet_runtime::{
+    ClusterConfig, ClusterRun, LogFlush, LogSink, Logs, Node, Plan, Roster, Stamps, Workload,
+    run_processes, run_tasks, run_threads,
+};
+use criterion::{BenchmarkId, Criterion, Throughput};
+
+const NODES: usize = 8;
+const MESSAGES: u32 = 500;
+
+/// The four variants of one mode, from bare transport to flushed logging.
+fn variants(dir: &std::path::Path) -> Vec<(&'static str, ClusterConfig)> {
+    let plan = Plan::new(Workload::Gossip, NODES, MESSAGES, 1).expect("plan");
+    let config = |logs: Logs, instrumented: bool| {
+        let mut config = ClusterConfig::new(plan.clone(), logs);
+        config.instrumented = instrumented;
+        config.timing.pace = Duration::ZERO;
+        config
+    };
+    vec![
+        ("baseline (no clocks, no log)", config(Logs::Discard, false)),
+        ("clocks, no log", config(Logs::Discard, true)),
+        (
+            "clocks + buffered log",
+            config(
+                Logs::Dir {
+                    dir: dir.join("buffered"),
+                    flush: LogFlush::Buffered,
+                },
+                true,
+            ),
+        ),
+        (
+            "clocks + flushed log",
+            config(
+                Logs::Dir {
+                    dir: dir.join("flushed"),
+                    flush: LogFlush::EachEvent,
+                },
+                true,
+            ),
+        ),
+    ]
+}
+
+fn check(run: ClusterRun) {
+    assert!(run.is_complete(), "incomplete run: {:?}", run.nodes);
+}
+
+fn throughput(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let total = Plan::new(Workload::Gossip, NODES, MESSAGES, 1)
+        .expect("plan")
+        .total_messages();
+    for mode in ["thread", "task"] {
+        let mut group = c.benchmark_group(format!("runtime/{mode}/gossip-8x{MESSAGES}"));
+        group.sample_size(10);
+        group.warm_up_time(Duration::from_secs(1));
+        group.measurement_time(Duration::from_secs(3));
+        group.throughput(Throughput::Elements(total));
+        for (name, config) in variants(dir.path()) {
+            group.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter(|| {
+                    let run = if mode == "thread" {
+                        run_threads(&config)
+                    } else {
+                        run_tasks(&config, 2)
+                    };
+                    check(run.expect("run"));
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+/// One message between two nodes of an 8-node cluster: send (tick, log, stamp) and receive
+/// (decode, merge, tick, log), logs discarded, beside the same two calls uninstrumented.
+fn node_pair(c: &mut Criterion) {
+    let mut group = c.benchmark_group("runtime/node/send+receive");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(2));
+    // Two messages per iteration: a to b, then b to a.
+    group.throughput(Throughput::Elements(2));
+    let roster = Arc::new(Roster::numbered(NODES));
+    for (name, stamps, instrumented) in [
+        ("baseline (uninstrumented)", Stamps::Full, false),
+        ("full stamps", Stamps::Full, true),
+        ("differential stamps", Stamps::Differential, true),
+    ] {
+        let make = |index| {
+            let node = Node::with_index(roster.clone(), index, LogSink::discard())
+                .expect("node")
+                .with_stamps(stamps);
+            if instrumented {
+                node
+            } else {
+                node.uninstrumented()
+            }
+        };
+        let (mut a, mut b) = (make(0), make(1));
+        group.bench_function(BenchmarkId::from_parameter(name), |bench| {
+            bench.iter(|| {
+                let bytes = a.prepare_send_fifo(1, "send", b"gossip 1").expect("send");
+                let incoming = b.decode(&bytes).expect("decode");
+                let payload = b.deliver(incoming, "receive").expect("deliver");
+                std::hint::black_box(payload.len());
+                let bytes = b.prepare_send_fifo(0, "send", b"gossip 1").expect("send");
+                let incoming = a.decode(&bytes).expect("decode");
+                std::hint::black_box(a.deliver(incoming, "receive").expect("deliver").len());
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Resident set size of this process, in bytes (Linux).
+fn rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Peak RSS while `f` runs, sampled every millisecond by another thread.
+fn peak_rss_during<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss().unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            peak
+        })
+    };
+    let value = f();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.join().unwrap_or(0);
+    (value, peak)
+}
+
+fn task_memory() {
+    println!("\n== task mode: memory per node (broadcast, one round, logs discarded) ==");
+    for (nodes, stamps) in [
+        (10_000, Stamps::Full),
+        (2_000, Stamps::Full),
+        (2_000, Stamps::Differential),
+    ] {
+        let plan = Plan::new(Workload::Broadcast, nodes, 1, 1).expect("plan");
+        let mut config = ClusterConfig::new(plan, Logs::Discard);
+        config.stamps = stamps;
+        config.timing.receive_timeout = Duration::from_secs(120);
+        let before = rss().unwrap_or(0);
+        let started = Instant::now();
+        let (run, peak) = peak_rss_during(|| run_tasks(&config, 2).expect("task run"));
+        let elapsed = started.elapsed();
+        assert!(run.is_complete());
+        let per_node = peak.saturating_sub(before) as f64 / nodes as f64;
+        let clock_per_node = run.clock_heap_bytes as f64 / nodes as f64;
+        println!(
+            "{nodes} nodes, {stamps:?} stamps: peak RSS +{:.1} MiB = {:.1} KiB/node; \
+             clock and stamp state {:.1} KiB/node; besides it {:.1} KiB/node; run {:.0} ms",
+            peak.saturating_sub(before) as f64 / (1 << 20) as f64,
+            per_node / 1024.0,
+            clock_per_node / 1024.0,
+            (per_node - clock_per_node) / 1024.0,
+            elapsed.as_secs_f64() * 1e3
+        );
+    }
+}
+
+fn causet_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CAUSET_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    // target/release/deps/runtime-HASH → target/release/causet
+    let exe = std::env::current_exe().ok()?;
+    let candidate = exe.parent()?.parent()?.join("causet");
+    candidate.is_file().then_some(candidate)
+}
+
+fn process_mode() {
+    println!("\n== process mode: 16 processes, gossip, TCP on 127.0.0.1 ==");
+    let Some(binary) = causet_binary() else {
+        println!("SKIPPED: no causet binary (cargo build --release -p causet, or set CAUSET_BIN)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (label, flush) in [
+        ("flushed", LogFlush::EachEvent),
+        ("buffered", LogFlush::Buffered),
+    ] {
+        let plan = Plan::new(Workload::Gossip, 16, 200, 1).expect("plan");
+        let total = plan.total_messages();
+        let mut config = ClusterConfig::new(
+            plan,
+            Logs::Dir {
+                dir: dir.path().join(label),
+                flush,
+            },
+        );
+        config.timing.pace = Duration::ZERO;
+        let mut startups = Vec::new();
+        let mut rates = Vec::new();
+        for _ in 0..5 {
+            let run = run_processes(&config, &binary, &[]).expect("process run");
+            assert!(run.is_complete(), "{:?}", run.nodes);
+            startups.push(run.startup.unwrap_or_default().as_secs_f64() * 1e3);
+            rates.push(total as f64 / run.elapsed.as_secs_f64());
+        }
+        startups.sort_by(f64::total_cmp);
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "16 processes, {label} logs, {total} messages: start-up median {:.1} ms \
+             (min {:.1}, max {:.1}); throughput median {:.0} msg/s (min {:.0}, max {:.0})",
+            startups[2], startups[0], startups[4], rates[2], rates[0], rates[4]
+        );
+    }
+}
+
+fn main() {
+    let filter = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .unwrap_or_default();
+    let mut criterion = Criterion::default().configure_from_args();
+    node_pair(&mut criterion);
+    throughput(&mut criterion);
+    criterion.final_summary();
+    if filter.is_empty() || "memory".contains(&filter) {
+        task_memory();
+    }
+    if filter.is_empty() || "process".contains(&filter) {
+        process_mode();
+    }
+}

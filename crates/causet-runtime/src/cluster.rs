@@ -262,18 +262,15 @@ pub fn run_threads(config: &ClusterConfig) -> Result<ClusterRun, RuntimeError> {
             .spawn(move || -> Result<Finished, RuntimeError> {
                 session.start(&mut outbox)?;
                 while let Some(wait) = session.next_wait() {
-                    let input = if wait.is_zero() {
-                        match receiver.try_recv() {
-                            Ok(bytes) => Input::Message(bytes),
-                            Err(mpsc::TryRecvError::Empty) => Input::Timeout,
-                            Err(mpsc::TryRecvError::Disconnected) => Input::Closed,
-                        }
-                    } else {
-                        match receiver.recv_timeout(wait) {
+                    let input = match receiver.try_recv() {
+                        Ok(bytes) => Input::Message(bytes),
+                        Err(mpsc::TryRecvError::Disconnected) => Input::Closed,
+                        Err(mpsc::TryRecvError::Empty) if wait.is_zero() => Input::Timeout,
+                        Err(mpsc::TryRecvError::Empty) => match receiver.recv_timeout(wait) {
                             Ok(bytes) => Input::Message(bytes),
                             Err(mpsc::RecvTimeoutError::Timeout) => Input::Timeout,
                             Err(mpsc::RecvTimeoutError::Disconnected) => Input::Closed,
-                        }
+                        },
                     };
                     session.handle(input, &mut outbox)?;
                 }
@@ -357,20 +354,21 @@ pub fn run_tasks(config: &ClusterConfig, workers: usize) -> Result<ClusterRun, R
             handles.push(tokio::spawn(async move {
                 session.start(&mut outbox)?;
                 while let Some(wait) = session.next_wait() {
-                    let input = if wait.is_zero() {
-                        tokio::task::yield_now().await;
-                        match receiver.try_recv() {
-                            Ok(bytes) => Input::Message(bytes),
-                            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => Input::Timeout,
-                            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
-                                Input::Closed
-                            }
+                    use tokio::sync::mpsc::error::TryRecvError;
+                    let input = match receiver.try_recv() {
+                        Ok(bytes) => Input::Message(bytes),
+                        Err(TryRecvError::Disconnected) => Input::Closed,
+                        Err(TryRecvError::Empty) if wait.is_zero() => {
+                            // Let the other tasks run before sending again.
+                            tokio::task::yield_now().await;
+                            Input::Timeout
                         }
-                    } else {
-                        match tokio::time::timeout(wait, receiver.recv()).await {
-                            Ok(Some(bytes)) => Input::Message(bytes),
-                            Ok(None) => Input::Closed,
-                            Err(_) => Input::Timeout,
+                        Err(TryRecvError::Empty) => {
+                            match tokio::time::timeout(wait, receiver.recv()).await {
+                                Ok(Some(bytes)) => Input::Message(bytes),
+                                Ok(None) => Input::Closed,
+                                Err(_) => Input::Timeout,
+                            }
                         }
                     };
                     session.handle(input, &mut outbox)?;

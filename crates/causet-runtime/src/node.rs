@@ -135,6 +135,9 @@ pub struct Node {
     min_priority: Priority,
     instrumented: bool,
     stats: NodeStats,
+    /// Reused for differential stamps and their encoding (no allocation per send).
+    spare: Option<Stamp>,
+    scratch: Vec<u8>,
 }
 
 impl Node {
@@ -167,6 +170,8 @@ impl Node {
             min_priority: Priority::Debug,
             instrumented: true,
             stats: NodeStats::default(),
+            spare: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -307,17 +312,29 @@ impl Node {
             return Ok(bytes);
         }
         self.record(priority, text)?;
-        let stamp = match (&mut self.clock, to) {
-            (ClockState::Differential(clock), Some(to)) => clock.stamp_for(to),
-            (state, _) => snapshot(state.clock())?,
+        // The stamp is encoded into a reused buffer first: its length goes before it.
+        self.scratch.clear();
+        let full = match (&mut self.clock, to) {
+            (ClockState::Differential(clock), Some(to)) => {
+                match self.spare.as_mut() {
+                    Some(stamp) => clock.stamp_into(to, stamp),
+                    None => self.spare = Some(clock.stamp_for(to)),
+                }
+                if let Some(stamp) = &self.spare {
+                    stamp.encode(&mut self.scratch);
+                }
+                clock.full_len()
+            }
+            (state, _) => {
+                snapshot(state.clock())?.encode(&mut self.scratch);
+                state.clock().encoded_len()
+            }
         };
-        let full = self.clock.clock().encoded_len();
-        let stamp_len = stamp.encoded_len();
         bytes.push(STAMPED);
         write_varint(&mut bytes, self.me as u64);
-        write_varint(&mut bytes, stamp_len as u64);
-        stamp.encode(&mut bytes);
-        self.stats.stamp_bytes += stamp_len as u64;
+        write_varint(&mut bytes, self.scratch.len() as u64);
+        bytes.extend_from_slice(&self.scratch);
+        self.stats.stamp_bytes += self.scratch.len() as u64;
         self.stats.full_stamp_bytes += full as u64;
         bytes.extend_from_slice(payload);
         Ok(bytes)
@@ -344,9 +361,8 @@ impl Node {
             )));
         }
         let from = from as usize;
-        let peer = self.roster.name(from).unwrap_or("?").to_string();
         let malformed = |reason: String| RuntimeError::Malformed {
-            peer: peer.clone(),
+            peer: self.roster.name(from).unwrap_or("?").to_string(),
             reason,
         };
         match kind {
