@@ -44,7 +44,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     max_events: usize,
     /// Print what was drawn as JSON on standard output (needs -o FILE):
-    /// {"output":"FILE","execution":"","nodes":H,"events":N,"dots":D,"collapsed_dots":C,"messages":M,"rows":R,"width":W,"height":H}
+    /// {"output":"FILE","execution":"","nodes":H,"events":N,"dots":D,"collapsed_dots":C,"messages":M,"rows":R,"width":PX,"height":PX}
     #[arg(long)]
     json: bool,
 }
