@@ -30,9 +30,6 @@ const NAME_CHARS: usize = 14;
 const LABEL_CHARS: usize = 300;
 /// ... and a collapsed run's tooltip at most this many of its events.
 const TOOLTIP_EVENTS: usize = 40;
-/// Width the legend needs.
-const LEGEND_WIDTH: u64 = 560;
-
 /// Node colours (Tableau 10), used when nothing is highlighted.
 const PALETTE: [&str; 10] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -58,6 +55,7 @@ const STYLE: &str = "text{font-family:'DejaVu Sans',Arial,sans-serif}\
 .message{stroke:#444;stroke-width:1.2}\
 .event{stroke:#333;stroke-width:1}\
 .event.highlighted{stroke:#000;stroke-width:2.5}\
+.event:hover,.message:hover{stroke:#000;stroke-width:2.5}\
 .count{font-size:10px;text-anchor:middle;dominant-baseline:central;pointer-events:none}\
 .count.small{font-size:8px}";
 
@@ -101,10 +99,9 @@ impl Geometry {
         }
         let first_row = top + HEADER + GAP;
         let last_row = first_row + ROW * (rows.max(1) as u64 - 1);
-        let minimum = if options.highlight.is_some() {
-            LEGEND_WIDTH
-        } else {
-            2 * PAD_X + COLUMN
+        let minimum = match &options.highlight {
+            Some(id) => legend_width(id),
+            None => 2 * PAD_X + COLUMN,
         };
         Self {
             top,
@@ -331,32 +328,51 @@ fn write_id(s: &mut String, diagram: &Diagram, event: usize) {
     let _ = write!(s, ":{}", diagram.clock(event)[node]);
 }
 
+/// The legend's entries: a class and its text.
+fn legend_items(id: &str) -> [(Class, String); 4] {
+    [
+        (
+            Class::Highlighted,
+            format!("highlighted: {}", shorten(id, 24)),
+        ),
+        (Class::Before, "happened before it".to_owned()),
+        (Class::After, "happened after it".to_owned()),
+        (Class::Concurrent, "concurrent with it".to_owned()),
+    ]
+}
+
+/// Room for one legend entry: swatch, text (about 7 px a character at 12 px), gap.
+fn legend_item_width(text: &str) -> u64 {
+    16 + 7 * text.chars().count() as u64 + 18
+}
+
+/// Width the whole legend line needs.
+fn legend_width(id: &str) -> u64 {
+    2 * PAD_X
+        + legend_items(id)
+            .iter()
+            .map(|(_, text)| legend_item_width(text))
+            .sum::<u64>()
+}
+
 /// The legend line: one swatch per highlight class.
 fn write_legend(s: &mut String, id: &str, y: u64) {
     s.push_str("<g class=\"legend\">");
-    let items = [
-        (Class::Highlighted, "highlighted: "),
-        (Class::Before, "happened before it"),
-        (Class::After, "happened after it"),
-        (Class::Concurrent, "concurrent with it"),
-    ];
     let mut x = PAD_X + 8;
-    for (class, text) in items {
+    for (class, text) in legend_items(id) {
         let _ = write!(
             s,
             "<circle class=\"swatch {}\" cx=\"{x}\" cy=\"{}\" r=\"6\" fill=\"{}\" \
-             stroke=\"#333\"/><text x=\"{}\" y=\"{}\">{text}",
+             stroke=\"#333\"/><text x=\"{}\" y=\"{}\">",
             class.name(),
             y + 12,
             class_colour(class, 0),
             x + 10,
             y + 16,
         );
-        if class == Class::Highlighted {
-            escape_into(s, &shorten(id, 16));
-        }
+        escape_into(s, &text);
         s.push_str("</text>");
-        x += 135;
+        x += legend_item_width(&text);
     }
     s.push_str("</g>\n");
 }
