@@ -591,6 +591,40 @@ fn highlighting_splits_runs_and_draws_a_legend() {
     assert!(svg.contains("highlighted: bob:2"));
 }
 
+/// Regression: the legend's first entry ("highlighted: ID") ran into the second one when
+/// the id was long.
+#[test]
+fn legend_entries_do_not_overlap_with_long_ids() {
+    let mut diagram = Diagram::new(["loadBalancerWest", "b"]);
+    diagram.push_event(0, &[1, 0], "x").unwrap();
+    let svg = render_svg(
+        &diagram,
+        &RenderOptions::new().highlight("loadBalancerWest:1"),
+    )
+    .unwrap();
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    let legend = document
+        .descendants()
+        .find(|n| has_class(*n, "legend"))
+        .unwrap();
+    let entries: Vec<(f64, usize)> = legend
+        .children()
+        .filter(|n| n.tag_name().name() == "text")
+        .map(|text| (number(text, "x"), text.text().unwrap().chars().count()))
+        .collect();
+    assert_eq!(entries.len(), 4);
+    assert!(entries[0].1 > "highlighted: loadBalancer".len());
+    for pair in entries.windows(2) {
+        // 12 px sans-serif averages under 7 px a character.
+        assert!(
+            pair[1].0 - pair[0].0 >= 7.0 * pair[0].1 as f64,
+            "{entries:?}"
+        );
+    }
+    let last = entries[3];
+    assert!(number(document.root_element(), "width") >= last.0 + 7.0 * last.1 as f64);
+}
+
 #[test]
 fn names_and_texts_are_escaped() {
     let names = ["a<b>&c", "Zoë \"quoted\"", "节点'1", "host:8080"];
