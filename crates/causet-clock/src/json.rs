@@ -135,11 +135,7 @@ impl Parser<'_> {
             }
         }
         Ok(VersionVector::from_sorted_unchecked(
-            entries
-                .into_iter()
-                .filter(|(_, n, _)| *n > 0)
-                .map(|(node, n, _)| (node, n))
-                .collect(),
+            entries.into_iter().map(|(node, n, _)| (node, n)),
         ))
     }
 

@@ -78,6 +78,7 @@ pub mod differential;
 mod error;
 mod json;
 mod lamport;
+mod lanes;
 mod logical_clock;
 #[cfg(feature = "serde")]
 mod serde_impls;

@@ -1,17 +1,11 @@
 //! Dense vector clocks: one `u64` counter per node index.
 //!
-//! The hot loops (`merge`, `compare`) work on chunks of [`LANES`] entries: inside a chunk
-//! every lane is processed branch-free (a `max`, or two flag accumulations), and the early
-//! exit of `compare` is tested once per chunk. That lets LLVM keep the chunk in vector
-//! registers instead of emitting one conditional branch (or one masked store) per entry.
+//! The hot loops (`merge`, `compare`) are the chunked kernels of [`crate::lanes`].
 
 use std::cmp::Ordering;
 
 use crate::Causality;
-
-/// Entries processed together by the chunked loops: 8 × `u64` is one 512-bit cache-line
-/// half and two AVX2 registers, and an early-exit test per 8 entries costs little.
-const LANES: usize = 8;
+use crate::lanes::{flags, max_in_place};
 
 /// A dense vector clock: entry `i` counts the events of node `i` that causally precede
 /// (or are) the stamped event.
@@ -185,71 +179,6 @@ impl VectorClock {
             self.entries.pop();
         }
     }
-}
-
-/// `dst[i] = max(dst[i], src[i])` for slices of equal length, [`LANES`] at a time.
-#[inline]
-fn max_in_place(dst: &mut [u64], src: &[u64]) {
-    let mut dst_chunks = dst.chunks_exact_mut(LANES);
-    let mut src_chunks = src.chunks_exact(LANES);
-    for (d, s) in (&mut dst_chunks).zip(&mut src_chunks) {
-        for lane in 0..LANES {
-            // Branch-free select: always store, never a conditional (masked) store.
-            let (x, y) = (d[lane], s[lane]);
-            d[lane] = if y > x { y } else { x };
-        }
-    }
-    for (d, s) in dst_chunks
-        .into_remainder()
-        .iter_mut()
-        .zip(src_chunks.remainder())
-    {
-        *d = (*d).max(*s);
-    }
-}
-
-/// Accumulates "some entry of `a` < `b`'s" and "some entry of `a` > `b`'s" over slices of
-/// equal length, starting from the given flags, stopping early once both are set.
-#[inline]
-fn flags(a: &[u64], b: &[u64], mut less: bool, mut greater: bool) -> (bool, bool) {
-    if less && greater {
-        return (true, true);
-    }
-    if a.len() <= 2 * LANES {
-        // Short clocks: a plain loop with a predictable branch per entry beats setting up
-        // chunks (measured: chunking pays off from about 3 chunks on).
-        for (x, y) in a.iter().zip(b) {
-            if x < y {
-                less = true;
-            } else if x > y {
-                greater = true;
-            }
-            if less && greater {
-                return (true, true);
-            }
-        }
-        return (less, greater);
-    }
-    let mut a_chunks = a.chunks_exact(LANES);
-    let mut b_chunks = b.chunks_exact(LANES);
-    for (x, y) in (&mut a_chunks).zip(&mut b_chunks) {
-        // Flags as integers so the lanes combine with `|` (no short-circuit branches).
-        let (mut lt, mut gt) = (0u8, 0u8);
-        for lane in 0..LANES {
-            lt |= u8::from(x[lane] < y[lane]);
-            gt |= u8::from(x[lane] > y[lane]);
-        }
-        less |= lt != 0;
-        greater |= gt != 0;
-        if less && greater {
-            return (true, true);
-        }
-    }
-    for (x, y) in a_chunks.remainder().iter().zip(b_chunks.remainder()) {
-        less |= x < y;
-        greater |= x > y;
-    }
-    (less, greater)
 }
 
 impl PartialOrd for VectorClock {

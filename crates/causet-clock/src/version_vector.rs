@@ -7,49 +7,23 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use crate::Causality;
+use crate::lanes::{flags, max_in_place};
 
 /// Entries kept inline before the vector allocates.
 const INLINE: usize = 8;
-
-/// Entries processed together by the aligned fast paths (one early-exit test per chunk).
-const LANES: usize = 8;
-
-/// Applies `update` to whole chunks of `a` and `b` while both hold the same ids at the
-/// same positions; returns how many leading entries were handled that way.
-#[inline]
-fn aligned_prefix<Id: PartialEq>(
-    a: &mut [(Id, u64)],
-    b: &[(Id, u64)],
-    mut update: impl FnMut(&mut [(Id, u64)], &[(Id, u64)]),
-) -> usize {
-    let common = a.len().min(b.len());
-    let mut done = 0;
-    for (x, y) in a[..common]
-        .chunks_exact_mut(LANES)
-        .zip(b[..common].chunks_exact(LANES))
-    {
-        let mut same = true;
-        for lane in 0..LANES {
-            same &= x[lane].0 == y[lane].0;
-        }
-        if !same {
-            break;
-        }
-        update(x, y);
-        done += LANES;
-    }
-    done
-}
-
-type Entries<Id> = SmallVec<[(Id, u64); INLINE]>;
 
 /// A sparse vector clock keyed by node id (strings, integers, anything `Ord + Clone`), for
 /// systems whose membership changes.
 ///
 /// Entries are kept sorted by id with no zero counters: an absent node's entry is 0, and
 /// because zeros are never stored the derived `Eq` and `Hash` agree with
-/// [`compare`](Self::compare). Up to 8 entries live inline (no heap allocation). `merge`
-/// and `compare` are sorted-merge walks over both vectors: O(n + m), no lookups.
+/// [`compare`](Self::compare). Up to 8 entries live inline (no heap allocation).
+///
+/// Ids and counters are stored in two parallel arrays, so that the common case of two
+/// clocks over the same nodes is one slice equality on the ids (a `memcmp` for integer
+/// ids) followed by the chunked dense loop of [`VectorClock`](crate::VectorClock) on the
+/// counters. Otherwise `merge` and `compare` are sorted-merge walks over both vectors:
+/// O(n + m), no lookups.
 ///
 /// Sending and receiving follow [`LogicalClock`](crate::LogicalClock): a send ticks the
 /// sender's entry and the stamp is a copy of the vector; a receive merges the stamp and
@@ -74,22 +48,24 @@ type Entries<Id> = SmallVec<[(Id, u64); INLINE]>;
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct VersionVector<Id> {
-    entries: Entries<Id>,
+    /// Strictly increasing.
+    ids: SmallVec<[Id; INLINE]>,
+    /// `counters[k]` belongs to `ids[k]`; never 0.
+    counters: SmallVec<[u64; INLINE]>,
 }
 
 impl<Id> Default for VersionVector<Id> {
     fn default() -> Self {
         VersionVector {
-            entries: SmallVec::new(),
+            ids: SmallVec::new(),
+            counters: SmallVec::new(),
         }
     }
 }
 
 impl<Id: fmt::Debug> fmt::Debug for VersionVector<Id> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.entries.iter().map(|(id, n)| (id, n)))
-            .finish()
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -101,41 +77,53 @@ impl<Id> VersionVector<Id> {
 
     /// Number of non-zero entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ids.len()
     }
 
     /// Whether this is the zero clock.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ids.is_empty()
     }
 
     /// The non-zero entries, sorted by id.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Id, u64)> + '_ {
-        self.entries.iter().map(|(id, n)| (id, *n))
+        self.ids.iter().zip(self.counters.iter().copied())
     }
 
     /// The ids with a non-zero entry, sorted.
-    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Id> + '_ {
-        self.entries.iter().map(|(id, _)| id)
+    pub fn nodes(&self) -> &[Id] {
+        &self.ids
+    }
+
+    /// The counters, in the order of [`nodes`](Self::nodes).
+    pub fn counters(&self) -> &[u64] {
+        &self.counters
     }
 
     /// Whether the entries live on the heap (more than 8 of them at some point).
     pub fn spilled(&self) -> bool {
-        self.entries.spilled()
+        self.ids.spilled() || self.counters.spilled()
     }
 
     /// Sum of the entries: the number of events in the causal history of the stamped event
     /// (saturating at `u64::MAX`).
     pub fn total(&self) -> u64 {
-        self.entries
+        self.counters
             .iter()
-            .fold(0u64, |sum, (_, n)| sum.saturating_add(*n))
+            .fold(0u64, |sum, &n| sum.saturating_add(n))
     }
 
-    /// Entries that are already sorted by strictly increasing id with non-zero counters.
-    /// Used by the decoders, which check that order themselves.
-    pub(crate) fn from_sorted_unchecked(entries: Entries<Id>) -> Self {
-        VersionVector { entries }
+    /// Entries already sorted by strictly increasing id, zero counters allowed (they are
+    /// dropped). Used by the parsers and decoders, which check the order themselves.
+    pub(crate) fn from_sorted_unchecked(entries: impl IntoIterator<Item = (Id, u64)>) -> Self {
+        let mut clock = VersionVector::new();
+        for (id, n) in entries {
+            if n > 0 {
+                clock.ids.push(id);
+                clock.counters.push(n);
+            }
+        }
+        clock
     }
 }
 
@@ -143,17 +131,23 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     /// A clock from `(id, counter)` pairs in any order. Zero counters are dropped; when an
     /// id repeats, the largest counter wins (the pairs are merged).
     pub fn from_entries(entries: impl IntoIterator<Item = (Id, u64)>) -> Self {
-        let mut entries: Entries<Id> = entries.into_iter().filter(|(_, n)| *n > 0).collect();
-        // Stable sort, then keep the maximum of each run of equal ids.
+        let mut entries: Vec<(Id, u64)> = entries.into_iter().filter(|(_, n)| *n > 0).collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Entries<Id> = SmallVec::with_capacity(entries.len());
+        let mut clock = VersionVector::new();
         for (id, n) in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == id => last.1 = last.1.max(n),
-                _ => out.push((id, n)),
+            match clock.ids.last() {
+                Some(last) if *last == id => {
+                    if let Some(m) = clock.counters.last_mut() {
+                        *m = (*m).max(n);
+                    }
+                }
+                _ => {
+                    clock.ids.push(id);
+                    clock.counters.push(n);
+                }
             }
         }
-        VersionVector { entries: out }
+        clock
     }
 
     fn position<Q>(&self, node: &Q) -> Result<usize, usize>
@@ -161,8 +155,7 @@ impl<Id: Ord + Clone> VersionVector<Id> {
         Id: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.entries
-            .binary_search_by(|(id, _)| id.borrow().cmp(node))
+        self.ids.binary_search_by(|id| id.borrow().cmp(node))
     }
 
     /// `node`'s entry (0 when absent).
@@ -172,7 +165,7 @@ impl<Id: Ord + Clone> VersionVector<Id> {
         Q: Ord + ?Sized,
     {
         match self.position(node) {
-            Ok(i) => self.entries[i].1,
+            Ok(i) => self.counters[i],
             Err(_) => 0,
         }
     }
@@ -185,11 +178,15 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     {
         match (self.position(node), value) {
             (Ok(i), 0) => {
-                self.entries.remove(i);
+                self.ids.remove(i);
+                self.counters.remove(i);
             }
-            (Ok(i), _) => self.entries[i].1 = value,
+            (Ok(i), _) => self.counters[i] = value,
             (Err(_), 0) => {}
-            (Err(i), _) => self.entries.insert(i, (node.to_owned(), value)),
+            (Err(i), _) => {
+                self.ids.insert(i, node.to_owned());
+                self.counters.insert(i, value);
+            }
         }
     }
 
@@ -205,17 +202,19 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     {
         match self.position(node) {
             Ok(i) => {
-                self.entries[i].1 += 1;
-                self.entries[i].1
+                self.counters[i] += 1;
+                self.counters[i]
             }
             Err(i) => {
-                self.entries.insert(i, (node.to_owned(), 1));
+                self.ids.insert(i, node.to_owned());
+                self.counters.insert(i, 1);
                 1
             }
         }
     }
 
     /// The stamp for a message sent by `node`: ticks `node`, returns a copy of the clock.
+    /// (The rule of [`LogicalClock::send`](crate::LogicalClock::send), with a borrowed id.)
     pub fn send<Q>(&mut self, node: &Q) -> VersionVector<Id>
     where
         Id: Borrow<Q>,
@@ -226,7 +225,7 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     }
 
     /// A message stamped `stamp` is received by `node`: merges the stamp, then ticks
-    /// `node`; returns the new value of `node`'s entry. (The same rule as
+    /// `node`; returns the new value of `node`'s entry. (The rule of
     /// [`LogicalClock::receive`](crate::LogicalClock::receive), with a borrowed id.)
     pub fn receive<Q>(&mut self, node: &Q, stamp: &VersionVector<Id>) -> u64
     where
@@ -250,137 +249,119 @@ impl<Id: Ord + Clone> VersionVector<Id> {
         Q: Ord + ?Sized,
     {
         match self.position(node) {
-            Ok(i) => self.entries.remove(i).1,
+            Ok(i) => {
+                self.ids.remove(i);
+                self.counters.remove(i)
+            }
             Err(_) => 0,
         }
     }
 
     /// Element-wise maximum with `other`, in place (the least upper bound).
     pub fn merge(&mut self, other: &VersionVector<Id>) {
-        let b = &other.entries;
-        // Fastest path, the common case between nodes of a stable cluster: both hold the
-        // same ids at the same positions, so counters are maxed lane by lane.
-        let mut k = aligned_prefix(&mut self.entries, b, |mine, theirs| {
-            for (x, y) in mine.iter_mut().zip(theirs) {
-                x.1 = if y.1 > x.1 { y.1 } else { x.1 };
+        // Same nodes (a stable cluster): the dense kernel on the counters.
+        if self.ids == other.ids {
+            max_in_place(&mut self.counters, &other.counters);
+            return;
+        }
+        // Every id of `other` already here: update in place during the walk.
+        let mut i = 0;
+        for (k, id) in other.ids.iter().enumerate() {
+            while i < self.ids.len() && self.ids[i] < *id {
+                i += 1;
             }
-        });
-        let a = &mut self.entries;
-        // Then a walk that still updates in place while every id of `other` is here.
-        let mut i = k;
-        while k < b.len() {
-            let (id, n) = &b[k];
-            loop {
-                match a.get(i).map(|(mine, _)| mine.cmp(id)) {
-                    Some(Ordering::Less) => i += 1,
-                    Some(Ordering::Equal) => {
-                        let mine = &mut a[i].1;
-                        *mine = (*mine).max(*n);
-                        i += 1;
-                        k += 1;
-                        break;
-                    }
-                    // `id` is missing here: finish with a merging copy.
-                    Some(Ordering::Greater) | None => {
-                        self.merge_slow(i, other, k);
-                        return;
-                    }
-                }
+            if i == self.ids.len() || self.ids[i] != *id {
+                self.merge_slow(i, other, k);
+                return;
             }
+            self.counters[i] = self.counters[i].max(other.counters[k]);
+            i += 1;
         }
     }
 
-    /// Merge when `other[j..]` holds ids missing from `self`: `self[..i]` is done (and all
-    /// its ids are below `other[j]`), the rest is merged into a new vector.
+    /// Merge when `other[k..]` holds ids missing from `self`: `self[..i]` is done (and all
+    /// its ids are below `other.ids[k]`), the rest is merged into new vectors.
     #[cold]
-    fn merge_slow(&mut self, i: usize, other: &VersionVector<Id>, j: usize) {
-        let a = &self.entries;
-        let b = &other.entries;
-        let mut out: Entries<Id> = SmallVec::with_capacity(a.len() + (b.len() - j));
-        out.extend(a[..i].iter().cloned());
-        let (mut i, mut j) = (i, j);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
+    fn merge_slow(&mut self, i: usize, other: &VersionVector<Id>, k: usize) {
+        let capacity = self.len() + (other.len() - k);
+        let mut out = VersionVector {
+            ids: SmallVec::with_capacity(capacity),
+            counters: SmallVec::with_capacity(capacity),
+        };
+        out.ids.extend(self.ids[..i].iter().cloned());
+        out.counters.extend_from_slice(&self.counters[..i]);
+        let (mut i, mut j) = (i, k);
+        while i < self.len() && j < other.len() {
+            match self.ids[i].cmp(&other.ids[j]) {
                 Ordering::Less => {
-                    out.push(a[i].clone());
+                    out.ids.push(self.ids[i].clone());
+                    out.counters.push(self.counters[i]);
                     i += 1;
                 }
                 Ordering::Greater => {
-                    out.push(b[j].clone());
+                    out.ids.push(other.ids[j].clone());
+                    out.counters.push(other.counters[j]);
                     j += 1;
                 }
                 Ordering::Equal => {
-                    out.push((a[i].0.clone(), a[i].1.max(b[j].1)));
+                    out.ids.push(self.ids[i].clone());
+                    out.counters.push(self.counters[i].max(other.counters[j]));
                     i += 1;
                     j += 1;
                 }
             }
         }
-        out.extend(a[i..].iter().cloned());
-        out.extend(b[j..].iter().cloned());
-        self.entries = out;
+        out.ids.extend(self.ids[i..].iter().cloned());
+        out.counters.extend_from_slice(&self.counters[i..]);
+        out.ids.extend(other.ids[j..].iter().cloned());
+        out.counters.extend_from_slice(&other.counters[j..]);
+        *self = out;
     }
 
     /// Element-wise minimum with `other`, in place (the greatest lower bound): only the ids
     /// present in both remain.
     pub fn meet(&mut self, other: &VersionVector<Id>) {
-        let b = &other.entries;
-        let mut j = 0;
-        self.entries.retain(|(id, n)| {
-            while j < b.len() && b[j].0 < *id {
+        if self.ids == other.ids {
+            // The minimum of two non-zero counters is non-zero: the ids stay.
+            for (mine, theirs) in self.counters.iter_mut().zip(&other.counters) {
+                *mine = (*mine).min(*theirs);
+            }
+            return;
+        }
+        // Compact in place: `kept` entries survive, in order.
+        let (mut kept, mut j) = (0, 0);
+        for i in 0..self.len() {
+            while j < other.len() && other.ids[j] < self.ids[i] {
                 j += 1;
             }
-            match b.get(j) {
-                Some((theirs, m)) if theirs == id => {
-                    *n = (*n).min(*m);
-                    true
-                }
-                _ => false,
+            if j < other.len() && other.ids[j] == self.ids[i] {
+                self.ids.swap(kept, i);
+                self.counters[kept] = self.counters[i].min(other.counters[j]);
+                kept += 1;
             }
-        });
+        }
+        self.ids.truncate(kept);
+        self.counters.truncate(kept);
     }
 
-    /// How `self` relates to `other`, in one sorted walk with early exit.
+    /// How `self` relates to `other`, in one pass with early exit.
     pub fn compare(&self, other: &VersionVector<Id>) -> Causality {
         let (less, greater) = self.flags(other, false);
         Causality::from_flags(less, greater)
     }
 
-    /// Walks both vectors accumulating "some entry smaller" / "some entry larger"; stops
-    /// as soon as both are known, or as soon as `less` is known when `stop_on_less`.
+    /// "Some entry smaller" / "some entry larger"; stops as soon as both are known, or as
+    /// soon as `less` is known when `stop_on_less`.
     fn flags(&self, other: &VersionVector<Id>, stop_on_less: bool) -> (bool, bool) {
-        let a = &self.entries;
-        let b = &other.entries;
-        let (mut less, mut greater) = (false, false);
-        // Aligned prefix: while both sides hold the same ids at the same positions (the
-        // common case), compare counters chunk by chunk without the three-way id walk.
-        let mut k = 0;
-        let common = a.len().min(b.len());
-        let mut a_chunks = a[..common].chunks_exact(LANES);
-        let mut b_chunks = b[..common].chunks_exact(LANES);
-        for (x, y) in (&mut a_chunks).zip(&mut b_chunks) {
-            let mut same = true;
-            let (mut lt, mut gt) = (false, false);
-            for lane in 0..LANES {
-                // `&`/`|` on bools: no short-circuit branches inside the chunk.
-                same &= x[lane].0 == y[lane].0;
-                lt |= x[lane].1 < y[lane].1;
-                gt |= x[lane].1 > y[lane].1;
-            }
-            if !same {
-                break;
-            }
-            less |= lt;
-            greater |= gt;
-            k += LANES;
-            if less && (greater || stop_on_less) {
-                return (less, greater);
-            }
+        if self.ids == other.ids {
+            return flags(&self.counters, &other.counters, false, false);
         }
-        let (mut i, mut j) = (k, k);
+        let (a, b) = (&self.ids, &other.ids);
+        let (mut less, mut greater) = (false, false);
+        let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                // A non-zero entry of `a` against an implicit 0.
+            match a[i].cmp(&b[j]) {
+                // A non-zero entry of `self` against an implicit 0.
                 Ordering::Less => {
                     greater = true;
                     i += 1;
@@ -390,8 +371,9 @@ impl<Id: Ord + Clone> VersionVector<Id> {
                     j += 1;
                 }
                 Ordering::Equal => {
-                    less |= a[i].1 < b[j].1;
-                    greater |= a[i].1 > b[j].1;
+                    let (x, y) = (self.counters[i], other.counters[j]);
+                    less |= x < y;
+                    greater |= x > y;
                     i += 1;
                     j += 1;
                 }
@@ -429,28 +411,24 @@ impl<Id: Ord + Clone> FromIterator<(Id, u64)> for VersionVector<Id> {
     }
 }
 
+/// Iterator over the owned entries of a [`VersionVector`], sorted by id.
+pub type IntoIter<Id> =
+    std::iter::Zip<smallvec::IntoIter<[Id; INLINE]>, smallvec::IntoIter<[u64; INLINE]>>;
+
 impl<Id> IntoIterator for VersionVector<Id> {
     type Item = (Id, u64);
-    type IntoIter = smallvec::IntoIter<[(Id, u64); INLINE]>;
+    type IntoIter = IntoIter<Id>;
 
     /// The non-zero entries, sorted by id.
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.ids.into_iter().zip(self.counters)
     }
 }
 
 impl From<&crate::VectorClock> for VersionVector<usize> {
     /// The non-zero entries of a dense clock, keyed by node index.
     fn from(dense: &crate::VectorClock) -> Self {
-        VersionVector {
-            entries: dense
-                .as_slice()
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(i, n)| (i, *n))
-                .collect(),
-        }
+        VersionVector::from_sorted_unchecked(dense.as_slice().iter().copied().enumerate())
     }
 }
 
@@ -477,7 +455,7 @@ impl<Id: fmt::Display> fmt::Display for VersionVector<Id> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use fmt::Write;
         f.write_char('{')?;
-        for (k, (id, n)) in self.entries.iter().enumerate() {
+        for (k, (id, n)) in self.iter().enumerate() {
             if k > 0 {
                 f.write_str(", ")?;
             }
