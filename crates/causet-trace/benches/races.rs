@@ -1,3 +1,178 @@
-//! Benchmark races (to be written).
+//! Events per second of `causet races` engines on generated STD traces, whole run (parse +
+//! engine), with the parse-only rate as the baseline beside them, and peak memory (VmHWM).
+//!
+//! A `harness = false` bench: traces of 10^7 events are too big for criterion's sampling.
+//! For every thread count and trace length it writes a seeded trace to a temporary file,
+//! then runs each measurement in a fresh child process (this binary again), so that each
+//! one's VmHWM is its own; times are medians of `RUNS` runs inside the child.
+//!
+//! ```text
+//! cargo bench -p causet-trace --bench races
+//! RACES_THREADS=8,64 RACES_EVENTS=1000000 RACES_RUNS=5 cargo bench -p causet-trace --bench races
+//! RACES_KEEP=/tmp cargo bench -p causet-trace --bench races   # keep the traces
+//! ```
 
-fn main() {}
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use causet_trace::races::generate::{TraceShape, generate};
+use causet_trace::races::{Engine, RaceOptions, StdReader, detect_races};
+
+const CHILD: &str = "CAUSET_RACES_BENCH_CHILD";
+
+fn env_list(name: &str, default: &str) -> Vec<u64> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD) {
+        child(&spec);
+        return;
+    }
+    let threads = env_list("RACES_THREADS", "8,32,64");
+    let lengths = env_list("RACES_EVENTS", "1000000,10000000");
+    let runs = env_list("RACES_RUNS", "3").first().copied().unwrap_or(3);
+    // RACES_KEEP=DIR keeps the generated traces there (for profiling).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keep = std::env::var_os("RACES_KEEP").map(std::path::PathBuf::from);
+    let dir_path = keep.unwrap_or_else(|| dir.path().to_path_buf());
+    println!("M events/s, wall clock (CPU time in parentheses); medians of {runs} runs per cell");
+    println!(
+        "| threads | events | parse only (baseline) | vc | epoch | tree | tree/vc | epoch/vc | VmHWM vc / epoch / tree |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &events in &lengths {
+        for &t in &threads {
+            let shape = TraceShape {
+                threads: t as u32,
+                locks: 64,
+                variables: 10_000,
+                events,
+                lock_density: 0.05,
+                shared_fraction: 0.01,
+                write_fraction: 0.3,
+                seed: 42,
+            };
+            let path = dir_path.join(format!("t{t}-e{events}.std"));
+            let file = BufWriter::new(File::create(&path).expect("create trace"));
+            generate(&shape, file).expect("write trace");
+            let mut cells = Vec::new();
+            let mut rates = Vec::new();
+            let mut memory = Vec::new();
+            for what in ["parse", "vc", "epoch", "tree"] {
+                let (rate, cpu_rate, hwm, racy) = measure(what, &path, runs);
+                eprintln!(
+                    "threads {t} events {events} {what}: {rate:.2} M events/s ({cpu_rate:.2} of CPU time), VmHWM {hwm} kB, racy {racy}"
+                );
+                cells.push(format!("{rate:.2} ({cpu_rate:.2})"));
+                rates.push(rate);
+                if what != "parse" {
+                    memory.push(format!("{:.0}", hwm as f64 / 1024.0));
+                }
+            }
+            println!(
+                "| {t} | {events} | {} | {} | {} | {} | {:.2}x | {:.2}x | {} MB |",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                rates[3] / rates[1],
+                rates[2] / rates[1],
+                memory.join(" / ")
+            );
+            if std::env::var_os("RACES_KEEP").is_none() {
+                std::fs::remove_file(&path).ok();
+            }
+        }
+    }
+}
+
+/// Runs one measurement in a child process; returns (median M events/s wall-clock, median
+/// M events/s of CPU time, VmHWM kB, racy events).
+fn measure(what: &str, path: &Path, runs: u64) -> (f64, f64, u64, u64) {
+    let exe = std::env::current_exe().expect("own path");
+    let output = Command::new(exe)
+        .env(CHILD, format!("{what}\t{runs}\t{}", path.display()))
+        .output()
+        .expect("child runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert!(
+        output.status.success() && fields.len() == 4,
+        "child failed: {text} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        fields[0].parse().expect("rate"),
+        fields[1].parse().expect("cpu rate"),
+        fields[2].parse().expect("hwm"),
+        fields[3].parse().expect("racy"),
+    )
+}
+
+fn child(spec: &str) {
+    let mut parts = spec.splitn(3, '\t');
+    let what = parts.next().expect("what");
+    let runs: usize = parts.next().and_then(|r| r.parse().ok()).expect("runs");
+    let path = parts.next().expect("path");
+    let mut rates = Vec::new();
+    let mut cpu_rates = Vec::new();
+    let mut racy = 0;
+    for _ in 0..runs.max(1) {
+        let file = File::open(path).expect("trace");
+        let started = Instant::now();
+        let cpu_started = cpu_ns();
+        let events = if what == "parse" {
+            let mut reader = StdReader::new(file, path);
+            let mut n = 0u64;
+            while let Some(event) = reader.next_event().expect("valid trace") {
+                std::hint::black_box(event);
+                n += 1;
+            }
+            n
+        } else {
+            let engine: Engine = what.parse().expect("engine");
+            let report = detect_races(file, path, &RaceOptions::new(engine)).expect("valid trace");
+            racy = report.racy_events;
+            report.events
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu_seconds = (cpu_ns() - cpu_started) as f64 / 1e9;
+        rates.push(events as f64 / seconds / 1e6);
+        cpu_rates.push(events as f64 / cpu_seconds.max(1e-9) / 1e6);
+    }
+    rates.sort_by(f64::total_cmp);
+    cpu_rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    let cpu_median = cpu_rates[cpu_rates.len() / 2];
+    println!("{median} {cpu_median} {} {racy}", vm_hwm_kb());
+}
+
+/// CPU time this thread has run, in ns (Linux `/proc/thread-self/schedstat`): on a shared
+/// machine, wall-clock rates depend on the neighbours; CPU-time rates much less.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Peak resident memory of this process (Linux), in kB; 0 where unknown.
+fn vm_hwm_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}

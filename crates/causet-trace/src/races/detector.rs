@@ -1,6 +1,7 @@
 //! The one streaming pass: read an event, check that the trace stays well formed, update
 //! the clocks, check accesses, count races.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use super::engines::{AccessHistory, Prior, Site, SyncClocks, Verdict};
@@ -25,7 +26,7 @@ struct RawRace {
     line: u64,
     thread: u32,
     write: bool,
-    location: u32,
+    location: u64,
     prior: Option<Prior>,
 }
 
@@ -44,8 +45,7 @@ pub(crate) fn run<R: Read, S: SyncClocks + Default, H: AccessHistory + Default>(
     let mut variables = 0usize;
     let mut racy_variable: Vec<bool> = Vec::new();
     let mut racy_variable_order: Vec<u32> = Vec::new();
-    let mut racy_location: Vec<bool> = Vec::new();
-    let mut racy_lines = 0usize;
+    let mut racy_locations: HashSet<u64> = HashSet::new();
     let mut racy_events = 0u64;
     let mut races: Vec<RawRace> = Vec::new();
     let every = options.progress_every.max(1);
@@ -208,14 +208,7 @@ pub(crate) fn run<R: Read, S: SyncClocks + Default, H: AccessHistory + Default>(
                 racy_variable[x] = true;
                 racy_variable_order.push(operand);
             }
-            let at = location as usize;
-            if at >= racy_location.len() {
-                racy_location.resize(at + 1, false);
-            }
-            if !racy_location[at] {
-                racy_location[at] = true;
-                racy_lines += 1;
-            }
+            racy_locations.insert(location);
             if witness {
                 races.push(RawRace {
                     variable: operand,
@@ -273,7 +266,7 @@ pub(crate) fn run<R: Read, S: SyncClocks + Default, H: AccessHistory + Default>(
             .iter()
             .map(|&x| names.variable(x))
             .collect(),
-        racy_lines,
+        racy_lines: racy_locations.len(),
         races,
     })
 }

@@ -36,6 +36,9 @@ use std::io::{self, Read};
 
 use super::error::{TraceError, TraceErrorKind};
 
+/// Location keys from here on are interned texts.
+const TEXT_LOCATION: u64 = 1 << 63;
+
 /// The longest line the reader accepts, in bytes (without the newline).
 pub const MAX_LINE_LEN: usize = 64 * 1024;
 
@@ -120,8 +123,10 @@ pub struct StdEvent {
     pub op: Op,
     /// The variable, lock or thread it does it to.
     pub operand: u32,
-    /// The program location (the third field).
-    pub location: u32,
+    /// The program location (the third field) as a key: the number itself for a decimal
+    /// location below 2^63 (no table lookup: locations matter only for racy events), else
+    /// 2^63 plus an interned id. [`Names::location`] gives the text back.
+    pub location: u64,
 }
 
 /// The name tables of a trace: thread, lock, variable and location names by dense id.
@@ -146,10 +151,6 @@ impl Names {
     pub fn variable_count(&self) -> usize {
         self.variables.len()
     }
-    /// Number of distinct locations.
-    pub fn location_count(&self) -> usize {
-        self.locations.len()
-    }
     /// The canonical name of a thread: `T9` for both `T9` and `9`, otherwise as written.
     pub fn thread(&self, id: u32) -> String {
         match self.threads.name(id) {
@@ -166,9 +167,15 @@ impl Names {
     pub fn variable(&self, id: u32) -> String {
         self.variables.display(id)
     }
-    /// The location as written.
-    pub fn location(&self, id: u32) -> String {
-        self.locations.display(id)
+    /// The location of a [`StdEvent::location`] key, as written.
+    pub fn location(&self, key: u64) -> String {
+        if key < TEXT_LOCATION {
+            key.to_string()
+        } else {
+            u32::try_from(key - TEXT_LOCATION)
+                .map(|id| self.locations.display(id))
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -198,8 +205,6 @@ pub struct StdReader<R> {
     line: u64,
     bytes_read: u64,
     names: Names,
-    last_thread: Vec<u8>,
-    last_thread_id: u32,
     last_line: (usize, usize),
 }
 
@@ -216,8 +221,6 @@ impl<R: Read> StdReader<R> {
             line: 0,
             bytes_read: 0,
             names: Names::default(),
-            last_thread: Vec::new(),
-            last_thread_id: 0,
             last_line: (0, 0),
         }
     }
@@ -258,6 +261,16 @@ impl<R: Read> StdReader<R> {
             return Ok(None);
         };
         let line_no = self.line;
+        // A binary file shows on its first line; later lines are only checked for NUL bytes
+        // when they fail to parse (it costs a scan per line).
+        if line_no == 1 && memchr::memchr(0, &self.buf[start..end]).is_some() {
+            return Err(TraceError::new(
+                &self.source,
+                1,
+                b"",
+                TraceErrorKind::Binary,
+            ));
+        }
         match parse_line(&self.buf[start..end]) {
             Ok(fields) => {
                 let event = self.intern(fields, start);
@@ -277,18 +290,11 @@ impl<R: Read> StdReader<R> {
         &self.buf[self.last_line.0..self.last_line.1]
     }
 
+    #[inline]
     fn intern(&mut self, fields: Fields, start: usize) -> StdEvent {
         let line = &self.buf[start..];
         let thread_name = &line[fields.thread.0..fields.thread.1];
-        let thread = if thread_name == self.last_thread.as_slice() {
-            self.last_thread_id
-        } else {
-            let id = self.names.threads.intern_thread(thread_name);
-            self.last_thread.clear();
-            self.last_thread.extend_from_slice(thread_name);
-            self.last_thread_id = id;
-            id
-        };
+        let thread = self.names.threads.intern_thread(thread_name);
         let operand_name = &line[fields.operand.0..fields.operand.1];
         let operand = match fields.op {
             Op::Read | Op::Write => self.names.variables.intern(operand_name),
@@ -296,10 +302,11 @@ impl<R: Read> StdReader<R> {
             Op::Fork | Op::Join => self.names.threads.intern_thread(operand_name),
             Op::Begin | Op::End => 0,
         };
-        let location = self
-            .names
-            .locations
-            .intern(&line[fields.location.0..fields.location.1]);
+        let location_text = &line[fields.location.0..fields.location.1];
+        let location = match canonical_number(location_text) {
+            Some(n) if n < TEXT_LOCATION => n,
+            _ => TEXT_LOCATION + u64::from(self.names.locations.intern_text(location_text)),
+        };
         StdEvent {
             thread,
             op: fields.op,
@@ -378,62 +385,87 @@ struct Fields {
     location: (usize, usize),
 }
 
+/// Splits a line into its fields in one pass over its bytes (lines are short: a simple loop
+/// beats several `memchr` calls); the slow path explains what is wrong.
+#[inline]
 fn parse_line(line: &[u8]) -> Result<Fields, TraceErrorKind> {
-    if line.is_empty() {
-        return Err(TraceErrorKind::NotAnEvent("empty line"));
+    let n = line.len();
+    let mut bar1 = 0;
+    while bar1 < n && line[bar1] != b'|' {
+        bar1 += 1;
     }
-    if memchr::memchr(0, line).is_some() {
-        return Err(TraceErrorKind::Binary);
+    let mut open = bar1 + 1;
+    while open < n && line[open] != b'(' && line[open] != b'|' {
+        open += 1;
     }
-    let Some(bar1) = memchr::memchr(b'|', line) else {
-        return Err(TraceErrorKind::NotAnEvent(
-            "expected `thread|op(operand)|location`",
-        ));
+    let mut bar2 = open;
+    while bar2 < n && line[bar2] != b'|' {
+        bar2 += 1;
+    }
+    let well_formed = bar1 > 0
+        && bar2 < n
+        && bar2 + 1 < n
+        && open < bar2
+        && line[open] == b'('
+        && line[bar2 - 1] == b')'
+        && open + 2 < bar2
+        && memchr::memchr(b'|', &line[bar2 + 1..]).is_none();
+    if !well_formed {
+        return Err(explain(line));
+    }
+    let Some(op) = Op::parse(&line[bar1 + 1..open]) else {
+        return Err(explain(line));
     };
-    let Some(rel2) = memchr::memchr(b'|', &line[bar1 + 1..]) else {
-        return Err(TraceErrorKind::NotAnEvent(
-            "expected `thread|op(operand)|location` (missing the second `|`)",
-        ));
-    };
-    let bar2 = bar1 + 1 + rel2;
-    if bar1 == 0 {
-        return Err(TraceErrorKind::NotAnEvent("empty thread name"));
-    }
-    if bar2 + 1 == line.len() {
-        return Err(TraceErrorKind::NotAnEvent("empty location"));
-    }
-    if memchr::memchr(b'|', &line[bar2 + 1..]).is_some() {
-        return Err(TraceErrorKind::NotAnEvent(
-            "more than three `|`-separated fields",
-        ));
-    }
-    let op_field = &line[bar1 + 1..bar2];
-    let Some(open) = memchr::memchr(b'(', op_field) else {
-        return Err(TraceErrorKind::NotAnEvent(
-            "expected `op(operand)` in the second field",
-        ));
-    };
-    if op_field.last() != Some(&b')') || open + 2 > op_field.len() {
-        return Err(TraceErrorKind::NotAnEvent(
-            "expected `op(operand)` in the second field",
-        ));
-    }
-    let name = &op_field[..open];
-    let Some(op) = Op::parse(name) else {
-        return Err(TraceErrorKind::UnknownOperation(
-            String::from_utf8_lossy(name).into_owned(),
-        ));
-    };
-    let operand = (bar1 + 1 + open + 1, bar2 - 1);
-    if operand.0 == operand.1 {
-        return Err(TraceErrorKind::NotAnEvent("empty operand"));
-    }
     Ok(Fields {
         thread: (0, bar1),
         op,
-        operand,
-        location: (bar2 + 1, line.len()),
+        operand: (open + 1, bar2 - 1),
+        location: (bar2 + 1, n),
     })
+}
+
+/// What is wrong with a line that is not `thread|op(operand)|location`.
+#[cold]
+fn explain(line: &[u8]) -> TraceErrorKind {
+    if line.is_empty() {
+        return TraceErrorKind::NotAnEvent("empty line");
+    }
+    if memchr::memchr(0, line).is_some() {
+        return TraceErrorKind::Binary;
+    }
+    let Some(bar1) = memchr::memchr(b'|', line) else {
+        return TraceErrorKind::NotAnEvent("expected `thread|op(operand)|location`");
+    };
+    let Some(rel2) = memchr::memchr(b'|', &line[bar1 + 1..]) else {
+        return TraceErrorKind::NotAnEvent(
+            "expected `thread|op(operand)|location` (missing the second `|`)",
+        );
+    };
+    let bar2 = bar1 + 1 + rel2;
+    if bar1 == 0 {
+        return TraceErrorKind::NotAnEvent("empty thread name");
+    }
+    if bar2 + 1 == line.len() {
+        return TraceErrorKind::NotAnEvent("empty location");
+    }
+    if memchr::memchr(b'|', &line[bar2 + 1..]).is_some() {
+        return TraceErrorKind::NotAnEvent("more than three `|`-separated fields");
+    }
+    let op_field = &line[bar1 + 1..bar2];
+    let Some(open) = memchr::memchr(b'(', op_field) else {
+        return TraceErrorKind::NotAnEvent("expected `op(operand)` in the second field");
+    };
+    if op_field.last() != Some(&b')') {
+        return TraceErrorKind::NotAnEvent("expected `op(operand)` in the second field");
+    }
+    let name = &op_field[..open];
+    if Op::parse(name).is_none() {
+        return TraceErrorKind::UnknownOperation(String::from_utf8_lossy(name).into_owned());
+    }
+    if open + 2 == op_field.len() {
+        return TraceErrorKind::NotAnEvent("empty operand");
+    }
+    TraceErrorKind::NotAnEvent("expected `op(operand)` in the second field")
 }
 
 /// A name as written: a canonical decimal number (fast path) or any other text.
@@ -445,6 +477,7 @@ enum Name {
 
 /// A decimal number without leading zeros (so that `007` stays text and prints back as
 /// written), at most 19 digits.
+#[inline]
 fn canonical_number(bytes: &[u8]) -> Option<u64> {
     if bytes.is_empty() || bytes.len() > 19 || (bytes[0] == b'0' && bytes.len() > 1) {
         return None;
@@ -463,7 +496,7 @@ fn canonical_number(bytes: &[u8]) -> Option<u64> {
 /// Names to dense ids, in order of first appearance.
 #[derive(Debug, Default)]
 struct Interner {
-    numbers: FastMap<u64, u32>,
+    numbers: NumberMap,
     texts: FastMap<Box<[u8]>, u32>,
     names: Vec<Name>,
 }
@@ -485,10 +518,16 @@ impl Interner {
         }
     }
 
+    #[inline]
     fn intern(&mut self, bytes: &[u8]) -> u32 {
         if let Some(n) = canonical_number(bytes) {
             return self.intern_number(n);
         }
+        self.intern_text(bytes)
+    }
+
+    /// Interns `bytes` as text, even when it is a number.
+    fn intern_text(&mut self, bytes: &[u8]) -> u32 {
         if let Some(&id) = self.texts.get(bytes) {
             return id;
         }
@@ -500,6 +539,7 @@ impl Interner {
     }
 
     /// Thread names: `T9` and `9` are one thread.
+    #[inline]
     fn intern_thread(&mut self, bytes: &[u8]) -> u32 {
         if let [b'T', digits @ ..] = bytes {
             if let Some(n) = canonical_number(digits) {
@@ -509,9 +549,10 @@ impl Interner {
         self.intern(bytes)
     }
 
+    #[inline]
     fn intern_number(&mut self, n: u64) -> u32 {
         let next = self.next_id();
-        let id = *self.numbers.entry(n).or_insert(next);
+        let id = self.numbers.get_or_insert(n, next);
         if id == next {
             self.names.push(Name::Number(n));
         }
@@ -521,6 +562,63 @@ impl Interner {
     fn next_id(&self) -> u32 {
         // Ids stay below 2^32 because the caller's limits stop far earlier; saturate anyway.
         u32::try_from(self.names.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// Numbers to ids: open addressing with linear probing and Fibonacci hashing, one multiply
+/// and usually one probe (the hot path of reading a trace, hit three times per event).
+#[derive(Debug, Default)]
+struct NumberMap {
+    slots: Vec<(u64, u32)>,
+    len: usize,
+    shift: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl NumberMap {
+    #[inline]
+    fn index(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `key`, inserting `next` when absent.
+    #[inline]
+    fn get_or_insert(&mut self, key: u64, next: u32) -> u32 {
+        if 4 * (self.len + 1) > 3 * self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.index(key);
+        loop {
+            let (k, v) = self.slots[i];
+            if v == EMPTY {
+                self.slots[i] = (key, next);
+                self.len += 1;
+                return next;
+            }
+            if k == key {
+                return v;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![(0, EMPTY); capacity]);
+        self.shift = 64 - capacity.trailing_zeros();
+        let mask = capacity - 1;
+        for (k, v) in old {
+            if v != EMPTY {
+                let mut i = self.index(k);
+                while self.slots[i].1 != EMPTY {
+                    i = (i + 1) & mask;
+                }
+                self.slots[i] = (k, v);
+            }
+        }
     }
 }
 

@@ -17,11 +17,11 @@ pub(crate) mod tree_clock;
 pub(crate) mod vector_clock;
 
 /// Where an earlier access happened: the trace line (a trace-wide event index) and its
-/// location id. The thread is implied by where it is stored.
+/// location key ([`crate::races::StdEvent::location`]). The thread is implied by where it is stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Site {
     pub(crate) line: u64,
-    pub(crate) location: u32,
+    pub(crate) location: u64,
 }
 
 /// An earlier access that does not happen before the current one.

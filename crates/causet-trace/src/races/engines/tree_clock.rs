@@ -16,6 +16,12 @@ use super::SyncClocks;
 
 const NONE: u32 = u32::MAX;
 
+#[cfg(test)]
+thread_local! {
+    /// Full copies taken by `monotone_copy` (the unit tests check it stays 0).
+    static FULL_COPIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// One tree clock. Node u is present iff `clk[u] > 0` (every thread's entry starts at 1).
 #[derive(Debug, Clone)]
 struct TreeClock {
@@ -120,6 +126,7 @@ impl TreeClock {
             if v == NONE {
                 stack.pop();
                 out.push(u);
+                found_root |= Some(u) == copy_root;
                 continue;
             }
             *cursor = other.next[v as usize];
@@ -190,6 +197,8 @@ impl TreeClock {
         if !root_listed && old_root != other.root {
             // Not reachable for clocks built by happens-before (the old root is always met
             // on the way), but a full copy is always right.
+            #[cfg(test)]
+            FULL_COPIES.with(|copies| copies.set(copies.get() + 1));
             self.clone_from(other);
             return;
         }
@@ -330,5 +339,8 @@ mod tests {
                 same(&tree, &flat, threads);
             }
         }
+        // Regression: the old root of a lock clock met as a changed node was not noticed,
+        // and every such release fell back to a full copy.
+        assert_eq!(FULL_COPIES.with(std::cell::Cell::get), 0);
     }
 }
