@@ -5,8 +5,12 @@
 //! - `naive`: the obvious reader (`BufRead::lines`, `serde_json` per clock into a map,
 //!   node names interned in a `HashMap`, dense rows), parsing only.
 //!
-//! Peak memory is the process's VmHWM (reset through /proc/self/clear_refs before each
-//! measured read) compared with the log file's size.
+//! Times are CPU time of the bench's thread (`/proc/thread-self/schedstat`), not wall
+//! time: on the project's shared 2-core machine wall time mostly measures the neighbours.
+//!
+//! Peak memory is the growth of the process's VmHWM over its VmRSS just before each
+//! measured read + check + analyze (VmHWM reset through /proc/self/clear_refs), compared
+//! with the log file's size.
 //!
 //! A `harness = false` bench because one 10^6-event case takes a good fraction of a second
 //! and criterion's sampling would take minutes on the project's 2-core machine:
@@ -20,10 +24,10 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::io::{BufRead, BufWriter};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use causet_trace::log::{
-    CheckOptions, GenerateOptions, ReadOptions, analyze, generate, read_log, write_log,
+    CheckOptions, GenerateOptions, ReadOptions, analyze, generate, read_log, stamp_bytes, write_log,
 };
 
 fn main() {
@@ -36,19 +40,21 @@ fn main() {
         }
     };
     println!(
-        "{:>9} {:>5} {:>9} | {:>10} {:>10} {:>10} {:>10} | {:>9} {:>9} | {:>8} {:>8} {:>6}",
+        "{:>9} {:>5} {:>9} | {:>8} {:>8} {:>10} {:>8} {:>8} | {:>8} {:>8} | {:>6} {:>6} {:>8} {:>6}",
         "events",
         "nodes",
         "file MiB",
         "read ms",
         "check ms",
         "analyze ms",
+        "(stamps)",
         "total ms",
         "floor ms",
         "naive ms",
         "Mev/s",
-        "HWM MiB",
-        "HWM/f"
+        "c+a",
+        "peak MiB",
+        "peak/f"
     );
     let mut cases = vec![(100_000, 4), (100_000, 16), (100_000, 64)];
     if !quick {
@@ -65,21 +71,22 @@ fn main() {
         };
         let repeats = if events >= 1_000_000 { 3 } else { 5 };
         let floor = median(repeats, || {
-            let start = Instant::now();
+            let start = cpu_time();
             let text = std::fs::read(&path).unwrap_or_default();
             black_box(memchr::memchr_iter(b'\n', &text).count());
-            start.elapsed()
+            cpu_time() - start
         });
         let naive = median(repeats, || {
-            let start = Instant::now();
+            let start = cpu_time();
             black_box(naive_read(&path));
-            start.elapsed()
+            cpu_time() - start
         });
         let mut stages = Vec::new();
         let mut peak = 0;
         for _ in 0..repeats {
             reset_peak_memory();
-            let start = Instant::now();
+            let before = resident_memory();
+            let start = cpu_time();
             let log = match read_log(&path, &ReadOptions::default()) {
                 Ok(log) => log,
                 Err(error) => {
@@ -87,31 +94,36 @@ fn main() {
                     return;
                 }
             };
-            let read = start.elapsed();
+            let read = cpu_time() - start;
             let execution = &log.executions[0];
             let checked = execution.check(&CheckOptions::default());
             assert!(checked.is_ok(), "generated logs are valid: {checked:?}");
-            let check = start.elapsed() - read;
+            let check = cpu_time() - start - read;
             let summary = black_box(analyze(execution));
             assert_eq!(summary.events, events);
-            let total = start.elapsed();
-            peak = peak.max(peak_memory());
+            let total = cpu_time() - start;
+            peak = peak.max(peak_memory().saturating_sub(before));
+            let stamps_start = cpu_time();
+            black_box(stamp_bytes(execution));
+            let stamps = cpu_time() - stamps_start;
             drop(log);
-            stages.push((read, check, total - read - check, total));
+            stages.push((read, check, total - read - check, total, stamps));
         }
         stages.sort_by_key(|stage| stage.3);
-        let (read, check, analyze_time, total) = stages[stages.len() / 2];
+        let (read, check, analyze_time, total, stamps) = stages[stages.len() / 2];
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
-            "{events:>9} {nodes:>5} {:>9.1} | {:>10.1} {:>10.1} {:>10.1} {:>10.1} | {:>9.1} {:>9.1} | {:>8.2} {:>8.1} {:>6.2}",
+            "{events:>9} {nodes:>5} {:>9.1} | {:>8.1} {:>8.1} {:>10.1} {:>8.1} {:>8.1} | {:>8.1} {:>8.1} | {:>6.2} {:>6.2} {:>8.1} {:>6.2}",
             bytes as f64 / (1 << 20) as f64,
             ms(read),
             ms(check),
             ms(analyze_time),
+            ms(stamps),
             ms(total),
             ms(floor),
             ms(naive),
             events as f64 / total.as_secs_f64() / 1e6,
+            events as f64 / (total - read).as_secs_f64() / 1e6,
             peak as f64 / (1 << 20) as f64,
             peak as f64 / bytes as f64,
         );
@@ -172,6 +184,14 @@ fn naive_read(path: &Path) -> (Vec<String>, Vec<Vec<u64>>) {
     (names, rows)
 }
 
+/// CPU time this thread has run (Linux schedstat, nanoseconds); falls back to 0.
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
 /// Resets VmHWM (Linux ≥ 4.0); silently does nothing elsewhere.
 fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -179,12 +199,22 @@ fn reset_peak_memory() {
 
 /// VmHWM in bytes (0 when /proc is not there).
 fn peak_memory() -> u64 {
+    status_field("VmHWM:")
+}
+
+/// VmRSS in bytes: what the process holds before a measured read (heap kept from earlier
+/// steps included), subtracted from the peak.
+fn resident_memory() -> u64 {
+    status_field("VmRSS:")
+}
+
+fn status_field(field: &str) -> u64 {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
         return 0;
     };
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| {
             rest.trim()
                 .trim_end_matches("kB")

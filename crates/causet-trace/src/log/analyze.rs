@@ -1,6 +1,8 @@
 //! Messages inferred from the clocks, exact concurrent-pair counts, and the summary of
 //! `causet analyze`.
 
+use std::collections::HashMap;
+
 use causet_clock::differential::{InFlight, StampCost};
 
 use super::model::{EventId, Execution};
@@ -136,23 +138,23 @@ fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampByt
         by_send[fill[send] as usize] = m as u32;
         fill[send] += 1;
     }
-    let mut in_flight: Vec<Option<InFlight>> = Vec::new();
-    in_flight.resize_with(messages.len(), || None);
+    // Only the messages in flight (few at a time): a map, not a slot per message.
+    let mut in_flight: HashMap<u32, InFlight> = HashMap::new();
     let mut meter = StampCost::new(width);
     for index in order {
         let index = index as usize;
         let node = execution.node_of(index);
         let mut active = false;
         // `messages` is sorted by receive, so incoming messages are a contiguous range.
-        for slot in &mut in_flight[in_start[index] as usize..in_start[index + 1] as usize] {
-            if let Some(message) = slot.take() {
+        for m in in_start[index]..in_start[index + 1] {
+            if let Some(message) = in_flight.remove(&m) {
                 meter.receive(message);
                 active = true;
             }
         }
         for &m in &by_send[out_start[index] as usize..out_start[index + 1] as usize] {
             let to = execution.node_of(messages[m as usize].1);
-            in_flight[m as usize] = Some(meter.send(node, to));
+            in_flight.insert(m, meter.send(node, to));
             active = true;
         }
         if !active {

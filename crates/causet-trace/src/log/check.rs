@@ -346,11 +346,10 @@ impl Execution {
                 if other == node || value <= expected_before(previous, self, other) {
                     continue;
                 }
-                let Some(referenced) = self.find(EventId {
-                    node: other,
-                    n: value,
-                }) else {
-                    continue; // a hole or an unknown node: nothing to compare with
+                // The latest logged event of `other` that the clock covers: with holes it
+                // may come before `other:value`, and it must still happen before this one.
+                let Some(referenced) = self.latest_covered(other, value) else {
+                    continue; // nothing of that node is logged up to there
                 };
                 let referenced_clock = self.clock(referenced);
                 if referenced_clock[node] >= own {
@@ -377,6 +376,14 @@ impl Execution {
             }
         }
         Ok(())
+    }
+
+    /// The event of `node` with the largest own entry ≤ `value`.
+    pub(crate) fn latest_covered(&self, node: usize, value: u32) -> Option<usize> {
+        let events = self.by_node.get(node)?;
+        let width = self.nodes.len();
+        let count = events.partition_point(|&e| self.clocks[e as usize * width + node] <= value);
+        count.checked_sub(1).map(|k| events[k] as usize)
     }
 
     /// The id `node:n` of event `index`.

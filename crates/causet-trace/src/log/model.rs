@@ -607,6 +607,25 @@ impl ExecutionBuilder {
         self.event_nodes.len()
     }
 
+    /// Reserves room for about `events` events (capped by the input-size limit).
+    pub(crate) fn reserve(&mut self, events: u64) {
+        let width = self.rows.nodes.len().max(1);
+        let events = usize::try_from(events)
+            .unwrap_or(usize::MAX)
+            .min(self.cell_limit / width);
+        let have = self.event_nodes.len();
+        if events <= have {
+            return;
+        }
+        let more = events - have;
+        self.clocks.reserve_exact(more * width);
+        self.event_nodes.reserve_exact(more);
+        self.lines.reserve_exact(more);
+        self.text_ends.reserve_exact(more);
+        let text_per_event = self.text.len() / have.max(1) + 1;
+        self.text.reserve_exact(more * text_per_event);
+    }
+
     /// Allows up to `4 × input_bytes + 2^24` clock counters: a real log spends at least a
     /// few bytes per event, so only hostile inputs (many nodes, tiny events) hit this.
     pub(crate) fn set_cell_limit(&mut self, input_bytes: u64) {

@@ -244,10 +244,20 @@ impl FastReader<'_> {
             buf.push(b'\n');
             filled += 1;
         }
+        let mut reserved = false;
         loop {
+            let consumed_before = pos;
             pos = self.lines(&buf[..filled], pos, eof, read_so_far)?;
             if eof {
                 break;
+            }
+            if !reserved && let Some(total) = total {
+                // Size the arrays once from the first chunk's events per byte, so that they
+                // do not grow by doubling (which would leave up to half of them unused).
+                reserved = true;
+                let consumed = (pos - consumed_before).max(1) as u64;
+                let estimate = total.saturating_mul(self.builder.len() as u64) / consumed;
+                self.builder.reserve(estimate + estimate / 16 + 64);
             }
             // Keep the incomplete tail, then read more behind it.
             buf.copy_within(pos..filled, 0);

@@ -614,6 +614,18 @@ fn mutation_cycle_fails_at_the_earlier_event() {
 }
 
 #[test]
+fn lenient_check_finds_cycles_through_holes() {
+    // a:1 knows b:2 and b:1 knows a:2; neither b:2 nor a:2 is logged, yet b:1 → b:2 → a:1
+    // and a:1 → a:2 → b:1: a cycle, which would make a:1 and b:1 each before the other.
+    let log = parse("a {\"a\":1, \"b\":2}\nx\nb {\"a\":2, \"b\":1}\ny\n");
+    let found = log.executions[0]
+        .check(&lenient())
+        .expect_err("a cycle through holes");
+    assert!(matches!(found.kind, ViolationKind::Cycle { .. }), "{found}");
+    assert_eq!(found.line, 1);
+}
+
+#[test]
 fn duplicate_and_missing_own_entry() {
     let found = violation("a {\"a\":1}\nx\na {\"a\":1}\ny\n");
     assert_eq!(found.line, 3);
