@@ -470,7 +470,8 @@ pub fn render_svg(diagram: &Diagram, options: &RenderOptions) -> Result<String, 
 
 /// Draws `diagram` as an SVG document into `out` and says what it drew.
 ///
-/// `out` receives many small writes: give it a buffer (`Vec<u8>`, `BufWriter<File>`).
+/// The text is handed to `out` in chunks of about 64 KiB, so a plain `File` needs no
+/// `BufWriter`. Layout errors are found before anything is written.
 ///
 /// # Errors
 ///
