@@ -15,7 +15,7 @@ use causet_runtime::{
     ClusterConfig, ClusterRun, LogFlush, LogSink, Logs, Node, Plan, Roster, Stamps, Workload,
     run_processes, run_tasks, run_threads,
 };
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 
 const NODES: usize = 8;
 const MESSAGES: u32 = 500;
@@ -72,14 +72,31 @@ fn throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(total));
         for (name, config) in variants(dir.path()) {
             group.bench_function(BenchmarkId::from_parameter(name), |b| {
-                b.iter(|| {
-                    let run = if mode == "thread" {
-                        run_threads(&config)
-                    } else {
-                        run_tasks(&config, 2)
-                    };
-                    check(run.expect("run"));
-                })
+                // Each iteration logs into a fresh directory (made untimed), so that no run
+                // pays for truncating the previous run's files.
+                b.iter_batched(
+                    || {
+                        let fresh = tempfile::tempdir_in(dir.path()).expect("temp dir");
+                        let mut config = config.clone();
+                        if let Logs::Dir { flush, .. } = config.logs {
+                            config.logs = Logs::Dir {
+                                dir: fresh.path().to_path_buf(),
+                                flush,
+                            };
+                        }
+                        (fresh, config)
+                    },
+                    |(fresh, config)| {
+                        let run = if mode == "thread" {
+                            run_threads(&config)
+                        } else {
+                            run_tasks(&config, 2)
+                        };
+                        check(run.expect("run"));
+                        fresh
+                    },
+                    BatchSize::PerIteration,
+                )
             });
         }
         group.finish();
@@ -96,13 +113,24 @@ fn node_pair(c: &mut Criterion) {
     // Two messages per iteration: a to b, then b to a.
     group.throughput(Throughput::Elements(2));
     let roster = Arc::new(Roster::numbered(NODES));
-    for (name, stamps, instrumented) in [
-        ("baseline (uninstrumented)", Stamps::Full, false),
-        ("full stamps", Stamps::Full, true),
-        ("differential stamps", Stamps::Differential, true),
+    for (name, stamps, instrumented, formatted) in [
+        ("baseline (uninstrumented)", Stamps::Full, false, false),
+        ("full stamps", Stamps::Full, true, false),
+        ("differential stamps", Stamps::Differential, true, false),
+        (
+            "differential stamps + log formatted to io::sink",
+            Stamps::Differential,
+            true,
+            true,
+        ),
     ] {
         let make = |index| {
-            let node = Node::with_index(roster.clone(), index, LogSink::discard())
+            let log = if formatted {
+                LogSink::writer(Box::new(std::io::sink()))
+            } else {
+                LogSink::discard()
+            };
+            let node = Node::with_index(roster.clone(), index, log)
                 .expect("node")
                 .with_stamps(stamps);
             if instrumented {
@@ -155,34 +183,57 @@ fn peak_rss_during<T>(f: impl FnOnce() -> T) -> (T, u64) {
     (value, peak)
 }
 
+/// Environment variable that makes the bench binary measure one memory configuration
+/// (`NODES:full` or `NODES:differential`) in a fresh process and exit.
+const MEMORY_PROBE: &str = "CAUSET_BENCH_MEMORY_PROBE";
+
 fn task_memory() {
-    println!("\n== task mode: memory per node (broadcast, one round, logs discarded) ==");
-    for (nodes, stamps) in [
-        (10_000, Stamps::Full),
-        (2_000, Stamps::Full),
-        (2_000, Stamps::Differential),
-    ] {
-        let plan = Plan::new(Workload::Broadcast, nodes, 1, 1).expect("plan");
-        let mut config = ClusterConfig::new(plan, Logs::Discard);
-        config.stamps = stamps;
-        config.timing.receive_timeout = Duration::from_secs(120);
-        let before = rss().unwrap_or(0);
-        let started = Instant::now();
-        let (run, peak) = peak_rss_during(|| run_tasks(&config, 2).expect("task run"));
-        let elapsed = started.elapsed();
-        assert!(run.is_complete());
-        let per_node = peak.saturating_sub(before) as f64 / nodes as f64;
-        let clock_per_node = run.clock_heap_bytes as f64 / nodes as f64;
-        println!(
-            "{nodes} nodes, {stamps:?} stamps: peak RSS +{:.1} MiB = {:.1} KiB/node; \
-             clock and stamp state {:.1} KiB/node; besides it {:.1} KiB/node; run {:.0} ms",
-            peak.saturating_sub(before) as f64 / (1 << 20) as f64,
-            per_node / 1024.0,
-            clock_per_node / 1024.0,
-            (per_node - clock_per_node) / 1024.0,
-            elapsed.as_secs_f64() * 1e3
-        );
+    println!("\n== task mode: memory per node (ring, one round, logs discarded) ==");
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    for probe in ["10000:full", "2000:full", "2000:differential"] {
+        match std::process::Command::new(&exe)
+            .env(MEMORY_PROBE, probe)
+            .output()
+        {
+            Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
+            Err(err) => println!("{probe}: cannot run the probe: {err}"),
+        }
     }
+}
+
+/// Measures one configuration in this (fresh) process. A ring keeps every node alive until
+/// the token passes it, so the peak holds nearly all nodes at once.
+fn memory_probe(probe: &str) {
+    let (nodes, stamps) = probe.split_once(':').unwrap_or(("10000", "full"));
+    let nodes: usize = nodes.parse().unwrap_or(10_000);
+    let stamps = if stamps == "differential" {
+        Stamps::Differential
+    } else {
+        Stamps::Full
+    };
+    let plan = Plan::new(Workload::Ring, nodes, 1, 1).expect("plan");
+    let mut config = ClusterConfig::new(plan, Logs::Discard);
+    config.stamps = stamps;
+    config.timing.receive_timeout = Duration::from_secs(300);
+    let before = rss().unwrap_or(0);
+    let started = Instant::now();
+    let (run, peak) = peak_rss_during(|| run_tasks(&config, 2).expect("task run"));
+    let elapsed = started.elapsed();
+    assert!(run.is_complete());
+    let grown = peak.saturating_sub(before) as f64;
+    let per_node = grown / nodes as f64;
+    let clock_per_node = run.clock_heap_bytes as f64 / nodes as f64;
+    println!(
+        "{nodes} tasks, {stamps:?} stamps: peak RSS +{:.1} MiB = {:.1} KiB/node; clock and \
+         stamp state {:.1} KiB/node; besides it {:.1} KiB/node; run {:.0} ms",
+        grown / (1 << 20) as f64,
+        per_node / 1024.0,
+        clock_per_node / 1024.0,
+        (per_node - clock_per_node) / 1024.0,
+        elapsed.as_secs_f64() * 1e3
+    );
 }
 
 fn causet_binary() -> Option<PathBuf> {
@@ -235,6 +286,10 @@ fn process_mode() {
 }
 
 fn main() {
+    if let Ok(probe) = std::env::var(MEMORY_PROBE) {
+        memory_probe(&probe);
+        return;
+    }
     let filter = std::env::args()
         .skip(1)
         .find(|arg| !arg.starts_with('-'))

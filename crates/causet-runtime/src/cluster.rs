@@ -311,6 +311,11 @@ pub fn run_threads(config: &ClusterConfig) -> Result<ClusterRun, RuntimeError> {
 /// Runs the cluster with each node a tokio task on a multi-threaded runtime of `workers`
 /// threads (0: one per core), channels between them. Thousands of nodes fit in one process.
 ///
+/// With [`Logs::Dir`] and more than [`MAX_OPEN_LOGS`] nodes, one open file per node could
+/// exceed the process's file limit, so the nodes log to memory and each log is written to
+/// its file when the run ends (not flushed per event: all tasks share one process anyway,
+/// so a crash loses them all alike).
+///
 /// ```
 /// use causet_runtime::{run_tasks, ClusterConfig, Logs, Plan, Workload};
 ///
@@ -336,9 +341,18 @@ pub fn run_tasks(config: &ClusterConfig, workers: usize) -> Result<ClusterRun, R
         .map(|_| tokio::sync::mpsc::unbounded_channel())
         .unzip();
     let senders = Arc::new(senders);
+    let spill = matches!(config.logs, Logs::Dir { .. }) && n > MAX_OPEN_LOGS;
+    let node_config = if spill {
+        ClusterConfig {
+            logs: Logs::Memory,
+            ..config.clone()
+        }
+    } else {
+        config.clone()
+    };
     let mut sessions = Vec::with_capacity(n);
     for (index, receiver) in receivers.into_iter().enumerate() {
-        let node = config.node(&roster, index)?;
+        let node = node_config.node(&roster, index)?;
         sessions.push((
             Session::new(node, config.plan.program(index), config.timing),
             receiver,
@@ -397,8 +411,18 @@ pub fn run_tasks(config: &ClusterConfig, workers: usize) -> Result<ClusterRun, R
             }
         }
     }
+    if spill {
+        for ((_, log, _), name) in finished.iter_mut().zip(roster.names()) {
+            let path = config.logs.path(name).unwrap_or_default();
+            std::fs::write(&path, std::mem::take(log))
+                .map_err(|err| RuntimeError::io(format!("cannot write {}", path.display()), err))?;
+        }
+    }
     Ok(collect(Mode::Task, config, &roster, finished, elapsed))
 }
+
+/// Most per-node log files a task-mode run keeps open at once (see [`run_tasks`]).
+pub const MAX_OPEN_LOGS: usize = 512;
 
 /// The merged log's file name inside the output directory.
 pub const MERGED_LOG: &str = "causet.log";

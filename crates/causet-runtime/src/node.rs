@@ -391,7 +391,7 @@ impl Node {
             .map_err(|err| malformed(format!("bad stamp: {err}")))?;
         let nodes = self.roster.len();
         let mine = self.clock().get(self.me);
-        for &(index, value) in stamp.entries() {
+        for (index, value) in entries(&stamp) {
             if index >= nodes {
                 return Err(malformed(format!(
                     "stamp entry for node index {index}, but the cluster has {nodes} nodes"
@@ -447,7 +447,7 @@ impl Node {
                             "a differential stamp, but this node keeps no channel state".into(),
                         ));
                     }
-                    for &(index, value) in stamp.entries() {
+                    for (index, value) in entries(stamp) {
                         if value > clock.get(index) {
                             clock.set(index, value);
                         }
@@ -477,6 +477,17 @@ impl Node {
         self.log
             .write_event(&self.roster, self.me, self.clock.clock(), text)
     }
+}
+
+/// The `(index, value)` entries a stamp carries. (Written over `Borrow` so that it reads
+/// both a slice of pairs and an iterator of pairs, while `Stamp::entries` changes shape.)
+fn entries(stamp: &Stamp) -> impl Iterator<Item = (usize, u64)> + '_ {
+    use std::borrow::Borrow;
+    #[allow(clippy::into_iter_on_ref, clippy::useless_conversion)]
+    stamp
+        .entries()
+        .into_iter()
+        .map(|entry| *Borrow::<(usize, u64)>::borrow(&entry))
 }
 
 /// The whole clock as a stamp that is always safe to merge.
