@@ -1,6 +1,7 @@
 //! A meter of stamp sizes: replays an execution's events on [`DiffClock`]s and totals what
 //! full and differential stamps cost.
 
+use super::stamp::Entries;
 use super::{DiffClock, Stamp, StampKind};
 use crate::VectorClock;
 
@@ -149,14 +150,8 @@ impl StampCost {
         }
         let resend = Stamp {
             kind: StampKind::Snapshot,
-            entries: message
-                .clock
-                .as_slice()
-                .iter()
-                .enumerate()
-                .filter(|&(_, &value)| value > 0)
-                .map(|(index, &value)| (index, value))
-                .collect(),
+            entries: Entries::dense(message.clock.as_slice().to_vec()),
+            sizes: None,
         };
         self.totals.resyncs += 1;
         self.totals.differential_bytes += resend.encoded_len() as u64;

@@ -59,7 +59,7 @@
 //! alice.tick();
 //! let second = alice.send(1);
 //! assert_eq!(second.kind(), StampKind::Diff { session: 0, seq: 1 });
-//! assert_eq!(second.entries(), &[(0, 4)]);
+//! assert_eq!(second.entries().collect::<Vec<_>>(), [(0, 4)]);
 //! let third = alice.send(1);
 //!
 //! // The second stamp is lost: bob refuses the third instead of applying it ...
@@ -80,13 +80,13 @@ mod cost;
 mod stamp;
 
 pub use cost::{InFlight, StampCost, StampTotals};
-pub use stamp::{Encoding, Stamp, StampKind};
+pub use stamp::{Encoding, EntryIter, Stamp, StampKind};
 
 use thiserror::Error;
 
 use crate::VectorClock;
 use crate::varint::len_u64;
-use stamp::PayloadSizes;
+use stamp::{Entries, PayloadSizes};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -182,8 +182,33 @@ impl ResyncRequired {
     }
 }
 
-/// [`DiffClock::source`] of an entry not raised by a peer's stamp.
-const LOCAL: usize = usize::MAX;
+/// [`EntryMeta::source`] of an entry not raised by a peer's stamp (or by one whose index
+/// does not fit in 32 bits).
+const LOCAL: u32 = u32::MAX;
+/// [`Window::peer_source`] of a peer whose index does not fit: matches no entry.
+const UNMATCHED: u32 = u32::MAX - 1;
+
+/// The bookkeeping of one entry, read together by the stamp scan.
+#[derive(Debug, Clone, Copy)]
+struct EntryMeta {
+    /// `LastUpdate[k]`: the counter when the entry last changed (0 = never).
+    updated: u64,
+    /// The peer whose stamp last raised the entry ([`LOCAL`] for a tick or a resume). That
+    /// peer's clock already holds the value, so stamps to it leave the entry out.
+    source: u32,
+    /// Varint size of the entry's value.
+    len: u32,
+}
+
+/// The [`EntryMeta::source`] that records `peer`.
+fn source_of(peer: usize) -> u32 {
+    u32::try_from(peer)
+        .ok()
+        .filter(|&id| id < UNMATCHED)
+        .unwrap_or(LOCAL)
+}
+/// End of the update-order list.
+const NONE: usize = usize::MAX;
 
 /// Sender-side state of the channel to one peer.
 #[derive(Debug, Clone, Copy)]
@@ -197,6 +222,8 @@ struct Outgoing {
     last_sent: u64,
     /// Bookkeeping counter at the last stamp of any kind to this peer.
     last_sent_any: u64,
+    /// Whether the last stamp carried many entries: find the next one's by a scan.
+    prefer_scan: bool,
 }
 
 /// Receiver-side state of the channel from one peer: the chain applied so far.
@@ -221,11 +248,14 @@ pub struct DiffClock {
     clock: VectorClock,
     /// Bookkeeping counter: advanced before every change of the clock.
     counter: u64,
-    /// `LastUpdate[k]`: the counter when entry `k` last changed (0 = never).
-    last_update: Vec<u64>,
-    /// The peer whose stamp last raised entry `k` ([`LOCAL`] for a tick or a resume). That
-    /// peer's clock already holds the value, so stamps to it leave the entry out.
-    source: Vec<usize>,
+    /// `LastUpdate`, source and size of every entry.
+    meta: Vec<EntryMeta>,
+    /// The entries ever changed, as a list from the latest update to the oldest
+    /// (`newest`, then `older[k]`; [`NONE`] ends it; `newer` links back), so that a stamp
+    /// visits only the entries changed since the last one.
+    newest: usize,
+    older: Vec<usize>,
+    newer: Vec<usize>,
     outgoing: Vec<Outgoing>,
     incoming: Vec<Option<Incoming>>,
     /// Every session this node may still start is at least this.
@@ -234,6 +264,8 @@ pub struct DiffClock {
     value_bytes: usize,
     /// Number of non-zero entries.
     nonzero: usize,
+    /// Σ of the varint sizes of the list encoding's index gaps over the non-zero entries.
+    gap_bytes: usize,
 }
 
 impl DiffClock {
@@ -255,8 +287,17 @@ impl DiffClock {
             n,
             clock: VectorClock::new(),
             counter: 1,
-            last_update: vec![0; n],
-            source: vec![LOCAL; n],
+            meta: vec![
+                EntryMeta {
+                    updated: 0,
+                    source: LOCAL,
+                    len: 1,
+                };
+                n
+            ],
+            newest: NONE,
+            older: vec![NONE; n],
+            newer: vec![NONE; n],
             outgoing: vec![
                 Outgoing {
                     session: session_floor,
@@ -264,6 +305,7 @@ impl DiffClock {
                     next_seq: 1,
                     last_sent: 0,
                     last_sent_any: 0,
+                    prefer_scan: false,
                 };
                 n
             ],
@@ -271,6 +313,7 @@ impl DiffClock {
             session_floor,
             value_bytes: n,
             nonzero: 0,
+            gap_bytes: 0,
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
@@ -340,7 +383,8 @@ impl DiffClock {
     pub fn stamp_for(&mut self, peer: usize) -> Stamp {
         let mut stamp = Stamp {
             kind: StampKind::Snapshot,
-            entries: Vec::new(),
+            entries: Entries::default(),
+            sizes: None,
         };
         self.stamp_into(peer, &mut stamp);
         stamp
@@ -351,12 +395,12 @@ impl DiffClock {
     /// # Panics
     /// If `peer >= n`.
     pub fn stamp_into(&mut self, peer: usize, stamp: &mut Stamp) {
-        let snapshot_len = 1 + self.snapshot_payload_bound();
+        let whole = self.snapshot_sizes();
+        let snapshot_len = 1 + whole.best().1;
         let full_len = self.full_len();
         let channel = &mut self.outgoing[peer];
-        stamp.entries.clear();
-        let values = self.clock.as_slice();
         if !channel.started {
+            let values = self.clock.as_slice();
             channel.started = true;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
@@ -365,56 +409,65 @@ impl DiffClock {
             stamp.kind = StampKind::Start {
                 session: channel.session,
             };
-            push_nonzero(values, &mut stamp.entries);
+            copy_whole(values, whole, stamp);
             return;
         }
-        // One pass: collect the entries changed since the chain's last stamp, with the sizes
-        // of their three encodings, and size those changed since the last stamp of any kind
-        // (what the chain would carry if it were re-anchored now).
-        let (mut value_bytes, mut gap_bytes, mut next) = (0, 0, 0);
-        let (mut recent, mut recent_values, mut recent_gaps, mut recent_next) = (0, 0, 0, 0);
-        let changed = self.last_update.iter().zip(&self.source).zip(values);
-        for (index, ((&updated, &source), &value)) in changed.enumerate() {
-            // The peer's own entry, and entries it told us, are known to it already.
-            if updated <= channel.last_sent || source == peer || index == peer || value == 0 {
-                continue;
-            }
-            stamp.entries.push((index, value));
-            value_bytes += len_u64(value);
-            gap_bytes += len_u64((index - next) as u64);
-            next = index + 1;
-            if updated > channel.last_sent_any {
-                recent += 1;
-                recent_values += len_u64(value);
-                recent_gaps += len_u64((index - recent_next) as u64);
-                recent_next = index + 1;
-            }
-        }
+        // Size the entries changed since the chain's last stamp (the Diff), and those
+        // changed since the last stamp of any kind (what a re-anchored chain would carry).
+        // A few changes are found by walking the update-order list, many by a scan.
+        let (since, since_any) = (channel.last_sent, channel.last_sent_any);
         channel.last_sent_any = self.counter;
-        let payload = |count, width, values, gaps| {
-            PayloadSizes::from_parts(count, width, values, gaps)
-                .best()
-                .1
+        let header = 1 + len_u64(channel.session) + len_u64(channel.next_seq);
+        let walk_limit = if channel.prefer_scan {
+            0
+        } else {
+            self.n / 4 + 1
         };
-        let diff = payload(stamp.entries.len(), next, value_bytes, gap_bytes);
-        let diff_len = 1 + len_u64(channel.session) + len_u64(channel.next_seq) + diff;
-        if diff_len <= snapshot_len {
+        let pairs = stamp.entries.pairs_mut();
+        let window = Window {
+            peer,
+            peer_source: u32::try_from(peer)
+                .ok()
+                .filter(|&id| id < UNMATCHED)
+                .unwrap_or(UNMATCHED),
+            since,
+            since_any,
+            budget: snapshot_len.saturating_sub(header),
+        };
+        let changes = match self.walk_changes(&window, walk_limit, pairs) {
+            Some(changes) => changes,
+            None => {
+                pairs.clear();
+                self.scan_changes(&window, pairs)
+            }
+        };
+        let channel = &mut self.outgoing[peer];
+        channel.prefer_scan = changes.diff.count > self.n / 4;
+        if changes.diff_fits {
+            pairs.sort_unstable_by_key(|&(index, _)| index);
+            let mut exact = SizeCount::default();
+            for &(index, value) in pairs.iter() {
+                exact.add(index, value);
+            }
             stamp.kind = StampKind::Diff {
                 session: channel.session,
                 seq: channel.next_seq,
             };
+            stamp.sizes = Some(exact.sizes());
             channel.next_seq += 1;
             channel.last_sent = self.counter;
             return;
         }
-        stamp.entries.clear();
-        push_nonzero(values, &mut stamp.entries);
+        channel.prefer_scan = true;
+        let recent = changes.recent;
+        let gap_bound = len_u64(self.n as u64);
+        let values = self.clock.as_slice();
         // The whole clock goes out. If the chain is only behind because earlier stamps were
         // snapshots (what changed since the last stamp would be small), re-anchor it: a new
         // session's start, if that still fits in the dense encoding plus one byte.
+        copy_whole(values, whole, stamp);
         let session = channel.session + 1;
-        let recent_len =
-            1 + len_u64(session) + 1 + payload(recent, recent_next, recent_values, recent_gaps);
+        let recent_len = 1 + len_u64(session) + 1 + recent.best_bound(gap_bound);
         let start_len = snapshot_len + len_u64(session);
         if recent_len <= snapshot_len && start_len <= full_len + 1 {
             channel.session = session;
@@ -426,6 +479,78 @@ impl DiffClock {
             // The chain does not advance: the next Diff is still relative to its last stamp.
             stamp.kind = StampKind::Snapshot;
         }
+    }
+
+    /// Finds the changes by walking the update-order list from the latest update; gives
+    /// up (`None`) after `limit` entries.
+    fn walk_changes(
+        &self,
+        window: &Window,
+        limit: usize,
+        pairs: &mut Vec<(usize, u64)>,
+    ) -> Option<Changes> {
+        let values = self.clock.as_slice();
+        let mut changes = Changes::default();
+        let mut diff_possible = true;
+        let mut index = self.newest;
+        for _ in 0..limit {
+            if index == NONE {
+                break;
+            }
+            let meta = self.meta[index];
+            let updated = meta.updated;
+            if updated <= window.since || !diff_possible && updated <= window.since_any {
+                break;
+            }
+            if window.carries(index, meta.source) {
+                let value = values.get(index).copied().unwrap_or(0);
+                if updated > window.since_any {
+                    changes.recent.add(index, value);
+                }
+                if diff_possible {
+                    changes.diff.add(index, value);
+                    pairs.push((index, value));
+                    // Every encoding carries the values: past this, only a snapshot fits.
+                    diff_possible = changes.diff.values <= window.budget;
+                }
+            }
+            index = self.older[index];
+        }
+        // Done only if the walk reached an entry not changed since.
+        let done = index == NONE || {
+            let updated = self.meta[index].updated;
+            updated <= window.since || !diff_possible && updated <= window.since_any
+        };
+        if !done {
+            return None;
+        }
+        let gap_bound = len_u64(self.n as u64);
+        changes.diff_fits = diff_possible && changes.diff.best_bound(gap_bound) <= window.budget;
+        Some(changes)
+    }
+
+    /// Finds the changes by a branch-free scan of every entry, then collects the Diff's
+    /// entries if it fits.
+    fn scan_changes(&self, window: &Window, pairs: &mut Vec<(usize, u64)>) -> Changes {
+        let mut changes = Changes::default();
+        for (index, meta) in self.meta.iter().enumerate() {
+            let carried = (meta.updated > window.since) & window.carries(index, meta.source);
+            changes.diff.add_if(carried, index, meta.len);
+            let recent = carried & (meta.updated > window.since_any);
+            changes.recent.add_if(recent, index, meta.len);
+        }
+        let gap_bound = len_u64(self.n as u64);
+        changes.diff_fits = changes.diff.best_bound(gap_bound) <= window.budget;
+        if changes.diff_fits {
+            pairs.reserve(changes.diff.count);
+            let values = self.clock.as_slice();
+            for (index, (meta, &value)) in self.meta.iter().zip(values).enumerate() {
+                if meta.updated > window.since && window.carries(index, meta.source) {
+                    pairs.push((index, value));
+                }
+            }
+        }
+        changes
     }
 
     /// A receive event: checks `stamp` against the channel from `from`, merges it, then
@@ -447,10 +572,10 @@ impl DiffClock {
         if from >= self.n {
             return refuse(ResyncReason::UnknownSender { n: self.n });
         }
-        if let Some(&(index, _)) = stamp.entries.last() {
-            if index >= self.n {
-                return refuse(ResyncReason::EntryOutOfRange { index, n: self.n });
-            }
+        let width = stamp.entries.width();
+        if width > self.n {
+            let index = width - 1;
+            return refuse(ResyncReason::EntryOutOfRange { index, n: self.n });
         }
         let known = self.incoming[from];
         let next = match (stamp.kind, known) {
@@ -510,9 +635,9 @@ impl DiffClock {
         // One counter step for the whole merge: every entry it raises gets the same
         // LastUpdate, later than any LastSent so far.
         self.counter += 1;
-        for &(index, value) in &stamp.entries {
+        for (index, value) in stamp.entries() {
             if value > self.clock.get(index) {
-                self.set_entry(index, value, from);
+                self.set_entry(index, value, source_of(from));
             }
         }
         Ok(())
@@ -552,15 +677,39 @@ impl DiffClock {
     }
 
     /// Sets entry `index` (`< n`) to a larger `value`, with its bookkeeping.
-    fn set_entry(&mut self, index: usize, value: u64, source: usize) {
+    fn set_entry(&mut self, index: usize, value: u64, source: u32) {
         let old = self.clock.get(index);
         if old == 0 {
             self.nonzero += 1;
         }
         self.value_bytes = self.value_bytes + len_u64(value) - len_u64(old);
         self.clock.set(index, value);
-        self.last_update[index] = self.counter;
-        self.source[index] = source;
+        self.meta[index] = EntryMeta {
+            updated: self.counter,
+            source,
+            len: len_u64(value) as u32,
+        };
+        // Move the entry to the front of the update-order list.
+        if self.newest != index {
+            let (newer, older) = (self.newer[index], self.older[index]);
+            if newer != NONE {
+                self.older[newer] = older;
+            }
+            if older != NONE {
+                self.newer[older] = newer;
+            }
+            self.older[index] = self.newest;
+            self.newer[index] = NONE;
+            if self.newest != NONE {
+                self.newer[self.newest] = index;
+            }
+            self.newest = index;
+        }
+        if old == 0 {
+            // A new non-zero entry changes the list gaps around it: recount (at most n
+            // times in a node's life).
+            self.gap_bytes = SizeCount::of(self.clock.as_slice()).gaps;
+        }
     }
 
     /// Bytes of the dense payload of the whole clock (up to the last non-zero entry).
@@ -569,23 +718,119 @@ impl DiffClock {
         self.value_bytes - (self.n - self.clock.len())
     }
 
-    /// An upper bound of the smallest payload of a snapshot (dense or bitmap; the list
-    /// encoding can only be smaller).
-    fn snapshot_payload_bound(&self) -> usize {
-        let width = self.clock.len();
+    /// The payload sizes of the whole clock, from the running sums.
+    fn snapshot_sizes(&self) -> PayloadSizes {
         let values = self.value_bytes - (self.n - self.nonzero);
-        let bitmap_bytes = width.div_ceil(8);
-        let bitmap = len_u64(bitmap_bytes as u64) + bitmap_bytes + values;
-        self.dense_payload_len().min(bitmap)
+        PayloadSizes::from_parts(self.nonzero, self.clock.len(), values, self.gap_bytes)
     }
 }
 
-fn push_nonzero(values: &[u64], entries: &mut Vec<(usize, u64)>) {
-    entries.extend(
-        values
-            .iter()
-            .enumerate()
-            .filter(|&(_, &value)| value > 0)
-            .map(|(index, &value)| (index, value)),
-    );
+/// Running sizes of a list of entries in increasing index order.
+#[derive(Debug, Default, Clone, Copy)]
+struct SizeCount {
+    count: usize,
+    values: usize,
+    gaps: usize,
+    /// Index after the last entry added.
+    next: usize,
+}
+
+impl SizeCount {
+    fn add(&mut self, index: usize, value: u64) {
+        self.count += 1;
+        self.values += len_u64(value);
+        self.gaps += len_u64((index - self.next) as u64);
+        self.next = index + 1;
+    }
+
+    fn of(values: &[u64]) -> SizeCount {
+        let mut sizes = SizeCount::default();
+        for (index, &value) in values.iter().enumerate() {
+            if value > 0 {
+                sizes.add(index, value);
+            }
+        }
+        sizes
+    }
+
+    fn sizes(&self) -> PayloadSizes {
+        PayloadSizes::from_parts(self.count, self.next, self.values, self.gaps)
+    }
+}
+
+/// Which entries a stamp for `peer` carries, and the room it has.
+#[derive(Debug)]
+struct Window {
+    peer: usize,
+    /// How entries raised by the peer's stamps record it.
+    peer_source: u32,
+    /// `LastSent`: the counter at the chain's last stamp.
+    since: u64,
+    /// The counter at the last stamp of any kind.
+    since_any: u64,
+    /// Payload bytes a Diff may take to be no larger than a snapshot.
+    budget: usize,
+}
+
+impl Window {
+    /// Whether a changed entry goes in the stamp: the peer's own entry, and entries it told
+    /// us, are known to it already.
+    #[inline]
+    fn carries(&self, index: usize, source: u32) -> bool {
+        (source != self.peer_source) & (index != self.peer)
+    }
+}
+
+/// The changes found for one stamp.
+#[derive(Debug, Default)]
+struct Changes {
+    /// Changed since the chain's last stamp.
+    diff: RoughSize,
+    /// Changed since the last stamp of any kind.
+    recent: RoughSize,
+    /// Whether the Diff is no larger than a snapshot (its entries are then collected).
+    diff_fits: bool,
+}
+
+/// Sizes of a set of entries, without the list gaps.
+#[derive(Debug, Default, Clone, Copy)]
+struct RoughSize {
+    count: usize,
+    values: usize,
+    /// The highest index added + 1.
+    next: usize,
+}
+
+impl RoughSize {
+    /// Adds an entry (in any index order).
+    fn add(&mut self, index: usize, value: u64) {
+        self.count += 1;
+        self.values += len_u64(value);
+        self.next = self.next.max(index + 1);
+    }
+
+    /// Adds an entry whose value takes `len` bytes if `carried`, without branching
+    /// (entries in increasing index order).
+    #[inline]
+    fn add_if(&mut self, carried: bool, index: usize, len: u32) {
+        let carried_count = usize::from(carried);
+        self.count += carried_count;
+        self.values += carried_count * len as usize;
+        self.next = if carried { index + 1 } else { self.next };
+    }
+
+    /// An upper bound of the smallest payload, each list gap taking at most `gap_bound`
+    /// bytes.
+    fn best_bound(&self, gap_bound: usize) -> usize {
+        let gaps = self.count * gap_bound;
+        PayloadSizes::from_parts(self.count, self.next, self.values, gaps)
+            .best()
+            .1
+    }
+}
+
+/// Makes `stamp` carry the whole clock `values`, whose payload sizes are `sizes`.
+fn copy_whole(values: &[u64], sizes: PayloadSizes, stamp: &mut Stamp) {
+    stamp.entries.set_dense(values);
+    stamp.sizes = Some(sizes);
 }

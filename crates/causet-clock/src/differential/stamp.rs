@@ -91,11 +91,125 @@ impl Encoding {
 /// }
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Stamp {
     pub(crate) kind: StampKind,
-    /// Sorted by index, strictly increasing, every value > 0.
-    pub(crate) entries: Vec<(usize, u64)>,
+    pub(crate) entries: Entries,
+    /// The payload sizes of `entries`, when whoever built the stamp already computed them
+    /// (saves a pass in `encode`); not part of the value.
+    pub(crate) sizes: Option<PayloadSizes>,
+}
+
+/// The carried entries, in one of two forms with the same meaning. Both buffers are kept
+/// so that a reused stamp does not reallocate when its form changes.
+#[derive(Debug, Default)]
+pub(crate) struct Entries {
+    /// Whether `values`, not `pairs`, holds the entries.
+    dense: bool,
+    /// `(index, value)`, strictly increasing indices, every value > 0.
+    pairs: Vec<(usize, u64)>,
+    /// The value of every index from 0 (0 = not carried), no trailing zero: whole clocks
+    /// are copied and written like this, without building pairs.
+    values: Vec<u64>,
+}
+
+impl Clone for Entries {
+    fn clone(&self) -> Entries {
+        if self.dense {
+            Entries::dense(self.values.clone())
+        } else {
+            Entries::sparse(self.pairs.clone())
+        }
+    }
+}
+
+impl Entries {
+    pub(crate) fn sparse(pairs: Vec<(usize, u64)>) -> Entries {
+        Entries {
+            dense: false,
+            pairs,
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn dense(values: Vec<u64>) -> Entries {
+        Entries {
+            dense: true,
+            pairs: Vec::new(),
+            values,
+        }
+    }
+
+    /// Switches to the sparse form and returns its (cleared) list.
+    pub(crate) fn pairs_mut(&mut self) -> &mut Vec<(usize, u64)> {
+        self.dense = false;
+        self.pairs.clear();
+        &mut self.pairs
+    }
+
+    /// Switches to the dense form holding a copy of `values` (no trailing zero).
+    pub(crate) fn set_dense(&mut self, values: &[u64]) {
+        self.dense = true;
+        self.values.clear();
+        self.values.extend_from_slice(values);
+    }
+
+    fn iter(&self) -> EntryIter<'_> {
+        if self.dense {
+            EntryIter(EntryIterInner::Dense(self.values.iter().enumerate()))
+        } else {
+            EntryIter(EntryIterInner::Sparse(self.pairs.iter()))
+        }
+    }
+
+    /// The highest carried index + 1 (0 when empty).
+    pub(crate) fn width(&self) -> usize {
+        if self.dense {
+            self.values.len()
+        } else {
+            self.pairs.last().map_or(0, |&(index, _)| index + 1)
+        }
+    }
+}
+
+/// The carried `(node index, value)` entries of a [`Stamp`], by increasing index.
+#[derive(Debug, Clone)]
+pub struct EntryIter<'a>(EntryIterInner<'a>);
+
+#[derive(Debug, Clone)]
+enum EntryIterInner<'a> {
+    Sparse(std::slice::Iter<'a, (usize, u64)>),
+    Dense(std::iter::Enumerate<std::slice::Iter<'a, u64>>),
+}
+
+impl Iterator for EntryIter<'_> {
+    type Item = (usize, u64);
+
+    fn next(&mut self) -> Option<(usize, u64)> {
+        match &mut self.0 {
+            EntryIterInner::Sparse(pairs) => pairs.next().copied(),
+            EntryIterInner::Dense(values) => values
+                .find(|&(_, &value)| value > 0)
+                .map(|(index, &value)| (index, value)),
+        }
+    }
+}
+
+impl PartialEq for Stamp {
+    fn eq(&self, other: &Stamp) -> bool {
+        self.kind == other.kind && self.entries.iter().eq(other.entries.iter())
+    }
+}
+
+impl Eq for Stamp {}
+
+impl std::hash::Hash for Stamp {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        for entry in self.entries.iter() {
+            entry.hash(state);
+        }
+    }
 }
 
 const KIND_SNAPSHOT: u8 = 0;
@@ -116,7 +230,11 @@ impl Stamp {
                 reason: "stamp indices are not strictly increasing",
             });
         }
-        Ok(Stamp { kind, entries })
+        Ok(Stamp {
+            kind,
+            entries: Entries::sparse(entries),
+            sizes: None,
+        })
     }
 
     /// The kind: snapshot, session start or differential.
@@ -124,9 +242,9 @@ impl Stamp {
         self.kind
     }
 
-    /// The carried `(node index, value)` entries, by increasing index.
-    pub fn entries(&self) -> &[(usize, u64)] {
-        &self.entries
+    /// The carried `(node index, value)` entries, by increasing index (values > 0).
+    pub fn entries(&self) -> EntryIter<'_> {
+        self.entries.iter()
     }
 
     /// Whether the stamp carries the sender's whole clock (snapshot or session start).
@@ -136,25 +254,24 @@ impl Stamp {
 
     /// Size in bytes of [`encode`](Self::encode)'s output (the smallest encoding).
     pub fn encoded_len(&self) -> usize {
-        let sizes = PayloadSizes::of(&self.entries);
-        self.header_len() + sizes.best().1
+        self.header_len() + self.sizes().best().1
     }
 
     /// Size in bytes of [`encode_with`](Self::encode_with)`(encoding)`'s output.
     pub fn encoded_len_with(&self, encoding: Encoding) -> usize {
-        self.header_len() + PayloadSizes::of(&self.entries).get(encoding)
+        self.header_len() + self.sizes().get(encoding)
     }
 
     /// Appends the smallest of the three encodings (dense on a tie, then list).
     pub fn encode(&self, buf: &mut Vec<u8>) {
-        let (encoding, payload) = PayloadSizes::of(&self.entries).best();
+        let (encoding, payload) = self.sizes().best();
         self.write(encoding, payload, buf);
     }
 
     /// Appends the stamp in the given encoding (for tests and measurements; the receiver
     /// reads every encoding).
     pub fn encode_with(&self, encoding: Encoding, buf: &mut Vec<u8>) {
-        let payload = PayloadSizes::of(&self.entries).get(encoding);
+        let payload = self.sizes().get(encoding);
         self.write(encoding, payload, buf);
     }
 
@@ -185,12 +302,21 @@ impl Stamp {
             _ => return Err(unknown),
         };
         let entries = match tag & 0b11 {
-            0 => decode_dense(bytes, pos)?,
-            1 => decode_list(bytes, pos)?,
-            2 => decode_bitmap(bytes, pos)?,
+            0 => Entries::dense(decode_dense(bytes, pos)?),
+            1 => Entries::sparse(decode_list(bytes, pos)?),
+            2 => Entries::sparse(decode_bitmap(bytes, pos)?),
             _ => return Err(unknown),
         };
-        Ok(Stamp { kind, entries })
+        Ok(Stamp {
+            kind,
+            entries,
+            sizes: None,
+        })
+    }
+
+    fn sizes(&self) -> PayloadSizes {
+        self.sizes
+            .unwrap_or_else(|| PayloadSizes::of(self.entries.iter()))
     }
 
     fn header_len(&self) -> usize {
@@ -217,10 +343,16 @@ impl Stamp {
                 write_u64(buf, seq);
             }
         }
+        let entries = &self.entries;
         match encoding {
-            Encoding::Dense => write_dense(&self.entries, buf),
-            Encoding::List => write_list(&self.entries, buf),
-            Encoding::Bitmap => write_bitmap(&self.entries, buf),
+            Encoding::Dense if entries.dense => {
+                for &value in &entries.values {
+                    write_u64(buf, value);
+                }
+            }
+            Encoding::Dense => write_dense(entries.iter(), buf),
+            Encoding::List => write_list(entries.iter(), buf),
+            Encoding::Bitmap => write_bitmap(entries, buf),
         }
     }
 }
@@ -234,16 +366,16 @@ pub(crate) struct PayloadSizes {
 }
 
 impl PayloadSizes {
-    pub(crate) fn of(entries: &[(usize, u64)]) -> PayloadSizes {
-        let mut values = 0;
-        let mut gaps = 0;
+    pub(crate) fn of(entries: impl Iterator<Item = (usize, u64)>) -> PayloadSizes {
+        let (mut count, mut values, mut gaps) = (0, 0, 0);
         let mut next = 0; // index right after the previous entry
-        for &(index, value) in entries {
+        for (index, value) in entries {
+            count += 1;
             values += len_u64(value);
             gaps += len_u64((index - next) as u64);
             next = index + 1;
         }
-        PayloadSizes::from_parts(entries.len(), next, values, gaps)
+        PayloadSizes::from_parts(count, next, values, gaps)
     }
 
     /// From the number of entries, the highest index + 1 (`width`), the summed value sizes
@@ -278,56 +410,49 @@ impl PayloadSizes {
     }
 }
 
-fn write_dense(entries: &[(usize, u64)], buf: &mut Vec<u8>) {
+fn write_dense(entries: impl Iterator<Item = (usize, u64)>, buf: &mut Vec<u8>) {
     let mut next = 0;
-    for &(index, value) in entries {
+    for (index, value) in entries {
         buf.resize(buf.len() + (index - next), 0);
         write_u64(buf, value);
         next = index + 1;
     }
 }
 
-fn write_list(entries: &[(usize, u64)], buf: &mut Vec<u8>) {
+fn write_list(entries: impl Iterator<Item = (usize, u64)>, buf: &mut Vec<u8>) {
     let mut next = 0;
-    for &(index, value) in entries {
+    for (index, value) in entries {
         write_u64(buf, (index - next) as u64);
         write_u64(buf, value);
         next = index + 1;
     }
 }
 
-fn write_bitmap(entries: &[(usize, u64)], buf: &mut Vec<u8>) {
-    let width = entries.last().map_or(0, |&(index, _)| index + 1);
-    let bitmap_bytes = width.div_ceil(8);
+fn write_bitmap(entries: &Entries, buf: &mut Vec<u8>) {
+    let bitmap_bytes = entries.width().div_ceil(8);
     write_u64(buf, bitmap_bytes as u64);
     let start = buf.len();
     buf.resize(start + bitmap_bytes, 0);
-    for &(index, _) in entries {
+    for (index, _) in entries.iter() {
         buf[start + index / 8] |= 1 << (index % 8);
     }
-    for &(_, value) in entries {
+    for (_, value) in entries.iter() {
         write_u64(buf, value);
     }
 }
 
-fn decode_dense(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, DecodeError> {
-    let mut entries = Vec::new();
-    let mut index = 0;
-    let mut last_zero = false;
+fn decode_dense(bytes: &[u8], mut pos: usize) -> Result<Vec<u64>, DecodeError> {
+    // At most one value per remaining byte.
+    let mut values = Vec::with_capacity(bytes.len() - pos);
     while pos < bytes.len() {
-        let value = read_u64(bytes, &mut pos)?;
-        last_zero = value == 0;
-        if value != 0 {
-            entries.push((index, value));
-        }
-        index += 1;
+        values.push(read_u64(bytes, &mut pos)?);
     }
-    if last_zero {
+    if values.last() == Some(&0) {
         return Err(DecodeError::Invalid {
             reason: "dense stamp ends with a zero entry",
         });
     }
-    Ok(entries)
+    Ok(values)
 }
 
 fn decode_list(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, DecodeError> {
