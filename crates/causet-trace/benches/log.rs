@@ -8,8 +8,8 @@
 //! Times are CPU time of the bench's thread (`/proc/thread-self/schedstat`), not wall
 //! time: on the project's shared 2-core machine wall time mostly measures the neighbours.
 //!
-//! Peak memory is the growth of the process's VmHWM over its VmRSS just before each
-//! measured read + check + analyze (VmHWM reset through /proc/self/clear_refs), compared
+//! Peak memory is the growth of VmHWM over VmRSS of a fresh child process that reads,
+//! checks and analyzes the log (this bench binary run with `measure-memory FILE`), compared
 //! with the log file's size.
 //!
 //! A `harness = false` bench because one 10^6-event case takes a good fraction of a second
@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::io::{BufRead, BufWriter};
+use std::io::{BufRead, BufWriter, Read};
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,7 +31,14 @@ use causet_trace::log::{
 };
 
 fn main() {
-    let quick = std::env::args().any(|arg| arg == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(position) = args.iter().position(|arg| arg == "measure-memory") {
+        if let Some(path) = args.get(position + 1) {
+            measure_memory_child(Path::new(path));
+        }
+        return;
+    }
+    let quick = args.iter().any(|arg| arg == "quick");
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(error) => {
@@ -72,8 +79,7 @@ fn main() {
         let repeats = if events >= 1_000_000 { 3 } else { 5 };
         let floor = median(repeats, || {
             let start = cpu_time();
-            let text = std::fs::read(&path).unwrap_or_default();
-            black_box(memchr::memchr_iter(b'\n', &text).count());
+            black_box(count_lines(&path));
             cpu_time() - start
         });
         let naive = median(repeats, || {
@@ -82,10 +88,8 @@ fn main() {
             cpu_time() - start
         });
         let mut stages = Vec::new();
-        let mut peak = 0;
+        let peak = peak_growth(&path);
         for _ in 0..repeats {
-            reset_peak_memory();
-            let before = resident_memory();
             let start = cpu_time();
             let log = match read_log(&path, &ReadOptions::default()) {
                 Ok(log) => log,
@@ -102,7 +106,6 @@ fn main() {
             let summary = black_box(analyze(execution));
             assert_eq!(summary.events, events);
             let total = cpu_time() - start;
-            peak = peak.max(peak_memory().saturating_sub(before));
             let stamps_start = cpu_time();
             black_box(stamp_bytes(execution));
             let stamps = cpu_time() - stamps_start;
@@ -129,6 +132,50 @@ fn main() {
         );
         let _ = std::fs::remove_file(&path);
     }
+}
+
+/// The I/O floor: stream the file through a 1 MiB buffer and count its lines.
+fn count_lines(path: &Path) -> usize {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut lines = 0;
+    while let Ok(n) = file.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buffer[..n]).count();
+    }
+    lines
+}
+
+/// In a fresh child process (so that no heap is left over from earlier steps): read, check
+/// and analyze `path`, print the growth of VmHWM over VmRSS before reading, in bytes.
+fn measure_memory_child(path: &Path) {
+    let before = resident_memory();
+    if let Ok(log) = read_log(path, &ReadOptions::default()) {
+        for execution in &log.executions {
+            let _ = black_box(execution.check(&CheckOptions::default()));
+            black_box(analyze(execution));
+        }
+    }
+    println!("{}", peak_memory().saturating_sub(before));
+}
+
+/// Runs [`measure_memory_child`] in a child process; 0 if that fails.
+fn peak_growth(path: &Path) -> u64 {
+    let Ok(exe) = std::env::current_exe() else {
+        return 0;
+    };
+    std::process::Command::new(exe)
+        .arg("measure-memory")
+        .arg(path)
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn write_generated(path: &Path, events: usize, nodes: usize) -> std::io::Result<u64> {
@@ -190,11 +237,6 @@ fn cpu_time() -> Duration {
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
         .map_or(Duration::ZERO, Duration::from_nanos)
-}
-
-/// Resets VmHWM (Linux ≥ 4.0); silently does nothing elsewhere.
-fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// VmHWM in bytes (0 when /proc is not there).

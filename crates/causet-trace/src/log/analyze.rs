@@ -222,6 +222,15 @@ impl Execution {
     /// For each event, the previous event of its node (`usize::MAX` for the first).
     pub(crate) fn previous_events(&self) -> Vec<usize> {
         let mut previous_of = vec![usize::MAX; self.len()];
+        if self.in_file_order {
+            let mut last = vec![usize::MAX; self.nodes.len()];
+            for (index, slot) in previous_of.iter_mut().enumerate() {
+                let node = self.node_of(index);
+                *slot = last[node];
+                last[node] = index;
+            }
+            return previous_of;
+        }
         for events in &self.by_node {
             for pair in events.windows(2) {
                 previous_of[pair[1] as usize] = pair[0] as usize;

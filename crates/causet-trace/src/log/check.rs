@@ -150,8 +150,8 @@ impl fmt::Display for ViolationKind {
 }
 
 impl Execution {
-    /// Checks the execution against ShiViz's rules, in this order, and reports the first
-    /// violation (the one on the smallest line within the first rule broken):
+    /// Checks the execution against ShiViz's rules and reports the first violation: the one
+    /// on the smallest line among rules 1 and 2, else among rules 3 and 4:
     ///
     /// 1. every event's clock has a positive entry for its own node;
     /// 2. each node's own entries run 1, 2, …, n with no duplicate and (unless lenient) no gap;
@@ -177,6 +177,99 @@ impl Execution {
     /// Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self, options: &CheckOptions) -> Result<(), Violation> {
+        let fail = |index: usize, kind| Violation {
+            execution: self.name.clone(),
+            line: self.lines[index],
+            kind,
+        };
+        let width = self.nodes.len();
+        // Rules 1 and 2 hold at once when every node's own entries run 1..=count (known from
+        // reading); otherwise look for the first violation.
+        if !self.gap_free.iter().all(|&gap_free| gap_free) {
+            self.check_own_entries(options)?;
+        }
+        if options.lenient {
+            return self.check_lenient();
+        }
+        // 3 and 4, in one pass in file order (so the smallest line breaking either is
+        // reported): references exist (own entries are now exactly 1..count per node), and
+        // each clock is the merge of its predecessor and what it references, ticked.
+        let logged: Vec<usize> = self.by_node.iter().map(Vec::len).collect();
+        let mut expected = vec![0u32; width];
+        for index in 0..self.len() {
+            let node = self.node_of(index);
+            let clock = self.clock(index);
+            if let Some((other, &value)) = clock
+                .iter()
+                .enumerate()
+                .find(|&(other, &value)| value as usize > logged[other])
+            {
+                let id = self.display_id(self.id_of(index));
+                let count = logged[other];
+                return Err(fail(
+                    index,
+                    if count == 0 {
+                        ViolationKind::UnknownNode {
+                            id,
+                            node: self.nodes[other].clone(),
+                        }
+                    } else {
+                        ViolationKind::MissingEvent {
+                            id,
+                            referenced: self.display_id(EventId {
+                                node: other,
+                                n: value,
+                            }),
+                            logged: count,
+                        }
+                    },
+                ));
+            }
+            let own = clock[node];
+            let previous = (own > 1).then(|| self.by_node[node][own as usize - 2] as usize);
+            match previous {
+                Some(previous) => expected.copy_from_slice(self.clock(previous)),
+                None => expected.fill(0),
+            }
+            for (other, &value) in clock.iter().enumerate() {
+                if other == node || value <= expected_before(previous, self, other) {
+                    continue;
+                }
+                let referenced = self.by_node[other][value as usize - 1] as usize;
+                let referenced_clock = self.clock(referenced);
+                if referenced_clock[node] >= own {
+                    return Err(fail(
+                        index,
+                        ViolationKind::Cycle {
+                            id: self.display_id(self.id_of(index)),
+                            other: self.display_id(self.id_of(referenced)),
+                            other_line: self.lines[referenced],
+                        },
+                    ));
+                }
+                for (slot, &entry) in expected.iter_mut().zip(referenced_clock) {
+                    *slot = (*slot).max(entry);
+                }
+            }
+            expected[node] = own;
+            if let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k]) {
+                return Err(fail(
+                    index,
+                    ViolationKind::Inconsistent {
+                        id: self.display_id(self.id_of(index)),
+                        node: self.nodes[wrong].clone(),
+                        found: clock[wrong],
+                        expected: expected[wrong],
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rules 1 and 2: positive own entries, and per node 1..n without duplicates (or, when
+    /// lenient, gaps).
+    fn check_own_entries(&self, options: &CheckOptions) -> Result<(), Violation> {
         let fail = |index: usize, kind| Violation {
             execution: self.name.clone(),
             line: self.lines[index],
@@ -239,78 +332,6 @@ impl Execution {
         }
         if let Some((index, kind)) = first {
             return Err(fail(index, kind));
-        }
-        if options.lenient {
-            return self.check_lenient();
-        }
-        // 3. References exist (own entries are now exactly 1..count per node).
-        for index in 0..self.len() {
-            let clock = self.clock(index);
-            for (node, &value) in clock.iter().enumerate() {
-                let logged = self.by_node[node].len();
-                if value as usize > logged {
-                    let id = self.display_id(self.id_of(index));
-                    return Err(fail(
-                        index,
-                        if logged == 0 {
-                            ViolationKind::UnknownNode {
-                                id,
-                                node: self.nodes[node].clone(),
-                            }
-                        } else {
-                            ViolationKind::MissingEvent {
-                                id,
-                                referenced: self.display_id(EventId { node, n: value }),
-                                logged,
-                            }
-                        },
-                    ));
-                }
-            }
-        }
-        // 4. Each clock is the merge of its predecessor and what it references, ticked.
-        let mut expected = vec![0u32; width];
-        for index in 0..self.len() {
-            let node = self.node_of(index);
-            let clock = self.clock(index);
-            let own = clock[node];
-            let previous = (own > 1).then(|| self.by_node[node][own as usize - 2] as usize);
-            match previous {
-                Some(previous) => expected.copy_from_slice(self.clock(previous)),
-                None => expected.fill(0),
-            }
-            for (other, &value) in clock.iter().enumerate() {
-                if other == node || value <= expected_before(previous, self, other) {
-                    continue;
-                }
-                let referenced = self.by_node[other][value as usize - 1] as usize;
-                let referenced_clock = self.clock(referenced);
-                if referenced_clock[node] >= own {
-                    return Err(fail(
-                        index,
-                        ViolationKind::Cycle {
-                            id: self.display_id(self.id_of(index)),
-                            other: self.display_id(self.id_of(referenced)),
-                            other_line: self.lines[referenced],
-                        },
-                    ));
-                }
-                for (slot, &entry) in expected.iter_mut().zip(referenced_clock) {
-                    *slot = (*slot).max(entry);
-                }
-            }
-            expected[node] = own;
-            if let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k]) {
-                return Err(fail(
-                    index,
-                    ViolationKind::Inconsistent {
-                        id: self.display_id(self.id_of(index)),
-                        node: self.nodes[wrong].clone(),
-                        found: clock[wrong],
-                        expected: expected[wrong],
-                    },
-                ));
-            }
         }
         Ok(())
     }

@@ -112,6 +112,9 @@ pub struct Execution {
     pub(crate) by_node: Vec<Vec<u32>>,
     /// Per node: its own entries are exactly 1..=count, so `node:n` is `by_node[node][n-1]`.
     pub(crate) gap_free: Vec<bool>,
+    /// Every node's events appear in the file in increasing own-entry order, so file order
+    /// visits each node's events in order (and passes can run sequentially).
+    pub(crate) in_file_order: bool,
 }
 
 /// One event of an [`Execution`], borrowed from it.
@@ -732,29 +735,40 @@ impl ExecutionBuilder {
                 }
             }
         }
+        // One pass in file order (each row read once, at its own entry) finds, per node,
+        // whether its events come in increasing own-entry order and run 1, 2, 3, …; only a
+        // node whose events are out of order needs sorting (strided reads of the clocks).
         let mut by_node: Vec<Vec<u32>> = vec![Vec::new(); width];
+        let mut last = vec![0u32; width];
+        let mut sorted = vec![true; width];
+        let mut gap_free = vec![true; width];
         for (event, &node) in event_nodes.iter().enumerate() {
-            by_node[node as usize].push(event as u32);
+            let node = node as usize;
+            let own = clocks[event * width + node];
+            if own < last[node] {
+                sorted[node] = false;
+            }
+            if u64::from(own) != u64::from(last[node]) + 1 {
+                gap_free[node] = false;
+            }
+            last[node] = own;
+            by_node[node].push(event as u32);
         }
         for (node, events) in by_node.iter_mut().enumerate() {
-            // Stable: duplicates stay in file order. Usually already sorted.
-            if !events.is_sorted_by_key(|&e| clocks[e as usize * width + node]) {
+            if !sorted[node] {
+                // Stable: duplicates stay in file order.
                 events.sort_by_key(|&e| clocks[e as usize * width + node]);
+                gap_free[node] = events
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &e)| clocks[e as usize * width + node] as usize == k + 1);
             }
         }
         let (text, text_ends) = validate_text(text, text_ends);
-        let gap_free = by_node
-            .iter()
-            .enumerate()
-            .map(|(node, events)| {
-                events
-                    .iter()
-                    .enumerate()
-                    .all(|(k, &e)| clocks[e as usize * width + node] as usize == k + 1)
-            })
-            .collect();
+        let in_file_order = sorted.iter().all(|&sorted| sorted);
         Execution {
             gap_free,
+            in_file_order,
             name,
             nodes,
             clocks,
