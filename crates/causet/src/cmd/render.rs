@@ -85,17 +85,14 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         .collapse(!args.no_collapse)
         .title(title);
     if let Some(highlight) = &args.highlight {
-        options = options.highlight(highlight.clone());
-    }
-
-    if let Some(highlight) = &args.highlight {
         diagram.find_event(highlight).map_err(|err| {
             anyhow::anyhow!(
-                "{}: --highlight {highlight}: {err} (execution '{}'; ids are node:n)",
+                "{}: --highlight {highlight}: {err} ({})",
                 file.display(),
-                execution.name()
+                known_ids(execution, highlight)
             )
         })?;
+        options = options.highlight(highlight.clone());
     }
 
     // Drawn in memory first, so that a failure leaves no half-written file behind.
@@ -201,6 +198,36 @@ fn pick_execution<'a>(
             Ok(first)
         }
     }
+}
+
+/// What ids exist, to help with a wrong `--highlight`: the range of the node named in
+/// `id`, or the node names.
+fn known_ids(execution: &Execution, id: &str) -> String {
+    let name = id.rsplit_once(':').map_or(id, |(name, _)| name);
+    if let Some(node) = execution.node_index(name) {
+        let ticks: Vec<u32> = execution
+            .events_of(node)
+            .filter_map(|index| execution.event(index))
+            .map(|event| event.tick())
+            .collect();
+        return match (ticks.iter().min(), ticks.iter().max()) {
+            (Some(first), Some(last)) => {
+                format!("node {name} has events {name}:{first} to {name}:{last}")
+            }
+            _ => format!("node {name} logs no event"),
+        };
+    }
+    const SHOWN: usize = 8;
+    let nodes = execution.nodes();
+    let mut names: Vec<&str> = nodes.iter().take(SHOWN).map(String::as_str).collect();
+    if nodes.len() > SHOWN {
+        names.push("...");
+    }
+    format!(
+        "execution '{}' has nodes {}; ids are node:n",
+        execution.name(),
+        names.join(", ")
+    )
 }
 
 /// A render error as `FILE:LINE: what is wrong` when it names an event of the log, else

@@ -251,7 +251,19 @@ fn errors_name_the_file_and_line() {
         "{}",
         stderr(&output)
     );
+    assert!(
+        stderr(&output).contains("has nodes alice, bob, carol"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!dir.path().join("x.svg").exists());
+    let output = run_in(dir.path(), &["render", "ping.log", "--highlight", "bob:9"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("node bob has events bob:1 to bob:4"),
+        "{}",
+        stderr(&output)
+    );
 
     // --json needs a file for the SVG.
     let output = run_in(dir.path(), &["render", "ping.log", "--json"]);
