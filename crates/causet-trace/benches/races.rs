@@ -38,6 +38,7 @@ fn main() {
     }
     let threads = env_list("RACES_THREADS", "8,32,64");
     let lengths = env_list("RACES_EVENTS", "1000000,10000000");
+    let localities = env_list("RACES_LOCALITY", "0,4");
     let runs = env_list("RACES_RUNS", "3").first().copied().unwrap_or(3);
     // RACES_KEEP=DIR keeps the generated traces there (for profiling).
     let dir = tempfile::tempdir().expect("temp dir");
@@ -45,50 +46,61 @@ fn main() {
     let dir_path = keep.unwrap_or_else(|| dir.path().to_path_buf());
     println!("M events/s, wall clock (CPU time in parentheses); medians of {runs} runs per cell");
     println!(
-        "| threads | events | parse only (baseline) | vc | epoch | tree | tree/vc | epoch/vc | VmHWM vc / epoch / tree |"
+        "| threads | events | locks per thread | parse only (baseline) | vc | epoch | tree | tree/vc | epoch/vc | tree/epoch | racy events | VmHWM vc / epoch / tree |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &events in &lengths {
-        for &t in &threads {
-            let shape = TraceShape {
-                threads: t as u32,
-                locks: 64,
-                variables: 10_000,
-                events,
-                lock_density: 0.05,
-                shared_fraction: 0.01,
-                write_fraction: 0.3,
-                seed: 42,
-            };
-            let path = dir_path.join(format!("t{t}-e{events}.std"));
-            let file = BufWriter::new(File::create(&path).expect("create trace"));
-            generate(&shape, file).expect("write trace");
-            let mut cells = Vec::new();
-            let mut rates = Vec::new();
-            let mut memory = Vec::new();
-            for what in ["parse", "vc", "epoch", "tree"] {
-                let (rate, cpu_rate, hwm, racy) = measure(what, &path, runs);
-                eprintln!(
-                    "threads {t} events {events} {what}: {rate:.2} M events/s ({cpu_rate:.2} of CPU time), VmHWM {hwm} kB, racy {racy}"
-                );
-                cells.push(format!("{rate:.2} ({cpu_rate:.2})"));
-                rates.push(rate);
-                if what != "parse" {
-                    memory.push(format!("{:.0}", hwm as f64 / 1024.0));
+        for &locks_per_thread in &localities {
+            let locks_per_thread = locks_per_thread as u32;
+            for &t in &threads {
+                let shape = TraceShape {
+                    threads: t as u32,
+                    locks: 64,
+                    variables: 10_000,
+                    events,
+                    lock_density: 0.05,
+                    locks_per_thread,
+                    shared_fraction: 0.001,
+                    write_fraction: 0.3,
+                    seed: 42,
+                };
+                let path = dir_path.join(format!("t{t}-e{events}-k{locks_per_thread}.std"));
+                let file = BufWriter::new(File::create(&path).expect("create trace"));
+                generate(&shape, file).expect("write trace");
+                let mut cells = Vec::new();
+                let mut rates = Vec::new();
+                let mut memory = Vec::new();
+                let mut racy_events = 0;
+                for what in ["parse", "vc", "epoch", "tree"] {
+                    let (rate, cpu_rate, hwm, racy) = measure(what, &path, runs);
+                    eprintln!(
+                        "threads {t} events {events} locality {locks_per_thread} {what}: {rate:.2} M events/s ({cpu_rate:.2} of CPU time), VmHWM {hwm} kB, racy {racy}"
+                    );
+                    cells.push(format!("{rate:.2} ({cpu_rate:.2})"));
+                    rates.push(rate);
+                    racy_events = racy_events.max(racy);
+                    if what != "parse" {
+                        memory.push(format!("{:.0}", hwm as f64 / 1024.0));
+                    }
                 }
-            }
-            println!(
-                "| {t} | {events} | {} | {} | {} | {} | {:.2}x | {:.2}x | {} MB |",
-                cells[0],
-                cells[1],
-                cells[2],
-                cells[3],
-                rates[3] / rates[1],
-                rates[2] / rates[1],
-                memory.join(" / ")
-            );
-            if std::env::var_os("RACES_KEEP").is_none() {
-                std::fs::remove_file(&path).ok();
+                let locality = match locks_per_thread {
+                    0 => "all".to_string(),
+                    k => k.to_string(),
+                };
+                println!(
+                    "| {t} | {events} | {locality} | {} | {} | {} | {} | {:.2}x | {:.2}x | {:.2}x | {racy_events} | {} MB |",
+                    cells[0],
+                    cells[1],
+                    cells[2],
+                    cells[3],
+                    rates[3] / rates[1],
+                    rates[2] / rates[1],
+                    rates[3] / rates[2],
+                    memory.join(" / ")
+                );
+                if std::env::var_os("RACES_KEEP").is_none() {
+                    std::fs::remove_file(&path).ok();
+                }
             }
         }
     }

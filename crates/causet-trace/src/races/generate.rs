@@ -2,12 +2,15 @@
 //!
 //! The shape: thread `T0` forks `T1`..`T(n-1)` first and joins them last, so all threads are
 //! alive for the whole trace and really concurrent. In between, a random thread steps at a
-//! time: outside a critical section it acquires a random free lock with probability
-//! [`TraceShape::lock_density`], or accesses one of its own variables (most of the time) or,
-//! with probability [`TraceShape::shared_fraction`], any variable unprotected (those
-//! accesses are the races). Inside a critical section of lock l it accesses variables
-//! guarded by l, and releases l with probability 1/4 per step. Variables are numbered like
-//! real traces' addresses, locations are drawn from 1,000 program points.
+//! time: outside a critical section it acquires a free lock with probability
+//! [`TraceShape::lock_density`] (any lock, or one of a few neighbouring ones:
+//! [`TraceShape::locks_per_thread`]), or accesses one of its private variables (most of the
+//! time) or, with probability [`TraceShape::shared_fraction`], one of 16 unprotected shared
+//! variables (those accesses are the races). Inside a critical section of lock l it accesses
+//! variables guarded by l, and releases l with probability 1/4 per step. The variables are
+//! split: 16 shared, half of the rest guarded (variable v by lock v mod locks), the other
+//! half private (a range per thread). They are numbered like real traces' addresses;
+//! locations are drawn from 1,000 program points.
 //!
 //! ```
 //! use causet_trace::races::generate::{TraceShape, generate};
@@ -38,8 +41,12 @@ pub struct TraceShape {
     pub events: u64,
     /// Probability that a thread outside a critical section starts one.
     pub lock_density: f64,
-    /// Probability that an access outside a critical section goes to a random variable
-    /// (possibly racy) instead of one of the thread's own.
+    /// Lock locality: 0 lets every thread take any lock (dense communication); k > 0 lets
+    /// thread t take only locks `t mod locks` .. `t mod locks + k - 1` (mod locks), so each
+    /// lock is shared by about k neighbouring threads (sparse communication, a ring).
+    pub locks_per_thread: u32,
+    /// Probability that an access outside a critical section goes to one of the 16 shared,
+    /// unprotected variables instead of one of the thread's own (default 0.1%).
     pub shared_fraction: f64,
     /// Probability that an access is a write.
     pub write_fraction: f64,
@@ -55,12 +62,16 @@ impl Default for TraceShape {
             variables: 10_000,
             events: 1_000_000,
             lock_density: 0.05,
-            shared_fraction: 0.01,
+            locks_per_thread: 0,
+            shared_fraction: 0.001,
             write_fraction: 0.3,
             seed: 1,
         }
     }
 }
+
+/// How many variables are unprotected shared flags (the racy ones).
+const SHARED_VARIABLES: u32 = 16;
 
 /// Writes a trace of `shape` to `out` (buffered here); returns the number of events written.
 pub fn generate<W: Write>(shape: &TraceShape, out: W) -> io::Result<u64> {
@@ -79,7 +90,12 @@ pub fn generate<W: Write>(shape: &TraceShape, out: W) -> io::Result<u64> {
     let mut held = vec![false; locks as usize];
     let mut held_count = 0u64;
     let joins = u64::from(threads - 1);
-    let per_thread = (variables / threads).max(1);
+    // Variables: [0, shared) are unprotected shared flags (the races), then [shared, guarded_end)
+    // are guarded (v = l mod locks under lock l), then each thread has its own private range.
+    let shared = SHARED_VARIABLES.min(variables);
+    let guarded = (variables - shared) / 2;
+    let private = variables - shared - guarded;
+    let per_thread = (private / threads).max(1);
     // Leave room for the closing events: a release per held lock, then the joins.
     while out.written + joins + held_count < shape.events {
         let t = rng.random_range(0..threads);
@@ -95,13 +111,20 @@ pub fn generate<W: Write>(shape: &TraceShape, out: W) -> io::Result<u64> {
                     held_count -= 1;
                 } else {
                     // A variable guarded by l: v = l (mod locks).
-                    let k = rng.random_range(0..(variables / locks).max(1));
-                    let v = (k * locks + l) % variables;
+                    let v = if guarded == 0 {
+                        rng.random_range(0..variables)
+                    } else {
+                        let k = rng.random_range(0..(guarded / locks).max(1));
+                        shared + (k * locks + l) % guarded
+                    };
                     out.line(t, op, var_name(v), loc)?;
                 }
             }
             None => {
-                let l = rng.random_range(0..locks);
+                let l = match shape.locks_per_thread {
+                    0 => rng.random_range(0..locks),
+                    k => (t % locks + rng.random_range(0..k.min(locks))) % locks,
+                };
                 let room = out.written + joins + held_count + 2 <= shape.events;
                 if rng.random_bool(shape.lock_density.clamp(0.0, 1.0)) && !held[l as usize] && room
                 {
@@ -110,11 +133,14 @@ pub fn generate<W: Write>(shape: &TraceShape, out: W) -> io::Result<u64> {
                     held[l as usize] = true;
                     held_count += 1;
                 } else {
-                    let v = if rng.random_bool(shape.shared_fraction.clamp(0.0, 1.0)) {
-                        rng.random_range(0..variables)
-                    } else {
-                        (t * per_thread + rng.random_range(0..per_thread)) % variables
-                    };
+                    let v =
+                        if rng.random_bool(shape.shared_fraction.clamp(0.0, 1.0)) || private == 0 {
+                            rng.random_range(0..shared.max(1))
+                        } else {
+                            shared
+                                + guarded
+                                + (t * per_thread + rng.random_range(0..per_thread)) % private
+                        };
                     out.line(t, op, var_name(v), loc)?;
                 }
             }

@@ -496,6 +496,7 @@ fn canonical_number(bytes: &[u8]) -> Option<u64> {
 /// Names to dense ids, in order of first appearance.
 #[derive(Debug, Default)]
 struct Interner {
+    small: Vec<u32>,
     numbers: NumberMap,
     texts: FastMap<Box<[u8]>, u32>,
     names: Vec<Name>,
@@ -552,7 +553,19 @@ impl Interner {
     #[inline]
     fn intern_number(&mut self, n: u64) -> u32 {
         let next = self.next_id();
-        let id = self.numbers.get_or_insert(n, next);
+        // Small numbers (thread and lock names, mostly) index a table directly.
+        let id = if n < SMALL_NUMBERS {
+            let i = n as usize;
+            if i >= self.small.len() {
+                self.small.resize(i + 1, EMPTY);
+            }
+            if self.small[i] == EMPTY {
+                self.small[i] = next;
+            }
+            self.small[i]
+        } else {
+            self.numbers.get_or_insert(n, next)
+        };
         if id == next {
             self.names.push(Name::Number(n));
         }
@@ -575,6 +588,9 @@ struct NumberMap {
 }
 
 const EMPTY: u32 = u32::MAX;
+
+/// Numbers below this are interned through a direct table.
+const SMALL_NUMBERS: u64 = 4096;
 
 impl NumberMap {
     #[inline]

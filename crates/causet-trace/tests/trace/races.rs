@@ -280,7 +280,7 @@ fn generated_traces_agree_across_engines() {
             variables: 500,
             events: 60_000,
             lock_density: density,
-            shared_fraction: 0.02,
+            shared_fraction: 0.05,
             seed: u64::from(threads),
             ..TraceShape::default()
         };
@@ -292,7 +292,7 @@ fn generated_traces_agree_across_engines() {
         assert_eq!(report.events, 60_000);
         assert_eq!(report.threads, threads as usize);
         assert!(report.racy_events > 0, "{threads} threads: no races");
-        assert_eq!(report.races.len(), 50);
+        assert_eq!(report.races.len() as u64, report.racy_events.min(50));
     }
 }
 

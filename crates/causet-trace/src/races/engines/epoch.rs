@@ -12,29 +12,23 @@
 //! Read histories are cleared by a write only when every read happens before that write:
 //! then any later access either happens after the write (and so after the reads) or races
 //! with the write anyway. So the engine answers exactly what DJIT+ answers, per access.
+//!
+//! A variable's hot state is 32 bytes (two epochs, two optional slot boxes); the sites of
+//! the epochs, needed only for witnesses, live in a separate array.
 
 use super::{AccessHistory, Prior, Site, Slots, Verdict, entry, later, leq};
 
-/// One access as `clock@thread` with its site; `clock == 0` means none.
+/// One access as `clock@thread`; `clock == 0` means none.
 #[derive(Debug, Clone, Copy, Default)]
 struct Epoch {
     clock: u32,
     thread: u32,
-    site: Site,
 }
 
 impl Epoch {
     #[inline]
-    fn ordered_before(&self, clock: &[u32]) -> bool {
+    fn ordered_before(self, clock: &[u32]) -> bool {
         self.clock <= entry(clock, self.thread)
-    }
-
-    fn prior(&self, write: bool) -> Prior {
-        Prior {
-            site: self.site,
-            thread: self.thread,
-            write,
-        }
     }
 }
 
@@ -54,33 +48,50 @@ impl History {
         }
     }
 
-    /// The most recent stored access that does not happen before `clock`.
-    fn latest_unordered(&self, clock: &[u32], write: bool) -> Option<Prior> {
+    /// The most recent stored access that does not happen before `clock`; `site` is the
+    /// epoch's site.
+    fn latest_unordered(&self, clock: &[u32], write: bool, site: Site) -> Option<Prior> {
         match &self.shared {
-            None => (!self.epoch.ordered_before(clock)).then(|| self.epoch.prior(write)),
+            None => (!self.epoch.ordered_before(clock)).then_some(Prior {
+                site,
+                thread: self.epoch.thread,
+                write,
+            }),
             Some(slots) => slots.latest_unordered(clock, write),
         }
     }
 
     /// Records an access by t with own entry `now`; `dominates` tells whether every stored
-    /// access happens before it (then it alone stands for the history).
+    /// access happens before it (then it alone stands for the history). With `sites`, also
+    /// records the site (`sites.0` the epoch's old site, `sites.1` the new one).
     #[inline]
-    fn record(&mut self, t: u32, now: u32, site: Site, dominates: bool) {
+    fn record(&mut self, t: u32, now: u32, dominates: bool, sites: Option<(&mut Site, Site)>) {
         if dominates {
             self.shared = None;
             self.epoch = Epoch {
                 clock: now,
                 thread: t,
-                site,
             };
+            if let Some((epoch_site, site)) = sites {
+                *epoch_site = site;
+            }
             return;
         }
         match &mut self.shared {
-            Some(slots) => slots.set(t, now, site),
+            Some(slots) => {
+                slots.set(t, now);
+                if let Some((_, site)) = sites {
+                    slots.set_site(t, site);
+                }
+            }
             None => {
                 let mut slots = Box::<Slots>::default();
-                slots.set(self.epoch.thread, self.epoch.clock, self.epoch.site);
-                slots.set(t, now, site);
+                slots.set(self.epoch.thread, self.epoch.clock);
+                slots.set(t, now);
+                if let Some((epoch_site, site)) = sites {
+                    slots.set_site(self.epoch.thread, *epoch_site);
+                    slots.set_site(t, site);
+                }
                 self.shared = Some(slots);
             }
         }
@@ -96,6 +107,8 @@ impl History {
 #[derive(Debug, Default)]
 pub(crate) struct EpochHistory {
     variables: Vec<EpochVariable>,
+    /// Sites of the write and read epochs, per variable (while witnesses are wanted).
+    sites: Vec<[Site; 2]>,
 }
 
 #[derive(Debug, Default)]
@@ -112,12 +125,22 @@ impl AccessHistory for EpochHistory {
     #[inline]
     fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
+        let sites = if witness {
+            let i = x as usize;
+            if i >= self.sites.len() {
+                self.sites.resize(i + 1, [Site::default(); 2]);
+            }
+            Some(&mut self.sites[i])
+        } else {
+            None
+        };
         let verdict = if var.writes.ordered_before(clock) {
             Verdict::Ordered
         } else {
+            let write_site = sites.as_ref().map_or_else(Site::default, |s| s[0]);
             Verdict::Racy(
                 witness
-                    .then(|| var.writes.latest_unordered(clock, true))
+                    .then(|| var.writes.latest_unordered(clock, true, write_site))
                     .flatten(),
             )
         };
@@ -125,31 +148,43 @@ impl AccessHistory for EpochHistory {
         // Same thread, or the previous read happens before this one: this read stands for
         // both. Otherwise the reads are concurrent and the history keeps one per thread.
         let dominates = var.reads.shared.is_none() && var.reads.epoch.ordered_before(clock);
-        var.reads.record(t, now, site, dominates);
+        var.reads
+            .record(t, now, dominates, sites.map(|s| (&mut s[1], site)));
         verdict
     }
 
     #[inline]
     fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
+        let sites = if witness {
+            let i = x as usize;
+            if i >= self.sites.len() {
+                self.sites.resize(i + 1, [Site::default(); 2]);
+            }
+            Some(&mut self.sites[i])
+        } else {
+            None
+        };
         let after_writes = var.writes.ordered_before(clock);
         let after_reads = var.reads.ordered_before(clock);
         let verdict = if after_writes & after_reads {
             Verdict::Ordered
         } else {
+            let [write_site, read_site] = sites.as_ref().map_or([Site::default(); 2], |s| **s);
             Verdict::Racy(
                 witness
                     .then(|| {
                         later(
-                            var.writes.latest_unordered(clock, true),
-                            var.reads.latest_unordered(clock, false),
+                            var.writes.latest_unordered(clock, true, write_site),
+                            var.reads.latest_unordered(clock, false, read_site),
                         )
                     })
                     .flatten(),
             )
         };
         let now = entry(clock, t);
-        var.writes.record(t, now, site, after_writes);
+        var.writes
+            .record(t, now, after_writes, sites.map(|s| (&mut s[0], site)));
         if after_reads {
             var.reads.clear();
         }

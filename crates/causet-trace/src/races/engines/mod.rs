@@ -63,9 +63,11 @@ pub(crate) trait SyncClocks {
 pub(crate) trait AccessHistory {
     /// Adds a variable with the next id and no accesses.
     fn add_variable(&mut self);
-    /// Thread t with clock `clock` reads x at `site`.
+    /// Thread t with clock `clock` reads x at `site`. With `witness`, the history records
+    /// sites and a racy verdict names the most recent unordered access; `witness` must be
+    /// true from the first access on for as long as witnesses are asked for.
     fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict;
-    /// Thread t with clock `clock` writes x at `site`.
+    /// Thread t with clock `clock` writes x at `site` (`witness` as for reads).
     fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict;
 }
 
@@ -88,7 +90,8 @@ pub(crate) fn leq(a: &[u32], c: &[u32]) -> bool {
 }
 
 /// Per-thread slots of one kind of access (reads or writes) of one variable: the last such
-/// access of every thread, as its clock value (0 = none) and its site.
+/// access of every thread, as its clock value (0 = none), and its site while witnesses are
+/// wanted (sites are cold data: kept apart so the race checks touch only the clocks).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Slots {
     pub(crate) clocks: Vec<u32>,
@@ -97,20 +100,27 @@ pub(crate) struct Slots {
 
 impl Slots {
     #[inline]
-    pub(crate) fn set(&mut self, t: u32, value: u32, site: Site) {
+    pub(crate) fn set(&mut self, t: u32, value: u32) {
         let i = t as usize;
         if i >= self.clocks.len() {
             self.clocks.resize(i + 1, 0);
-            self.sites.resize(i + 1, Site::default());
         }
         self.clocks[i] = value;
+    }
+
+    pub(crate) fn set_site(&mut self, t: u32, site: Site) {
+        let i = t as usize;
+        if i >= self.sites.len() {
+            self.sites.resize(i + 1, Site::default());
+        }
         self.sites[i] = site;
     }
 
     /// The most recent access in these slots that does not happen before `clock`.
     pub(crate) fn latest_unordered(&self, clock: &[u32], write: bool) -> Option<Prior> {
         let mut best: Option<Prior> = None;
-        for (u, (&value, &site)) in self.clocks.iter().zip(&self.sites).enumerate() {
+        for (u, &value) in self.clocks.iter().enumerate() {
+            let site = self.sites.get(u).copied().unwrap_or_default();
             let u = u as u32;
             if value > entry(clock, u) && best.is_none_or(|b| b.site.line < site.line) {
                 best = Some(Prior {

@@ -26,24 +26,36 @@ thread_local! {
 #[derive(Debug, Clone)]
 struct TreeClock {
     root: u32,
+    /// The entries, flat, for O(1) reads by the race checks.
     clk: Vec<u32>,
-    aclk: Vec<u32>,
-    parent: Vec<u32>,
-    first_child: Vec<u32>,
-    next: Vec<u32>,
-    prev: Vec<u32>,
+    /// The tree links, one 20-byte record per node so that a visit touches one cache line.
+    nodes: Vec<Node>,
 }
+
+/// Where a node hangs: its attachment time, parent, first child and siblings.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    aclk: u32,
+    parent: u32,
+    first_child: u32,
+    next: u32,
+    prev: u32,
+}
+
+const DETACHED: Node = Node {
+    aclk: 0,
+    parent: NONE,
+    first_child: NONE,
+    next: NONE,
+    prev: NONE,
+};
 
 impl TreeClock {
     fn empty() -> Self {
         TreeClock {
             root: NONE,
             clk: Vec::new(),
-            aclk: Vec::new(),
-            parent: Vec::new(),
-            first_child: Vec::new(),
-            next: Vec::new(),
-            prev: Vec::new(),
+            nodes: Vec::new(),
         }
     }
 
@@ -64,45 +76,41 @@ impl TreeClock {
         let len = u as usize + 1;
         if self.clk.len() < len {
             self.clk.resize(len, 0);
-            self.aclk.resize(len, 0);
-            self.parent.resize(len, NONE);
-            self.first_child.resize(len, NONE);
-            self.next.resize(len, NONE);
-            self.prev.resize(len, NONE);
+            self.nodes.resize(len, DETACHED);
         }
     }
 
     fn detach(&mut self, u: u32) {
         let i = u as usize;
-        let p = self.parent[i];
+        let p = self.nodes[i].parent;
         if p == NONE {
             return;
         }
-        let (prev, next) = (self.prev[i], self.next[i]);
+        let (prev, next) = (self.nodes[i].prev, self.nodes[i].next);
         if prev == NONE {
-            self.first_child[p as usize] = next;
+            self.nodes[p as usize].first_child = next;
         } else {
-            self.next[prev as usize] = next;
+            self.nodes[prev as usize].next = next;
         }
         if next != NONE {
-            self.prev[next as usize] = prev;
+            self.nodes[next as usize].prev = prev;
         }
-        self.parent[i] = NONE;
-        self.prev[i] = NONE;
-        self.next[i] = NONE;
+        self.nodes[i].parent = NONE;
+        self.nodes[i].prev = NONE;
+        self.nodes[i].next = NONE;
     }
 
     /// Makes u the first (most recently attached) child of p.
     fn push_child(&mut self, u: u32, p: u32) {
         let (i, j) = (u as usize, p as usize);
-        let old_first = self.first_child[j];
-        self.parent[i] = p;
-        self.prev[i] = NONE;
-        self.next[i] = old_first;
+        let old_first = self.nodes[j].first_child;
+        self.nodes[i].parent = p;
+        self.nodes[i].prev = NONE;
+        self.nodes[i].next = old_first;
         if old_first != NONE {
-            self.prev[old_first as usize] = u;
+            self.nodes[old_first as usize].prev = u;
         }
-        self.first_child[j] = u;
+        self.nodes[j].first_child = u;
     }
 
     /// Post-order list of the nodes of `other` whose entries exceed ours, found from the
@@ -120,7 +128,7 @@ impl TreeClock {
         out.clear();
         stack.clear();
         let top = other.root;
-        stack.push((top, other.first_child[top as usize]));
+        stack.push((top, other.nodes[top as usize].first_child));
         while let Some(&mut (u, ref mut cursor)) = stack.last_mut() {
             let v = *cursor;
             if v == NONE {
@@ -129,15 +137,15 @@ impl TreeClock {
                 found_root |= Some(u) == copy_root;
                 continue;
             }
-            *cursor = other.next[v as usize];
+            *cursor = other.nodes[v as usize].next;
             if self.get(v) < other.clk[v as usize] {
-                stack.push((v, other.first_child[v as usize]));
+                stack.push((v, other.nodes[v as usize].first_child));
             } else {
                 if Some(v) == copy_root {
                     out.push(v);
                     found_root = true;
                 }
-                if other.aclk[v as usize] <= self.get(u) {
+                if other.nodes[v as usize].aclk <= self.get(u) {
                     // Every later child was attached earlier: all known already.
                     if let Some(last) = stack.last_mut() {
                         last.1 = NONE;
@@ -160,9 +168,9 @@ impl TreeClock {
             self.ensure(u);
             let i = u as usize;
             self.clk[i] = other.clk[i];
-            let y = other.parent[i];
+            let y = other.nodes[i].parent;
             if y != NONE {
-                self.aclk[i] = other.aclk[i];
+                self.nodes[i].aclk = other.nodes[i].aclk;
                 self.push_child(u, y);
             }
         }
@@ -177,7 +185,7 @@ impl TreeClock {
         self.collect_updated(other, None, stack, nodes);
         self.attach_from(other, nodes);
         let root = self.root;
-        self.aclk[z as usize] = self.clk[root as usize];
+        self.nodes[z as usize].aclk = self.clk[root as usize];
         self.push_child(z, root);
     }
 
@@ -204,7 +212,7 @@ impl TreeClock {
         }
         self.attach_from(other, nodes);
         self.root = other.root;
-        self.parent[other.root as usize] = NONE;
+        self.nodes[other.root as usize].parent = NONE;
     }
 
     fn tick(&mut self) -> bool {

@@ -111,7 +111,10 @@ impl AccessHistory for VectorHistory {
                     .flatten(),
             )
         };
-        var.reads.set(t, entry(clock, t), site);
+        var.reads.set(t, entry(clock, t));
+        if witness {
+            var.reads.set_site(t, site);
+        }
         verdict
     }
 
@@ -123,7 +126,10 @@ impl AccessHistory for VectorHistory {
         } else {
             Verdict::Racy(witness.then(|| latest(var, clock)).flatten())
         };
-        var.writes.set(t, entry(clock, t), site);
+        var.writes.set(t, entry(clock, t));
+        if witness {
+            var.writes.set_site(t, site);
+        }
         verdict
     }
 }
