@@ -13,8 +13,9 @@
 //! message is delivered 1 to 16 steps later, in FIFO order per channel. Sizes are counted by
 //! [`StampCost`] over 50·n messages after a warm-up of 10·n: `full` is the dense encoding
 //! (`VectorClock::encode`), `GoVector` a msgpack map with `"node12"`-style keys, `ours` the
-//! encoded differential stamp. The size table is printed first (it takes a second); then
-//! criterion measures, per message at n = 16, 64, 256:
+//! encoded differential stamp, beside two references: textbook Singhal–Kshemkalyani stamps
+//! and an oracle that sends only the entries the receiver lacks. With `-- sizes` the bench
+//! prints that table; otherwise criterion measures, per message at n = 16, 64, 256:
 //! - `send/ours`: `DiffClock::tick` + `stamp_into` + `Stamp::encode`, against
 //!   `send/full`: `VectorClock::tick` + `encode_into`;
 //! - `receive/ours`: `Stamp::decode` + `DiffClock::receive`, against `receive/full`:
@@ -23,8 +24,10 @@
 //! Both replay the same pattern, in batches of 64 messages: the 64 sends (timed for
 //! `send`), then their 64 receives (timed for `receive`), so up to 64 messages are in flight.
 //!
-//! Run: `cargo bench -p causet-clock --bench differential -- --warm-up-time 1 --measurement-time 3`
-//! (`-- sizes` prints the table only.)
+//! Run: `cargo bench -p causet-clock --bench differential -- sizes` (the table, seconds),
+//! `cargo bench -p causet-clock --bench differential -- ratios` (n = 64 CPU ratios as medians
+//! of 3000 alternating batches, which a shared machine disturbs least) and
+//! `cargo bench -p causet-clock --bench differential -- --warm-up-time 1 --measurement-time 3`.
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -411,13 +414,41 @@ fn cpu(criterion: &mut Criterion) {
 }
 
 fn main() {
-    let sizes_only = std::env::args().any(|arg| arg == "sizes");
-    // `cargo test --benches` runs benches with `--bench` absent: keep that quick.
-    let benching = std::env::args().any(|arg| arg == "--bench");
-    if sizes_only || benching {
-        print_sizes();
+    // `-- sizes` prints the size table; anything else is criterion's.
+    // `-- ratios [pattern]`: at n = 64, the median over 3000 alternating batches of ours
+    // and the full vector, per message; robust to a machine shared with other jobs.
+    if std::env::args().any(|arg| arg == "ratios") {
+        let only: Vec<String> = std::env::args().collect();
+        for receives in [false, true] {
+            for pattern in PATTERNS {
+                let named = |p: Pattern| only.iter().any(|arg| arg == p.name());
+                if PATTERNS.iter().any(|&p| named(p)) && !named(pattern) {
+                    continue;
+                }
+                let steps = traffic(pattern, 64, 60 * 64);
+                let mut ours = Ours::new(64, steps.clone());
+                let mut full = Full::new(64, steps);
+                let (mut o, mut f) = (Vec::new(), Vec::new());
+                for _ in 0..3000 {
+                    o.push(timed(&mut ours, BATCH as u64, receives));
+                    f.push(timed(&mut full, BATCH as u64, receives));
+                }
+                o.sort();
+                f.sort();
+                let per = |d: Duration| d.as_nanos() as f64 / BATCH as f64;
+                let (o, f) = (per(o[o.len() / 2]), per(f[f.len() / 2]));
+                let operation = if receives { "receive" } else { "send" };
+                println!(
+                    "| {operation} | {} | {o:.0} | {f:.0} | {:.2} |",
+                    pattern.name(),
+                    o / f
+                );
+            }
+        }
+        return;
     }
-    if sizes_only {
+    if std::env::args().any(|arg| arg == "sizes") {
+        print_sizes();
         return;
     }
     let mut criterion = Criterion::default().configure_from_args();

@@ -207,8 +207,6 @@ fn source_of(peer: usize) -> u32 {
         .filter(|&id| id < UNMATCHED)
         .unwrap_or(LOCAL)
 }
-/// End of the update-order list.
-const NONE: usize = usize::MAX;
 
 /// Sender-side state of the channel to one peer.
 #[derive(Debug, Clone, Copy)]
@@ -250,12 +248,11 @@ pub struct DiffClock {
     counter: u64,
     /// `LastUpdate`, source and size of every entry.
     meta: Vec<EntryMeta>,
-    /// The entries ever changed, as a list from the latest update to the oldest
-    /// (`newest`, then `older[k]`; [`NONE`] ends it; `newer` links back), so that a stamp
-    /// visits only the entries changed since the last one.
-    newest: usize,
-    older: Vec<usize>,
-    newer: Vec<usize>,
+    /// `(counter, index)` of every change, oldest first, so that a stamp reads back only
+    /// the changes since the last one. A pair whose counter is no longer the entry's
+    /// `updated` is stale; the log is compacted to one pair per entry when it reaches
+    /// `4n + 16` pairs, so it stays O(n).
+    changes: Vec<(u64, usize)>,
     outgoing: Vec<Outgoing>,
     incoming: Vec<Option<Incoming>>,
     /// Every session this node may still start is at least this.
@@ -295,9 +292,7 @@ impl DiffClock {
                 };
                 n
             ],
-            newest: NONE,
-            older: vec![NONE; n],
-            newer: vec![NONE; n],
+            changes: Vec::new(),
             outgoing: vec![
                 Outgoing {
                     session: session_floor,
@@ -444,16 +439,23 @@ impl DiffClock {
         let channel = &mut self.outgoing[peer];
         channel.prefer_scan = changes.diff.count > self.n / 4;
         if changes.diff_fits {
-            pairs.sort_unstable_by_key(|&(index, _)| index);
-            let mut exact = SizeCount::default();
-            for &(index, value) in pairs.iter() {
-                exact.add(index, value);
+            if !changes.sorted {
+                pairs.sort_unstable_by_key(|&(index, _)| index);
             }
+            // The exact list gaps, now that the entries are in index order.
+            let mut next = 0;
+            let mut gaps = 0;
+            for &(index, _) in pairs.iter() {
+                gaps += len_u64((index - next) as u64);
+                next = index + 1;
+            }
+            let diff = changes.diff;
+            let exact = PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps);
             stamp.kind = StampKind::Diff {
                 session: channel.session,
                 seq: channel.next_seq,
             };
-            stamp.sizes = Some(exact.sizes());
+            stamp.sizes = Some(exact);
             channel.next_seq += 1;
             channel.last_sent = self.counter;
             return;
@@ -481,8 +483,8 @@ impl DiffClock {
         }
     }
 
-    /// Finds the changes by walking the update-order list from the latest update; gives
-    /// up (`None`) after `limit` entries.
+    /// Finds the changes by reading the change log back from the latest; gives up
+    /// (`None`) after `limit` log pairs.
     fn walk_changes(
         &self,
         window: &Window,
@@ -492,35 +494,38 @@ impl DiffClock {
         let values = self.clock.as_slice();
         let mut changes = Changes::default();
         let mut diff_possible = true;
-        let mut index = self.newest;
+        let mut log = self.changes.iter().rev();
+        let mut done = false;
         for _ in 0..limit {
-            if index == NONE {
+            let Some(&(updated, index)) = log.next() else {
+                done = true;
+                break;
+            };
+            if updated <= window.since || !diff_possible && updated <= window.since_any {
+                done = true;
                 break;
             }
             let meta = self.meta[index];
-            let updated = meta.updated;
-            if updated <= window.since || !diff_possible && updated <= window.since_any {
-                break;
+            // A stale pair: the entry changed again later, and was seen then.
+            if meta.updated != updated || !window.carries(index, meta.source) {
+                continue;
             }
-            if window.carries(index, meta.source) {
-                let value = values.get(index).copied().unwrap_or(0);
-                if updated > window.since_any {
-                    changes.recent.add(index, value);
-                }
-                if diff_possible {
-                    changes.diff.add(index, value);
-                    pairs.push((index, value));
-                    // Every encoding carries the values: past this, only a snapshot fits.
-                    diff_possible = changes.diff.values <= window.budget;
-                }
+            let value = values.get(index).copied().unwrap_or(0);
+            if updated > window.since_any {
+                changes.recent.add(index, value);
             }
-            index = self.older[index];
+            if diff_possible {
+                changes.diff.add(index, value);
+                pairs.push((index, value));
+                // Every encoding carries the values: past this, only a snapshot fits.
+                diff_possible = changes.diff.values <= window.budget;
+            }
         }
-        // Done only if the walk reached an entry not changed since.
-        let done = index == NONE || {
-            let updated = self.meta[index].updated;
-            updated <= window.since || !diff_possible && updated <= window.since_any
-        };
+        // Done only if the walk reached a change older than the window (or the start).
+        done = done
+            || log.next().is_none_or(|&(updated, _)| {
+                updated <= window.since || !diff_possible && updated <= window.since_any
+            });
         if !done {
             return None;
         }
@@ -541,6 +546,7 @@ impl DiffClock {
         }
         let gap_bound = len_u64(self.n as u64);
         changes.diff_fits = changes.diff.best_bound(gap_bound) <= window.budget;
+        changes.sorted = true;
         if changes.diff_fits {
             pairs.reserve(changes.diff.count);
             let values = self.clock.as_slice();
@@ -682,33 +688,32 @@ impl DiffClock {
         if old == 0 {
             self.nonzero += 1;
         }
-        self.value_bytes = self.value_bytes + len_u64(value) - len_u64(old);
+        let len = len_u64(value);
+        // `meta.len` is the old value's size (1 for 0).
+        self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
         self.clock.set(index, value);
         self.meta[index] = EntryMeta {
             updated: self.counter,
             source,
-            len: len_u64(value) as u32,
+            len: len as u32,
         };
-        // Move the entry to the front of the update-order list.
-        if self.newest != index {
-            let (newer, older) = (self.newer[index], self.older[index]);
-            if newer != NONE {
-                self.older[newer] = older;
-            }
-            if older != NONE {
-                self.newer[older] = newer;
-            }
-            self.older[index] = self.newest;
-            self.newer[index] = NONE;
-            if self.newest != NONE {
-                self.newer[self.newest] = index;
-            }
-            self.newest = index;
+        self.changes.push((self.counter, index));
+        if self.changes.len() >= 4 * self.n + 16 {
+            // Compact: keep the latest change of each entry, in counter order.
+            self.changes.clear();
+            let changed = self
+                .meta
+                .iter()
+                .enumerate()
+                .filter(|(_, meta)| meta.updated > 0);
+            self.changes
+                .extend(changed.map(|(index, meta)| (meta.updated, index)));
+            self.changes.sort_unstable();
         }
         if old == 0 {
             // A new non-zero entry changes the list gaps around it: recount (at most n
             // times in a node's life).
-            self.gap_bytes = SizeCount::of(self.clock.as_slice()).gaps;
+            self.gap_bytes = list_gap_bytes(self.clock.as_slice());
         }
     }
 
@@ -725,37 +730,15 @@ impl DiffClock {
     }
 }
 
-/// Running sizes of a list of entries in increasing index order.
-#[derive(Debug, Default, Clone, Copy)]
-struct SizeCount {
-    count: usize,
-    values: usize,
-    gaps: usize,
-    /// Index after the last entry added.
-    next: usize,
-}
-
-impl SizeCount {
-    fn add(&mut self, index: usize, value: u64) {
-        self.count += 1;
-        self.values += len_u64(value);
-        self.gaps += len_u64((index - self.next) as u64);
-        self.next = index + 1;
+/// Σ of the varint sizes of the list encoding's index gaps over the non-zero `values`.
+fn list_gap_bytes(values: &[u64]) -> usize {
+    let mut next = 0;
+    let mut gaps = 0;
+    for (index, _) in values.iter().enumerate().filter(|&(_, &value)| value > 0) {
+        gaps += len_u64((index - next) as u64);
+        next = index + 1;
     }
-
-    fn of(values: &[u64]) -> SizeCount {
-        let mut sizes = SizeCount::default();
-        for (index, &value) in values.iter().enumerate() {
-            if value > 0 {
-                sizes.add(index, value);
-            }
-        }
-        sizes
-    }
-
-    fn sizes(&self) -> PayloadSizes {
-        PayloadSizes::from_parts(self.count, self.next, self.values, self.gaps)
-    }
+    gaps
 }
 
 /// Which entries a stamp for `peer` carries, and the room it has.
@@ -790,6 +773,8 @@ struct Changes {
     recent: RoughSize,
     /// Whether the Diff is no larger than a snapshot (its entries are then collected).
     diff_fits: bool,
+    /// Whether they were collected in index order.
+    sorted: bool,
 }
 
 /// Sizes of a set of entries, without the list gaps.
