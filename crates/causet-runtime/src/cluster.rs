@@ -115,8 +115,8 @@ impl ClusterConfig {
 
     pub(crate) fn node(&self, roster: &Arc<Roster>, index: usize) -> Result<Node, RuntimeError> {
         let name = roster.name(index).unwrap_or("?");
-        let node = Node::with_index(roster.clone(), index, self.logs.sink(name)?)?
-            .with_stamps(self.stamps);
+        let node =
+            Node::with_index_and_stamps(roster.clone(), index, self.logs.sink(name)?, self.stamps)?;
         Ok(if self.instrumented {
             node
         } else {

@@ -111,6 +111,13 @@ pub struct Incoming<'a> {
 /// the stamp and a hidden receive still merges it, so happens-before among the logged events
 /// stays exact (GoVector's filter drops the stamp instead, losing causality).
 ///
+/// # Message format
+///
+/// The bytes of a stamped message: `0xc5`, the sender's clock index (LEB128 varint), the
+/// stamp's length (varint), the stamp ([`Stamp`]'s encoding: tag byte, session and
+/// sequence number when differential, entries), then the payload. An uninstrumented node
+/// (a benchmark baseline) sends `0xc0`, the sender's index and the payload.
+///
 /// ```
 /// use std::sync::Arc;
 /// use causet_runtime::{LogSink, Node, Roster};
@@ -148,22 +155,35 @@ impl Node {
             .ok_or_else(|| RuntimeError::UnknownNode {
                 name: name.to_string(),
             })?;
-        Ok(Self::at_index(roster, me, log))
+        Self::with_index(roster, me, log)
     }
 
-    /// Node number `me` of `roster` (panics never; an index out of range is an error).
+    /// Node number `me` of `roster` (its clock index); an index out of range is an error.
     pub fn with_index(roster: Arc<Roster>, me: usize, log: LogSink) -> Result<Self, RuntimeError> {
+        Self::with_index_and_stamps(roster, me, log, Stamps::Differential)
+    }
+
+    /// [`with_index`](Self::with_index) sending `stamps` (no differential state is ever
+    /// allocated for [`Stamps::Full`]: it is O(n) words per peer).
+    pub fn with_index_and_stamps(
+        roster: Arc<Roster>,
+        me: usize,
+        log: LogSink,
+        stamps: Stamps,
+    ) -> Result<Self, RuntimeError> {
         if me >= roster.len() {
             return Err(RuntimeError::UnknownNode {
                 name: format!("#{me}"),
             });
         }
-        Ok(Self::at_index(roster, me, log))
-    }
-
-    fn at_index(roster: Arc<Roster>, me: usize, log: LogSink) -> Self {
-        Node {
-            clock: ClockState::Differential(Box::new(DiffClock::new(me, roster.len()))),
+        let clock = match stamps {
+            Stamps::Full => ClockState::Full(VectorClock::new()),
+            Stamps::Differential => {
+                ClockState::Differential(Box::new(DiffClock::new(me, roster.len())))
+            }
+        };
+        Ok(Node {
+            clock,
             roster,
             me,
             log,
@@ -172,20 +192,20 @@ impl Node {
             stats: NodeStats::default(),
             spare: None,
             scratch: Vec::new(),
-        }
+        })
     }
 
     /// Chooses the stamps this node sends (before its first event; every node of a cluster
     /// must use the same).
     pub fn with_stamps(mut self, stamps: Stamps) -> Self {
-        self.clock = match stamps {
-            Stamps::Full => ClockState::Full(self.clock.clock().clone()),
-            Stamps::Differential => ClockState::Differential(Box::new(DiffClock::restart(
-                self.me,
-                self.roster.len(),
-                self.clock.clock(),
-                0,
-            ))),
+        self.clock = match (stamps, self.clock) {
+            (Stamps::Full, ClockState::Differential(clock)) => {
+                ClockState::Full(clock.clock().clone())
+            }
+            (Stamps::Differential, ClockState::Full(clock)) => ClockState::Differential(Box::new(
+                DiffClock::restart(self.me, self.roster.len(), &clock, 0),
+            )),
+            (_, same) => same,
         };
         self
     }

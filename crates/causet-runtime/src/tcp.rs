@@ -291,7 +291,7 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
             .map_err(|err| RuntimeError::io("cannot start the accept thread", err))?
     };
     drop(inbox);
-    let node = Node::with_index(roster.clone(), me, config.log)?.with_stamps(config.stamps);
+    let node = Node::with_index_and_stamps(roster.clone(), me, config.log, config.stamps)?;
     let mut outbox = TcpOutbox {
         hello: Hello {
             name: config.name.clone(),

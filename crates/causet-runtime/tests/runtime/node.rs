@@ -167,3 +167,44 @@ fn differential_stamps_over_a_fifo_channel_reconstruct_the_full_clock() {
     let sent: u64 = diff.iter().map(|n| n.stats().stamp_bytes).sum();
     assert!(sent > 0);
 }
+
+#[test]
+fn message_and_handshake_bytes_are_pinned() {
+    // Message framing: kind, sender index, stamp length, stamp, payload.
+    let roster = Arc::new(Roster::numbered(2));
+    let mut node0 = Node::with_index(roster.clone(), 0, LogSink::discard())
+        .unwrap()
+        .with_stamps(Stamps::Full);
+    let bytes = node0.prepare_send("send", b"hi").unwrap();
+    assert_eq!(bytes[0], 0xc5);
+    assert_eq!(bytes[1], 0x00, "sender index 0");
+    let stamp_len = usize::from(bytes[2]);
+    assert_eq!(bytes.len(), 3 + stamp_len + 2);
+    assert_eq!(&bytes[3 + stamp_len..], b"hi");
+    let stamp = causet_clock::differential::Stamp::decode(&bytes[3..3 + stamp_len]).unwrap();
+    assert_eq!(
+        stamp.kind(),
+        causet_clock::differential::StampKind::Snapshot
+    );
+    let plain = Node::with_index(roster, 1, LogSink::discard())
+        .unwrap()
+        .uninstrumented()
+        .prepare_send("send", b"hi")
+        .unwrap();
+    assert_eq!(plain, [0xc0, 0x01, b'h', b'i']);
+
+    // The TCP handshake body (after the `H` kind byte).
+    let hello = causet_runtime::Hello {
+        name: "n1".into(),
+        token: "tk".into(),
+        roster_digest: 0x0102_0304_0506_0708,
+        plan_digest: 1,
+    };
+    let mut expected = b"CAUSET\x01\x02n1\x02tk".to_vec();
+    expected.extend_from_slice(&[8, 7, 6, 5, 4, 3, 2, 1]);
+    expected.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(hello.encode(), expected);
+    let mut frame = Vec::new();
+    causet_runtime::write_frame(&mut frame, b'H', &hello.encode()).unwrap();
+    assert_eq!(&frame[..5], &[0, 0, 0, 28, b'H']);
+}
