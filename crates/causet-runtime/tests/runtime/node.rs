@@ -206,5 +206,5 @@ fn message_and_handshake_bytes_are_pinned() {
     assert_eq!(hello.encode(), expected);
     let mut frame = Vec::new();
     causet_runtime::write_frame(&mut frame, b'H', &hello.encode()).unwrap();
-    assert_eq!(&frame[..5], &[0, 0, 0, 28, b'H']);
+    assert_eq!(&frame[..5], &[0, 0, 0, 30, b'H']);
 }
