@@ -31,7 +31,8 @@
 //! // node0: start, send ping 1, receive pong 1, send ping 2, receive pong 2, done.
 //! assert_eq!(log.lines().count(), 12);
 //! assert!(log.starts_with("node0 {\"node0\":1}\nstart\nnode0 {\"node0\":2}\nsend ping 1 to node1\n"));
-//! assert!(log.contains("node0 {\"node0\":3, \"node1\":2}\nreceive pong 1 from node1\n"));
+//! // node1 logged start, receive ping 1, send pong 1 before node0 received the pong.
+//! assert!(log.contains("node0 {\"node0\":3, \"node1\":3}\nreceive pong 1 from node1\n"));
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
