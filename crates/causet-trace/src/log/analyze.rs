@@ -90,11 +90,14 @@ pub fn stamp_bytes(execution: &Execution) -> StampBytes {
 /// before `e`, `e`'s clock dominates `f`'s, so its sum is larger). A counting sort: in a
 /// valid log every sum is at most the number of events.
 fn causal_order(execution: &Execution) -> Vec<u32> {
-    let sums: Vec<u64> = (0..execution.len())
-        .map(|index| execution.clock(index).iter().map(|&v| u64::from(v)).sum())
+    let sums: Vec<u32> = (0..execution.len())
+        .map(|index| {
+            let sum: u64 = execution.clock(index).iter().map(|&v| u64::from(v)).sum();
+            u32::try_from(sum).unwrap_or(u32::MAX)
+        })
         .collect();
     let largest = sums.iter().copied().max().unwrap_or(0);
-    if largest > 4 * execution.len() as u64 + 16 {
+    if u64::from(largest) > 4 * execution.len() as u64 + 16 {
         let mut order: Vec<u32> = (0..execution.len() as u32).collect();
         order.sort_by_key(|&index| sums[index as usize]);
         return order;
@@ -116,43 +119,60 @@ fn causal_order(execution: &Execution) -> Vec<u32> {
 
 fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampBytes {
     let width = execution.nodes.len();
-    let order = causal_order(execution);
-    // Messages by send (`messages` is sorted by receive already).
-    // Compressed lists of each event's incoming and outgoing messages.
-    let events = execution.len();
-    let offsets = |key: &dyn Fn(usize) -> usize| {
-        let mut start = vec![0u32; events + 1];
-        for m in 0..messages.len() {
-            start[key(m) + 1] += 1;
-        }
-        for e in 0..events {
-            start[e + 1] += start[e];
-        }
-        start
+    // File order is itself a causal order when each node's events come in order and every
+    // message goes forward: then the replay walks the file and the message lists with
+    // cursors. Otherwise it sorts by clock sums and finds messages by binary search.
+    let file_order_is_causal =
+        execution.in_file_order && messages.iter().all(|&(send, receive)| send < receive);
+    let order = if file_order_is_causal {
+        (0..execution.len() as u32).collect()
+    } else {
+        causal_order(execution)
     };
-    let in_start = offsets(&|m| messages[m].1);
-    let out_start = offsets(&|m| messages[m].0);
-    let mut by_send = vec![0u32; messages.len()];
-    let mut fill = out_start.clone();
-    for (m, &(send, _)) in messages.iter().enumerate() {
-        by_send[fill[send] as usize] = m as u32;
-        fill[send] += 1;
-    }
+    // Messages by send; `messages` is sorted by receive already. Binary searches find an
+    // event's messages (no per-event index arrays: analysis should stay lighter than the
+    // execution it analyses).
+    let mut by_send: Vec<u32> = (0..messages.len() as u32).collect();
+    by_send.sort_by_key(|&m| messages[m as usize].0);
     // Only the messages in flight (few at a time): a map, not a slot per message.
     let mut in_flight: HashMap<u32, InFlight> = HashMap::new();
     let mut meter = StampCost::new(width);
+    let (mut in_cursor, mut out_cursor) = (0, 0);
     for index in order {
         let index = index as usize;
         let node = execution.node_of(index);
         let mut active = false;
-        // `messages` is sorted by receive, so incoming messages are a contiguous range.
-        for m in in_start[index]..in_start[index + 1] {
-            if let Some(message) = in_flight.remove(&m) {
+        let first_in = if file_order_is_causal {
+            while in_cursor < messages.len() && messages[in_cursor].1 < index {
+                in_cursor += 1;
+            }
+            in_cursor
+        } else {
+            messages.partition_point(|&(_, receive)| receive < index)
+        };
+        for (m, _) in messages
+            .iter()
+            .enumerate()
+            .skip(first_in)
+            .take_while(|(_, (_, receive))| *receive == index)
+        {
+            if let Some(message) = in_flight.remove(&(m as u32)) {
                 meter.receive(message);
                 active = true;
             }
         }
-        for &m in &by_send[out_start[index] as usize..out_start[index + 1] as usize] {
+        let first_out = if file_order_is_causal {
+            while out_cursor < by_send.len() && messages[by_send[out_cursor] as usize].0 < index {
+                out_cursor += 1;
+            }
+            out_cursor
+        } else {
+            by_send.partition_point(|&m| messages[m as usize].0 < index)
+        };
+        for &m in by_send[first_out..]
+            .iter()
+            .take_while(|&&m| messages[m as usize].0 == index)
+        {
             let to = execution.node_of(messages[m as usize].1);
             in_flight.insert(m, meter.send(node, to));
             active = true;
@@ -186,10 +206,10 @@ impl Execution {
             let clock = self.clock(index);
             candidates.clear();
             for (other, &value) in clock.iter().enumerate() {
-                let before = if previous == usize::MAX {
+                let before = if previous == u32::MAX {
                     0
                 } else {
-                    self.clocks[previous * width + other]
+                    self.clocks[previous as usize * width + other]
                 };
                 if other == node || value <= before {
                     continue;
@@ -220,20 +240,20 @@ impl Execution {
     }
 
     /// For each event, the previous event of its node (`usize::MAX` for the first).
-    pub(crate) fn previous_events(&self) -> Vec<usize> {
-        let mut previous_of = vec![usize::MAX; self.len()];
+    pub(crate) fn previous_events(&self) -> Vec<u32> {
+        let mut previous_of = vec![u32::MAX; self.len()];
         if self.in_file_order {
-            let mut last = vec![usize::MAX; self.nodes.len()];
+            let mut last = vec![u32::MAX; self.nodes.len()];
             for (index, slot) in previous_of.iter_mut().enumerate() {
                 let node = self.node_of(index);
                 *slot = last[node];
-                last[node] = index;
+                last[node] = index as u32;
             }
             return previous_of;
         }
         for events in &self.by_node {
             for pair in events.windows(2) {
-                previous_of[pair[1] as usize] = pair[0] as usize;
+                previous_of[pair[1] as usize] = pair[0];
             }
         }
         previous_of

@@ -179,7 +179,7 @@ impl Execution {
     pub fn check(&self, options: &CheckOptions) -> Result<(), Violation> {
         let fail = |index: usize, kind| Violation {
             execution: self.name.clone(),
-            line: self.lines[index],
+            line: self.lines.get(index),
             kind,
         };
         let width = self.nodes.len();
@@ -243,7 +243,7 @@ impl Execution {
                         ViolationKind::Cycle {
                             id: self.display_id(self.id_of(index)),
                             other: self.display_id(self.id_of(referenced)),
-                            other_line: self.lines[referenced],
+                            other_line: self.lines.get(referenced),
                         },
                     ));
                 }
@@ -272,7 +272,7 @@ impl Execution {
     fn check_own_entries(&self, options: &CheckOptions) -> Result<(), Violation> {
         let fail = |index: usize, kind| Violation {
             execution: self.name.clone(),
-            line: self.lines[index],
+            line: self.lines.get(index),
             kind,
         };
         let width = self.nodes.len();
@@ -293,7 +293,7 @@ impl Execution {
         let mut keep = |index: usize, kind: ViolationKind| {
             if first
                 .as_ref()
-                .is_none_or(|(seen, _)| self.lines[index] < self.lines[*seen])
+                .is_none_or(|(seen, _)| self.lines.get(index) < self.lines.get(*seen))
             {
                 first = Some((index, kind));
             }
@@ -311,7 +311,7 @@ impl Execution {
                         event,
                         ViolationKind::Duplicate {
                             id: self.display_id(EventId { node, n: own }),
-                            first_line: self.lines[before],
+                            first_line: self.lines.get(before),
                         },
                     );
                     break;
@@ -340,7 +340,7 @@ impl Execution {
         let width = self.nodes.len();
         let fail = |index: usize, kind| Violation {
             execution: self.name.clone(),
-            line: self.lines[index],
+            line: self.lines.get(index),
             kind,
         };
         // Walk each event with its node's previous event, in file order.
@@ -349,7 +349,7 @@ impl Execution {
             let node = self.node_of(index);
             let clock = self.clock(index);
             let own = clock[node];
-            let previous = (previous != usize::MAX).then_some(previous);
+            let previous = (previous != u32::MAX).then_some(previous as usize);
             if let Some(previous) = previous {
                 let before = self.clock(previous);
                 if let Some(k) = (0..width).find(|&k| clock[k] < before[k]) {
@@ -379,7 +379,7 @@ impl Execution {
                         ViolationKind::Cycle {
                             id: self.display_id(self.id_of(index)),
                             other: self.display_id(self.id_of(referenced)),
-                            other_line: self.lines[referenced],
+                            other_line: self.lines.get(referenced),
                         },
                     ));
                 }

@@ -103,9 +103,9 @@ pub struct Execution {
     pub(crate) nodes: Vec<String>,
     pub(crate) clocks: Vec<u32>,
     pub(crate) event_nodes: Vec<u32>,
-    pub(crate) lines: Vec<u64>,
+    pub(crate) lines: Offsets,
     pub(crate) text: String,
-    pub(crate) text_ends: Vec<usize>,
+    pub(crate) text_ends: Offsets,
     pub(crate) field_names: Vec<String>,
     pub(crate) fields: Vec<String>,
     /// Per node, its events sorted by their own entry (ties in file order).
@@ -218,14 +218,14 @@ impl Execution {
         let start = if index == 0 {
             0
         } else {
-            self.text_ends[index - 1]
+            self.text_ends.get(index - 1) as usize
         };
         Event {
             index,
             node: self.node_of(index),
             clock: self.clock(index),
-            text: &self.text[start..self.text_ends[index]],
-            line: self.lines[index],
+            text: &self.text[start..self.text_ends.get(index) as usize],
+            line: self.lines.get(index),
         }
     }
 
@@ -317,10 +317,10 @@ pub(crate) struct ExecutionBuilder {
     clocks: Vec<u32>,
     widths: Vec<(usize, usize)>,
     event_nodes: Vec<u32>,
-    lines: Vec<u64>,
+    lines: Offsets,
     /// Event texts, concatenated; validated as UTF-8 once, in `finish`.
     text: Vec<u8>,
-    text_ends: Vec<usize>,
+    text_ends: Offsets,
     field_names: Vec<String>,
     fields: Vec<String>,
     scratch: Vec<u8>,
@@ -328,23 +328,63 @@ pub(crate) struct ExecutionBuilder {
     cell_limit: usize,
 }
 
-/// The event texts as one `String`: one validation pass, and only if some text is not UTF-8
-/// a rebuild that replaces each bad sequence with U+FFFD.
-fn validate_text(text: Vec<u8>, ends: Vec<usize>) -> (String, Vec<usize>) {
+/// The event texts as one `String`: one validation pass and, only if some text is not
+/// UTF-8, a copy in which each invalid byte becomes `?` (so every offset stays valid).
+fn validate_text(text: Vec<u8>) -> String {
     match String::from_utf8(text) {
-        Ok(text) => (text, ends),
+        Ok(text) => text,
         Err(error) => {
             let bytes = error.into_bytes();
             let mut text = String::with_capacity(bytes.len());
-            let mut new_ends = Vec::with_capacity(ends.len());
-            let mut start = 0;
-            for end in ends {
-                text.push_str(&String::from_utf8_lossy(&bytes[start..end]));
-                new_ends.push(text.len());
-                start = end;
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                text.extend(std::iter::repeat_n('?', chunk.invalid().len()));
             }
-            (text, new_ends)
+            text
         }
+    }
+}
+
+/// A non-decreasing sequence of `u64` (line numbers, text offsets) in about 4.25 bytes per
+/// value: a `u64` base per block of 32 values and a `u32` difference per value.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Offsets {
+    bases: Vec<u64>,
+    low: Vec<u32>,
+}
+
+impl Offsets {
+    const BLOCK: usize = 32;
+
+    /// Appends `value`; `false` (and nothing appended) if it is below its block's base or
+    /// 2^32 or more past it.
+    pub(crate) fn push(&mut self, value: u64) -> bool {
+        if self.low.len() % Self::BLOCK == 0 {
+            self.bases.push(value);
+            self.low.push(0);
+            return true;
+        }
+        let base = self.bases.last().copied().unwrap_or(0);
+        match value.checked_sub(base).and_then(|d| u32::try_from(d).ok()) {
+            Some(difference) => {
+                self.low.push(difference);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Value `index`.
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub(crate) fn get(&self, index: usize) -> u64 {
+        self.bases[index / Self::BLOCK] + u64::from(self.low[index])
+    }
+
+    pub(crate) fn reserve_exact(&mut self, more: usize) {
+        self.low.reserve_exact(more);
+        self.bases.reserve_exact(more / Self::BLOCK + 1);
     }
 }
 
@@ -691,9 +731,14 @@ impl ExecutionBuilder {
         }
         self.clocks.extend_from_slice(&self.rows.row);
         self.event_nodes.push(host_id);
-        self.lines.push(line);
         self.text.extend_from_slice(text);
-        self.text_ends.push(self.text.len());
+        // An error here (a gap of 2^32 lines or text bytes within 32 events) ends the read.
+        if !self.lines.push(line) || !self.text_ends.push(self.text.len() as u64) {
+            return Err(LogErrorKind::TooLarge {
+                events: self.event_nodes.len(),
+                nodes: width,
+            });
+        }
         for column in 0..self.field_names.len() {
             self.fields
                 .push(fields.get(column).copied().unwrap_or_default().to_string());
@@ -721,6 +766,7 @@ impl ExecutionBuilder {
         let events = event_nodes.len();
         if widths.iter().any(|&(_, w)| w != width) {
             let mut old_end = clocks.len();
+            clocks.reserve_exact((events * width).saturating_sub(clocks.len()));
             clocks.resize(events * width, 0);
             // Each row moves to a higher (or equal) offset, so going from the last row to the
             // first never overwrites a row not yet moved.
@@ -738,7 +784,11 @@ impl ExecutionBuilder {
         // One pass in file order (each row read once, at its own entry) finds, per node,
         // whether its events come in increasing own-entry order and run 1, 2, 3, …; only a
         // node whose events are out of order needs sorting (strided reads of the clocks).
-        let mut by_node: Vec<Vec<u32>> = vec![Vec::new(); width];
+        let mut counts = vec![0usize; width];
+        for &node in &event_nodes {
+            counts[node as usize] += 1;
+        }
+        let mut by_node: Vec<Vec<u32>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
         let mut last = vec![0u32; width];
         let mut sorted = vec![true; width];
         let mut gap_free = vec![true; width];
@@ -764,7 +814,7 @@ impl ExecutionBuilder {
                     .all(|(k, &e)| clocks[e as usize * width + node] as usize == k + 1);
             }
         }
-        let (text, text_ends) = validate_text(text, text_ends);
+        let text = validate_text(text);
         let in_file_order = sorted.iter().all(|&sorted| sorted);
         Execution {
             gap_free,

@@ -116,6 +116,24 @@ fn unreadable_logs_exit_2_with_file_and_line() {
 }
 
 #[test]
+fn check_a_file_without_entries_is_not_valid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "prose.txt", "this is not a log\nat all\n");
+    let output = run_in(dir.path(), &["check", "prose.txt"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("no log entries found"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("prose.txt:1-2: text matches no log entry"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn unmatched_text_warns_and_strict_makes_it_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "junk.log", &format!("some banner\n{SMALL}"));
