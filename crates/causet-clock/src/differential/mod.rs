@@ -193,14 +193,19 @@ const UNMATCHED: u32 = u32::MAX - 1;
 struct EntryMeta {
     /// `LastUpdate[k]`: the counter when the entry last changed (0 = never).
     updated: u64,
-    /// The peer whose stamp last raised the entry ([`LOCAL`] for a tick or a resume). That
-    /// peer's clock already holds the value, so stamps to it leave the entry out.
+    /// The peer whose stamp raised the entry to its value ([`LOCAL`] for a tick or a
+    /// resume). Its clock holds the value, so stamps to it leave the entry out; so do
+    /// stamps to the peers in [`DiffClock::also_known`].
     source: u32,
     /// Varint size of the entry's value.
     len: u32,
 }
 
-/// The [`EntryMeta::source`] that records `peer`.
+/// How many more peers [`DiffClock::also_known`] remembers per entry (storage stays
+/// O(n)).
+const ALSO_KNOWN: usize = 3;
+
+/// The [`EntryMeta::source`] id that records `peer`.
 fn source_of(peer: usize) -> u32 {
     u32::try_from(peer)
         .ok()
@@ -248,6 +253,9 @@ pub struct DiffClock {
     counter: u64,
     /// `LastUpdate`, source and size of every entry.
     meta: Vec<EntryMeta>,
+    /// Per entry, other peers (latest first, [`LOCAL`] when unused) whose stamps carried
+    /// the entry's current value: they hold it too.
+    also_known: Vec<[u32; ALSO_KNOWN]>,
     /// `(counter, index)` of every change, oldest first, so that a stamp reads back only
     /// the changes since the last one. A pair whose counter is no longer the entry's
     /// `updated` is stale; the log is compacted to one pair per entry when it reaches
@@ -284,6 +292,7 @@ impl DiffClock {
             n,
             clock: VectorClock::new(),
             counter: 1,
+            also_known: vec![[LOCAL; ALSO_KNOWN]; n],
             meta: vec![
                 EntryMeta {
                     updated: 0,
@@ -507,7 +516,7 @@ impl DiffClock {
             }
             let meta = self.meta[index];
             // A stale pair: the entry changed again later, and was seen then.
-            if meta.updated != updated || !window.carries(index, meta.source) {
+            if meta.updated != updated || !self.carries(window, index, &meta) {
                 continue;
             }
             let value = values.get(index).copied().unwrap_or(0);
@@ -534,28 +543,38 @@ impl DiffClock {
         Some(changes)
     }
 
+    /// Whether a stamp in `window` carries changed entry `index`.
+    fn carries(&self, window: &Window, index: usize, meta: &EntryMeta) -> bool {
+        window.carries(index, meta) && !self.also_knows(window, index)
+    }
+
+    /// Whether the window's peer is among those also known to hold entry `index`.
+    fn also_knows(&self, window: &Window, index: usize) -> bool {
+        self.also_known
+            .get(index)
+            .is_some_and(|also| also.contains(&window.peer_source))
+    }
+
     /// Finds the changes by a branch-free scan of every entry, then collects the Diff's
     /// entries if it fits.
     fn scan_changes(&self, window: &Window, pairs: &mut Vec<(usize, u64)>) -> Changes {
         let mut changes = Changes::default();
-        for (index, meta) in self.meta.iter().enumerate() {
-            let carried = (meta.updated > window.since) & window.carries(index, meta.source);
-            changes.diff.add_if(carried, index, meta.len);
-            let recent = carried & (meta.updated > window.since_any);
-            changes.recent.add_if(recent, index, meta.len);
+        let values = self.clock.as_slice();
+        // Entries past `values` are zero, so never changed.
+        for (index, (meta, &value)) in self.meta.iter().zip(values).enumerate() {
+            let changed = (meta.updated > window.since) & window.carries(index, meta);
+            // The colder check, and the collection, only for changed entries.
+            if changed && !self.also_knows(window, index) {
+                changes.diff.add_sized(index, meta.len);
+                pairs.push((index, value));
+                if meta.updated > window.since_any {
+                    changes.recent.add_sized(index, meta.len);
+                }
+            }
         }
         let gap_bound = len_u64(self.n as u64);
         changes.diff_fits = changes.diff.best_bound(gap_bound) <= window.budget;
         changes.sorted = true;
-        if changes.diff_fits {
-            pairs.reserve(changes.diff.count);
-            let values = self.clock.as_slice();
-            for (index, (meta, &value)) in self.meta.iter().zip(values).enumerate() {
-                if meta.updated > window.since && window.carries(index, meta.source) {
-                    pairs.push((index, value));
-                }
-            }
-        }
         changes
     }
 
@@ -641,9 +660,18 @@ impl DiffClock {
         // One counter step for the whole merge: every entry it raises gets the same
         // LastUpdate, later than any LastSent so far.
         self.counter += 1;
+        let source = source_of(from);
         for (index, value) in stamp.entries() {
-            if value > self.clock.get(index) {
-                self.set_entry(index, value, source_of(from));
+            let current = self.clock.get(index);
+            if value > current {
+                self.set_entry(index, value, source);
+            } else if value == current && source != LOCAL {
+                // The sender holds our value too: remember it (latest first).
+                let also = &mut self.also_known[index];
+                if self.meta[index].source != source && !also.contains(&source) {
+                    also.copy_within(0..ALSO_KNOWN - 1, 1);
+                    also[0] = source;
+                }
             }
         }
         Ok(())
@@ -697,6 +725,9 @@ impl DiffClock {
             source,
             len: len as u32,
         };
+        if let Some(also) = self.also_known.get_mut(index) {
+            *also = [LOCAL; ALSO_KNOWN];
+        }
         self.changes.push((self.counter, index));
         if self.changes.len() >= 4 * self.n + 16 {
             // Compact: keep the latest change of each entry, in counter order.
@@ -759,8 +790,8 @@ impl Window {
     /// Whether a changed entry goes in the stamp: the peer's own entry, and entries it told
     /// us, are known to it already.
     #[inline]
-    fn carries(&self, index: usize, source: u32) -> bool {
-        (source != self.peer_source) & (index != self.peer)
+    fn carries(&self, index: usize, meta: &EntryMeta) -> bool {
+        (meta.source != self.peer_source) & (index != self.peer)
     }
 }
 
@@ -794,14 +825,12 @@ impl RoughSize {
         self.next = self.next.max(index + 1);
     }
 
-    /// Adds an entry whose value takes `len` bytes if `carried`, without branching
-    /// (entries in increasing index order).
+    /// Adds an entry whose value takes `len` bytes (entries in increasing index order).
     #[inline]
-    fn add_if(&mut self, carried: bool, index: usize, len: u32) {
-        let carried_count = usize::from(carried);
-        self.count += carried_count;
-        self.values += carried_count * len as usize;
-        self.next = if carried { index + 1 } else { self.next };
+    fn add_sized(&mut self, index: usize, len: u32) {
+        self.count += 1;
+        self.values += len as usize;
+        self.next = index + 1;
     }
 
     /// An upper bound of the smallest payload, each list gap taking at most `gap_bound`
