@@ -118,7 +118,9 @@ pub struct RaceOptions {
     pub engine: Engine,
     /// How many races to describe in [`RaceReport::races`] (the first ones in trace order).
     pub list: usize,
-    /// The most threads accepted (clock memory is quadratic in threads); default 100,000.
+    /// The most threads accepted; default 4,096. Clock memory is quadratic in threads at
+    /// worst (every thread and lock knowing every thread: 4 bytes per entry for `vc` and
+    /// `epoch`, 24 for `tree`), so this bounds what a hostile trace can make us allocate.
     pub max_threads: usize,
     /// Call the progress callback every this many events; default 2^20.
     pub progress_every: u64,
@@ -130,7 +132,7 @@ impl RaceOptions {
         RaceOptions {
             engine,
             list: 0,
-            max_threads: 100_000,
+            max_threads: 4_096,
             progress_every: 1 << 20,
         }
     }
