@@ -52,9 +52,10 @@ pub struct RunArgs {
     /// Milliseconds a node with sends left waits for a message before sending anyway.
     #[arg(long, default_value_t = 5)]
     pace_ms: u64,
-    /// Milliseconds without any message after which a node gives up waiting.
-    #[arg(long, default_value_t = 3000)]
-    timeout_ms: u64,
+    /// Milliseconds without any message after which a node gives up waiting [default: 3000
+    /// plus 10 per node, since in big clusters a node may wait for node0 to hear everyone].
+    #[arg(long)]
+    timeout_ms: Option<u64>,
     /// Send the whole clock with every message instead of differential stamps (differential
     /// stamps keep O(nodes) state per peer channel; above 1000 nodes full stamps are used).
     #[arg(long)]
@@ -104,7 +105,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     config.timing = Timing {
         pace: Duration::from_millis(args.pace_ms),
-        receive_timeout: Duration::from_millis(args.timeout_ms),
+        receive_timeout: Duration::from_millis(
+            args.timeout_ms.unwrap_or(3000 + 10 * args.nodes as u64),
+        ),
         ..Timing::default()
     };
     remove_stale_logs(&args.out)?;
