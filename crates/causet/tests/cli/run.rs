@@ -91,6 +91,8 @@ fn default_run_uses_four_processes_and_writes_logs_a_diagram_and_a_summary() {
         "{text}"
     );
     assert!(text.contains("merged log passes causet check"), "{text}");
+    let check = run_in(&out, &["check", "causet.log"]);
+    assert!(check.status.success(), "{}", stderr(&check));
     let svg = std::fs::read_to_string(out.join("diagram.svg")).unwrap();
     assert!(svg.starts_with("<svg"));
 }
@@ -169,6 +171,13 @@ fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
     assert!(events as u64 >= logged);
     let text = std::fs::read_to_string(out.join("causet.log")).unwrap();
     assert_eq!(text.matches("gave up waiting").count(), 2);
+    let log = out.join("causet.log");
+    let check = causet()
+        .args(["check", "--lenient"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
 }
 
 #[test]
