@@ -166,9 +166,18 @@ fn read_from(
         LogError::new(file, Some(line), LogErrorKind::InvalidUtf8, b"")
     })?;
     let regex = layout.regex.as_deref().unwrap_or(GOVECTOR_REGEX);
+    // The header was found in the first chunk; a header line longer than that is refused.
+    let Some(body) = text.get(layout.header_bytes..) else {
+        return Err(LogError::new(
+            file,
+            Some(1),
+            LogErrorKind::LineTooLong { limit: CHUNK },
+            b"",
+        ));
+    };
     shiviz::read_with_regex(
         file,
-        &text[layout.header_bytes..],
+        body,
         layout.header_lines,
         regex,
         layout.delimiter.as_deref(),
