@@ -18,8 +18,13 @@ use causet_trace::races::{Engine, Progress, RaceOptions, RaceReport, detect_race
 /// acquiring a lock another thread holds, joining twice, ...) is an error naming the line.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  causet races trace.std\n  causet races trace.std \
-                        --engine tree --list 5\n  causet races trace.std --json"
+    after_help = "A racy event is an access e to a variable x such that some earlier access \
+                  to x by another thread, one of the two a write, does not happen before e \
+                  (happens-before: program order, release to later acquire of the lock, fork, \
+                  join). Racy lines: distinct locations of racy events. Locks are re-entrant; \
+                  an ill-formed trace is an error naming the line.\n\n\
+                  Examples:\n  causet races trace.std\n  causet races trace.std \
+                  --engine tree --list 5\n  causet races trace.std --json"
 )]
 pub struct RacesArgs {
     /// The trace in RAPID's STD format, one `thread|op(operand)|location` event per line
