@@ -101,7 +101,7 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut out, &value).context("writing the report")?;
         writeln!(out)?;
     } else {
-        print_text(&mut out, &name, args.engine, &report, started.elapsed())?;
+        print_text(&mut out, &name, args.engine, &report)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -133,7 +133,6 @@ fn print_text(
     name: &str,
     engine: Engine,
     report: &RaceReport,
-    elapsed: Duration,
 ) -> std::io::Result<()> {
     writeln!(out, "trace:           {name}")?;
     writeln!(out, "engine:          {engine}")?;
@@ -165,14 +164,6 @@ fn print_text(
         )?;
     }
     writeln!(out, "racy lines:      {}", report.racy_lines)?;
-    let seconds = elapsed.as_secs_f64();
-    if seconds > 0.0 {
-        writeln!(
-            out,
-            "time:            {seconds:.3} s ({:.2} M events/s)",
-            report.events as f64 / seconds / 1e6
-        )?;
-    }
     for (i, race) in report.races.iter().enumerate() {
         let op = |write: bool| if write { "w" } else { "r" };
         writeln!(

@@ -155,3 +155,64 @@ fn races_peer_traces_agree_across_engines() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("RapidBin"), "{}", stderr(&output));
 }
+
+/// The JSON report is a wire format: pinned byte for byte.
+#[test]
+fn races_json_golden() {
+    let (dir, file) = write_trace(TRACE);
+    let output = run_in(dir.path(), &["races", &file, "--json", "--list", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = concat!(
+        r#"{"engine":"epoch","events":10,"locks":1,"#,
+        r#""races":[{"access":{"line":3,"location":"3","thread":"T1","write":true},"#,
+        r#""prior":{"line":2,"location":"2","thread":"T0","write":true},"variable":"x"}],"#,
+        r#""racy_events":2,"racy_lines":2,"racy_variables":["x"],"threads":2,"variables":2}"#,
+        "\n"
+    );
+    assert_eq!(stdout(&output), expected);
+}
+
+/// The text report, pinned (it has no timing, so it is reproducible).
+#[test]
+fn races_text_golden() {
+    let (dir, file) = write_trace(TRACE);
+    let output = run_in(
+        dir.path(),
+        &["races", &file, "--engine", "tree", "--list", "2"],
+    );
+    assert_eq!(
+        stdout(&output),
+        "trace:           t.std
+engine:          tree
+events:          10
+threads:         2
+locks:           1
+variables:       2
+racy events:     2
+racy variables:  1 (x)
+racy lines:      2
+race 1: line 3 T1|w(x)|3 races with line 2 T0|w(x)|2
+race 2: line 10 T1|r(x)|10 races with line 2 T0|w(x)|2
+"
+    );
+}
+
+/// No progress bar (or anything else) on stderr when stderr is not a terminal, even on a
+/// trace long enough to show one.
+#[test]
+fn races_progress_bar_is_off_without_a_terminal() {
+    use causet_trace::races::generate::{TraceShape, generate};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shape = TraceShape {
+        threads: 4,
+        events: 300_000,
+        ..TraceShape::default()
+    };
+    let file = std::fs::File::create(dir.path().join("big.std")).expect("create");
+    generate(&shape, file).expect("write trace");
+    let output = run_in(dir.path(), &["races", "big.std", "--json"]);
+    assert!(output.status.success());
+    assert_eq!(stderr(&output), "");
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(value["events"], 300_000);
+}
