@@ -11,8 +11,10 @@
 //!   `LastSent[j]` the counter at the last differential stamp to node `j`. A stamp for `j`
 //!   carries the entries with `LastUpdate[k] > LastSent[j]`. Because the counter, not the
 //!   clock, orders updates, a receive that raises several entries at once never hides one.
-//!   The stamp also leaves out `j`'s own entry and the entries whose latest value came from
-//!   `j`'s own stamps, which `j` already has;
+//!   The stamp also leaves out what `j` is known to hold already: its own entry, and each
+//!   entry whose current value was raised by a stamp from `j` or, for up to three more
+//!   peers per entry, carried by one (clocks never go back, so `j` still has at least
+//!   that value; a restarted `j` refuses differential stamps until a whole-clock resync);
 //! - a **session** (incarnation) id and a **sequence number** on every channel. The first
 //!   stamp of a session ([`StampKind::Start`]) carries the whole clock; each later
 //!   [`StampKind::Diff`] carries the next sequence number. The receiver applies a `Diff`
@@ -321,7 +323,7 @@ impl DiffClock {
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
-                node.set_entry(index, value, LOCAL);
+                node.set_entry(index, value, 0, LOCAL);
             }
         }
         node
@@ -360,8 +362,10 @@ impl DiffClock {
     /// A local event: increments the own entry and returns its new value.
     pub fn tick(&mut self) -> u64 {
         self.counter += 1;
-        let value = self.clock.get(self.me) + 1;
-        self.set_entry(self.me, value, LOCAL);
+        let old = self.clock.get(self.me);
+        // Saturates rather than wrap: a hostile stamp may have raised the entry to the top.
+        let value = old.saturating_add(1);
+        self.set_entry(self.me, value, old, LOCAL);
         value
     }
 
@@ -376,7 +380,8 @@ impl DiffClock {
 
     /// The stamp for a message to `peer` (without ticking): a session [`Start`] if the
     /// channel has none, otherwise the entries changed since the last stamp to `peer`
-    /// ([`Diff`]), or the whole clock ([`Snapshot`]) if that is no larger.
+    /// ([`Diff`]), or the whole clock if that is smaller: a [`Snapshot`], or the `Start`
+    /// of a new session when that re-anchors a chain left behind by earlier snapshots.
     ///
     /// [`Start`]: StampKind::Start
     /// [`Diff`]: StampKind::Diff
@@ -418,7 +423,7 @@ impl DiffClock {
         }
         // Size the entries changed since the chain's last stamp (the Diff), and those
         // changed since the last stamp of any kind (what a re-anchored chain would carry).
-        // A few changes are found by walking the update-order list, many by a scan.
+        // A few changes are found by reading the change log back, many by a scan.
         let (since, since_any) = (channel.last_sent, channel.last_sent_any);
         channel.last_sent_any = self.counter;
         let header = 1 + len_u64(channel.session) + len_u64(channel.next_seq);
@@ -493,7 +498,7 @@ impl DiffClock {
     }
 
     /// Finds the changes by reading the change log back from the latest; gives up
-    /// (`None`) after `limit` log pairs.
+    /// (`None`) after `limit` log pairs. The Diff's entries come out in update order.
     fn walk_changes(
         &self,
         window: &Window,
@@ -661,20 +666,39 @@ impl DiffClock {
         // LastUpdate, later than any LastSent so far.
         self.counter += 1;
         let source = source_of(from);
-        for (index, value) in stamp.entries() {
-            let current = self.clock.get(index);
-            if value > current {
-                self.set_entry(index, value, source);
-            } else if value == current && source != LOCAL {
-                // The sender holds our value too: remember it (latest first).
-                let also = &mut self.also_known[index];
-                if self.meta[index].source != source && !also.contains(&source) {
-                    also.copy_within(0..ALSO_KNOWN - 1, 1);
-                    also[0] = source;
+        match stamp.entries.dense_values() {
+            // A whole clock: straight through the values.
+            Some(values) => {
+                for (index, &value) in values.iter().enumerate() {
+                    if value > 0 {
+                        self.merge_entry(index, value, source);
+                    }
+                }
+            }
+            None => {
+                for (index, value) in stamp.entries() {
+                    self.merge_entry(index, value, source);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Merges one carried entry (`value > 0`, `index < n`) from the peer recorded as
+    /// `source`.
+    #[inline]
+    fn merge_entry(&mut self, index: usize, value: u64, source: u32) {
+        let current = self.clock.get(index);
+        if value > current {
+            self.set_entry(index, value, current, source);
+        } else if value == current && source != LOCAL {
+            // The sender holds our value too: remember it (latest first).
+            let also = &mut self.also_known[index];
+            if self.meta[index].source != source && !also.contains(&source) {
+                also.copy_within(0..ALSO_KNOWN - 1, 1);
+                also[0] = source;
+            }
+        }
     }
 
     /// Answers a refusal by `peer`: the next stamp to `peer` starts a new session with the
@@ -711,8 +735,7 @@ impl DiffClock {
     }
 
     /// Sets entry `index` (`< n`) to a larger `value`, with its bookkeeping.
-    fn set_entry(&mut self, index: usize, value: u64, source: u32) {
-        let old = self.clock.get(index);
+    fn set_entry(&mut self, index: usize, value: u64, old: u64, source: u32) {
         if old == 0 {
             self.nonzero += 1;
         }
@@ -730,16 +753,10 @@ impl DiffClock {
         }
         self.changes.push((self.counter, index));
         if self.changes.len() >= 4 * self.n + 16 {
-            // Compact: keep the latest change of each entry, in counter order.
-            self.changes.clear();
-            let changed = self
-                .meta
-                .iter()
-                .enumerate()
-                .filter(|(_, meta)| meta.updated > 0);
+            // Compact: drop the stale pairs, which leaves one per changed entry, in order.
+            let meta = &self.meta;
             self.changes
-                .extend(changed.map(|(index, meta)| (meta.updated, index)));
-            self.changes.sort_unstable();
+                .retain(|&(updated, index)| meta[index].updated == updated);
         }
         if old == 0 {
             // A new non-zero entry changes the list gaps around it: recount (at most n

@@ -162,6 +162,11 @@ impl Entries {
         }
     }
 
+    /// The values from index 0, if the entries are in the dense form.
+    pub(crate) fn dense_values(&self) -> Option<&[u64]> {
+        self.dense.then_some(self.values.as_slice())
+    }
+
     /// The highest carried index + 1 (0 when empty).
     pub(crate) fn width(&self) -> usize {
         if self.dense {

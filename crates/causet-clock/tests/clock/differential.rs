@@ -732,3 +732,18 @@ fn meter_saves_on_local_traffic_and_estimates_govector() {
     let clock = VectorClock::from_entries(vec![1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200]);
     assert_eq!(StampCost::govector_len(&clock), 1 + 6 + 1 + 7 + 2);
 }
+
+/// Regression: a stamp raising our own entry to `u64::MAX` must not make the next tick
+/// overflow (panic in debug, wrap to 0 in release).
+#[test]
+fn hostile_maximum_values_do_not_overflow() -> Result<(), Box<dyn std::error::Error>> {
+    let mut node = DiffClock::new(0, 2);
+    let hostile = Stamp::new(StampKind::Snapshot, vec![(0, u64::MAX), (1, u64::MAX)])?;
+    node.receive(1, &hostile)?;
+    assert_eq!(node.tick(), u64::MAX);
+    let mut bytes = Vec::new();
+    node.send(1).encode(&mut bytes);
+    assert!(bytes.len() <= node.full_len() + 1);
+    assert_eq!(Stamp::decode(&bytes)?.entries().next(), Some((0, u64::MAX)));
+    Ok(())
+}
