@@ -10,3 +10,5 @@
 pub mod log;
 pub mod races;
 pub mod render;
+
+pub use races::{RaceOptions, RaceReport, detect_races};
