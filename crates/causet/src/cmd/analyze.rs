@@ -40,7 +40,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let summaries: Vec<_> = log.executions.iter().map(analyze).collect();
     let mut out = std::io::stdout().lock();
     if args.json {
-        let json = serde_json::json!({ "executions": summaries });
+        // A struct, not `json!`, so that keys keep the documented order.
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            executions: &'a [causet_trace::log::Summary],
+        }
+        let json = serde_json::to_string(&Output {
+            executions: &summaries,
+        })
+        .context("encoding the summary")?;
         writeln!(out, "{json}").context("writing the summary")?;
         return Ok(ExitCode::SUCCESS);
     }

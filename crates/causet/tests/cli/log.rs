@@ -155,6 +155,14 @@ fn analyze_json_follows_the_design_contract() {
     write(dir.path(), "small.log", SMALL);
     let output = run_in(dir.path(), &["analyze", "--json", "small.log"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
+    // Keys in the documented order (DESIGN.md); stamp sizes come from the clock crate.
+    assert!(
+        stdout(&output).starts_with(
+            r#"{"executions":[{"name":"","events":5,"nodes":3,"messages":1,"concurrent_pairs":7,"stamp_bytes":{"full":"#
+        ),
+        "{}",
+        stdout(&output)
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
     let execution = &json["executions"][0];
     assert_eq!(execution["name"], "");
