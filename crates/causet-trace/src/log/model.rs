@@ -408,6 +408,34 @@ fn starts_with(hay: &[u8], pattern: &[u8]) -> bool {
     same_bytes(&hay[k..pattern.len()], &pattern[k..])
 }
 
+/// Up to 7 leading ASCII digits of an 8-byte window, parsed at once (SWAR, as simdjson
+/// does): `Some((value, digit count))`, or `None` when the window is missing, starts with a
+/// non-digit or is all digits (the caller's loop then takes over).
+#[inline(always)]
+fn eight_digits(window: Option<&[u8]>) -> Option<(u32, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let window = window?;
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(window);
+    let digits = u64::from_le_bytes(bytes).wrapping_sub(0x30 * ONES);
+    // A byte is a digit iff it is now 0..=9: no high bit in it or in it + 0x76. Borrows and
+    // carries only move towards later bytes, past the first non-digit, so that one is
+    // found exactly.
+    let non_digit = (digits.wrapping_add(0x76 * ONES) | digits) & (0x80 * ONES);
+    let length = (non_digit.trailing_zeros() / 8) as usize;
+    if length == 0 || length == 8 {
+        return None;
+    }
+    // Right-align the digits as an 8-digit number with leading zeros, then combine pairs,
+    // quadruples and halves.
+    let mut value = digits << (8 * (8 - length));
+    value = value.wrapping_mul(10).wrapping_add(value >> 8);
+    value = ((value & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32)))
+        .wrapping_add(((value >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some((value as u32, length))
+}
+
 /// Byte equality for short names without a call to `memcmp`.
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -600,6 +628,10 @@ impl RowFiller {
     fn digits(clock: &[u8], i: &mut usize) -> Option<u32> {
         while clock[*i] == b' ' {
             *i += 1;
+        }
+        if let Some((value, length)) = eight_digits(clock.get(*i..*i + 8)) {
+            *i += length;
+            return Some(value);
         }
         let start = *i;
         let mut value: u64 = 0;
@@ -830,5 +862,40 @@ impl ExecutionBuilder {
             fields,
             by_node,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eight_digits;
+
+    #[test]
+    fn eight_digits_matches_the_plain_parse() {
+        let mut values: Vec<u64> = (0..2000).collect();
+        for digits in 1..=8u32 {
+            let top = 10u64.pow(digits);
+            values.extend([top - 1, top, top + 1, top / 2 + 7, top / 3]);
+        }
+        for value in values {
+            for tail in [&b","[..], b"}", b" ", b".", b"e", b"9999999"] {
+                let text = format!("{value}{}", String::from_utf8_lossy(tail));
+                let mut padded = text.clone().into_bytes();
+                padded.resize(padded.len().max(8), b'}');
+                let expected_length =
+                    value.to_string().len() + if tail == b"9999999" { tail.len() } else { 0 };
+                let got = eight_digits(padded.get(0..8));
+                if expected_length >= 8 {
+                    assert_eq!(got, None, "{text}");
+                } else {
+                    let expected: u64 = text[..expected_length].parse().unwrap_or(u64::MAX);
+                    assert_eq!(got, Some((expected as u32, expected_length)), "{text}");
+                }
+            }
+        }
+        assert_eq!(eight_digits(Some(b"x1234567")), None);
+        assert_eq!(eight_digits(Some(b"12345678")), None);
+        assert_eq!(eight_digits(None), None);
+        assert_eq!(eight_digits(Some(b"0,\"a\":1}")), Some((0, 1)));
+        assert_eq!(eight_digits(Some(b"007}    ")), Some((7, 3)));
     }
 }
