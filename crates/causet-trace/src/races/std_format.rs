@@ -271,6 +271,23 @@ impl<R: Read> StdReader<R> {
                 TraceErrorKind::Binary,
             ));
         }
+        // Fast path: the all-numeric lines of real traces (`T9|r(4294967298)|59`), each
+        // field scanned once, digits parsed on the way.
+        if let Some((t, op, operand, location)) = parse_numeric(&self.buf[start..end]) {
+            let names = &mut self.names;
+            let operand = match op {
+                Op::Read | Op::Write => names.variables.intern_number(operand),
+                Op::Acquire | Op::Release | Op::Request => names.locks.intern_number(operand),
+                Op::Fork | Op::Join => names.threads.intern_number(operand),
+                Op::Begin | Op::End => 0,
+            };
+            return Ok(Some(StdEvent {
+                thread: names.threads.intern_number(t),
+                op,
+                operand,
+                location,
+            }));
+        }
         match parse_line(&self.buf[start..end]) {
             Ok(fields) => {
                 let event = self.intern(fields, start);
@@ -383,6 +400,52 @@ struct Fields {
     op: Op,
     operand: (usize, usize),
     location: (usize, usize),
+}
+
+/// `T<n>|op(<n>)|<n>` (or `<n>|...`) with canonical decimal numbers below 10^18: the
+/// thread number, op, operand and location; `None` sends the line to the general path.
+#[inline]
+fn parse_numeric(line: &[u8]) -> Option<(u64, Op, u64, u64)> {
+    let first = usize::from(line.first() == Some(&b'T'));
+    let (thread, bar1) = digits(line, first)?;
+    if line.get(bar1) != Some(&b'|') {
+        return None;
+    }
+    let mut open = bar1 + 1;
+    while open < line.len() && line[open].is_ascii_lowercase() {
+        open += 1;
+    }
+    if line.get(open) != Some(&b'(') {
+        return None;
+    }
+    let op = Op::parse(&line[bar1 + 1..open])?;
+    let (operand, close) = digits(line, open + 1)?;
+    if line.get(close) != Some(&b')') || line.get(close + 1) != Some(&b'|') {
+        return None;
+    }
+    let (location, end) = digits(line, close + 2)?;
+    (end == line.len()).then_some((thread, op, operand, location))
+}
+
+/// The canonical decimal number (no leading zero, at most 18 digits) starting at `start`,
+/// and the index after it.
+#[inline]
+fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
+    let mut i = start;
+    let mut n: u64 = 0;
+    while i < line.len() {
+        let digit = line[i].wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+        i += 1;
+    }
+    let len = i - start;
+    if len == 0 || len > 18 || (len > 1 && line[start] == b'0') {
+        return None;
+    }
+    Some((n, i))
 }
 
 /// Splits a line into its fields in one pass over its bytes (lines are short: a simple loop
@@ -701,6 +764,63 @@ impl Hasher for FastHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The numeric fast path agrees with the general path wherever it answers, and answers
+    /// for the common lines.
+    #[test]
+    fn numeric_fast_path_equals_general_path() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let pieces = [
+            "0",
+            "7",
+            "007",
+            "10",
+            "4294967298",
+            "123456789012345678",
+            "1234567890123456789",
+            "x",
+            "",
+        ];
+        let ops = [
+            "r", "w", "rd", "wr", "acq", "rel", "req", "fork", "join", "begin", "end", "ww", "R",
+        ];
+        let mut fast = 0;
+        for _ in 0..20_000 {
+            let pick =
+                |rng: &mut rand_chacha::ChaCha8Rng| pieces[rng.random_range(0..pieces.len())];
+            let prefix = if rng.random_bool(0.5) { "T" } else { "" };
+            let line = format!(
+                "{prefix}{}|{}({})|{}{}",
+                pick(&mut rng),
+                ops[rng.random_range(0..ops.len())],
+                pick(&mut rng),
+                pick(&mut rng),
+                if rng.random_bool(0.05) { "|" } else { "" },
+            );
+            let Some((thread, op, operand, location)) = parse_numeric(line.as_bytes()) else {
+                continue;
+            };
+            fast += 1;
+            let fields = parse_line(line.as_bytes()).expect("the general path accepts it too");
+            let text = |range: (usize, usize)| &line.as_bytes()[range.0..range.1];
+            let thread_text = text(fields.thread);
+            let thread_digits = thread_text.strip_prefix(b"T").unwrap_or(thread_text);
+            assert_eq!(canonical_number(thread_digits), Some(thread), "{line}");
+            assert_eq!(fields.op, op, "{line}");
+            assert_eq!(
+                canonical_number(text(fields.operand)),
+                Some(operand),
+                "{line}"
+            );
+            assert_eq!(
+                canonical_number(text(fields.location)),
+                Some(location),
+                "{line}"
+            );
+        }
+        assert!(fast > 1_000, "the fast path answered only {fast} times");
+    }
 
     #[test]
     fn numbers_are_canonical() {
