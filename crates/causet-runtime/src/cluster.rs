@@ -226,7 +226,8 @@ fn collect(
     run
 }
 
-/// Runs the cluster with each node on its own OS thread, channels between them.
+/// Runs the cluster with each node on its own OS thread, channels between them (at most
+/// [`MAX_THREADS`] nodes).
 ///
 /// ```
 /// use causet_runtime::{run_threads, ClusterConfig, Logs, Plan, Workload};
@@ -238,8 +239,13 @@ fn collect(
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run_threads(config: &ClusterConfig) -> Result<ClusterRun, RuntimeError> {
-    config.logs.prepare()?;
     let n = config.plan.nodes();
+    if n > MAX_THREADS {
+        return Err(RuntimeError::config(format!(
+            "thread mode runs at most {MAX_THREADS} nodes, not {n} (task mode runs more)"
+        )));
+    }
+    config.logs.prepare()?;
     let roster = Arc::new(Roster::numbered(n));
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..n).map(|_| mpsc::channel()).unzip();
     let senders = Arc::new(senders);
@@ -420,6 +426,9 @@ pub fn run_tasks(config: &ClusterConfig, workers: usize) -> Result<ClusterRun, R
     }
     Ok(collect(Mode::Task, config, &roster, finished, elapsed))
 }
+
+/// Most nodes [`run_threads`] starts (one OS thread each).
+pub const MAX_THREADS: usize = 2_048;
 
 /// Most per-node log files a task-mode run keeps open at once (see [`run_tasks`]).
 pub const MAX_OPEN_LOGS: usize = 512;

@@ -49,13 +49,16 @@ mod varint;
 mod workload;
 
 pub use cluster::{
-    ClusterConfig, ClusterRun, Logs, MERGED_LOG, Mode, merge_run_logs, run_tasks, run_threads,
+    ClusterConfig, ClusterRun, Logs, MAX_OPEN_LOGS, MAX_THREADS, MERGED_LOG, Mode, merge_run_logs,
+    run_tasks, run_threads,
 };
 pub use driver::{NodeReport, NodeStatus, Timing};
 pub use error::RuntimeError;
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
-pub use process::{ControlledNode, Kill, control_args, run_processes, serve_controlled};
+pub use process::{
+    ControlledNode, Kill, MAX_PROCESSES, control_args, run_processes, serve_controlled,
+};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};
 pub use tcp::{DEFAULT_MAX_FRAME, Frame, FrameReader, Hello, TcpNode, run_tcp_node, write_frame};
 pub use workload::{Action, Plan, Program, Workload};

@@ -26,6 +26,9 @@ use crate::tcp::{DEFAULT_MAX_FRAME, TcpNode, run_tcp_node};
 use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
 
+/// Most nodes [`run_processes`] starts (one OS process each, with a thread per connection).
+pub const MAX_PROCESSES: usize = 256;
+
 /// Kill node `node` with SIGKILL `after` the start of the run (`--kill NODE@MS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kill {
@@ -105,7 +108,7 @@ struct Member {
 }
 
 /// Runs the cluster as OS processes: `program` (the `causet` binary) is started once per
-/// node with [`control_args`]. Logs must go to a directory.
+/// node with [`control_args`] (at most [`MAX_PROCESSES`]). Logs must go to a directory.
 ///
 /// `kills` are carried out with `Child::kill` (SIGKILL); the report of a killed node has
 /// status [`NodeStatus::Killed`]. The run never hangs: a node that neither reports nor
@@ -119,8 +122,13 @@ pub fn run_processes(
     let Logs::Dir { .. } = &config.logs else {
         return Err(RuntimeError::config("process mode logs to a directory"));
     };
-    config.logs.prepare()?;
     let n = config.plan.nodes();
+    if n > MAX_PROCESSES {
+        return Err(RuntimeError::config(format!(
+            "process mode starts at most {MAX_PROCESSES} processes, not {n} (task mode runs more)"
+        )));
+    }
+    config.logs.prepare()?;
     let roster = Roster::numbered(n);
     for kill in kills {
         if roster.index(&kill.node).is_none() {
