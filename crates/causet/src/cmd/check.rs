@@ -20,11 +20,11 @@ pub struct LogArgs {
     /// ShiViz parser regex (JavaScript syntax) with named groups `host`, `clock` and
     /// `event`; other named groups become fields. Matched over the whole text in multi-line
     /// mode, like ShiViz. Example (ShiViz's default layout, event line first):
-    /// '(?<event>.*)\n(?<host>\S*) (?<clock>{.*})'
+    /// `(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`
     #[arg(long, value_name = "REGEX")]
     pub regex: Option<String>,
     /// Multi-execution delimiter regex; its `trace` group names the execution that follows.
-    /// Example: '^=== (?<trace>.*) ===$'
+    /// Example: `^=== (?<trace>.*) ===$`
     #[arg(long, value_name = "REGEX")]
     pub delimiter: Option<String>,
     /// Treat text that matches no log entry as an error (by default: a warning on stderr).
