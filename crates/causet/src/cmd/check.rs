@@ -137,6 +137,10 @@ pub fn require_valid(file: &std::path::Path, log: &Log) -> anyhow::Result<()> {
 /// Exit status: 0 when every execution is valid, 1 when one is not (the first violation is
 /// printed as FILE:LINE: what is wrong), 2 when the log cannot be read.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when every execution is valid; 1 when one is not (the first \
+                  violation is printed as FILE:LINE: what is wrong); 2 when the log cannot be read."
+)]
 pub struct CheckArgs {
     #[command(flatten)]
     log: LogArgs,

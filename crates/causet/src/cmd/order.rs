@@ -19,6 +19,11 @@ use super::check::{LogArgs, require_valid};
 /// per line. A log with several executions (a ShiViz delimiter) answers within one:
 /// --execution NAME, by default the first.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Events are named node:n, where n is the node's own clock entry for the \
+                        event (node:1 is its first event). In a log with several executions \
+                        (a ShiViz delimiter), --execution NAME picks one; the first by default."
+)]
 pub struct OrderArgs {
     #[command(flatten)]
     log: LogArgs,
