@@ -88,6 +88,7 @@ mod version_vector;
 
 pub use binary::BinaryId;
 pub use causality::{Causality, UnknownCausality};
+pub use differential::{DiffClock, ResyncRequired, Stamp, StampCost};
 pub use error::{DecodeError, ParseError, ParseErrorKind};
 pub use lamport::LamportClock;
 pub use logical_clock::LogicalClock;
