@@ -12,12 +12,16 @@
 /// registers, and one early-exit test per 8 entries costs little.
 pub(crate) const LANES: usize = 8;
 
+/// Clocks up to this length skip the chunking (measured: it pays off from about three
+/// chunks on).
+pub(crate) const SHORT: usize = 2 * LANES;
+
 /// `dst[i] = max(dst[i], src[i])` for slices of equal length, [`LANES`] at a time.
 #[inline]
 pub(crate) fn max_in_place(dst: &mut [u64], src: &[u64]) {
     // Merging a clock into an equal one (a stamp already known) changes nothing: a
     // `memcmp` (see `flags`) settles that without a store.
-    if dst.len() > 2 * LANES && dst.first() == src.first() && *dst == *src {
+    if dst.len() > SHORT && dst.first() == src.first() && *dst == *src {
         return;
     }
     let mut dst_chunks = dst.chunks_exact_mut(LANES);
@@ -45,9 +49,9 @@ pub(crate) fn flags(a: &[u64], b: &[u64], mut less: bool, mut greater: bool) -> 
     if less && greater {
         return (true, true);
     }
-    if a.len() <= 2 * LANES {
+    if a.len() <= SHORT {
         // Short clocks: a plain loop with a predictable branch per entry beats setting up
-        // chunks (measured: chunking pays off from about 3 chunks on).
+        // chunks.
         for (x, y) in a.iter().zip(b) {
             if x < y {
                 less = true;

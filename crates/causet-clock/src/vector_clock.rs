@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use crate::Causality;
-use crate::lanes::{flags, max_in_place};
+use crate::lanes::{SHORT, flags, max_in_place};
 
 /// A dense vector clock: entry `i` counts the events of node `i` that causally precede
 /// (or are) the stamped event.
@@ -139,6 +139,30 @@ impl VectorClock {
     /// How `self` relates to `other`, in one pass with early exit.
     #[inline]
     pub fn compare(&self, other: &VectorClock) -> Causality {
+        let (a, b) = (&self.entries, &other.entries);
+        if a.len() == b.len() && a.len() <= SHORT {
+            // Short clocks of the same length (the usual case): answer straight from the
+            // loop, which leaves as soon as both directions are seen.
+            let (mut less, mut greater) = (false, false);
+            for (x, y) in a.iter().zip(b) {
+                if x < y {
+                    less = true;
+                } else if x > y {
+                    greater = true;
+                }
+                if less && greater {
+                    return Causality::Concurrent;
+                }
+            }
+            return Causality::from_flags(less, greater);
+        }
+        self.compare_long(other)
+    }
+
+    /// [`compare`](Self::compare) for long clocks or clocks of different lengths: kept out
+    /// of line so that the short path above inlines into callers.
+    #[inline(never)]
+    fn compare_long(&self, other: &VectorClock) -> Causality {
         let (a, b) = (&self.entries, &other.entries);
         let common = a.len().min(b.len());
         // Without trailing zeros, the longer clock has a non-zero entry where the shorter
