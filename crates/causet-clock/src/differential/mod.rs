@@ -261,7 +261,7 @@ pub struct DiffClock {
     /// `(counter, index)` of every change, oldest first, so that a stamp reads back only
     /// the changes since the last one. A pair whose counter is no longer the entry's
     /// `updated` is stale; the log is compacted to one pair per entry when it reaches
-    /// `4n + 16` pairs, so it stays O(n).
+    /// `8n + 16` pairs, so it stays O(n).
     changes: Vec<(u64, usize)>,
     outgoing: Vec<Outgoing>,
     incoming: Vec<Option<Incoming>>,
@@ -273,6 +273,8 @@ pub struct DiffClock {
     nonzero: usize,
     /// Σ of the varint sizes of the list encoding's index gaps over the non-zero entries.
     gap_bytes: usize,
+    /// Reused buffer of entry indices for merges.
+    scratch: Vec<usize>,
 }
 
 impl DiffClock {
@@ -320,6 +322,7 @@ impl DiffClock {
             value_bytes: n,
             nonzero: 0,
             gap_bytes: 0,
+            scratch: Vec::new(),
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
@@ -669,11 +672,21 @@ impl DiffClock {
         match stamp.entries.dense_values() {
             // A whole clock: straight through the values.
             Some(values) => {
+                // Branch-free first: which entries are raised or equal (unpredictable).
+                let mut touched = std::mem::take(&mut self.scratch);
+                touched.clear();
+                touched.resize(values.len(), 0);
+                let current = self.clock.as_slice();
+                let mut count = 0;
                 for (index, &value) in values.iter().enumerate() {
-                    if value > 0 {
-                        self.merge_entry(index, value, source);
-                    }
+                    let mine = current.get(index).copied().unwrap_or(0);
+                    touched[count] = index;
+                    count += usize::from((value > mine) | (value == mine) & (value > 0));
                 }
+                for &index in &touched[..count] {
+                    self.merge_entry(index, values[index], source);
+                }
+                self.scratch = touched;
             }
             None => {
                 for (index, value) in stamp.entries() {
@@ -752,7 +765,7 @@ impl DiffClock {
             *also = [LOCAL; ALSO_KNOWN];
         }
         self.changes.push((self.counter, index));
-        if self.changes.len() >= 4 * self.n + 16 {
+        if self.changes.len() >= 8 * self.n + 16 {
             // Compact: drop the stale pairs, which leaves one per changed entry, in order.
             let meta = &self.meta;
             self.changes
