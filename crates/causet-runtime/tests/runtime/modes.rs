@@ -146,3 +146,39 @@ fn differential_stamps_are_smaller_than_full_clocks_in_a_larger_gossip() {
     let full: u64 = run.nodes.iter().map(|n| n.full_stamp_bytes).sum();
     assert!(sent < full, "differential {sent} vs full {full}");
 }
+
+#[test]
+fn task_mode_above_the_open_file_limit_still_writes_one_log_per_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = causet_runtime::MAX_OPEN_LOGS + 8;
+    let plan = Plan::new(Workload::Broadcast, nodes, 1, 0).unwrap();
+    let config = ClusterConfig::new(
+        plan.clone(),
+        Logs::Dir {
+            dir: dir.path().to_path_buf(),
+            flush: LogFlush::EachEvent,
+        },
+    );
+    let run = run_tasks(&config, 2).unwrap();
+    assert!(run.is_complete());
+    assert_eq!(run.log_files.len(), nodes);
+    assert!(run.log_files.iter().all(|path| path.is_file()));
+    let merged = merge_run_logs(&run, dir.path()).unwrap();
+    // start, done, and one send and one receive per message.
+    assert_eq!(
+        merged.events as u64,
+        2 * nodes as u64 + 2 * plan.total_messages()
+    );
+    let text = std::fs::read_to_string(dir.path().join("node7.log")).unwrap();
+    let events = model::parse(&text);
+    let texts: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "start",
+            "receive round 1 from node0",
+            "send reply 1 to node0",
+            "done"
+        ]
+    );
+}
