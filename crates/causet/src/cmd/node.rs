@@ -20,7 +20,12 @@ use causet_runtime::{
 ///   causet node --name alice --listen 127.0.0.1:7001 --peer bob=127.0.0.1:7002 --token s3cret
 ///   causet node --name bob --listen 127.0.0.1:7002 --peer alice=127.0.0.1:7001 --token s3cret
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "\
+Every node of a cluster needs the same workload, --messages, --seed and token, and every
+other node as a --peer; nodes refuse peers configured differently. Exit 0 when the node
+finished its workload, 1 when it gave up waiting (a peer died). Two shells:
+  causet node --name alice --listen 127.0.0.1:7001 --peer bob=127.0.0.1:7002 --token s3cret
+  causet node --name bob --listen 127.0.0.1:7002 --peer alice=127.0.0.1:7001 --token s3cret")]
 pub struct NodeArgs {
     /// This node's name (letters, digits, '-', '_', '.').
     #[arg(long)]

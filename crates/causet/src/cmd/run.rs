@@ -22,6 +22,11 @@ use serde_json::json;
 /// OUT/causet.log, draws OUT/diagram.svg and prints a summary. Exit 0 when every node
 /// finished, 1 when a node died or gave up (the merged log keeps every logged event).
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Nodes are named node0, node1, ...; each logs every event with its vector clock (GoVector
+format) to OUT/NAME.log. The logs are merged into OUT/causet.log, checked, analysed and drawn
+as OUT/diagram.svg. Exit 0 when every node finished, 1 when a node died or gave up (the
+merged log keeps every logged event). Example: causet run --mode thread --workload ring")]
 pub struct RunArgs {
     /// Number of nodes (at least 2).
     #[arg(long, default_value_t = 4)]
