@@ -10,7 +10,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use causet_clock::VectorClock;
@@ -166,7 +166,7 @@ pub(crate) fn format_event(
     if entries.len() * 4 < roster.len() {
         // Few entries in a big cluster: sort the non-zero ones instead of walking them all.
         let mut present: Vec<usize> = (0..entries.len()).filter(|&i| entries[i] != 0).collect();
-        present.sort_by(|&a, &b| roster.name(a).cmp(&roster.name(b)));
+        present.sort_by_key(|&index| roster.log_rank(index));
         for index in present {
             push(index, entries[index], out);
         }
@@ -204,10 +204,6 @@ impl LoggedEvent {
             .find(|(name, _)| *name == self.node)
             .map_or(0, |(_, value)| *value)
     }
-
-    fn clock_sum(&self) -> u128 {
-        self.clock.iter().map(|(_, value)| u128::from(*value)).sum()
-    }
 }
 
 /// What reading one node log found.
@@ -225,12 +221,24 @@ pub struct NodeLog {
 /// newline) is dropped and reported in [`NodeLog::truncated`]; anything else malformed is an
 /// error naming the file and line.
 pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
+    let mut log = NodeLog::default();
+    log.truncated = scan_log(path, |node, clock, _header, text| {
+        log.events.push(LoggedEvent { node, clock, text });
+    })?;
+    Ok(log)
+}
+
+/// Reads a node log event by event: `on_event(node, clock, header line, text line)`.
+/// Returns whether the file ended inside an event.
+fn scan_log(
+    path: &Path,
+    mut on_event: impl FnMut(String, Vec<(String, u64)>, String, String),
+) -> Result<bool, RuntimeError> {
     let file = File::open(path)
         .map_err(|err| RuntimeError::io(format!("cannot open {}", path.display()), err))?;
     let mut reader = BufReader::new(file);
-    let mut log = NodeLog::default();
     let mut line_number = 0usize;
-    let mut header: Option<Header> = None;
+    let mut header: Option<(Header, String)> = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -242,25 +250,18 @@ pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
         }
         line_number += 1;
         if !line.ends_with('\n') {
-            log.truncated = true;
-            break;
+            return Ok(true);
         }
         let content = line.trim_end_matches(['\n', '\r']);
         match header.take() {
             None => {
-                header = Some(parse_header(path, line_number, content)?);
+                let parsed = parse_header(path, line_number, content)?;
+                header = Some((parsed, content.to_string()));
             }
-            Some((node, clock)) => log.events.push(LoggedEvent {
-                node,
-                clock,
-                text: content.to_string(),
-            }),
+            Some(((node, clock), raw)) => on_event(node, clock, raw, content.to_string()),
         }
     }
-    if header.is_some() {
-        log.truncated = true;
-    }
-    Ok(log)
+    Ok(header.is_some())
 }
 
 /// A header line: the node and its clock entries.
@@ -309,7 +310,15 @@ pub struct MergeSummary {
 /// linear extension of happens-before (if `a → b`, `b`'s clock dominates `a`'s and is
 /// larger somewhere, so its sum is larger), so a reader sees every send before its receive.
 pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, RuntimeError> {
-    let mut events = Vec::new();
+    // Only the sort key is kept beside the two raw lines: clocks can be large.
+    struct Raw {
+        sum: u128,
+        node: String,
+        own: u64,
+        header: String,
+        text: String,
+    }
+    let mut events: Vec<Raw> = Vec::new();
     let mut truncated = Vec::new();
     let mut missing = Vec::new();
     for path in inputs {
@@ -317,22 +326,37 @@ pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Runtim
             missing.push(path.clone());
             continue;
         }
-        let log = read_node_log(path)?;
-        if log.truncated {
+        let cut = scan_log(path, |node, clock, header, text| {
+            let sum = clock.iter().map(|(_, value)| u128::from(*value)).sum();
+            let own = clock
+                .iter()
+                .find(|(name, _)| *name == node)
+                .map_or(0, |(_, value)| *value);
+            events.push(Raw {
+                sum,
+                node,
+                own,
+                header,
+                text,
+            });
+        })?;
+        if cut {
             truncated.push(path.clone());
         }
-        events.extend(log.events);
     }
     events.sort_by(|a, b| {
-        a.clock_sum()
-            .cmp(&b.clock_sum())
+        a.sum
+            .cmp(&b.sum)
             .then_with(|| a.node.cmp(&b.node))
-            .then_with(|| a.own().cmp(&b.own()))
+            .then_with(|| a.own.cmp(&b.own))
     });
     let file = File::create(out)
         .map_err(|err| RuntimeError::io(format!("cannot create {}", out.display()), err))?;
     let mut writer = BufWriter::new(file);
-    write_events(&mut writer, &events)
+    events
+        .iter()
+        .try_for_each(|event| writeln!(writer, "{}\n{}", event.header, event.text))
+        .and_then(|()| writer.flush())
         .map_err(|err| RuntimeError::io(format!("cannot write {}", out.display()), err))?;
     Ok(MergeSummary {
         path: out.to_path_buf(),
@@ -340,20 +364,6 @@ pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Runtim
         truncated,
         missing,
     })
-}
-
-fn write_events(writer: &mut impl Write, events: &[LoggedEvent]) -> io::Result<()> {
-    for event in events {
-        write!(writer, "{} {{", event.node)?;
-        for (i, (name, value)) in event.clock.iter().enumerate() {
-            if i > 0 {
-                writer.write_all(b", ")?;
-            }
-            write!(writer, "\"{name}\":{value}")?;
-        }
-        writeln!(writer, "}}\n{}", event.text)?;
-    }
-    writer.flush()
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub const MAX_NAME_LEN: usize = 64;
 pub struct Roster {
     names: Vec<String>,
     log_order: Vec<usize>,
+    /// `log_rank[i]`: position of index `i` in `log_order`.
+    log_rank: Vec<usize>,
 }
 
 impl Roster {
@@ -39,17 +41,27 @@ impl Roster {
                 name: pair[0].clone(),
             });
         }
-        let mut log_order: Vec<usize> = (0..names.len()).collect();
-        log_order.sort_by(|&a, &b| names[a].cmp(&names[b]));
-        Ok(Roster { names, log_order })
+        Ok(Roster::with_names(names))
     }
 
     /// `node0`, `node1`, …, `node{n-1}`: the roster of `causet run`.
     pub fn numbered(n: usize) -> Self {
-        let names: Vec<String> = (0..n).map(|i| format!("node{i}")).collect();
-        let mut log_order: Vec<usize> = (0..n).collect();
+        Roster::with_names((0..n).map(|i| format!("node{i}")).collect())
+    }
+
+    /// A roster of names already in canonical order.
+    fn with_names(names: Vec<String>) -> Self {
+        let mut log_order: Vec<usize> = (0..names.len()).collect();
         log_order.sort_by(|&a, &b| names[a].cmp(&names[b]));
-        Roster { names, log_order }
+        let mut log_rank = vec![0; names.len()];
+        for (rank, &index) in log_order.iter().enumerate() {
+            log_rank[index] = rank;
+        }
+        Roster {
+            names,
+            log_order,
+            log_rank,
+        }
     }
 
     /// Number of nodes.
@@ -82,6 +94,11 @@ impl Roster {
     /// Clock indices in the order a log prints them (names in byte order).
     pub fn log_order(&self) -> &[usize] {
         &self.log_order
+    }
+
+    /// Position of clock index `index` in [`log_order`](Self::log_order).
+    pub fn log_rank(&self, index: usize) -> Option<usize> {
+        self.log_rank.get(index).copied()
     }
 
     /// A 64-bit fingerprint of the names (FNV-1a), exchanged in handshakes so that nodes
