@@ -384,4 +384,17 @@ mod tests {
             "node1 {\"node1\":2, \"node10\":4, \"node2\":1}\nline break\n"
         );
     }
+
+    #[test]
+    fn sparse_and_dense_paths_format_alike() {
+        // 11 entries in a roster of 100 take the sorting path; in 11 the walking path.
+        let mut clock = VectorClock::new();
+        clock.set(2, 1);
+        clock.set(10, 4);
+        clock.set(1, 2);
+        let (mut sparse, mut dense) = (String::new(), String::new());
+        format_event(&mut sparse, &Roster::numbered(100), 1, &clock, "x");
+        format_event(&mut dense, &Roster::numbered(11), 1, &clock, "x");
+        assert_eq!(sparse, dense);
+    }
 }
