@@ -379,6 +379,65 @@ fn model_check_order_analyze_and_messages_agree_on_random_executions() {
 }
 
 #[test]
+fn model_stamp_bytes_replay_the_visible_messages() {
+    use causet_clock::differential::{InFlight, StampCost};
+    use std::collections::HashMap;
+    // Replay, straight from the generated structure, the messages the clocks show (see the
+    // test above) on the clock crate's meter, with the execution's node numbering.
+    for seed in 0..12u64 {
+        let (generated, text) = generated_log(&GenerateOptions {
+            events: 40 + seed as usize * 10,
+            nodes: 2 + seed as usize % 5,
+            seed: 2000 + seed,
+            ..GenerateOptions::default()
+        });
+        let log = parse(&text);
+        let execution = &log.executions[0];
+        let model = model(&generated);
+        let index_of = |node: usize| {
+            execution
+                .node_index(&generated.nodes[node])
+                .expect("every node logs")
+        };
+        let visible = |receive: usize, send: usize| {
+            !model.previous[receive].is_some_and(|p| p == send || model.history[p].contains(&send))
+        };
+        let mut meter = StampCost::new(execution.nodes().len());
+        let mut in_flight: HashMap<usize, InFlight> = HashMap::new();
+        let receiver_of: HashMap<usize, usize> = generated
+            .events
+            .iter()
+            .enumerate()
+            .filter_map(|(receive, event)| match event.kind {
+                GeneratedKind::Receive { send } if visible(receive, send) => Some((send, receive)),
+                _ => None,
+            })
+            .collect();
+        for (index, event) in generated.events.iter().enumerate() {
+            let node = index_of(event.node);
+            match event.kind {
+                GeneratedKind::Receive { send } if in_flight.contains_key(&send) => {
+                    if let Some(message) = in_flight.remove(&send) {
+                        meter.receive(message);
+                    }
+                }
+                GeneratedKind::Send { to } if receiver_of.contains_key(&index) => {
+                    in_flight.insert(index, meter.send(node, index_of(to)));
+                }
+                _ => meter.local(node),
+            }
+        }
+        let totals = meter.totals();
+        let bytes = causet_trace::log::stamp_bytes(execution);
+        assert_eq!(
+            (bytes.full, bytes.differential),
+            (totals.full_bytes, totals.differential_bytes),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
 fn model_lenient_logs_with_holes_still_count_exactly() {
     // Drop every event whose index is ≡ 2 mod 5 (holes, sometimes whole nodes): the clocks
     // stay those of the real execution, so check --lenient passes and the counts over the
