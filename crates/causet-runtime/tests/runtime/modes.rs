@@ -182,3 +182,28 @@ fn task_mode_above_the_open_file_limit_still_writes_one_log_per_node() {
         ]
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Any workload, size, seed, mode and stamp kind: the logs match the causal model and
+    /// the planned message count.
+    #[test]
+    fn random_clusters_match_the_causal_model(
+        workload in 0..4usize,
+        nodes in 2..7usize,
+        messages in 0..4u32,
+        seed in proptest::prelude::any::<u64>(),
+        tasks in proptest::prelude::any::<bool>(),
+        full in proptest::prelude::any::<bool>(),
+    ) {
+        let plan = Plan::new(Workload::ALL[workload], nodes, messages, seed).unwrap();
+        let mut config = ClusterConfig::new(plan.clone(), Logs::Memory);
+        config.timing.pace = std::time::Duration::ZERO;
+        config.stamps = if full { Stamps::Full } else { Stamps::Differential };
+        let run = run(if tasks { Mode::Task } else { Mode::Thread }, &config);
+        proptest::prop_assert!(run.is_complete());
+        let verdict = model::check(&memory_logs(&run), true);
+        proptest::prop_assert_eq!(verdict.messages as u64, plan.total_messages());
+    }
+}
