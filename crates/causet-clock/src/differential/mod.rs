@@ -229,6 +229,8 @@ struct Outgoing {
     last_sent_any: u64,
     /// Whether the last stamp carried many entries: find the next one's by a scan.
     prefer_scan: bool,
+    /// Whether the last stamp was a `Diff`.
+    last_was_diff: bool,
 }
 
 /// Receiver-side state of the channel from one peer: the chain applied so far.
@@ -314,6 +316,7 @@ impl DiffClock {
                     last_sent: 0,
                     last_sent_any: 0,
                     prefer_scan: false,
+                    last_was_diff: false,
                 };
                 n
             ],
@@ -444,7 +447,7 @@ impl DiffClock {
                 .unwrap_or(UNMATCHED),
             since,
             since_any,
-            budget: snapshot_len.saturating_sub(header),
+            budget: (full_len + 1).saturating_sub(header),
         };
         let changes = match self.walk_changes(&window, walk_limit, pairs) {
             Some(changes) => changes,
@@ -455,7 +458,22 @@ impl DiffClock {
         };
         let channel = &mut self.outgoing[peer];
         channel.prefer_scan = changes.diff.count > self.n / 4;
-        if changes.diff_fits {
+        // Which stamp: the Diff when no larger than the whole clock. Otherwise the whole
+        // clock, unless the chain is worth re-anchoring (it was healthy until now, or it is
+        // behind only because of earlier snapshots): then the Diff anyway when no larger than
+        // a new session's Start (it re-anchors without using up a session id), else that
+        // Start, else the Diff if it fits in the bound.
+        let gap_bound = len_u64(self.n as u64);
+        let session = channel.session + 1;
+        let start_len = snapshot_len + len_u64(session);
+        let start_fits = start_len <= full_len + 1;
+        let recent_len = 1 + len_u64(session) + 1 + changes.recent.best_bound(gap_bound);
+        let anchor = channel.last_was_diff || recent_len <= snapshot_len;
+        let diff_len = header + changes.diff.best_bound(gap_bound);
+        let send_diff = changes.diff_fits
+            && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
+        channel.last_was_diff = send_diff;
+        if send_diff {
             if !changes.sorted {
                 pairs.sort_unstable_by_key(|&(index, _)| index);
             }
@@ -478,17 +496,8 @@ impl DiffClock {
             return;
         }
         channel.prefer_scan = true;
-        let recent = changes.recent;
-        let gap_bound = len_u64(self.n as u64);
-        let values = self.clock.as_slice();
-        // The whole clock goes out. If the chain is only behind because earlier stamps were
-        // snapshots (what changed since the last stamp would be small), re-anchor it: a new
-        // session's start, if that still fits in the dense encoding plus one byte.
-        copy_whole(values, whole, stamp);
-        let session = channel.session + 1;
-        let recent_len = 1 + len_u64(session) + 1 + recent.best_bound(gap_bound);
-        let start_len = snapshot_len + len_u64(session);
-        if recent_len <= snapshot_len && start_len <= full_len + 1 {
+        copy_whole(self.clock.as_slice(), whole, stamp);
+        if anchor && start_fits {
             channel.session = session;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
@@ -534,7 +543,7 @@ impl DiffClock {
             if diff_possible {
                 changes.diff.add(index, value);
                 pairs.push((index, value));
-                // Every encoding carries the values: past this, only a snapshot fits.
+                // Every encoding carries the values: past this, only the whole clock fits.
                 diff_possible = changes.diff.values <= window.budget;
             }
         }
@@ -812,7 +821,7 @@ struct Window {
     since: u64,
     /// The counter at the last stamp of any kind.
     since_any: u64,
-    /// Payload bytes a Diff may take to be no larger than a snapshot.
+    /// Payload bytes a Diff may take within the bound (the dense encoding plus one byte).
     budget: usize,
 }
 
@@ -832,7 +841,7 @@ struct Changes {
     diff: RoughSize,
     /// Changed since the last stamp of any kind.
     recent: RoughSize,
-    /// Whether the Diff is no larger than a snapshot (its entries are then collected).
+    /// Whether the Diff fits in the bound (its entries are then collected).
     diff_fits: bool,
     /// Whether they were collected in index order.
     sorted: bool,
