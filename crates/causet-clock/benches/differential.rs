@@ -24,7 +24,8 @@
 //! Both replay the same pattern, in batches of 64 messages: the 64 sends (timed for
 //! `send`), then their 64 receives (timed for `receive`), so up to 64 messages are in flight.
 //!
-//! Run: `cargo bench -p causet-clock --bench differential -- sizes` (the table, seconds),
+//! Run: `cargo bench -p causet-clock --bench differential -- sizes` (the table, seconds;
+//! `-- sizes long`: 1000·n messages at n = 64, a minute),
 //! `cargo bench -p causet-clock --bench differential -- ratios` (n = 64 CPU ratios as medians
 //! of 3000 alternating batches, which a shared machine disturbs least) and
 //! `cargo bench -p causet-clock --bench differential -- --warm-up-time 1 --measurement-time 3`.
@@ -231,15 +232,25 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
     sizes
 }
 
-fn print_sizes() {
+/// The size table: `long` replays 1000·n messages at n = 64 (the last 500·n measured)
+/// instead of 60·n at every n, to check that the savings last.
+fn print_sizes(long: bool) {
     println!(
         "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for pattern in PATTERNS {
         for n in SIZES {
-            let steps = traffic(pattern, n, 60 * n);
-            let s = measure_sizes(n, &steps, 50 * n);
+            if long && n != 64 {
+                continue;
+            }
+            let (total, measured) = if long {
+                (1000 * n, 500 * n)
+            } else {
+                (60 * n, 50 * n)
+            };
+            let steps = traffic(pattern, n, total);
+            let s = measure_sizes(n, &steps, measured);
             let per = |bytes: u64| bytes as f64 / s.messages as f64;
             println!(
                 "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} |",
@@ -448,7 +459,7 @@ fn main() {
         return;
     }
     if std::env::args().any(|arg| arg == "sizes") {
-        print_sizes();
+        print_sizes(std::env::args().any(|arg| arg == "long"));
         return;
     }
     let mut criterion = Criterion::default().configure_from_args();
