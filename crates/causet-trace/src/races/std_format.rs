@@ -257,6 +257,44 @@ impl<R: Read> StdReader<R> {
 
     /// The next event, `None` at the end of the input.
     pub fn next_event(&mut self) -> Result<Option<StdEvent>, TraceError> {
+        // Fastest path: an all-numeric line complete in the buffer, parsed in place in one
+        // scan that also finds its end (no separate newline search). A line this path
+        // declines (another shape, or cut by the end of the buffer) goes the general way.
+        if let Some(parsed) = parse_numeric_line(&self.buf[self.start..self.end]) {
+            let start = self.start;
+            self.start += parsed.len;
+            self.bytes_read += parsed.len as u64;
+            self.line += 1;
+            self.last_line = (start, start + parsed.text_len);
+            return Ok(Some(self.intern_numeric(
+                parsed.thread,
+                parsed.op,
+                parsed.operand,
+                parsed.location,
+            )));
+        }
+        self.next_event_general()
+    }
+
+    #[inline(always)]
+    fn intern_numeric(&mut self, t: u64, op: Op, operand: u64, location: u64) -> StdEvent {
+        let names = &mut self.names;
+        let operand = match op {
+            Op::Read | Op::Write => names.variables.intern_number(operand),
+            Op::Acquire | Op::Release | Op::Request => names.locks.intern_number(operand),
+            Op::Fork | Op::Join => names.threads.intern_number(operand),
+            Op::Begin | Op::End => 0,
+        };
+        StdEvent {
+            thread: names.threads.intern_number(t),
+            op,
+            operand,
+            location,
+        }
+    }
+
+    #[inline(never)]
+    fn next_event_general(&mut self) -> Result<Option<StdEvent>, TraceError> {
         let Some((start, end)) = self.next_line()? else {
             return Ok(None);
         };
@@ -274,19 +312,7 @@ impl<R: Read> StdReader<R> {
         // Fast path: the all-numeric lines of real traces (`T9|r(4294967298)|59`), each
         // field scanned once, digits parsed on the way.
         if let Some((t, op, operand, location)) = parse_numeric(&self.buf[start..end]) {
-            let names = &mut self.names;
-            let operand = match op {
-                Op::Read | Op::Write => names.variables.intern_number(operand),
-                Op::Acquire | Op::Release | Op::Request => names.locks.intern_number(operand),
-                Op::Fork | Op::Join => names.threads.intern_number(operand),
-                Op::Begin | Op::End => 0,
-            };
-            return Ok(Some(StdEvent {
-                thread: names.threads.intern_number(t),
-                op,
-                operand,
-                location,
-            }));
+            return Ok(Some(self.intern_numeric(t, op, operand, location)));
         }
         match parse_line(&self.buf[start..end]) {
             Ok(fields) => {
@@ -427,9 +453,77 @@ fn parse_numeric(line: &[u8]) -> Option<(u64, Op, u64, u64)> {
     (end == line.len()).then_some((thread, op, operand, location))
 }
 
+/// An all-numeric line parsed in place by [`parse_numeric_line`].
+#[derive(Debug, Clone, Copy)]
+struct NumericLine {
+    thread: u64,
+    op: Op,
+    operand: u64,
+    location: u64,
+    /// Bytes of the line's text (without `\r\n` or `\n`).
+    text_len: usize,
+    /// Bytes consumed, the newline included.
+    len: usize,
+}
+
+/// The operation whose name starts at `i`, through its `(`: the op and the index after the
+/// `(`. One dispatch on the first byte, then a fixed comparison.
+#[inline(always)]
+fn op_at(buf: &[u8], i: usize) -> Option<(Op, usize)> {
+    let rest = buf.get(i..)?;
+    let (op, len) = match rest {
+        [b'r', b'(', ..] => (Op::Read, 2),
+        [b'w', b'(', ..] => (Op::Write, 2),
+        [b'r', b'd', b'(', ..] => (Op::Read, 3),
+        [b'w', b'r', b'(', ..] => (Op::Write, 3),
+        [b'a', b'c', b'q', b'(', ..] => (Op::Acquire, 4),
+        [b'r', b'e', b'l', b'(', ..] => (Op::Release, 4),
+        [b'r', b'e', b'q', b'(', ..] => (Op::Request, 4),
+        [b'f', b'o', b'r', b'k', b'(', ..] => (Op::Fork, 5),
+        [b'j', b'o', b'i', b'n', b'(', ..] => (Op::Join, 5),
+        [b'e', b'n', b'd', b'(', ..] => (Op::End, 4),
+        [b'b', b'e', b'g', b'i', b'n', b'(', ..] => (Op::Begin, 6),
+        _ => return None,
+    };
+    Some((op, i + len))
+}
+
+/// The all-numeric line at the start of `buf` (`T<n>|op(<n>)|<n>` or `<n>|...`, canonical
+/// numbers below 10^18, as [`parse_numeric`] accepts), ended by `\n` or `\r\n` inside `buf`:
+/// one scan finds the fields and the end of the line. `None` when the line has another
+/// shape or is not complete in `buf`.
+#[inline(always)]
+fn parse_numeric_line(buf: &[u8]) -> Option<NumericLine> {
+    let first = usize::from(buf.first() == Some(&b'T'));
+    let (thread, bar1) = digits(buf, first)?;
+    if buf.get(bar1) != Some(&b'|') {
+        return None;
+    }
+    let (op, open) = op_at(buf, bar1 + 1)?;
+    let (operand, close) = digits(buf, open)?;
+    if buf.get(close..close + 2) != Some(b")|") {
+        return None;
+    }
+    let (location, end) = digits(buf, close + 2)?;
+    let (text_len, len) = match buf.get(end..end + 2) {
+        Some([b'\n', _]) => (end, end + 1),
+        Some(b"\r\n") => (end, end + 2),
+        // The last byte of the buffer (the line may go on after a refill), or not a number.
+        _ => return None,
+    };
+    Some(NumericLine {
+        thread,
+        op,
+        operand,
+        location,
+        text_len,
+        len,
+    })
+}
+
 /// The canonical decimal number (no leading zero, at most 18 digits) starting at `start`,
 /// and the index after it.
-#[inline]
+#[inline(always)]
 fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
     let mut i = start;
     let mut n: u64 = 0;
@@ -613,7 +707,7 @@ impl Interner {
         self.intern(bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn intern_number(&mut self, n: u64) -> u32 {
         let next = self.next_id();
         // Small numbers (thread and lock names, mostly) index a table directly.
@@ -662,7 +756,7 @@ impl NumberMap {
     }
 
     /// The id of `key`, inserting `next` when absent.
-    #[inline]
+    #[inline(always)]
     fn get_or_insert(&mut self, key: u64, next: u32) -> u32 {
         if 4 * (self.len + 1) > 3 * self.slots.len() {
             self.grow();
@@ -820,6 +914,110 @@ mod tests {
             );
         }
         assert!(fast > 1_000, "the fast path answered only {fast} times");
+    }
+
+    /// Reads `text` through a source that hands out `chunk(i)` bytes per read, so lines
+    /// are cut by the buffer's end at every possible place.
+    struct Chunked<'a> {
+        text: &'a [u8],
+        calls: usize,
+        sizes: &'a [usize],
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let size = self.sizes[self.calls % self.sizes.len()];
+            self.calls += 1;
+            let n = size.min(buf.len()).min(self.text.len());
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            Ok(n)
+        }
+    }
+
+    fn events_of(reader: &mut StdReader<impl Read>) -> Vec<(StdEvent, u64, Vec<u8>)> {
+        let mut out = Vec::new();
+        while let Some(event) = reader.next_event().expect("valid") {
+            out.push((event, reader.line(), reader.current_line_text().to_vec()));
+        }
+        out
+    }
+
+    /// The in-place numeric path (lines complete in the buffer) and the general path (lines
+    /// cut by the buffer's end, or of other shapes) give the same events, line numbers and
+    /// line texts, with `\n` and `\r\n` endings and with and without a final newline.
+    #[test]
+    fn in_place_path_equals_general_path_across_refills() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for round in 0..40 {
+            let mut text = Vec::new();
+            let lines = rng.random_range(1..60);
+            for i in 0..lines {
+                let thread = if rng.random_bool(0.5) {
+                    format!("T{}", rng.random_range(0..3))
+                } else {
+                    rng.random_range(0..3).to_string()
+                };
+                let op = ["r", "w", "rd", "wr", "req", "begin", "end"][rng.random_range(0..7)];
+                let operand = match rng.random_range(0..4) {
+                    0 => "x".to_string(),
+                    1 => "007".to_string(),
+                    _ => rng
+                        .random_range(4_294_967_296u64..4_294_967_310)
+                        .to_string(),
+                };
+                let location = if rng.random_bool(0.1) {
+                    "L".to_string()
+                } else {
+                    rng.random_range(0..100).to_string()
+                };
+                let end = if rng.random_bool(0.3) { "\r\n" } else { "\n" };
+                let last = i + 1 == lines && rng.random_bool(0.5);
+                text.extend_from_slice(format!("{thread}|{op}({operand})|{location}").as_bytes());
+                if !last {
+                    text.extend_from_slice(end.as_bytes());
+                }
+            }
+            let whole = events_of(&mut StdReader::new(text.as_slice(), "x"));
+            assert_eq!(whole.len(), lines, "round {round}");
+            for sizes in [&[1usize][..], &[2, 3, 5, 7], &[13, 1, 29]] {
+                let source = Chunked {
+                    text: &text,
+                    calls: 0,
+                    sizes,
+                };
+                let mut reader = StdReader::new(source, "x");
+                assert_eq!(
+                    events_of(&mut reader),
+                    whole,
+                    "round {round} sizes {sizes:?}"
+                );
+                assert_eq!(reader.bytes_read(), text.len() as u64);
+            }
+        }
+    }
+
+    /// A NUL byte or a malformed line is never taken by the in-place path.
+    #[test]
+    fn in_place_path_declines_what_is_not_an_event() {
+        for line in [
+            &b"T1|w(5)|\0\n"[..],
+            b"T1|w(5)7|1\n",
+            b"T1|w(5)|1|\n",
+            b"T1|x(5)|1\n",
+            b"T1|w(5)|1",
+            b"T1|w(5)|1\r",
+            b"T01|w(5)|1\n",
+        ] {
+            assert!(parse_numeric_line(line).is_none(), "{line:?}");
+        }
+        let parsed = parse_numeric_line(b"T1|acq(5)|17\r\nT2").expect("a line");
+        assert_eq!(
+            (parsed.thread, parsed.op, parsed.operand, parsed.location),
+            (1, Op::Acquire, 5, 17)
+        );
+        assert_eq!((parsed.text_len, parsed.len), (12, 14));
     }
 
     #[test]
