@@ -24,13 +24,14 @@
 //!   The sender answers a refusal with [`DiffClock::resync`]: its next stamp to that peer
 //!   starts a new session;
 //! - a [`StampKind::Snapshot`] (the whole clock, no session) is sent instead of a `Diff`
-//!   whenever it is smaller. It is always safe to merge, so it needs no checks and does
-//!   not advance the chain. When the chain has fallen behind only because of earlier
-//!   snapshots, the whole clock goes out as the `Start` of a new session instead, which
-//!   re-anchors the chain (if that fits in the bound below). This bounds every stamp by the
-//!   dense encoding ([`VectorClock::encode`](crate::VectorClock)) plus one byte; the only
-//!   exception is a mandatory `Start` (first stamp, or after a resync) of a session id of
-//!   128 or more, which is a byte longer per 7 bits of session id;
+//!   whenever it is smaller. It is always safe to merge, so it needs no checks, but it does
+//!   not advance the chain, which then falls behind. So when the chain is worth keeping (its
+//!   last stamp was a `Diff`, or it is behind only because of snapshots), a larger `Diff`
+//!   still goes out if it is no larger than a new session's `Start`, else that `Start`
+//!   (the whole clock, re-anchoring the chain), each only within the bound below. Every
+//!   stamp is at most the dense encoding ([`VectorClock::encode`](crate::VectorClock)) plus
+//!   one byte; the only exception is a mandatory `Start` (first stamp, or after a resync)
+//!   of a session id of 128 or more, a byte longer per 7 more bits of session id;
 //! - **restarts**: [`DiffClock::restart`] resumes from the highest clock the node logged or
 //!   was told, so its own entry never goes backwards, and from a session floor above every
 //!   session its previous incarnation used (persist [`DiffClock::session_floor`] with the
