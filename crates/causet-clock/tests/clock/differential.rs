@@ -747,3 +747,37 @@ fn hostile_maximum_values_do_not_overflow() -> Result<(), Box<dyn std::error::Er
     assert_eq!(Stamp::decode(&bytes)?.entries().next(), Some((0, u64::MAX)));
     Ok(())
 }
+
+/// A burst of changes on a healthy chain re-anchors it (with the Diff itself or a new
+/// session's Start) rather than sending a snapshot, after which the chain would lag and
+/// the next stamp be whole again.
+#[test]
+fn bursts_re_anchor_the_chain() -> Result<(), Box<dyn std::error::Error>> {
+    let n = 32;
+    let values: Vec<u64> = (0..n as u64).map(|i| 200 + i).collect();
+    let mut alice = node_with(0, n, &values);
+    let mut bob = DiffClock::new(1, n);
+    bob.receive(0, &alice.send(1))?;
+    let small = alice.send(1);
+    assert_eq!(small.kind(), StampKind::Diff { session: 0, seq: 1 });
+    bob.receive(0, &small)?;
+    // carol's stamp raises every entry of alice's clock at once.
+    let ahead: Vec<u64> = (0..n as u64).map(|i| 500 + i).collect();
+    let mut carol = node_with(2, n, &ahead);
+    alice.receive(2, &carol.send(0))?;
+    let burst = alice.send(1);
+    assert_ne!(burst.kind(), StampKind::Snapshot, "{burst:?}");
+    let mut bytes = Vec::new();
+    burst.encode(&mut bytes);
+    assert!(bytes.len() <= alice.full_len() + 1);
+    bob.receive(0, &burst)?;
+    let after = alice.send(1);
+    assert!(matches!(after.kind(), StampKind::Diff { .. }), "{after:?}");
+    assert_eq!(
+        after.entries().collect::<Vec<_>>(),
+        [(0, alice.clock().get(0))]
+    );
+    bob.receive(0, &after)?;
+    assert_eq!(bob.clock().get(31), 531);
+    Ok(())
+}
