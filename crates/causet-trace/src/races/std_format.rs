@@ -527,6 +527,21 @@ fn parse_numeric_line(buf: &[u8]) -> Option<NumericLine> {
 fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
     let mut i = start;
     let mut n: u64 = 0;
+    // Eight bytes at a time where the line has them: the run of digits and its value
+    // without a branch per byte.
+    if let Some(chunk) = line.get(start..start + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let (len, value) = leading_digits(u64::from_le_bytes(word));
+        if len < 8 {
+            if len == 0 || (len > 1 && chunk[0] == b'0') {
+                return None;
+            }
+            return Some((value, start + len));
+        }
+        n = value;
+        i = start + 8;
+    }
     while i < line.len() {
         let digit = line[i].wrapping_sub(b'0');
         if digit > 9 {
@@ -540,6 +555,30 @@ fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
         return None;
     }
     Some((n, i))
+}
+
+/// The number of leading ASCII digits of the 8 bytes in `word` (first byte lowest) and
+/// their value (SWAR: Lemire's eight-digit conversion after shifting the run to the top).
+#[inline(always)]
+fn leading_digits(word: u64) -> (usize, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = word ^ (0x30 * ONES);
+    // A byte of x is a digit iff it is below 10: neither it nor it + 0x76 has the top bit
+    // (a carry out of a byte comes only from a non-digit, so it cannot hide an earlier one).
+    let non_digits = (x | x.wrapping_add(0x76 * ONES)) & (0x80 * ONES);
+    let len = (non_digits.trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return (0, 0);
+    }
+    // The run's digits in the top `len` bytes, zeros (leading zero digits) below.
+    let val = x << (8 * (8 - len));
+    let val = val.wrapping_mul(10).wrapping_add(val >> 8);
+    let mask = 0x0000_00FF_0000_00FF;
+    let val = ((val & mask)
+        .wrapping_mul(0x000F_4240_0000_0064)
+        .wrapping_add(((val >> 16) & mask).wrapping_mul(0x0000_2710_0000_0001)))
+        >> 32;
+    (len, val & 0xFFFF_FFFF)
 }
 
 /// Splits a line into its fields in one pass over its bytes (lines are short: a simple loop
@@ -651,13 +690,40 @@ fn canonical_number(bytes: &[u8]) -> Option<u64> {
 }
 
 /// Names to dense ids, in order of first appearance.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Interner {
     small: Vec<u32>,
+    /// Large numbers by page: real traces' variables are addresses, dense in a few ranges,
+    /// so a page table (a page of ids per 65,536 consecutive numbers, the last page used
+    /// cached) keeps the lookup in cache where a hash table spreads it over the whole table.
+    pages: NumberMap,
+    paged: Vec<u32>,
+    last_page: (u64, usize),
     numbers: NumberMap,
     texts: FastMap<Box<[u8]>, u32>,
     names: Vec<Name>,
 }
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            small: Vec::new(),
+            pages: NumberMap::default(),
+            paged: Vec::new(),
+            last_page: (u64::MAX, 0),
+            numbers: NumberMap::default(),
+            texts: FastMap::default(),
+            names: Vec::new(),
+        }
+    }
+}
+
+/// Numbers per page of [`Interner::paged`] (a power of two: 65,536 ids, 256 KB of address
+/// space of which only the touched part is in cache).
+const PAGE_BITS: u32 = 16;
+/// At most this many pages (4 MB of ids); numbers on later pages go to the hash table, so
+/// sparse numbers cost memory by the id, not by the page.
+const MAX_PAGES: usize = 16;
 
 impl Interner {
     fn len(&self) -> usize {
@@ -721,12 +787,49 @@ impl Interner {
             }
             self.small[i]
         } else {
-            self.numbers.get_or_insert(n, next)
+            self.intern_large(n, next)
         };
         if id == next {
             self.names.push(Name::Number(n));
         }
         id
+    }
+
+    /// The id of a number of at least [`SMALL_NUMBERS`], `next` if it is new.
+    #[inline(always)]
+    fn intern_large(&mut self, n: u64, next: u32) -> u32 {
+        let key = n >> PAGE_BITS;
+        let base = if key == self.last_page.0 {
+            self.last_page.1
+        } else {
+            match self.page_of(key) {
+                Some(base) => base,
+                None => return self.numbers.get_or_insert(n, next),
+            }
+        };
+        let slot = &mut self.paged[base + (n & ((1 << PAGE_BITS) - 1)) as usize];
+        if *slot == EMPTY {
+            *slot = next;
+        }
+        *slot
+    }
+
+    /// The start in `paged` of page `key`, made if there is room; caches it as the last.
+    #[inline(never)]
+    fn page_of(&mut self, key: u64) -> Option<usize> {
+        let pages = self.paged.len() >> PAGE_BITS;
+        let page = match self.pages.get(key) {
+            Some(page) => page as usize,
+            None if pages < MAX_PAGES => {
+                self.pages.get_or_insert(key, pages as u32);
+                self.paged.resize((pages + 1) << PAGE_BITS, EMPTY);
+                pages
+            }
+            None => return None,
+        };
+        let base = page << PAGE_BITS;
+        self.last_page = (key, base);
+        Some(base)
     }
 
     fn next_id(&self) -> u32 {
@@ -753,6 +856,25 @@ impl NumberMap {
     #[inline]
     fn index(&self, key: u64) -> usize {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `key`, if present.
+    fn get(&self, key: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.index(key);
+        loop {
+            let (k, v) = self.slots[i];
+            if v == EMPTY {
+                return None;
+            }
+            if k == key {
+                return Some(v);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// The id of `key`, inserting `next` when absent.
@@ -1018,6 +1140,35 @@ mod tests {
             (1, Op::Acquire, 5, 17)
         );
         assert_eq!((parsed.text_len, parsed.len), (12, 14));
+    }
+
+    /// The eight-byte digit scan equals the byte loop on every run length and value.
+    #[test]
+    fn swar_digits_equal_the_byte_loop() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let alphabet = b"0123456789/:|()\r\nT\xff\x00\xfa";
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..24);
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.random_bool(0.8) {
+                        b'0' + rng.random_range(0..10u8)
+                    } else {
+                        alphabet[rng.random_range(0..alphabet.len())]
+                    }
+                })
+                .collect();
+            let start = rng.random_range(0..=len);
+            let run = line[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let expected = canonical_number(&line[start..start + run])
+                .filter(|_| run <= 18)
+                .map(|n| (n, start + run));
+            assert_eq!(digits(&line, start), expected, "{line:?} at {start}");
+        }
     }
 
     #[test]
