@@ -1,14 +1,16 @@
-//! The dense kernels shared by [`VectorClock`](crate::VectorClock) and the aligned fast
+//! The dense kernels shared by [`VectorClock`](crate::VectorClock) and the same-nodes fast
 //! path of [`VersionVector`](crate::VersionVector): element-wise max and the two comparison
 //! flags over `u64` slices of equal length.
 //!
 //! They work on chunks of [`LANES`] entries: inside a chunk every lane is processed
 //! branch-free (a select, or two flag accumulations) and the early exit of the comparison
-//! is tested once per chunk. A plain `if y > x { *x = y }` loop becomes a masked store per
-//! lane when LLVM vectorises it for AVX2, and a per-entry early-exit test keeps a compare
-//! loop from being unrolled into straight-line code; chunking avoids both.
+//! is tested once per chunk. A plain `max` loop becomes compare + masked store
+//! (`vpmaskmovq`) per lane when LLVM vectorises it for AVX2, and a per-entry early-exit
+//! test keeps a compare loop scalar and branchy; chunking avoids both. Equal clocks are
+//! settled by a `memcmp` first. Clocks of at most [`SHORT`] entries use plain loops.
+//! Figures and the asm notes are in `BENCHMARKS.md` ("Clocks").
 
-/// Entries processed together: 8 × `u64` is half a 128-byte line pair, two AVX2
+/// Entries processed together: 8 × `u64` is one 64-byte cache line and two AVX2
 /// registers, and one early-exit test per 8 entries costs little.
 pub(crate) const LANES: usize = 8;
 
