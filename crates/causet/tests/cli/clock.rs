@@ -197,3 +197,61 @@ fn compare_needs_two_clocks_or_pairs() {
     let output = run(&["clock", "compare", "--pairs", "x", "{}", "{}"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Conformance on real GoVector/ShiViz logs: every clock line of the peer logs parses, and
+/// each host's successive events (ordered by the host's own entry, as ShiViz does; the file
+/// interleaves hosts) compare `before`, the reverse pairs `after`, all answered by one
+/// `--pairs` process. The expected answers come from program order alone.
+#[test]
+fn peer_logs_program_order_is_before() {
+    let Some(peer) = crate::util::peer_data("peer_logs_program_order_is_before") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (log, events) in [
+        ("shiviz/chord.log", 1235),
+        ("shiviz/voldemort-simple-threadnames.log", 863),
+    ] {
+        let text = std::fs::read_to_string(peer.join(log)).unwrap();
+        // `host {clock}` lines (voldemort's carry trailing spaces), by host.
+        let mut by_host: std::collections::BTreeMap<&str, Vec<(u64, &str)>> = Default::default();
+        for line in text.lines() {
+            let Some((host, clock)) = line.split_once(' ') else {
+                continue;
+            };
+            let clock = clock.trim_end();
+            if !(clock.starts_with('{') && clock.ends_with('}')) || host.starts_with('[') {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_str(clock).unwrap();
+            let own = value[host].as_u64().unwrap();
+            by_host.entry(host).or_default().push((own, clock));
+        }
+        let (mut pairs, mut expected, mut clocks) = (String::new(), Vec::new(), 0);
+        for events in by_host.values_mut() {
+            clocks += events.len();
+            events.sort();
+            for pair in events.windows(2) {
+                let (earlier, later) = (pair[0].1, pair[1].1);
+                pairs.push_str(&format!("{earlier}\t{later}\n{later}\t{earlier}\n"));
+                expected.extend(["before", "after"]);
+            }
+        }
+        assert_eq!(clocks, events, "{log}");
+        std::fs::write(dir.path().join("pairs.tsv"), &pairs).unwrap();
+        let output = run_in(dir.path(), &["clock", "compare", "--pairs", "pairs.tsv"]);
+        assert!(output.status.success(), "{log}: {}", stderr(&output));
+        let answers = stdout(&output);
+        let answers: Vec<&str> = answers.lines().collect();
+        assert_eq!(answers.len(), expected.len(), "{log}");
+        if let Some(k) = (0..answers.len()).find(|&k| answers[k] != expected[k]) {
+            panic!(
+                "{log}: pair {} ({:?}) is {}, expected {}",
+                k + 1,
+                pairs.lines().nth(k),
+                answers[k],
+                expected[k]
+            );
+        }
+    }
+}
