@@ -325,7 +325,9 @@ impl Parser<'_> {
                 },
             )
         });
-        if negative && digits.bytes().any(|b| b != b'0') {
+        // `-0` is refused too: serde_json reads it as the float -0.0, and both parsers of
+        // the crate must accept exactly the same texts.
+        if negative {
             return Err(self.error(
                 start,
                 ParseErrorKind::NegativeCounter {
