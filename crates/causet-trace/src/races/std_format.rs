@@ -256,6 +256,7 @@ impl<R: Read> StdReader<R> {
     }
 
     /// The next event, `None` at the end of the input.
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<StdEvent>, TraceError> {
         // Fastest path: an all-numeric line complete in the buffer, parsed in place in one
         // scan that also finds its end (no separate newline search). A line this path
