@@ -16,7 +16,7 @@
 //! A variable's hot state is 32 bytes (two epochs, two optional slot boxes); the sites of
 //! the epochs, needed only for witnesses, live in a separate array.
 
-use super::{AccessHistory, Prior, Site, Slots, Verdict, entry, later, leq};
+use super::{AccessHistory, Prior, Site, Slots, Verdict, entry, later};
 
 /// One access as `clock@thread`; `clock == 0` means none.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,7 +44,7 @@ impl History {
     fn ordered_before(&self, clock: &[u32]) -> bool {
         match &self.shared {
             None => self.epoch.ordered_before(clock),
-            Some(slots) => leq(&slots.clocks, clock),
+            Some(slots) => slots.leq(clock),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Flat vector clocks (`Vec<u32>` indexed by thread id) for threads and locks, and the
 //! DJIT+ access history: the last read and the last write of every thread, per variable.
 
-use super::{AccessHistory, Prior, Site, Slots, SyncClocks, Verdict, entry, later, leq};
+use super::{AccessHistory, Prior, Site, Slots, SyncClocks, Verdict, entry, later};
 
 /// Thread and lock clocks as flat vectors. A clock's length grows to the highest thread id
 /// it has a non-zero entry for; missing entries are 0.
@@ -102,7 +102,7 @@ impl AccessHistory for VectorHistory {
     #[inline]
     fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let verdict = if leq(&var.writes.clocks, clock) {
+        let verdict = if var.writes.leq(clock) {
             Verdict::Ordered
         } else {
             Verdict::Racy(
@@ -121,7 +121,7 @@ impl AccessHistory for VectorHistory {
     #[inline]
     fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let verdict = if leq(&var.writes.clocks, clock) & leq(&var.reads.clocks, clock) {
+        let verdict = if var.writes.leq(clock) & var.reads.leq(clock) {
             Verdict::Ordered
         } else {
             Verdict::Racy(witness.then(|| latest(var, clock)).flatten())
