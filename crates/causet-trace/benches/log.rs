@@ -38,6 +38,33 @@ fn main() {
         }
         return;
     }
+    if let Some(position) = args.iter().position(|arg| arg == "profile") {
+        // `profile FILE EVENTS NODES RUNS [read-only]`: write a generated log, then read + check + analyze
+        // it RUNS times (for `perf record`).
+        let number = |k: usize| {
+            args.get(position + k)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(0)
+        };
+        if let Some(path) = args.get(position + 1) {
+            let path = Path::new(path);
+            if !path.exists() && write_generated(path, number(2), number(3)).is_err() {
+                return;
+            }
+            let read_only = args.iter().any(|arg| arg == "read-only");
+            for _ in 0..number(4) {
+                if let Ok(log) = read_log(path, &ReadOptions::default())
+                    && !read_only
+                {
+                    for execution in &log.executions {
+                        let _ = black_box(execution.check(&CheckOptions::default()));
+                        black_box(analyze(execution));
+                    }
+                }
+            }
+        }
+        return;
+    }
     let quick = args.iter().any(|arg| arg == "quick");
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,

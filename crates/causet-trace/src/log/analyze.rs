@@ -2,10 +2,11 @@
 //! `causet analyze`.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use causet_clock::differential::{InFlight, StampCost};
 
-use super::model::{EventId, Execution};
+use super::model::{EventId, Execution, NameHasher};
 
 /// What `causet analyze` reports for one execution.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -135,7 +136,7 @@ fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampByt
     let mut by_send: Vec<u32> = (0..messages.len() as u32).collect();
     by_send.sort_by_key(|&m| messages[m as usize].0);
     // Only the messages in flight (few at a time): a map, not a slot per message.
-    let mut in_flight: HashMap<u32, InFlight> = HashMap::new();
+    let mut in_flight: HashMap<u32, InFlight, BuildHasherDefault<NameHasher>> = HashMap::default();
     let mut meter = StampCost::new(width);
     let (mut in_cursor, mut out_cursor) = (0, 0);
     for index in order {
@@ -197,6 +198,9 @@ impl Execution {
     /// A message whose send the receiver already knew (through another path) leaves no trace
     /// in the clocks and is not found; this is inherent to inference from clocks.
     pub fn messages(&self) -> Vec<(usize, usize)> {
+        if let Some(messages) = self.messages.get() {
+            return messages.clone();
+        }
         let width = self.nodes.len();
         let mut edges = Vec::new();
         let mut candidates: Vec<usize> = Vec::new();
@@ -221,20 +225,7 @@ impl Execution {
                     candidates.push(sender);
                 }
             }
-            for (position, &candidate) in candidates.iter().enumerate() {
-                let candidate_node = self.node_of(candidate);
-                let own = self.clocks[candidate * width + candidate_node];
-                let dominated = candidates
-                    .iter()
-                    .enumerate()
-                    .any(|(other_position, &other)| {
-                        other_position != position
-                            && self.clocks[other * width + candidate_node] >= own
-                    });
-                if !dominated {
-                    edges.push((candidate, index));
-                }
-            }
+            self.reduce(index, &candidates, &mut edges);
         }
         edges
     }

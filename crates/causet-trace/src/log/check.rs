@@ -196,6 +196,11 @@ impl Execution {
         // each clock is the merge of its predecessor and what it references, ticked.
         let logged: Vec<usize> = self.by_node.iter().map(Vec::len).collect();
         let mut expected = vec![0u32; width];
+        let zeros = vec![0u32; width];
+        // The referenced events are the candidate senders of `Execution::messages`: keep the
+        // edges found, as it would.
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
         for index in 0..self.len() {
             let node = self.node_of(index);
             let clock = self.clock(index);
@@ -227,15 +232,15 @@ impl Execution {
             }
             let own = clock[node];
             let previous = (own > 1).then(|| self.by_node[node][own as usize - 2] as usize);
-            match previous {
-                Some(previous) => expected.copy_from_slice(self.clock(previous)),
-                None => expected.fill(0),
-            }
-            for (other, &value) in clock.iter().enumerate() {
-                if other == node || value <= expected_before(previous, self, other) {
+            let before = previous.map_or(zeros.as_slice(), |previous| self.clock(previous));
+            expected.copy_from_slice(before);
+            candidates.clear();
+            for (other, (&value, &before)) in clock.iter().zip(before).enumerate() {
+                if value <= before || other == node {
                     continue;
                 }
                 let referenced = self.by_node[other][value as usize - 1] as usize;
+                candidates.push(referenced);
                 let referenced_clock = self.clock(referenced);
                 if referenced_clock[node] >= own {
                     return Err(fail(
@@ -252,7 +257,10 @@ impl Execution {
                 }
             }
             expected[node] = own;
-            if let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k]) {
+            self.reduce(index, &candidates, &mut edges);
+            if expected != clock
+                && let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k])
+            {
                 return Err(fail(
                     index,
                     ViolationKind::Inconsistent {
@@ -264,7 +272,32 @@ impl Execution {
                 ));
             }
         }
+        let _ = self.messages.set(edges);
         Ok(())
+    }
+
+    /// The messages to `receive` from its candidate senders (the events its clock
+    /// references): those that happen before no other candidate (transitive reduction).
+    pub(crate) fn reduce(
+        &self,
+        receive: usize,
+        candidates: &[usize],
+        edges: &mut Vec<(usize, usize)>,
+    ) {
+        let width = self.nodes.len();
+        for (position, &candidate) in candidates.iter().enumerate() {
+            let candidate_node = self.node_of(candidate);
+            let own = self.clocks[candidate * width + candidate_node];
+            let dominated = candidates
+                .iter()
+                .enumerate()
+                .any(|(other_position, &other)| {
+                    other_position != position && self.clocks[other * width + candidate_node] >= own
+                });
+            if !dominated {
+                edges.push((candidate, receive));
+            }
+        }
     }
 
     /// Rules 1 and 2: positive own entries, and per node 1..n without duplicates (or, when

@@ -115,6 +115,9 @@ pub struct Execution {
     /// Every node's events appear in the file in increasing own-entry order, so file order
     /// visits each node's events in order (and passes can run sequentially).
     pub(crate) in_file_order: bool,
+    /// [`Execution::messages`], found by a strict [`Execution::check`] that passed (it visits
+    /// the same referenced events), so that analysing a checked execution does not redo it.
+    pub(crate) messages: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 /// One event of an [`Execution`], borrowed from it.
@@ -344,6 +347,10 @@ fn validate_text(text: Vec<u8>) -> String {
         }
     }
 }
+
+/// Clock counters up to which [`ExecutionBuilder::widen`] re-lays the rows out when a new
+/// node appears (beyond, rows of different widths are kept and widened by `finish`).
+const EARLY_CELLS: usize = 1 << 16;
 
 /// A non-decreasing sequence of `u64` (line numbers, text offsets) in about 4.25 bytes per
 /// value: a `u64` base per block of 32 values and a `u32` difference per value.
@@ -759,7 +766,11 @@ impl ExecutionBuilder {
             });
         }
         if self.widths.last().is_none_or(|&(_, w)| w != width) {
-            self.widths.push((self.event_nodes.len(), width));
+            if self.clocks.len() <= EARLY_CELLS {
+                self.widen(width);
+            } else {
+                self.widths.push((self.event_nodes.len(), width));
+            }
         }
         self.clocks.extend_from_slice(&self.rows.row);
         self.event_nodes.push(host_id);
@@ -776,6 +787,29 @@ impl ExecutionBuilder {
                 .push(fields.get(column).copied().unwrap_or_default().to_string());
         }
         Ok(())
+    }
+
+    /// Widens the rows read so far to `width` at once: while they are few, so that a log whose
+    /// nodes all appear early (the usual case) ends with rows of one width and `finish` need
+    /// not move every row.
+    fn widen(&mut self, width: usize) {
+        let events = self.event_nodes.len();
+        let mut clocks = Vec::with_capacity(self.clocks.capacity().max(events * width));
+        let mut offset = 0;
+        for (stretch, &(first, row_width)) in self.widths.iter().enumerate() {
+            let end = self
+                .widths
+                .get(stretch + 1)
+                .map_or(events, |&(next, _)| next);
+            for _ in first..end {
+                clocks.extend_from_slice(&self.clocks[offset..offset + row_width]);
+                clocks.resize(clocks.len() + width - row_width, 0);
+                offset += row_width;
+            }
+        }
+        self.clocks = clocks;
+        self.widths.clear();
+        self.widths.push((0, width));
     }
 
     /// Widens every clock to the final node count (in place, from the back) and indexes the
@@ -861,6 +895,7 @@ impl ExecutionBuilder {
             field_names,
             fields,
             by_node,
+            messages: std::sync::OnceLock::new(),
         }
     }
 }

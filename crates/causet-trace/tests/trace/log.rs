@@ -478,6 +478,37 @@ fn model_lenient_logs_with_holes_still_count_exactly() {
 }
 
 #[test]
+fn messages_found_by_check_equal_messages_found_without_it() {
+    // A strict check that passes keeps the messages it finds for `messages` and `analyze`;
+    // they must be those found from the clocks alone, in causal and in concatenated files.
+    for seed in 0..20u64 {
+        let (generated, text) = generated_log(&GenerateOptions {
+            events: 40 + seed as usize * 5,
+            nodes: 2 + seed as usize % 5,
+            seed: 900 + seed,
+            ..GenerateOptions::default()
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        let mut grouped = String::new();
+        for node in 0..generated.nodes.len() {
+            for (index, event) in generated.events.iter().enumerate() {
+                if event.node == node {
+                    grouped.push_str(&format!("{}\n{}\n", lines[2 * index], lines[2 * index + 1]));
+                }
+            }
+        }
+        for text in [&text, &grouped] {
+            let (unchecked, checked) = (parse(text), parse(text));
+            let (unchecked, checked) = (&unchecked.executions[0], &checked.executions[0]);
+            let found = unchecked.messages();
+            assert_eq!(checked.check(&strict()), Ok(()), "seed {seed}");
+            assert_eq!(checked.messages(), found, "seed {seed}");
+            assert_eq!(analyze(checked), analyze(unchecked), "seed {seed}");
+        }
+    }
+}
+
+#[test]
 fn per_node_concatenated_logs_analyze_like_the_causal_file() {
     // GoVector writes one file per process; ShiViz users concatenate them. The file is then
     // not in causal order, and everything must come out the same.
