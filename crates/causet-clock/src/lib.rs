@@ -94,3 +94,8 @@ pub use lamport::LamportClock;
 pub use logical_clock::LogicalClock;
 pub use vector_clock::VectorClock;
 pub use version_vector::VersionVector;
+
+/// The README's library example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
