@@ -265,11 +265,7 @@ impl Execution {
             .iter()
             .enumerate()
             .map(|(node, list)| {
-                let gap_free = list
-                    .iter()
-                    .enumerate()
-                    .all(|(k, &e)| self.clocks[e as usize * width + node] == k as u32 + 1);
-                (!gap_free).then(|| {
+                (!self.gap_free[node]).then(|| {
                     list.iter()
                         .map(|&e| self.clocks[e as usize * width + node])
                         .collect()
@@ -278,7 +274,20 @@ impl Execution {
             .collect();
         let counts: Vec<u64> = self.by_node.iter().map(|list| list.len() as u64).collect();
         let mut ordered: u64 = 0;
-        for clock in self.clocks.chunks_exact(width.max(1)).take(self.len()) {
+        let clocks = self.clocks.chunks_exact(width.max(1)).take(self.len());
+        if own_values.iter().all(Option::is_none) {
+            // The common case, every node gap-free: a sum of minimums, which vectorises.
+            for clock in clocks {
+                let before: u64 = clock
+                    .iter()
+                    .zip(&counts)
+                    .map(|(&value, &count)| u64::from(value).min(count))
+                    .sum();
+                ordered += before.saturating_sub(1);
+            }
+            return total_pairs.saturating_sub(ordered);
+        }
+        for clock in clocks {
             let mut before: u64 = 0;
             for (node, &value) in clock.iter().enumerate() {
                 before += match &own_values[node] {
