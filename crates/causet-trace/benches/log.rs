@@ -19,6 +19,10 @@
 //! cargo bench -p causet-trace --bench log            # all sizes
 //! cargo bench -p causet-trace --bench log -- quick   # 10^5 events only
 //! ```
+//!
+//! For profilers, `log-<hash> profile FILE EVENTS NODES RUNS [read-only]` (the bench binary
+//! under `target/release/deps`) writes a generated log to FILE unless it exists, then reads
+//! (and, without `read-only`, checks and analyzes) it RUNS times.
 
 use std::collections::HashMap;
 use std::hint::black_box;
