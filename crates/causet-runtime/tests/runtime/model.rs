@@ -55,6 +55,10 @@ pub fn parse(text: &str) -> Vec<Event> {
 pub struct Verdict {
     pub events: usize,
     pub messages: usize,
+    /// Messages whose send was new to the receiver: those that a reader inferring
+    /// messages from the clocks alone (as ShiViz and `causet analyze` do) can see. A
+    /// receive whose send the receiver already knew of through others brings nothing new.
+    pub visible_messages: usize,
     pub unreceived_sends: usize,
 }
 
@@ -90,6 +94,7 @@ pub fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
     // until every event is done (a cycle would leave some undone forever).
     let mut history: HashMap<(String, usize), BTreeSet<(String, usize)>> = HashMap::new();
     let mut received = BTreeSet::new();
+    let mut visible = 0;
     let total: usize = per_node.iter().map(Vec::len).sum();
     let mut progress = true;
     while history.len() < total {
@@ -115,11 +120,13 @@ pub fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
                         .get(&key)
                         .unwrap_or_else(|| panic!("{} has no matching send", event.text))
                         .clone();
+                    let new_to_receiver = !set.contains(&send);
                     match history.get(&send) {
                         Some(sent) => set.extend(sent.iter().cloned()),
                         None => continue,
                     }
                     assert!(received.insert(key), "received twice: {}", event.text);
+                    visible += usize::from(new_to_receiver);
                 }
                 set.insert(id.clone());
                 let mut expected: BTreeMap<String, u64> = BTreeMap::new();
@@ -152,6 +159,7 @@ pub fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
     Verdict {
         events: total,
         messages: received.len(),
+        visible_messages: visible,
         unreceived_sends: unreceived,
     }
 }

@@ -116,7 +116,9 @@ fn gossip_logs_in_files_merge_into_a_log_that_causet_trace_accepts() {
         execution.check(&CheckOptions::default()).unwrap();
         let summary = analyze(execution);
         assert_eq!(summary.events as u64, run.events());
-        assert_eq!(summary.messages as u64, plan.total_messages());
+        // Messages inferred from the clocks: those whose send was new to the receiver,
+        // which depends on the threads' timing in a gossip run.
+        assert_eq!(summary.messages, verdict.visible_messages);
     }
 }
 
