@@ -82,7 +82,7 @@ mod lanes;
 mod logical_clock;
 #[cfg(feature = "serde")]
 mod serde_impls;
-mod varint;
+pub mod varint;
 mod vector_clock;
 mod version_vector;
 

@@ -1,10 +1,23 @@
 //! LEB128 variable-length integers: 7 bits a byte, low bits first, high bit = "more".
-//! Shared by every binary encoding of the crate.
+//! Shared by every binary encoding of the crate, and by the runtime's framing.
+//!
+//! ```
+//! use causet_clock::varint;
+//!
+//! let mut buf = Vec::new();
+//! varint::write_u64(&mut buf, 300);
+//! assert_eq!(buf, [0xac, 0x02]);
+//! assert_eq!(varint::len_u64(300), 2);
+//! let mut pos = 0;
+//! assert_eq!(varint::read_u64(&buf, &mut pos)?, 300);
+//! assert_eq!(pos, 2);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::DecodeError;
 
 /// Appends `value` as a LEB128 varint (1 byte below 128, at most 10 bytes).
-pub(crate) fn write_u64(buf: &mut Vec<u8>, mut value: u64) {
+pub fn write_u64(buf: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         buf.push((value as u8) | 0x80);
         value >>= 7;
@@ -13,14 +26,14 @@ pub(crate) fn write_u64(buf: &mut Vec<u8>, mut value: u64) {
 }
 
 /// Number of bytes `write_u64` uses for `value`.
-pub(crate) fn len_u64(value: u64) -> usize {
+pub fn len_u64(value: u64) -> usize {
     // 1 byte per started group of 7 significant bits, at least 1.
     let bits = 64 - (value | 1).leading_zeros() as usize;
     bits.div_ceil(7)
 }
 
 /// Reads one varint at `*pos`, advancing it. Rejects truncation and values over 64 bits.
-pub(crate) fn read_u64(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
+pub fn read_u64(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
     let mut value: u64 = 0;
     let mut shift = 0u32;
     loop {

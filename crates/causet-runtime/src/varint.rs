@@ -1,34 +1,11 @@
-//! LEB128 varints for the runtime's own framing (message headers, handshakes); stamps
-//! use `causet_clock`'s encodings.
+//! LEB128 varints for the runtime's own framing (message headers, handshakes), from
+//! `causet_clock::varint`; stamps use `causet_clock`'s encodings.
 
-/// Appends `value` as a LEB128 varint.
-pub(crate) fn write_varint(buf: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        buf.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    buf.push(value as u8);
-}
+pub(crate) use causet_clock::varint::write_u64 as write_varint;
 
 /// Reads a varint at `*pos`; an error text when truncated or over 64 bits.
 pub(crate) fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut value = 0u64;
-    let mut shift = 0u32;
-    loop {
-        let Some(&byte) = bytes.get(*pos) else {
-            return Err(format!("input ends inside a varint at byte {}", *pos));
-        };
-        *pos += 1;
-        let low = u64::from(byte & 0x7f);
-        if shift > 63 || (shift == 63 && low > 1) {
-            return Err(format!("varint at byte {} exceeds 64 bits", *pos - 1));
-        }
-        value |= low << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-        shift += 7;
-    }
+    causet_clock::varint::read_u64(bytes, pos).map_err(|err| format!("varint: {err}"))
 }
 
 #[cfg(test)]
