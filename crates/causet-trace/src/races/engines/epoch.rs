@@ -117,6 +117,20 @@ struct EpochVariable {
     reads: History,
 }
 
+/// The sites (last write, last read) kept for variable `x` when races are listed with
+/// witnesses; `None` when they are not, so counting alone never grows the table.
+#[inline]
+fn witness_sites(sites: &mut Vec<[Site; 2]>, x: u32, witness: bool) -> Option<&mut [Site; 2]> {
+    if !witness {
+        return None;
+    }
+    let i = x as usize;
+    if i >= sites.len() {
+        sites.resize(i + 1, [Site::default(); 2]);
+    }
+    Some(&mut sites[i])
+}
+
 impl AccessHistory for EpochHistory {
     fn add_variable(&mut self) {
         self.variables.push(EpochVariable::default());
@@ -125,15 +139,7 @@ impl AccessHistory for EpochHistory {
     #[inline]
     fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let sites = if witness {
-            let i = x as usize;
-            if i >= self.sites.len() {
-                self.sites.resize(i + 1, [Site::default(); 2]);
-            }
-            Some(&mut self.sites[i])
-        } else {
-            None
-        };
+        let sites = witness_sites(&mut self.sites, x, witness);
         let verdict = if var.writes.ordered_before(clock) {
             Verdict::Ordered
         } else {
@@ -156,15 +162,7 @@ impl AccessHistory for EpochHistory {
     #[inline]
     fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let sites = if witness {
-            let i = x as usize;
-            if i >= self.sites.len() {
-                self.sites.resize(i + 1, [Site::default(); 2]);
-            }
-            Some(&mut self.sites[i])
-        } else {
-            None
-        };
+        let sites = witness_sites(&mut self.sites, x, witness);
         let after_writes = var.writes.ordered_before(clock);
         let after_reads = var.reads.ordered_before(clock);
         let verdict = if after_writes & after_reads {
