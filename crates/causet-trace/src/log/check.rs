@@ -243,14 +243,7 @@ impl Execution {
                 candidates.push(referenced);
                 let referenced_clock = self.clock(referenced);
                 if referenced_clock[node] >= own {
-                    return Err(fail(
-                        index,
-                        ViolationKind::Cycle {
-                            id: self.display_id(self.id_of(index)),
-                            other: self.display_id(self.id_of(referenced)),
-                            other_line: self.lines.get(referenced),
-                        },
-                    ));
+                    return Err(fail(index, self.cycle(index, referenced)));
                 }
                 for (slot, &entry) in expected.iter_mut().zip(referenced_clock) {
                     *slot = (*slot).max(entry);
@@ -407,14 +400,7 @@ impl Execution {
                 };
                 let referenced_clock = self.clock(referenced);
                 if referenced_clock[node] >= own {
-                    return Err(fail(
-                        index,
-                        ViolationKind::Cycle {
-                            id: self.display_id(self.id_of(index)),
-                            other: self.display_id(self.id_of(referenced)),
-                            other_line: self.lines.get(referenced),
-                        },
-                    ));
+                    return Err(fail(index, self.cycle(index, referenced)));
                 }
                 if let Some(k) = (0..width).find(|&k| referenced_clock[k] > clock[k]) {
                     return Err(fail(
@@ -438,6 +424,15 @@ impl Execution {
         let width = self.nodes.len();
         let count = events.partition_point(|&e| self.clocks[e as usize * width + node] <= value);
         count.checked_sub(1).map(|k| events[k] as usize)
+    }
+
+    /// The violation of event `index` referencing `referenced`, which already knows it.
+    fn cycle(&self, index: usize, referenced: usize) -> ViolationKind {
+        ViolationKind::Cycle {
+            id: self.display_id(self.id_of(index)),
+            other: self.display_id(self.id_of(referenced)),
+            other_line: self.lines.get(referenced),
+        }
     }
 
     /// The id `node:n` of event `index`.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::util::{peer_data, run_in, stderr, stdout};
+use crate::util::{assert_error, peer_data, run_in, stderr, stdout};
 
 /// alice sends ping to bob; bob starts before receiving it, then thinks twice; carol idles.
 const PING: &str = "\
@@ -245,12 +245,7 @@ fn errors_name_the_file_and_line() {
         dir.path(),
         &["render", "ping.log", "-o", "x.svg", "--highlight", "dave:1"],
     );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("ping.log: --highlight dave:1"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "ping.log: --highlight dave:1");
     assert!(
         stderr(&output).contains("has nodes alice, bob, carol"),
         "{}",
@@ -258,21 +253,11 @@ fn errors_name_the_file_and_line() {
     );
     assert!(!dir.path().join("x.svg").exists());
     let output = run_in(dir.path(), &["render", "ping.log", "--highlight", "bob:9"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("node bob has events bob:1 to bob:4"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "node bob has events bob:1 to bob:4");
 
     // --json needs a file for the SVG.
     let output = run_in(dir.path(), &["render", "ping.log", "--json"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("-o FILE.svg"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "-o FILE.svg");
 
     // Two events with the same id: no causal order to draw; the line is named.
     write(dir.path(), "dup.log", "a {\"a\":1}\nx\na {\"a\":1}\ny\n");
@@ -287,30 +272,15 @@ fn errors_name_the_file_and_line() {
     // Broken clock JSON.
     write(dir.path(), "bad.log", "a {\"a\":1}\nx\na {\"a\":2\ny\n");
     let output = run_in(dir.path(), &["render", "bad.log", "-o", "b.svg"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("bad.log:3:"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "bad.log:3:");
 
     // A missing file.
     let output = run_in(dir.path(), &["render", "missing.log"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("missing.log"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "missing.log");
 
     // Over --max-events.
     let output = run_in(dir.path(), &["render", "ping.log", "--max-events", "5"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("--max-events 5"),
-        "{}",
-        stderr(&output)
-    );
+    assert_error(&output, "--max-events 5");
 }
 
 #[test]

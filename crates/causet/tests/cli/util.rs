@@ -46,3 +46,10 @@ pub fn peer_data(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// Asserts that a command failed as an error (exit code 2) whose message contains `needle`.
+#[track_caller]
+pub fn assert_error(output: &Output, needle: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert!(stderr(output).contains(needle), "{}", stderr(output));
+}
