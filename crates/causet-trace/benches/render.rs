@@ -20,47 +20,6 @@ use std::path::Path;
 use causet_trace::log::{ReadOptions, read_log};
 use causet_trace::render::{Diagram, RenderOptions, write_svg};
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-/// A random execution: each step a node does a local event (half the time), sends to a random
-/// other node, or receives one of the messages in flight to it.
-fn generate(seed: u64, nodes: usize, events: usize) -> Diagram {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut diagram = Diagram::new((0..nodes).map(|node| format!("node{node}")));
-    let mut clocks = vec![vec![0u64; nodes]; nodes];
-    let mut in_flight: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nodes];
-    let mut pending = Vec::new();
-    for step in 0..events {
-        let node = rng.random_range(0..nodes);
-        let roll = rng.random_range(0..4);
-        clocks[node][node] += 1;
-        let mut received = None;
-        if roll == 0 && !in_flight[node].is_empty() {
-            let pick = rng.random_range(0..in_flight[node].len());
-            let (send, stamp) = in_flight[node].swap_remove(pick);
-            for (mine, theirs) in clocks[node].iter_mut().zip(&stamp) {
-                *mine = (*mine).max(*theirs);
-            }
-            received = Some(send);
-        }
-        let event = diagram
-            .push_event(node, &clocks[node], format!("event {step} of node{node}"))
-            .expect("generated events are valid");
-        if let Some(send) = received {
-            pending.push((send, event));
-        } else if roll == 1 {
-            let to = (node + rng.random_range(1..nodes)) % nodes;
-            in_flight[to].push((event, clocks[node].clone()));
-        }
-    }
-    for (send, receive) in pending {
-        diagram
-            .push_message(send, receive)
-            .expect("generated messages are valid");
-    }
-    diagram
-}
 
 /// The output floor: one element per event and per message at trivial positions.
 fn write_floor(diagram: &Diagram, out: &mut String) {
@@ -115,7 +74,7 @@ fn naive_layering(diagram: &Diagram) -> usize {
 }
 
 fn render(c: &mut Criterion) {
-    let diagram = generate(5000, 30, 5000);
+    let diagram = Diagram::random(5000, 30, 5000);
     let highlight = diagram.event_id(diagram.len() / 2);
     let mut out = Vec::with_capacity(4 << 20);
     let mut floor = String::with_capacity(4 << 20);

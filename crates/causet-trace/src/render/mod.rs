@@ -62,6 +62,7 @@
 //! immediate causal predecessors, found from the clocks), writing is linear in the output.
 //! 5,000 events on 30 nodes render in milliseconds (see BENCHMARKS.md, "Rendering").
 
+mod generate;
 mod layout;
 mod svg;
 

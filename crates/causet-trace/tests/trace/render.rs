@@ -808,46 +808,9 @@ fn bad_input_is_reported_precisely() {
     ));
 }
 
-/// A random execution built with clocks directly (no histories: fast enough for 5,000
-/// events in a debug build); returns the diagram.
-fn clock_execution(seed: u64, nodes: usize, events: usize) -> Diagram {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut diagram = Diagram::new((0..nodes).map(|node| format!("node{node}")));
-    let mut clocks = vec![vec![0u64; nodes]; nodes];
-    let mut in_flight: Vec<Vec<(usize, Vec<u64>)>> = vec![Vec::new(); nodes];
-    let mut messages = Vec::new();
-    for step in 0..events {
-        let node = rng.random_range(0..nodes);
-        let roll = rng.random_range(0..4);
-        clocks[node][node] += 1;
-        let mut received = None;
-        if roll == 0 && !in_flight[node].is_empty() {
-            let pick = rng.random_range(0..in_flight[node].len());
-            let (send, stamp) = in_flight[node].swap_remove(pick);
-            for (mine, theirs) in clocks[node].iter_mut().zip(&stamp) {
-                *mine = (*mine).max(*theirs);
-            }
-            received = Some(send);
-        }
-        let event = diagram
-            .push_event(node, &clocks[node], format!("step {step}"))
-            .unwrap();
-        if let Some(send) = received {
-            messages.push((send, event));
-        } else if roll == 1 {
-            let to = (node + rng.random_range(1..nodes)) % nodes;
-            in_flight[to].push((event, clocks[node].clone()));
-        }
-    }
-    for (send, receive) in messages {
-        diagram.push_message(send, receive).unwrap();
-    }
-    diagram
-}
-
 #[test]
 fn five_thousand_events_on_thirty_nodes() {
-    let diagram = clock_execution(42, 30, 5000);
+    let diagram = Diagram::random(42, 30, 5000);
     let mut out = Vec::new();
     let summary = write_svg(&diagram, &RenderOptions::new(), &mut out).unwrap();
     let drawn = parse(std::str::from_utf8(&out).unwrap());
