@@ -488,6 +488,84 @@ struct RowFiller {
     /// Per node whose name has no `"`, `\\` or control character (so it appears verbatim
     /// between quotes in a clock): the name followed by `":`, to recognise its key at once.
     patterns: Vec<Option<Box<[u8]>>>,
+    /// Per logging node (the first [`TEMPLATE_HOSTS`]), the layout of its previous plain
+    /// clock: a node's key set only grows, and GoVector writes it in the same order and
+    /// spacing line after line, so most clocks differ from the previous one of their node
+    /// only in their digits.
+    templates: Vec<Template>,
+}
+
+/// Logging nodes that get a [`Template`] (bounds the templates' memory).
+const TEMPLATE_HOSTS: usize = 256;
+/// Most entries a [`Template`] holds.
+const TEMPLATE_ENTRIES: usize = 256;
+
+/// The layout of a plain clock `{"a":1, "b":2}`: per entry, its node and the bytes between
+/// the previous value (or the clock's start) and its own value (`{"a":`, `, "b":`); the
+/// clock ends with `}` right after the last value. A clock made of exactly these bytes
+/// around digit strings is a valid clock with these keys in this order, so matching it
+/// needs no JSON scanning, no name lookup and no duplicate check.
+#[derive(Debug, Default)]
+struct Template {
+    entries: Vec<TemplateEntry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TemplateEntry {
+    id: u32,
+    /// Length of `bytes` used (1 to 32).
+    len: usize,
+    /// The bytes before the value, zero-padded, as two little-endian words, and masks
+    /// selecting the `len` bytes used.
+    low: u128,
+    high: u128,
+    low_mask: u128,
+    high_mask: u128,
+}
+
+impl TemplateEntry {
+    fn new(id: u32, gap: &[u8]) -> Option<Self> {
+        if gap.is_empty() || gap.len() > 32 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        bytes[..gap.len()].copy_from_slice(gap);
+        let mut mask = [0u8; 32];
+        mask[..gap.len()].fill(0xff);
+        let word = |b: &[u8; 32], k: usize| {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&b[16 * k..16 * k + 16]);
+            u128::from_le_bytes(w)
+        };
+        Some(TemplateEntry {
+            id,
+            len: gap.len(),
+            low: word(&bytes, 0),
+            high: word(&bytes, 1),
+            low_mask: word(&mask, 0),
+            high_mask: word(&mask, 1),
+        })
+    }
+
+    /// Whether `clock[at..]` starts with this entry's bytes.
+    #[inline(always)]
+    fn matches(&self, clock: &[u8], at: usize) -> bool {
+        if let Some(window) = clock.get(at..at + 32) {
+            let mut low = [0u8; 16];
+            let mut high = [0u8; 16];
+            low.copy_from_slice(&window[..16]);
+            high.copy_from_slice(&window[16..]);
+            ((u128::from_le_bytes(low) ^ self.low) & self.low_mask)
+                | ((u128::from_le_bytes(high) ^ self.high) & self.high_mask)
+                == 0
+        } else {
+            // Near the clock's end: byte by byte.
+            let mut bytes = [0u8; 32];
+            bytes[..16].copy_from_slice(&self.low.to_le_bytes());
+            bytes[16..].copy_from_slice(&self.high.to_le_bytes());
+            clock.get(at..at + self.len) == Some(&bytes[..self.len])
+        }
+    }
 }
 
 impl RowFiller {
@@ -559,6 +637,133 @@ impl RowFiller {
         }
         self.row[index] = value;
         true
+    }
+
+    /// Fills the row from `clock` if it has the layout of `host`'s previous plain clock
+    /// (same keys, order and spacing; any digits); `false`, with the row in an unspecified
+    /// state, otherwise.
+    #[inline]
+    fn fill_template(&mut self, host: u32, clock: &[u8]) -> bool {
+        let Some(template) = self.templates.get(host as usize) else {
+            return false;
+        };
+        if template.entries.is_empty() {
+            return false;
+        }
+        self.row.clear();
+        self.row.resize(self.nodes.len(), 0);
+        let mut i = 0;
+        for entry in &template.entries {
+            if !entry.matches(clock, i) {
+                return false;
+            }
+            i += entry.len;
+            let Some(value) = Self::template_value(clock, &mut i) else {
+                return false;
+            };
+            match self.row.get_mut(entry.id as usize) {
+                Some(cell) => *cell = value,
+                None => return false,
+            }
+        }
+        i + 1 == clock.len() && clock[i] == b'}'
+    }
+
+    /// The digits at `clock[*i..]` (1 to 10 of them, below 2^32), advancing `i` past them.
+    #[inline(always)]
+    fn template_value(clock: &[u8], i: &mut usize) -> Option<u32> {
+        if let Some((value, length)) = eight_digits(clock.get(*i..*i + 8)) {
+            *i += length;
+            return Some(value);
+        }
+        let start = *i;
+        let mut value: u64 = 0;
+        while let Some(&digit @ b'0'..=b'9') = clock.get(*i) {
+            value = value * 10 + u64::from(digit - b'0');
+            *i += 1;
+            if *i - start > 10 {
+                return None;
+            }
+        }
+        if *i == start || value > u64::from(u32::MAX) {
+            return None;
+        }
+        Some(value as u32)
+    }
+
+    /// Records the layout of `clock`, which [`RowFiller::fill_plain`] just accepted, as
+    /// `host`'s template (or none, when it does not fit one).
+    fn learn_template(&mut self, host: u32, clock: &[u8]) {
+        let host = host as usize;
+        if host >= TEMPLATE_HOSTS {
+            return;
+        }
+        if self.templates.len() <= host {
+            self.templates.resize_with(host + 1, Template::default);
+        }
+        let mut entries = std::mem::take(&mut self.templates[host].entries);
+        entries.clear();
+        if !self.template_entries(clock, &mut entries) {
+            entries.clear();
+        }
+        self.templates[host].entries = entries;
+    }
+
+    /// The template entries of a plain clock; `false` if it has none or does not fit.
+    fn template_entries(&self, clock: &[u8], entries: &mut Vec<TemplateEntry>) -> bool {
+        let n = clock.len();
+        if n < 3 || clock[0] != b'{' || clock[n - 1] != b'}' {
+            return false;
+        }
+        let mut gap_start = 0;
+        let mut i = 1;
+        loop {
+            while clock.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            if clock.get(i) != Some(&b'"') {
+                return false;
+            }
+            let Some(close) = memchr::memchr(b'"', &clock[i + 1..]) else {
+                return false;
+            };
+            let name = &clock[i + 1..i + 1 + close];
+            i += close + 2;
+            if clock.get(i) != Some(&b':') {
+                return false;
+            }
+            i += 1;
+            while clock.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            let Some(&id) = self.node_ids.get(name) else {
+                return false;
+            };
+            if entries.len() >= TEMPLATE_ENTRIES {
+                return false;
+            }
+            let Some(entry) = TemplateEntry::new(id, &clock[gap_start..i]) else {
+                return false;
+            };
+            entries.push(entry);
+            if Self::template_value(clock, &mut i).is_none() {
+                return false;
+            }
+            gap_start = i;
+            match clock.get(i) {
+                Some(b'}') => return i + 1 == n,
+                Some(b',') | Some(b' ') => {
+                    while clock.get(i) == Some(&b' ') {
+                        i += 1;
+                    }
+                    if clock.get(i) != Some(&b',') {
+                        return false;
+                    }
+                    i += 1;
+                }
+                _ => return false,
+            }
+        }
     }
 
     /// The fast path for the common shape `{"name":digits, "name":digits}` (spaces allowed
@@ -728,7 +933,11 @@ impl ExecutionBuilder {
             return Err(LogErrorKind::EmptyHost);
         }
         let host_id = self.rows.intern(host)?;
-        if !self.rows.fill_plain(clock)? {
+        if self.rows.fill_template(host_id, clock) {
+            // Same layout as the host's previous clock.
+        } else if self.rows.fill_plain(clock)? {
+            self.rows.learn_template(host_id, clock);
+        } else {
             // Escapes, odd spacing, the TLA+ variant or an error: the full scanner.
             let rows = &mut self.rows;
             rows.start_row();
