@@ -142,18 +142,8 @@ impl VectorClock {
         let (a, b) = (&self.entries, &other.entries);
         if a.len() == b.len() && a.len() <= SHORT {
             // Short clocks of the same length (the usual case): answer straight from the
-            // loop, which leaves as soon as both directions are seen.
-            let (mut less, mut greater) = (false, false);
-            for (x, y) in a.iter().zip(b) {
-                if x < y {
-                    less = true;
-                } else if x > y {
-                    greater = true;
-                }
-                if less && greater {
-                    return Causality::Concurrent;
-                }
-            }
+            // short loop, which leaves as soon as both directions are seen.
+            let (less, greater) = flags(a, b, false, false);
             return Causality::from_flags(less, greater);
         }
         self.compare_long(other)
