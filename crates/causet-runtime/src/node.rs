@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use causet_clock::VectorClock;
-use causet_clock::differential::{DiffClock, Stamp, StampKind};
+use causet_clock::differential::{DiffClock, Stamp, StampKind, StampRef};
 
 use crate::log::LogSink;
 use crate::varint::{read_varint, write_varint};
@@ -93,7 +93,8 @@ pub struct Incoming<'a> {
     pub from: usize,
     /// The application payload.
     pub payload: &'a [u8],
-    stamp: Option<Stamp>,
+    /// The stamp, checked but not copied out of the message.
+    stamp: Option<StampRef<'a>>,
 }
 
 /// One node: a name in a [`Roster`], its vector clock and its log.
@@ -142,9 +143,8 @@ pub struct Node {
     min_priority: Priority,
     instrumented: bool,
     stats: NodeStats,
-    /// Reused for differential stamps and their encoding (no allocation per send).
+    /// Reused for differential stamps (no allocation per send).
     spare: Option<Stamp>,
-    scratch: Vec<u8>,
 }
 
 impl Node {
@@ -191,7 +191,6 @@ impl Node {
             instrumented: true,
             stats: NodeStats::default(),
             spare: None,
-            scratch: Vec::new(),
         })
     }
 
@@ -324,37 +323,40 @@ impl Node {
         payload: &[u8],
     ) -> Result<Vec<u8>, RuntimeError> {
         self.stats.sent += 1;
-        let mut bytes = Vec::with_capacity(payload.len() + 16);
         if !self.instrumented {
+            let mut bytes = Vec::with_capacity(payload.len() + 12);
             bytes.push(PLAIN);
             write_varint(&mut bytes, self.me as u64);
             bytes.extend_from_slice(payload);
             return Ok(bytes);
         }
         self.record(priority, text)?;
-        // The stamp is encoded into a reused buffer first: its length goes before it.
-        self.scratch.clear();
-        let full = match (&mut self.clock, to) {
+        // The stamp is encoded straight into the message, after its length: one allocation
+        // per message, as without clocks.
+        let mut full_stamp = None;
+        let (stamp, full) = match (&mut self.clock, to) {
             (ClockState::Differential(clock), Some(to)) => {
-                match self.spare.as_mut() {
-                    Some(stamp) => clock.stamp_into(to, stamp),
-                    None => self.spare = Some(clock.stamp_for(to)),
-                }
-                if let Some(stamp) = &self.spare {
-                    stamp.encode(&mut self.scratch);
-                }
-                clock.full_len()
+                let stamp = match &mut self.spare {
+                    Some(stamp) => {
+                        clock.stamp_into(to, stamp);
+                        stamp
+                    }
+                    spare @ None => spare.insert(clock.stamp_for(to)),
+                };
+                (&*stamp, clock.full_len())
             }
             (state, _) => {
-                snapshot(state.clock())?.encode(&mut self.scratch);
-                state.clock().encoded_len()
+                let stamp = full_stamp.insert(snapshot(state.clock())?);
+                (&*stamp, state.clock().encoded_len())
             }
         };
+        let stamp_len = stamp.encoded_len();
+        let mut bytes = Vec::with_capacity(payload.len() + stamp_len + 12);
         bytes.push(STAMPED);
         write_varint(&mut bytes, self.me as u64);
-        write_varint(&mut bytes, self.scratch.len() as u64);
-        bytes.extend_from_slice(&self.scratch);
-        self.stats.stamp_bytes += self.scratch.len() as u64;
+        write_varint(&mut bytes, stamp_len as u64);
+        stamp.encode(&mut bytes);
+        self.stats.stamp_bytes += stamp_len as u64;
         self.stats.full_stamp_bytes += full as u64;
         bytes.extend_from_slice(payload);
         Ok(bytes)
@@ -407,22 +409,23 @@ impl Node {
             )));
         }
         let end = pos + stamp_len as usize;
-        let stamp = Stamp::decode(&bytes[pos..end])
+        let stamp = StampRef::parse(&bytes[pos..end])
             .map_err(|err| malformed(format!("bad stamp: {err}")))?;
         let nodes = self.roster.len();
+        if stamp.width() > nodes {
+            let index = stamp.width() - 1;
+            return Err(malformed(format!(
+                "stamp entry for node index {index}, but the cluster has {nodes} nodes"
+            )));
+        }
         let mine = self.clock().get(self.me);
-        for (index, value) in entries(&stamp) {
-            if index >= nodes {
-                return Err(malformed(format!(
-                    "stamp entry for node index {index}, but the cluster has {nodes} nodes"
-                )));
-            }
-            if index == self.me && value > mine {
-                return Err(malformed(format!(
-                    "stamp claims {value} events of {}, which has had {mine}",
-                    self.name()
-                )));
-            }
+        // Only this node's own entry needs a look (the width bounds the others).
+        let own = stamp.entries().find(|&(index, _)| index >= self.me);
+        if let Some((_, value)) = own.filter(|&(index, value)| index == self.me && value > mine) {
+            return Err(malformed(format!(
+                "stamp claims {value} events of {}, which has had {mine}",
+                self.name()
+            )));
         }
         Ok(Incoming {
             from,
@@ -459,7 +462,7 @@ impl Node {
             };
             match &mut self.clock {
                 ClockState::Differential(clock) => clock
-                    .merge(from, stamp)
+                    .merge_ref(from, stamp)
                     .map_err(|err| refused(err.to_string()))?,
                 ClockState::Full(clock) => {
                     if let StampKind::Diff { .. } = stamp.kind() {
@@ -467,7 +470,7 @@ impl Node {
                             "a differential stamp, but this node keeps no channel state".into(),
                         ));
                     }
-                    for (index, value) in entries(stamp) {
+                    for (index, value) in stamp.entries() {
                         if value > clock.get(index) {
                             clock.set(index, value);
                         }
@@ -497,17 +500,6 @@ impl Node {
         self.log
             .write_event(&self.roster, self.me, self.clock.clock(), text)
     }
-}
-
-/// The `(index, value)` entries a stamp carries. (Written over `Borrow` so that it reads
-/// both a slice of pairs and an iterator of pairs, while `Stamp::entries` changes shape.)
-fn entries(stamp: &Stamp) -> impl Iterator<Item = (usize, u64)> + '_ {
-    use std::borrow::Borrow;
-    #[allow(clippy::into_iter_on_ref, clippy::useless_conversion)]
-    stamp
-        .entries()
-        .into_iter()
-        .map(|entry| *Borrow::<(usize, u64)>::borrow(&entry))
 }
 
 /// The whole clock as a stamp that is always safe to merge.

@@ -83,7 +83,7 @@ mod cost;
 mod stamp;
 
 pub use cost::{InFlight, StampCost, StampTotals};
-pub use stamp::{Encoding, EntryIter, Stamp, StampKind};
+pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
 
 use thiserror::Error;
 
@@ -611,17 +611,61 @@ impl DiffClock {
     /// merged only if it is the next stamp of the channel's session. Anything else, and any
     /// entry or sender outside `0..n`, is refused with [`ResyncRequired`].
     pub fn merge(&mut self, from: usize, stamp: &Stamp) -> Result<(), ResyncRequired> {
+        let source = self.admit(from, stamp.kind, stamp.entries.width())?;
+        match stamp.entries.dense_values() {
+            // A whole clock: straight through the values.
+            Some(values) => self.merge_slice(values, source),
+            None => {
+                for (index, value) in stamp.entries() {
+                    self.merge_entry(index, value, source);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`merge`](Self::merge) of a borrowed stamp, read straight from its bytes.
+    pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
+        let source = self.admit(from, stamp.kind(), stamp.width())?;
+        match stamp.dense_payload() {
+            Some(bytes) => {
+                let mut pos = 0;
+                let values = std::iter::from_fn(|| {
+                    (pos < bytes.len()).then(|| stamp::read_checked(bytes, &mut pos))
+                });
+                self.merge_dense(values, source);
+            }
+            None => {
+                for (index, value) in stamp.entries() {
+                    self.merge_entry(index, value, source);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`receive`](Self::receive) of a borrowed stamp: [`merge_ref`](Self::merge_ref), then
+    /// a tick.
+    pub fn receive_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
+        self.merge_ref(from, stamp)?;
+        self.tick();
+        Ok(())
+    }
+
+    /// Checks a stamp of `kind` whose highest entry is below `width` against the channel
+    /// from `from`; if it may be merged, advances the channel and the counter and returns
+    /// the source id to record on the entries it raises.
+    fn admit(&mut self, from: usize, kind: StampKind, width: usize) -> Result<u32, ResyncRequired> {
         let refuse = |reason| Err(ResyncRequired { from, reason });
         if from >= self.n {
             return refuse(ResyncReason::UnknownSender { n: self.n });
         }
-        let width = stamp.entries.width();
         if width > self.n {
             let index = width - 1;
             return refuse(ResyncReason::EntryOutOfRange { index, n: self.n });
         }
         let known = self.incoming[from];
-        let next = match (stamp.kind, known) {
+        let next = match (kind, known) {
             (StampKind::Snapshot, _) => known,
             (StampKind::Start { session }, None) => Some(Incoming {
                 session,
@@ -678,33 +722,37 @@ impl DiffClock {
         // One counter step for the whole merge: every entry it raises gets the same
         // LastUpdate, later than any LastSent so far.
         self.counter += 1;
-        let source = source_of(from);
-        match stamp.entries.dense_values() {
-            // A whole clock: straight through the values.
-            Some(values) => {
-                // Branch-free first: which entries are raised or equal (unpredictable).
-                let mut touched = std::mem::take(&mut self.scratch);
-                touched.clear();
-                touched.resize(values.len(), 0);
-                let current = self.clock.as_slice();
-                let mut count = 0;
-                for (index, &value) in values.iter().enumerate() {
-                    let mine = current.get(index).copied().unwrap_or(0);
-                    touched[count] = index;
-                    count += usize::from((value > mine) | (value == mine) & (value > 0));
-                }
-                for &index in &touched[..count] {
-                    self.merge_entry(index, values[index], source);
-                }
-                self.scratch = touched;
-            }
-            None => {
-                for (index, value) in stamp.entries() {
-                    self.merge_entry(index, value, source);
-                }
+        Ok(source_of(from))
+    }
+
+    /// Merges a whole clock given as a slice of the values of indices 0, 1, ….
+    fn merge_slice(&mut self, values: &[u64], source: u32) {
+        // Branch-free first: which entries are raised or equal (unpredictable).
+        let mut touched = std::mem::take(&mut self.scratch);
+        touched.clear();
+        touched.resize(values.len(), 0);
+        let current = self.clock.as_slice();
+        let mut count = 0;
+        for (index, &value) in values.iter().enumerate() {
+            let mine = current.get(index).copied().unwrap_or(0);
+            touched[count] = index;
+            count += usize::from((value > mine) | (value == mine) & (value > 0));
+        }
+        for &index in &touched[..count] {
+            self.merge_entry(index, values[index], source);
+        }
+        self.scratch = touched;
+    }
+
+    /// Merges a whole clock given as the values of indices 0, 1, ….
+    fn merge_dense(&mut self, values: impl Iterator<Item = u64>, source: u32) {
+        for (index, value) in values.enumerate() {
+            let mine = self.clock.get(index);
+            // Most entries of a whole clock are neither raised nor equal: skip them early.
+            if value > mine || value == mine && value > 0 {
+                self.merge_entry(index, value, source);
             }
         }
-        Ok(())
     }
 
     /// Merges one carried entry (`value > 0`, `index < n`) from the peer recorded as

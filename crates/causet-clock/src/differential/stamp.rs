@@ -281,42 +281,27 @@ impl Stamp {
     }
 
     /// Decodes a whole buffer written by [`encode`](Self::encode) or
-    /// [`encode_with`](Self::encode_with).
+    /// [`encode_with`](Self::encode_with) into an owned stamp (see [`StampRef::parse`] to
+    /// check and read one without allocating).
     pub fn decode(bytes: &[u8]) -> Result<Stamp, DecodeError> {
-        let tag = *bytes
-            .first()
-            .ok_or(DecodeError::UnexpectedEnd { offset: 0 })?;
-        let unknown = DecodeError::UnknownFormat {
-            byte: tag,
-            offset: 0,
-        };
-        if tag & 0xf0 != 0 {
-            return Err(unknown);
-        }
-        let mut pos = 1;
-        let kind = match (tag >> 2) & 0b11 {
-            KIND_SNAPSHOT => StampKind::Snapshot,
-            KIND_START => StampKind::Start {
-                session: read_u64(bytes, &mut pos)?,
-            },
-            KIND_DIFF => {
-                let session = read_u64(bytes, &mut pos)?;
-                let seq = read_u64(bytes, &mut pos)?;
-                StampKind::Diff { session, seq }
+        Ok(StampRef::parse(bytes)?.to_stamp())
+    }
+
+    /// [`decode`](Self::decode) into this stamp, reusing its allocations. On error the
+    /// stamp is left empty (a snapshot carrying nothing).
+    pub fn decode_into(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
+        match StampRef::parse(bytes) {
+            Ok(view) => {
+                view.copy_into(self);
+                Ok(())
             }
-            _ => return Err(unknown),
-        };
-        let entries = match tag & 0b11 {
-            0 => Entries::dense(decode_dense(bytes, pos)?),
-            1 => Entries::sparse(decode_list(bytes, pos)?),
-            2 => Entries::sparse(decode_bitmap(bytes, pos)?),
-            _ => return Err(unknown),
-        };
-        Ok(Stamp {
-            kind,
-            entries,
-            sizes: None,
-        })
+            Err(err) => {
+                self.kind = StampKind::Snapshot;
+                self.entries.pairs_mut();
+                self.sizes = None;
+                Err(err)
+            }
+        }
     }
 
     fn sizes(&self) -> PayloadSizes {
@@ -446,23 +431,302 @@ fn write_bitmap(entries: &Entries, buf: &mut Vec<u8>) {
     }
 }
 
-fn decode_dense(bytes: &[u8], mut pos: usize) -> Result<Vec<u64>, DecodeError> {
-    // At most one value per remaining byte.
-    let mut values = Vec::with_capacity(bytes.len() - pos);
-    while pos < bytes.len() {
-        values.push(read_u64(bytes, &mut pos)?);
+/// A checked, borrowed view of an encoded [`Stamp`]: [`parse`](Self::parse) validates the
+/// whole buffer exactly as [`Stamp::decode`] does (same errors), without allocating, and
+/// [`entries`](Self::entries) then reads the entries straight from the bytes. What a
+/// receiver uses on its hot path ([`DiffClock::merge_ref`](super::DiffClock::merge_ref)).
+///
+/// ```
+/// use causet_clock::differential::{Stamp, StampKind, StampRef};
+///
+/// let stamp = Stamp::new(StampKind::Diff { session: 0, seq: 3 }, vec![(1, 7), (40, 2)])?;
+/// let mut bytes = Vec::new();
+/// stamp.encode(&mut bytes);
+/// let view = StampRef::parse(&bytes)?;
+/// assert_eq!(view.kind(), StampKind::Diff { session: 0, seq: 3 });
+/// assert_eq!(view.entries().collect::<Vec<_>>(), [(1, 7), (40, 2)]);
+/// assert_eq!(view.to_stamp(), stamp);
+/// assert!(StampRef::parse(&bytes[..4]).is_err());
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StampRef<'a> {
+    kind: StampKind,
+    form: Form<'a>,
+    /// Highest carried index + 1 (0 when empty).
+    width: usize,
+    /// Number of carried entries.
+    count: usize,
+}
+
+/// The payload of a [`StampRef`], already validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form<'a> {
+    /// One varint per index from 0, the last non-zero.
+    Dense(&'a [u8]),
+    /// (gap, value) pairs.
+    List(&'a [u8]),
+    /// The bitmap, then the values in index order.
+    Bitmap { bitmap: &'a [u8], values: &'a [u8] },
+}
+
+impl<'a> StampRef<'a> {
+    /// Checks a whole buffer written by [`Stamp::encode`] or [`Stamp::encode_with`];
+    /// returns the same errors as [`Stamp::decode`]. Never panics, never allocates.
+    pub fn parse(bytes: &'a [u8]) -> Result<StampRef<'a>, DecodeError> {
+        let tag = *bytes
+            .first()
+            .ok_or(DecodeError::UnexpectedEnd { offset: 0 })?;
+        let unknown = DecodeError::UnknownFormat {
+            byte: tag,
+            offset: 0,
+        };
+        if tag & 0xf0 != 0 {
+            return Err(unknown);
+        }
+        let mut pos = 1;
+        let kind = match (tag >> 2) & 0b11 {
+            KIND_SNAPSHOT => StampKind::Snapshot,
+            KIND_START => StampKind::Start {
+                session: read_u64(bytes, &mut pos)?,
+            },
+            KIND_DIFF => {
+                let session = read_u64(bytes, &mut pos)?;
+                let seq = read_u64(bytes, &mut pos)?;
+                StampKind::Diff { session, seq }
+            }
+            _ => return Err(unknown),
+        };
+        let (form, width, count) = match tag & 0b11 {
+            0 => check_dense(bytes, pos)?,
+            1 => check_list(bytes, pos)?,
+            2 => check_bitmap(bytes, pos)?,
+            _ => return Err(unknown),
+        };
+        Ok(StampRef {
+            kind,
+            form,
+            width,
+            count,
+        })
     }
-    if values.last() == Some(&0) {
+
+    /// The kind: snapshot, session start or differential.
+    pub fn kind(&self) -> StampKind {
+        self.kind
+    }
+
+    /// The encoding the sender chose.
+    pub fn encoding(&self) -> Encoding {
+        match self.form {
+            Form::Dense(_) => Encoding::Dense,
+            Form::List(_) => Encoding::List,
+            Form::Bitmap { .. } => Encoding::Bitmap,
+        }
+    }
+
+    /// The highest carried node index + 1 (0 when nothing is carried).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Number of carried entries.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the stamp carries no entry.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The carried `(node index, value)` entries, by increasing index (values > 0).
+    pub fn entries(&self) -> RefEntries<'a> {
+        RefEntries {
+            inner: match self.form {
+                Form::Dense(bytes) => RefInner::Dense {
+                    bytes,
+                    pos: 0,
+                    index: 0,
+                },
+                Form::List(bytes) => RefInner::List {
+                    bytes,
+                    pos: 0,
+                    next: 0,
+                },
+                Form::Bitmap { bitmap, values } => RefInner::Bitmap {
+                    bitmap,
+                    byte: 0,
+                    bits: bitmap.first().copied().unwrap_or(0),
+                    values,
+                    pos: 0,
+                },
+            },
+        }
+    }
+
+    /// For the dense form, the payload bytes (one varint per index from 0).
+    pub(crate) fn dense_payload(&self) -> Option<&'a [u8]> {
+        match self.form {
+            Form::Dense(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_stamp(&self) -> Stamp {
+        let mut stamp = Stamp {
+            kind: self.kind,
+            entries: Entries::default(),
+            sizes: None,
+        };
+        self.copy_into(&mut stamp);
+        stamp
+    }
+
+    /// Overwrites `stamp` with this one, reusing its buffers.
+    fn copy_into(&self, stamp: &mut Stamp) {
+        stamp.kind = self.kind;
+        stamp.sizes = None;
+        match self.form {
+            Form::Dense(bytes) => {
+                stamp.entries.dense = true;
+                let values = &mut stamp.entries.values;
+                values.clear();
+                values.reserve(self.width);
+                let mut pos = 0;
+                while pos < bytes.len() {
+                    values.push(read_checked(bytes, &mut pos));
+                }
+            }
+            _ => {
+                let pairs = stamp.entries.pairs_mut();
+                pairs.reserve(self.count);
+                pairs.extend(self.entries());
+            }
+        }
+    }
+}
+
+/// The entries of a [`StampRef`], read from its bytes.
+#[derive(Debug, Clone)]
+pub struct RefEntries<'a> {
+    inner: RefInner<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum RefInner<'a> {
+    Dense {
+        bytes: &'a [u8],
+        pos: usize,
+        index: usize,
+    },
+    List {
+        bytes: &'a [u8],
+        pos: usize,
+        next: usize,
+    },
+    Bitmap {
+        bitmap: &'a [u8],
+        byte: usize,
+        bits: u8,
+        values: &'a [u8],
+        pos: usize,
+    },
+}
+
+impl Iterator for RefEntries<'_> {
+    type Item = (usize, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, u64)> {
+        match &mut self.inner {
+            RefInner::Dense { bytes, pos, index } => {
+                while *pos < bytes.len() {
+                    let value = read_checked(bytes, pos);
+                    let at = *index;
+                    *index += 1;
+                    if value > 0 {
+                        return Some((at, value));
+                    }
+                }
+                None
+            }
+            RefInner::List { bytes, pos, next } => {
+                if *pos >= bytes.len() {
+                    return None;
+                }
+                let gap = read_checked(bytes, pos) as usize;
+                let value = read_checked(bytes, pos);
+                let index = next.wrapping_add(gap);
+                *next = index.wrapping_add(1);
+                Some((index, value))
+            }
+            RefInner::Bitmap {
+                bitmap,
+                byte,
+                bits,
+                values,
+                pos,
+            } => {
+                while *bits == 0 {
+                    *byte += 1;
+                    *bits = *bitmap.get(*byte)?;
+                }
+                let bit = bits.trailing_zeros() as usize;
+                *bits &= *bits - 1;
+                Some((*byte * 8 + bit, read_checked(values, pos)))
+            }
+        }
+    }
+}
+
+/// Reads a varint that [`StampRef::parse`] already checked (so never truncated or too
+/// long; should the bytes be wrong anyway, it stops at the end and never panics).
+#[inline]
+pub(crate) fn read_checked(bytes: &[u8], pos: &mut usize) -> u64 {
+    let Some(&first) = bytes.get(*pos) else {
+        return 0;
+    };
+    *pos += 1;
+    if first < 0x80 {
+        return u64::from(first);
+    }
+    let mut value = u64::from(first & 0x7f);
+    let mut shift = 7u32;
+    while let Some(&byte) = bytes.get(*pos) {
+        *pos += 1;
+        value |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    value
+}
+
+/// Checks a dense payload: `(form, width, count)`.
+fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
+    let start = pos;
+    let (mut width, mut count, mut last) = (0, 0, None);
+    while pos < bytes.len() {
+        let value = read_u64(bytes, &mut pos)?;
+        width += 1;
+        count += usize::from(value > 0);
+        last = Some(value);
+    }
+    if last == Some(0) {
         return Err(DecodeError::Invalid {
             reason: "dense stamp ends with a zero entry",
         });
     }
-    Ok(values)
+    Ok((Form::Dense(&bytes[start..]), width, count))
 }
 
-fn decode_list(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, DecodeError> {
-    let mut entries = Vec::new();
-    let mut next: usize = 0;
+/// Checks a list payload: `(form, width, count)`.
+fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
+    let start = pos;
+    let (mut next, mut count): (usize, usize) = (0, 0);
     while pos < bytes.len() {
         let gap = read_u64(bytes, &mut pos)?;
         let index = usize::try_from(gap)
@@ -478,13 +742,14 @@ fn decode_list(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, Decode
                 reason: "a stamp entry is zero",
             });
         }
-        entries.push((index, value));
+        count += 1;
         next = index + 1;
     }
-    Ok(entries)
+    Ok((Form::List(&bytes[start..]), next, count))
 }
 
-fn decode_bitmap(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, DecodeError> {
+/// Checks a bitmap payload: `(form, width, count)`.
+fn check_bitmap(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let length_offset = pos;
     let claimed = read_u64(bytes, &mut pos)?;
     let remaining = bytes.len() - pos;
@@ -498,31 +763,40 @@ fn decode_bitmap(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, Deco
         })?;
     let bitmap = &bytes[pos..pos + bitmap_bytes];
     pos += bitmap_bytes;
-    if bitmap.last() == Some(&0) {
+    let Some(&last) = bitmap.last() else {
+        // No bitmap: no entries, and nothing may follow.
+        if pos != bytes.len() {
+            return Err(DecodeError::TrailingBytes {
+                count: bytes.len() - pos,
+            });
+        }
+        return Ok((
+            Form::Bitmap {
+                bitmap,
+                values: &bytes[pos..],
+            },
+            0,
+            0,
+        ));
+    };
+    if last == 0 {
         return Err(DecodeError::Invalid {
             reason: "stamp bitmap ends with a zero byte",
         });
     }
     let count: usize = bitmap.iter().map(|byte| byte.count_ones() as usize).sum();
-    // Each value takes at least one byte: check before allocating.
+    // Each value takes at least one byte.
     if count > bytes.len() - pos {
         return Err(DecodeError::UnexpectedEnd {
             offset: bytes.len(),
         });
     }
-    let mut entries = Vec::with_capacity(count);
-    for (byte_index, &byte) in bitmap.iter().enumerate() {
-        let mut bits = byte;
-        while bits != 0 {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let value = read_u64(bytes, &mut pos)?;
-            if value == 0 {
-                return Err(DecodeError::Invalid {
-                    reason: "a stamp entry is zero",
-                });
-            }
-            entries.push((byte_index * 8 + bit, value));
+    let values_start = pos;
+    for _ in 0..count {
+        if read_u64(bytes, &mut pos)? == 0 {
+            return Err(DecodeError::Invalid {
+                reason: "a stamp entry is zero",
+            });
         }
     }
     if pos != bytes.len() {
@@ -530,5 +804,13 @@ fn decode_bitmap(bytes: &[u8], mut pos: usize) -> Result<Vec<(usize, u64)>, Deco
             count: bytes.len() - pos,
         });
     }
-    Ok(entries)
+    let width = (bitmap_bytes - 1) * 8 + 8 - last.leading_zeros() as usize;
+    Ok((
+        Form::Bitmap {
+            bitmap,
+            values: &bytes[values_start..],
+        },
+        width,
+        count,
+    ))
 }
