@@ -150,8 +150,15 @@ fn child(spec: &str) {
             }
             n
         } else {
-            let engine: Engine = what.parse().expect("engine");
-            let report = detect_races(file, path, &RaceOptions::new(engine)).expect("valid trace");
+            // `epoch/1` etc.: the engine on the calling thread only (no reading thread).
+            let (name, single) = match what.strip_suffix("/1") {
+                Some(name) => (name, true),
+                None => (what, false),
+            };
+            let engine: Engine = name.parse().expect("engine");
+            let mut options = RaceOptions::new(engine);
+            options.parallel = !single;
+            let report = detect_races(file, path, &options).expect("valid trace");
             racy = report.racy_events;
             report.events
         };
@@ -167,13 +174,22 @@ fn child(spec: &str) {
     println!("{median} {cpu_median} {} {racy}", vm_hwm_kb());
 }
 
-/// CPU time this thread has run, in ns (Linux `/proc/thread-self/schedstat`): on a shared
-/// machine, wall-clock rates depend on the neighbours; CPU-time rates much less.
+/// CPU time of this process so far, every thread included (the engine may run on a second
+/// thread), in ns, from `/proc/self/stat` (clock ticks, usually 10 ms: runs here take 0.5 s
+/// or more). On a shared machine wall-clock rates depend on the neighbours, CPU time much less.
 fn cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks: u64 = fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|x| x.parse::<u64>().ok()).sum());
+    // USER_HZ is 100 on every Linux this runs on.
+    ticks * 10_000_000
 }
 
 /// Peak resident memory of this process (Linux), in kB; 0 where unknown.

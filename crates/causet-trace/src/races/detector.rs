@@ -1,15 +1,33 @@
-//! The one streaming pass: read an event, check that the trace stays well formed, update
-//! the clocks, check accesses, count races.
+//! The one streaming pass: read a batch of events, check that the trace stays well formed,
+//! update the clocks, check accesses, count races.
+//!
+//! Reading (parsing and interning names) and the engine run one after the other on the
+//! calling thread for small inputs, and on two threads for large ones: the calling thread
+//! reads batches ([`Batch`], one read of the source each, a few thousand events) and hands
+//! them to the engine on a second thread through a bounded channel, which hands them back
+//! for reuse, so memory stays flat (at most [`POOL`] batches exist). A whole run then takes
+//! about as long as the slower of the two halves instead of their sum.
+//!
+//! Both ways do the same thing batch by batch, so results and errors are the same: the
+//! engine processes every event of a batch before it looks at the reading error that ended
+//! it, and reports an ill-formed trace at the exact event (with the line's text, which the
+//! batch carries); names in error messages are resolved at the end, from the reader's name
+//! tables (ids never change, so later names do not matter).
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::sync::mpsc;
 
 use super::engines::{AccessHistory, Prior, Site, SyncClocks, Verdict};
 use super::error::TraceErrorKind;
-use super::std_format::{Op, StdEvent, StdReader};
+use super::std_format::batch::{Batch, BatchReader};
+use super::std_format::{Names, Op, StdEvent};
 use super::{Access, Progress, Race, RaceOptions, RaceReport, TraceError};
 
 const NONE: u32 = u32::MAX;
+
+/// Batches in flight at most (read ahead, being processed, handed back): about 4 x 600 KB.
+const POOL: usize = 4;
 
 /// Lifecycle of a thread, for the well-formedness checks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,73 +48,186 @@ struct RawRace {
     prior: Option<Prior>,
 }
 
-pub(crate) fn run<R: Read, S: SyncClocks + Default, H: AccessHistory + Default>(
-    mut reader: StdReader<R>,
-    options: &RaceOptions,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<RaceReport, TraceError> {
-    let mut sync = S::default();
-    let mut history = H::default();
-    let mut threads: Vec<ThreadState> = Vec::new();
-    let mut lock_holder: Vec<u32> = Vec::new();
+/// What is ill-formed at an event, by ids (names are resolved at the end).
+#[derive(Debug, Clone, Copy)]
+enum Ill {
+    EventAfterJoin { thread: u32 },
+    LockHeld { thread: u32, lock: u32, holder: u32 },
+    ReleaseNotHeld { thread: u32, lock: u32 },
+    ReleaseNotOwner { thread: u32, lock: u32, holder: u32 },
+    SelfForkJoin { thread: u32, op: &'static str },
+    LateFork { child: u32, why: &'static str },
+    JoinedTwice { child: u32 },
+    TooManyThreads,
+    ClockOverflow { thread: u32 },
+}
+
+/// Why a pass stopped early.
+#[derive(Debug)]
+enum Stop {
+    /// The trace is ill-formed at `line`, whose text is `text`.
+    Ill { line: u64, text: Vec<u8>, ill: Ill },
+    /// The reader failed (a line that is not an event, an I/O error, ...).
+    Read(TraceError),
+}
+
+impl Stop {
+    fn into_error(self, names: &Names, source: &str, max_threads: usize) -> TraceError {
+        let (line, text, ill) = match self {
+            Stop::Read(err) => return err,
+            Stop::Ill { line, text, ill } => (line, text, ill),
+        };
+        let thread = |t| names.thread(t);
+        let lock = |l| names.lock(l);
+        let kind = match ill {
+            Ill::EventAfterJoin { thread: t } => {
+                TraceErrorKind::EventAfterJoin { thread: thread(t) }
+            }
+            Ill::LockHeld {
+                thread: t,
+                lock: l,
+                holder,
+            } => TraceErrorKind::LockHeld {
+                thread: thread(t),
+                lock: lock(l),
+                holder: thread(holder),
+            },
+            Ill::ReleaseNotHeld { thread: t, lock: l } => TraceErrorKind::ReleaseNotHeld {
+                thread: thread(t),
+                lock: lock(l),
+            },
+            Ill::ReleaseNotOwner {
+                thread: t,
+                lock: l,
+                holder,
+            } => TraceErrorKind::ReleaseNotOwner {
+                thread: thread(t),
+                lock: lock(l),
+                holder: thread(holder),
+            },
+            Ill::SelfForkJoin { thread: t, op } => TraceErrorKind::SelfForkJoin {
+                thread: thread(t),
+                op,
+            },
+            Ill::LateFork { child, why } => TraceErrorKind::LateFork {
+                child: thread(child),
+                why,
+            },
+            Ill::JoinedTwice { child } => TraceErrorKind::JoinedTwice {
+                child: thread(child),
+            },
+            Ill::TooManyThreads => TraceErrorKind::TooManyThreads { max: max_threads },
+            Ill::ClockOverflow { thread: t } => TraceErrorKind::ClockOverflow { thread: thread(t) },
+        };
+        TraceError::new(source, line, &text, kind)
+    }
+}
+
+/// The engine's state: clocks, access histories, well-formedness and the race counts.
+#[derive(Debug)]
+struct Detector<S, H> {
+    sync: S,
+    history: H,
+    threads: Vec<ThreadState>,
+    lock_holder: Vec<u32>,
     // Locks are re-entrant (Java monitors): only the outermost acquire and release of a
     // nest synchronise; the inner ones are ordered by program order anyway.
-    let mut lock_depth: Vec<u32> = Vec::new();
-    let mut variables = 0usize;
-    let mut racy_variable: Vec<bool> = Vec::new();
-    let mut racy_variable_order: Vec<u32> = Vec::new();
-    let mut racy_locations: HashSet<u64> = HashSet::new();
-    let mut racy_events = 0u64;
-    let mut races: Vec<RawRace> = Vec::new();
-    let every = options.progress_every.max(1);
-    let mut next_progress = every;
+    lock_depth: Vec<u32>,
+    racy_variable: Vec<bool>,
+    racy_variable_order: Vec<u32>,
+    racy_locations: HashSet<u64>,
+    racy_events: u64,
+    races: Vec<RawRace>,
+    list: usize,
+    max_threads: usize,
+}
 
-    while let Some(event) = reader.next_event()? {
-        let line = reader.line();
-        if line >= next_progress {
-            next_progress += every;
-            progress(Progress {
-                events: line,
-                bytes: reader.bytes_read(),
-            });
+impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
+    fn new(options: &RaceOptions) -> Self {
+        Detector {
+            sync: S::default(),
+            history: H::default(),
+            threads: Vec::new(),
+            lock_holder: Vec::new(),
+            lock_depth: Vec::new(),
+            racy_variable: Vec::new(),
+            racy_variable_order: Vec::new(),
+            racy_locations: HashSet::new(),
+            racy_events: 0,
+            races: Vec::new(),
+            list: options.list,
+            max_threads: options.max_threads,
         }
-        // New names got the next ids: give them clocks and state.
-        let names = reader.names();
-        if names.thread_count() > threads.len() {
-            if names.thread_count() > options.max_threads {
-                return Err(error(
-                    &reader,
-                    TraceErrorKind::TooManyThreads {
-                        max: options.max_threads,
-                    },
-                ));
-            }
-            while threads.len() < names.thread_count() {
-                sync.add_thread();
-                threads.push(ThreadState::default());
-            }
-        }
-        while lock_holder.len() < names.lock_count() {
-            sync.add_lock();
-            lock_holder.push(NONE);
-            lock_depth.push(0);
-        }
-        while variables < names.variable_count() {
-            history.add_variable();
-            racy_variable.push(false);
-            variables += 1;
-        }
+    }
 
+    /// Clocks and state for the names a batch introduced (ids are dense, in order of first
+    /// appearance, so the counts say which are new).
+    fn grow(&mut self, threads: usize, locks: usize, variables: usize) {
+        while self.threads.len() < threads {
+            self.sync.add_thread();
+            self.threads.push(ThreadState::default());
+        }
+        while self.lock_holder.len() < locks {
+            self.sync.add_lock();
+            self.lock_holder.push(NONE);
+            self.lock_depth.push(0);
+        }
+        while self.racy_variable.len() < variables {
+            self.history.add_variable();
+            self.racy_variable.push(false);
+        }
+    }
+
+    /// Every event of `batch`, then the reading error that ended it, if any.
+    fn process(&mut self, batch: &mut Batch) -> Result<(), Stop> {
+        self.grow(
+            batch.threads.min(self.max_threads),
+            batch.locks,
+            batch.variables,
+        );
+        // The thread limit is checked by id: ids are dense, so the first event naming an id
+        // at the limit is the one that makes the count exceed it.
+        let mut n = batch.events.len();
+        if batch.threads > self.max_threads {
+            let max = u32::try_from(self.max_threads).unwrap_or(u32::MAX);
+            n = batch
+                .events
+                .iter()
+                .position(|e| {
+                    e.thread >= max || (matches!(e.op, Op::Fork | Op::Join) && e.operand >= max)
+                })
+                .unwrap_or(n);
+        }
+        for (i, &event) in batch.events[..n].iter().enumerate() {
+            let line = batch.line(i);
+            if let Err(ill) = self.step(event, line) {
+                let text = batch.line_text(i).to_vec();
+                return Err(Stop::Ill { line, text, ill });
+            }
+        }
+        if n < batch.events.len() {
+            let (line, text) = (batch.line(n), batch.line_text(n).to_vec());
+            let ill = Ill::TooManyThreads;
+            return Err(Stop::Ill { line, text, ill });
+        }
+        match batch.error.take() {
+            Some(err) => Err(Stop::Read(err)),
+            None => Ok(()),
+        }
+    }
+
+    /// One event at `line`.
+    #[inline(always)]
+    fn step(&mut self, event: StdEvent, line: u64) -> Result<(), Ill> {
         let StdEvent {
             thread: t,
             op,
             operand,
             location,
         } = event;
-        let state = &mut threads[t as usize];
+        let state = &mut self.threads[t as usize];
         if state.joined {
-            let thread = reader.names().thread(t);
-            return Err(error(&reader, TraceErrorKind::EventAfterJoin { thread }));
+            return Err(Ill::EventAfterJoin { thread: t });
         }
         state.ran = true;
         let write = match op {
@@ -104,178 +235,431 @@ pub(crate) fn run<R: Read, S: SyncClocks + Default, H: AccessHistory + Default>(
             Op::Write => true,
             Op::Acquire => {
                 let l = operand as usize;
-                let holder = lock_holder[l];
+                let holder = self.lock_holder[l];
                 if holder == t {
-                    lock_depth[l] = lock_depth[l].saturating_add(1);
-                    continue;
+                    self.lock_depth[l] = self.lock_depth[l].saturating_add(1);
+                    return Ok(());
                 }
                 if holder != NONE {
-                    let names = reader.names();
-                    let kind = TraceErrorKind::LockHeld {
-                        thread: names.thread(t),
-                        lock: names.lock(operand),
-                        holder: names.thread(holder),
-                    };
-                    return Err(error(&reader, kind));
+                    return Err(Ill::LockHeld {
+                        thread: t,
+                        lock: operand,
+                        holder,
+                    });
                 }
-                lock_holder[l] = t;
-                lock_depth[l] = 1;
-                sync.acquire(t, operand);
-                continue;
+                self.lock_holder[l] = t;
+                self.lock_depth[l] = 1;
+                self.sync.acquire(t, operand);
+                return Ok(());
             }
             Op::Release => {
-                let holder = lock_holder[operand as usize];
+                let l = operand as usize;
+                let holder = self.lock_holder[l];
                 if holder != t {
-                    let names = reader.names();
-                    let (thread, lock) = (names.thread(t), names.lock(operand));
-                    let kind = if holder == NONE {
-                        TraceErrorKind::ReleaseNotHeld { thread, lock }
+                    return Err(if holder == NONE {
+                        Ill::ReleaseNotHeld {
+                            thread: t,
+                            lock: operand,
+                        }
                     } else {
-                        let holder = names.thread(holder);
-                        TraceErrorKind::ReleaseNotOwner {
-                            thread,
-                            lock,
+                        Ill::ReleaseNotOwner {
+                            thread: t,
+                            lock: operand,
                             holder,
                         }
-                    };
-                    return Err(error(&reader, kind));
+                    });
                 }
-                let l = operand as usize;
-                lock_depth[l] -= 1;
-                if lock_depth[l] > 0 {
-                    continue;
+                self.lock_depth[l] -= 1;
+                if self.lock_depth[l] > 0 {
+                    return Ok(());
                 }
-                lock_holder[l] = NONE;
-                if !sync.release(t, operand) {
-                    return Err(overflow(&reader, t));
+                self.lock_holder[l] = NONE;
+                if !self.sync.release(t, operand) {
+                    return Err(Ill::ClockOverflow { thread: t });
                 }
-                continue;
+                return Ok(());
             }
             Op::Fork => {
                 let u = operand;
                 if u == t {
-                    let thread = reader.names().thread(t);
-                    let kind = TraceErrorKind::SelfForkJoin { thread, op: "fork" };
-                    return Err(error(&reader, kind));
+                    return Err(Ill::SelfForkJoin {
+                        thread: t,
+                        op: "fork",
+                    });
                 }
-                let child = &mut threads[u as usize];
+                let child = &mut self.threads[u as usize];
                 if child.ran || child.forked || child.joined {
                     let why = if child.forked {
                         "was already forked"
                     } else {
                         "already ran"
                     };
-                    let child = reader.names().thread(u);
-                    return Err(error(&reader, TraceErrorKind::LateFork { child, why }));
+                    return Err(Ill::LateFork { child: u, why });
                 }
                 child.forked = true;
-                if !sync.fork(t, u) {
-                    return Err(overflow(&reader, t));
+                if !self.sync.fork(t, u) {
+                    return Err(Ill::ClockOverflow { thread: t });
                 }
-                continue;
+                return Ok(());
             }
             Op::Join => {
                 let u = operand;
                 if u == t {
-                    let thread = reader.names().thread(t);
-                    let kind = TraceErrorKind::SelfForkJoin { thread, op: "join" };
-                    return Err(error(&reader, kind));
+                    return Err(Ill::SelfForkJoin {
+                        thread: t,
+                        op: "join",
+                    });
                 }
-                let child = &mut threads[u as usize];
+                let child = &mut self.threads[u as usize];
                 if child.joined {
-                    let child = reader.names().thread(u);
-                    return Err(error(&reader, TraceErrorKind::JoinedTwice { child }));
+                    return Err(Ill::JoinedTwice { child: u });
                 }
                 child.joined = true;
-                sync.join(t, u);
-                continue;
+                self.sync.join(t, u);
+                return Ok(());
             }
-            Op::Request | Op::Begin | Op::End => continue,
+            Op::Request | Op::Begin | Op::End => return Ok(()),
         };
 
         let site = Site { line, location };
-        let witness = races.len() < options.list;
-        let clock = sync.clock(t);
+        let witness = self.races.len() < self.list;
+        let clock = self.sync.clock(t);
         let verdict = if write {
-            history.write(operand, t, clock, site, witness)
+            self.history.write(operand, t, clock, site, witness)
         } else {
-            history.read(operand, t, clock, site, witness)
+            self.history.read(operand, t, clock, site, witness)
         };
         if let Verdict::Racy(prior) = verdict {
-            racy_events += 1;
-            let x = operand as usize;
-            if !racy_variable[x] {
-                racy_variable[x] = true;
-                racy_variable_order.push(operand);
-            }
-            racy_locations.insert(location);
-            if witness {
-                races.push(RawRace {
-                    variable: operand,
-                    line,
-                    thread: t,
-                    write,
-                    location,
-                    prior,
-                });
-            }
+            self.racy(operand, line, t, write, location, prior, witness);
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn racy(
+        &mut self,
+        x: u32,
+        line: u64,
+        thread: u32,
+        write: bool,
+        location: u64,
+        prior: Option<Prior>,
+        witness: bool,
+    ) {
+        self.racy_events += 1;
+        if !self.racy_variable[x as usize] {
+            self.racy_variable[x as usize] = true;
+            self.racy_variable_order.push(x);
+        }
+        self.racy_locations.insert(location);
+        if witness {
+            self.races.push(RawRace {
+                variable: x,
+                line,
+                thread,
+                write,
+                location,
+                prior,
+            });
         }
     }
 
-    let events = reader.line();
-    progress(Progress {
-        events,
-        bytes: reader.bytes_read(),
-    });
-    let names = reader.names();
-    let races = races
-        .iter()
-        .map(|race| Race {
-            variable: names.variable(race.variable),
-            access: Access {
-                line: race.line,
-                thread: names.thread(race.thread),
-                write: race.write,
-                location: names.location(race.location),
-            },
-            // Every racy access has a witness; an empty one would mean an engine bug, and
-            // is shown as line 0 rather than panicking.
-            prior: race.prior.map_or_else(
-                || Access {
-                    line: 0,
-                    thread: String::new(),
-                    write: false,
-                    location: String::new(),
-                },
-                |prior| Access {
-                    line: prior.site.line,
-                    thread: names.thread(prior.thread),
-                    write: prior.write,
-                    location: names.location(prior.site.location),
-                },
-            ),
-        })
-        .collect();
-    Ok(RaceReport {
-        events,
-        threads: names.thread_count(),
-        locks: names.lock_count(),
-        variables: names.variable_count(),
-        racy_events,
-        racy_variables: racy_variable_order
+    /// The report, with ids resolved to names.
+    fn finish(self, names: &Names, events: u64) -> RaceReport {
+        let races = self
+            .races
             .iter()
-            .map(|&x| names.variable(x))
-            .collect(),
-        racy_lines: racy_locations.len(),
-        races,
+            .map(|race| Race {
+                variable: names.variable(race.variable),
+                access: Access {
+                    line: race.line,
+                    thread: names.thread(race.thread),
+                    write: race.write,
+                    location: names.location(race.location),
+                },
+                // Every racy access has a witness; an empty one would mean an engine bug,
+                // and is shown as line 0 rather than panicking.
+                prior: race.prior.map_or_else(
+                    || Access {
+                        line: 0,
+                        thread: String::new(),
+                        write: false,
+                        location: String::new(),
+                    },
+                    |prior| Access {
+                        line: prior.site.line,
+                        thread: names.thread(prior.thread),
+                        write: prior.write,
+                        location: names.location(prior.site.location),
+                    },
+                ),
+            })
+            .collect();
+        RaceReport {
+            events,
+            threads: names.thread_count(),
+            locks: names.lock_count(),
+            variables: names.variable_count(),
+            racy_events: self.racy_events,
+            racy_variables: self
+                .racy_variable_order
+                .iter()
+                .map(|&x| names.variable(x))
+                .collect(),
+            racy_lines: self.racy_locations.len(),
+            races,
+        }
+    }
+}
+
+/// Progress callbacks at every multiple of `every` events, as batches are read.
+struct ProgressTicks<'a> {
+    callback: &'a mut dyn FnMut(Progress),
+    every: u64,
+    next: u64,
+}
+
+impl ProgressTicks<'_> {
+    fn batch_read(&mut self, batch: &Batch) {
+        let read = batch.first_line - 1 + batch.events.len() as u64;
+        while self.next <= read {
+            (self.callback)(Progress {
+                events: self.next,
+                bytes: batch.bytes,
+            });
+            self.next += self.every;
+        }
+    }
+}
+
+pub(crate) fn run<R, S, H>(
+    mut reader: BatchReader<R>,
+    options: &RaceOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RaceReport, TraceError>
+where
+    R: Read,
+    S: SyncClocks + Default + Send,
+    H: AccessHistory + Default + Send,
+{
+    let mut detector = Detector::<S, H>::new(options);
+    let every = options.progress_every.max(1);
+    let mut ticks = ProgressTicks {
+        callback: progress,
+        every,
+        next: every,
+    };
+    // A second thread pays off only when there is a second core and enough input.
+    let parallel =
+        options.parallel && std::thread::available_parallelism().is_ok_and(|cores| cores.get() > 1);
+    let mut batch = Batch::default();
+    let outcome = loop {
+        reader.fill(&mut batch);
+        ticks.batch_read(&batch);
+        if let Err(stop) = detector.process(&mut batch) {
+            break Err(stop);
+        }
+        if batch.last {
+            break Ok(detector);
+        }
+        if parallel && reader.bytes_read() >= options.pipeline_after {
+            break pipelined(detector, &mut reader, batch, &mut ticks);
+        }
+    };
+    let names = reader.names();
+    match outcome {
+        Ok(detector) => {
+            let events = reader.line();
+            (ticks.callback)(Progress {
+                events,
+                bytes: reader.bytes_read(),
+            });
+            Ok(detector.finish(names, events))
+        }
+        Err(stop) => Err(stop.into_error(names, reader.source(), options.max_threads)),
+    }
+}
+
+/// The rest of the pass on two threads: this one reads, a scoped one runs the engine.
+fn pipelined<R, S, H>(
+    detector: Detector<S, H>,
+    reader: &mut BatchReader<R>,
+    spare: Batch,
+    ticks: &mut ProgressTicks<'_>,
+) -> Result<Detector<S, H>, Stop>
+where
+    R: Read,
+    S: SyncClocks + Default + Send,
+    H: AccessHistory + Default + Send,
+{
+    #[cfg(test)]
+    tests::PIPELINED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(POOL);
+    let (spare_tx, spare_rx) = mpsc::sync_channel::<Batch>(POOL);
+    std::thread::scope(|scope| {
+        let engine = scope.spawn(move || {
+            let mut detector = detector;
+            // Ends when the reader hangs up (after the last batch) or on the first error,
+            // which hangs up on the reader in turn.
+            for mut batch in full_rx {
+                detector.process(&mut batch)?;
+                // The reader may have stopped already: then nobody needs the batch back.
+                let _ = spare_tx.send(batch);
+            }
+            Ok(detector)
+        });
+        let mut spare = Some(spare);
+        let mut made = 1;
+        loop {
+            let mut batch = match spare.take() {
+                Some(batch) => batch,
+                None if made < POOL => {
+                    made += 1;
+                    Batch::default()
+                }
+                None => match spare_rx.recv() {
+                    Ok(batch) => batch,
+                    // The engine stopped (an ill-formed trace): its result says why.
+                    Err(_) => break,
+                },
+            };
+            reader.fill(&mut batch);
+            ticks.batch_read(&batch);
+            let last = batch.last;
+            if full_tx.send(batch).is_err() || last {
+                break;
+            }
+        }
+        drop(full_tx);
+        match engine.join() {
+            Ok(outcome) => outcome,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     })
 }
 
-fn error<R: Read>(reader: &StdReader<R>, kind: TraceErrorKind) -> TraceError {
-    reader.error_at(kind, reader.current_line_text())
-}
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-fn overflow<R: Read>(reader: &StdReader<R>, t: u32) -> TraceError {
-    let thread = reader.names().thread(t);
-    error(reader, TraceErrorKind::ClockOverflow { thread })
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::super::generate::{TraceShape, generate};
+    use super::super::{Engine, RaceOptions, RaceReport, TraceError, detect_races};
+
+    /// Passes that went on two threads (the test checks that it tested them).
+    pub(super) static PIPELINED: AtomicUsize = AtomicUsize::new(0);
+
+    /// Hands out a random-sized piece per read (so batches are small and many), failing at
+    /// byte `fail_at` if set.
+    struct Source {
+        text: Vec<u8>,
+        offset: usize,
+        rng: ChaCha8Rng,
+        fail_at: Option<usize>,
+    }
+
+    impl io::Read for Source {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let limit = self.fail_at.unwrap_or(usize::MAX).min(self.text.len());
+            if self.fail_at.is_some_and(|at| self.offset >= at) {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = self
+                .rng
+                .random_range(1..700)
+                .min(buf.len())
+                .min(limit - self.offset);
+            buf[..n].copy_from_slice(&self.text[self.offset..self.offset + n]);
+            self.offset += n;
+            Ok(n)
+        }
+    }
+
+    fn outcome(result: Result<RaceReport, TraceError>) -> Result<RaceReport, String> {
+        result.map_err(|err| format!("{err} @{} `{}`", err.line(), err.text()))
+    }
+
+    /// The reading thread and the engine thread give exactly the report or the first error
+    /// of the single-threaded pass, on generated traces spoiled at a random line (a line
+    /// that is not an event, a release of a lock nobody holds, a second join, a late fork,
+    /// one thread too many) or by a source that fails at a random byte.
+    #[test]
+    fn two_threads_give_the_same_results_and_errors_as_one() {
+        let before = PIPELINED.load(Ordering::Relaxed);
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        for case in 0..24u64 {
+            let threads = rng.random_range(2..7);
+            let shape = TraceShape {
+                threads,
+                locks: 3,
+                variables: 40,
+                events: 1_500,
+                lock_density: 0.2,
+                shared_fraction: 0.05,
+                seed: case,
+                ..TraceShape::default()
+            };
+            let mut text = Vec::new();
+            generate(&shape, &mut text).expect("writes to memory");
+            let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+            lines.pop();
+            let at = rng.random_range(0..lines.len());
+            let mut max_threads = 4_096;
+            let spoiled: &[u8] = match case % 7 {
+                0 => b"hello",
+                1 => b"T1|rel(77)|5",
+                2 => b"T0|join(T1)|5",
+                3 => b"T0|fork(T1)|5",
+                4 => {
+                    max_threads = threads as usize;
+                    b"T4000|w(1)|5"
+                }
+                _ => b"",
+            };
+            if !spoiled.is_empty() {
+                lines.insert(at, spoiled);
+                if case % 7 == 2 {
+                    lines.insert(at, spoiled);
+                }
+            }
+            let mut text = lines.join(&b'\n');
+            text.push(b'\n');
+            let fail_at = (case % 7 == 5).then(|| rng.random_range(0..text.len()));
+            let engine = Engine::ALL[case as usize % 3];
+            let run = |parallel: bool, chunked: bool| {
+                let mut options = RaceOptions::new(engine).with_list(20);
+                options.max_threads = max_threads;
+                options.parallel = parallel;
+                options.pipeline_after = 0;
+                let source = Source {
+                    text: text.clone(),
+                    offset: 0,
+                    rng: ChaCha8Rng::seed_from_u64(case),
+                    fail_at: if chunked { fail_at } else { None },
+                };
+                if chunked {
+                    outcome(detect_races(source, "t.std", &options))
+                } else {
+                    outcome(detect_races(text.as_slice(), "t.std", &options))
+                }
+            };
+            let one = run(false, true);
+            assert_eq!(run(true, true), one, "case {case}");
+            if fail_at.is_none() {
+                assert_eq!(run(true, false), one, "case {case}");
+                assert_eq!(run(false, false), one, "case {case}");
+            }
+            if case % 7 < 5 {
+                assert!(one.is_err(), "case {case}: spoiled but accepted");
+            }
+        }
+        assert!(PIPELINED.load(Ordering::Relaxed) > before || !parallel_machine());
+    }
+
+    fn parallel_machine() -> bool {
+        std::thread::available_parallelism().is_ok_and(|cores| cores.get() > 1)
+    }
 }

@@ -60,6 +60,8 @@ use std::str::FromStr;
 pub use error::{TraceError, TraceErrorKind};
 pub use std_format::{Names, Op, StdEvent, StdReader};
 
+use std_format::batch::BatchReader;
+
 /// Which happens-before engine computes the races (all give the same answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -122,8 +124,14 @@ pub struct RaceOptions {
     /// worst (every thread and lock knowing every thread: 4 bytes per entry for `vc` and
     /// `epoch`, 24 for `tree`), so this bounds what a hostile trace can make us allocate.
     pub max_threads: usize,
-    /// Call the progress callback every this many events; default 2^20.
+    /// Call the progress callback every this many events (as they are read); default 2^20.
     pub progress_every: u64,
+    /// Whether reading may run on the calling thread while the engine runs on a second one,
+    /// once the input has proved long (1 MiB); default true. Off, or on a machine with one
+    /// core, everything runs on the calling thread. Results and errors are the same.
+    pub parallel: bool,
+    /// Bytes to read on one thread before starting the second (tests make it 0).
+    pub(crate) pipeline_after: u64,
 }
 
 impl RaceOptions {
@@ -134,6 +142,8 @@ impl RaceOptions {
             list: 0,
             max_threads: 4_096,
             progress_every: 1 << 20,
+            parallel: true,
+            pipeline_after: 1 << 20,
         }
     }
 
@@ -222,7 +232,7 @@ pub fn detect_races_with_progress<R: Read>(
     options: &RaceOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RaceReport, TraceError> {
-    let reader = StdReader::new(input, source);
+    let reader = BatchReader::new(input, source);
     match options.engine {
         Engine::VectorClock => detector::run::<
             R,

@@ -36,6 +36,8 @@ use std::io::{self, Read};
 
 use super::error::{TraceError, TraceErrorKind};
 
+pub(crate) mod batch;
+
 /// Location keys from here on are interned texts.
 const TEXT_LOCATION: u64 = 1 << 63;
 
@@ -139,6 +141,48 @@ pub struct Names {
 }
 
 impl Names {
+    /// The event of an all-numeric line: thread number, op, operand number, location.
+    #[inline(always)]
+    fn intern_numeric(&mut self, t: u64, op: Op, operand: u64, location: u64) -> StdEvent {
+        let operand = match op {
+            Op::Read | Op::Write => self.variables.intern_number(operand),
+            Op::Acquire | Op::Release | Op::Request => self.locks.intern_number(operand),
+            Op::Fork | Op::Join => self.threads.intern_number(operand),
+            Op::Begin | Op::End => 0,
+        };
+        StdEvent {
+            thread: self.threads.intern_number(t),
+            op,
+            operand,
+            location,
+        }
+    }
+
+    /// The event of a line split into `fields` (byte ranges of `line`), any names.
+    #[inline]
+    fn intern_fields(&mut self, line: &[u8], fields: Fields) -> StdEvent {
+        let thread_name = &line[fields.thread.0..fields.thread.1];
+        let thread = self.threads.intern_thread(thread_name);
+        let operand_name = &line[fields.operand.0..fields.operand.1];
+        let operand = match fields.op {
+            Op::Read | Op::Write => self.variables.intern(operand_name),
+            Op::Acquire | Op::Release | Op::Request => self.locks.intern(operand_name),
+            Op::Fork | Op::Join => self.threads.intern_thread(operand_name),
+            Op::Begin | Op::End => 0,
+        };
+        let location_text = &line[fields.location.0..fields.location.1];
+        let location = match canonical_number(location_text) {
+            Some(n) if n < TEXT_LOCATION => n,
+            _ => TEXT_LOCATION + u64::from(self.locations.intern_text(location_text)),
+        };
+        StdEvent {
+            thread,
+            op: fields.op,
+            operand,
+            location,
+        }
+    }
+
     /// Number of distinct threads seen (performing events or named by `fork`/`join`).
     pub fn thread_count(&self) -> usize {
         self.threads.len()
@@ -267,7 +311,7 @@ impl<R: Read> StdReader<R> {
             self.bytes_read += parsed.len as u64;
             self.line += 1;
             self.last_line = (start, start + parsed.text_len);
-            return Ok(Some(self.intern_numeric(
+            return Ok(Some(self.names.intern_numeric(
                 parsed.thread,
                 parsed.op,
                 parsed.operand,
@@ -275,23 +319,6 @@ impl<R: Read> StdReader<R> {
             )));
         }
         self.next_event_general()
-    }
-
-    #[inline(always)]
-    fn intern_numeric(&mut self, t: u64, op: Op, operand: u64, location: u64) -> StdEvent {
-        let names = &mut self.names;
-        let operand = match op {
-            Op::Read | Op::Write => names.variables.intern_number(operand),
-            Op::Acquire | Op::Release | Op::Request => names.locks.intern_number(operand),
-            Op::Fork | Op::Join => names.threads.intern_number(operand),
-            Op::Begin | Op::End => 0,
-        };
-        StdEvent {
-            thread: names.threads.intern_number(t),
-            op,
-            operand,
-            location,
-        }
     }
 
     #[inline(never)]
@@ -313,7 +340,7 @@ impl<R: Read> StdReader<R> {
         // Fast path: the all-numeric lines of real traces (`T9|r(4294967298)|59`), each
         // field scanned once, digits parsed on the way.
         if let Some((t, op, operand, location)) = parse_numeric(&self.buf[start..end]) {
-            return Ok(Some(self.intern_numeric(t, op, operand, location)));
+            return Ok(Some(self.names.intern_numeric(t, op, operand, location)));
         }
         match parse_line(&self.buf[start..end]) {
             Ok(fields) => {
@@ -336,27 +363,7 @@ impl<R: Read> StdReader<R> {
 
     #[inline]
     fn intern(&mut self, fields: Fields, start: usize) -> StdEvent {
-        let line = &self.buf[start..];
-        let thread_name = &line[fields.thread.0..fields.thread.1];
-        let thread = self.names.threads.intern_thread(thread_name);
-        let operand_name = &line[fields.operand.0..fields.operand.1];
-        let operand = match fields.op {
-            Op::Read | Op::Write => self.names.variables.intern(operand_name),
-            Op::Acquire | Op::Release | Op::Request => self.names.locks.intern(operand_name),
-            Op::Fork | Op::Join => self.names.threads.intern_thread(operand_name),
-            Op::Begin | Op::End => 0,
-        };
-        let location_text = &line[fields.location.0..fields.location.1];
-        let location = match canonical_number(location_text) {
-            Some(n) if n < TEXT_LOCATION => n,
-            _ => TEXT_LOCATION + u64::from(self.names.locations.intern_text(location_text)),
-        };
-        StdEvent {
-            thread,
-            op: fields.op,
-            operand,
-            location,
-        }
+        self.names.intern_fields(&self.buf[start..], fields)
     }
 
     /// Finds the next line in the buffer, refilling it as needed; returns its byte range.
