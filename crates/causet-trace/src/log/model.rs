@@ -433,14 +433,20 @@ fn eight_digits(window: Option<&[u8]>) -> Option<(u32, usize)> {
     if length == 0 || length == 8 {
         return None;
     }
-    // Right-align the digits as an 8-digit number with leading zeros, then combine pairs,
-    // quadruples and halves.
-    let mut value = digits << (8 * (8 - length));
+    // Right-align the digits as an 8-digit number with leading zeros.
+    Some((combine_eight_digits(digits << (8 * (8 - length))), length))
+}
+
+/// The value of 8 digits, one per byte (0 to 9, the first digit in the lowest byte): pairs,
+/// quadruples and halves combined by multiplication.
+#[inline(always)]
+fn combine_eight_digits(digits: u64) -> u32 {
+    let mut value = digits;
     value = value.wrapping_mul(10).wrapping_add(value >> 8);
     value = ((value & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32)))
         .wrapping_add(((value >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
         >> 32;
-    Some((value as u32, length))
+    value as u32
 }
 
 /// Byte equality for short names without a call to `memcmp`.
@@ -493,6 +499,47 @@ struct RowFiller {
     /// spacing line after line, so most clocks differ from the previous one of their node
     /// only in their digits.
     templates: Vec<Template>,
+    /// A direct-mapped cache in front of `node_ids` for names of at most 16 bytes (every
+    /// event interns its host, and a hash-map probe with its `memcmp` cost more than the
+    /// clock's digits).
+    host_cache: Vec<HostSlot>,
+}
+
+/// A name of at most 16 bytes as two words and its length (see [`short_key`]), and its id.
+#[derive(Debug, Clone, Copy, Default)]
+struct HostSlot {
+    key: (u64, u64, usize),
+    id: u32,
+}
+
+/// Slots of the host cache (a power of two).
+const HOST_SLOTS: usize = 256;
+
+/// `name` (at most 16 bytes) as two words and its length, without a variable-length copy:
+/// overlapping loads of its first and last bytes, which with the length determine it.
+#[inline(always)]
+fn short_key(name: &[u8]) -> Option<(u64, u64, usize)> {
+    let n = name.len();
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&name[at..at + 8]);
+        u64::from_le_bytes(bytes)
+    };
+    let half = |at: usize| {
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(&name[at..at + 4]);
+        u64::from(u32::from_le_bytes(bytes))
+    };
+    match n {
+        8..=16 => Some((word(0), word(n - 8), n)),
+        4..=7 => Some((half(0), half(n - 4), n)),
+        1..=3 => Some((
+            u64::from(name[0]) | u64::from(name[n / 2]) << 8,
+            u64::from(name[n - 1]),
+            n,
+        )),
+        _ => None,
+    }
 }
 
 /// Logging nodes that get a [`Template`] (bounds the templates' memory).
@@ -505,9 +552,88 @@ const TEMPLATE_ENTRIES: usize = 256;
 /// clock ends with `}` right after the last value. A clock made of exactly these bytes
 /// around digit strings is a valid clock with these keys in this order, so matching it
 /// needs no JSON scanning, no name lookup and no duplicate check.
+///
+/// Most clocks of a node also keep the digit count of every entry: then the previous
+/// clock's bytes, with its digits masked out, are the new clock's bytes, and every value
+/// sits at a known offset. That exact layout is checked first: its loads do not depend on
+/// one another (no entry waits for the previous one's digit count), so they overlap.
 #[derive(Debug, Default)]
 struct Template {
     entries: Vec<TemplateEntry>,
+    /// The previous clock's bytes, and per byte `0xff` outside the values, `0` in them;
+    /// empty when that clock does not fit the exact layout (see [`ExactValue`]).
+    bytes: Vec<u8>,
+    mask: Vec<u8>,
+    values: Vec<ExactValue>,
+}
+
+/// A value at a fixed place of the exact layout: it ends at `end` (at least 8) and has 1 to
+/// 8 digits; the 8 bytes before `end`, with those before the value replaced by `'0'`
+/// (`(word & keep) | fill`), are an 8-digit number.
+#[derive(Debug, Clone, Copy)]
+struct ExactValue {
+    id: u32,
+    end: usize,
+    keep: u64,
+    fill: u64,
+}
+
+impl ExactValue {
+    /// The value at `clock[start..end]`; `keep` is 0 (no exact layout) for more than 8
+    /// digits.
+    fn new(id: u32, start: usize, end: usize) -> Self {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let digits = end - start;
+        // The low `8 - digits` bytes of the word come before the value.
+        let before = u64::MAX.checked_shr(8 * digits as u32).unwrap_or(0);
+        let keep = if digits > 8 { 0 } else { !before };
+        ExactValue {
+            id,
+            end,
+            keep,
+            fill: 0x30 * ONES & before,
+        }
+    }
+}
+
+impl Template {
+    /// Fills `row` if `clock` has the exact layout; `false` (row in an unspecified state)
+    /// otherwise.
+    #[inline]
+    fn fill_exact(&self, clock: &[u8], row: &mut [u32]) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let n = self.bytes.len();
+        if n == 0 || clock.len() != n {
+            return false;
+        }
+        // Every byte outside the values as before (`n >= 8`: see `learn_template`).
+        let mut different = 0u64;
+        let word = |bytes: &[u8], at: usize| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(word)
+        };
+        let mut at = 0;
+        while at + 8 <= n {
+            different |= (word(clock, at) ^ word(&self.bytes, at)) & word(&self.mask, at);
+            at += 8;
+        }
+        if at < n {
+            let last = n - 8;
+            different |= (word(clock, last) ^ word(&self.bytes, last)) & word(&self.mask, last);
+        }
+        // Every value byte a digit.
+        let mut non_digit = 0u64;
+        for value in &self.values {
+            let digits =
+                ((word(clock, value.end - 8) & value.keep) | value.fill).wrapping_sub(0x30 * ONES);
+            non_digit |= (digits.wrapping_add(0x76 * ONES) | digits) & (0x80 * ONES);
+            if let Some(cell) = row.get_mut(value.id as usize) {
+                *cell = combine_eight_digits(digits);
+            }
+        }
+        different == 0 && non_digit == 0
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -569,6 +695,29 @@ impl TemplateEntry {
 }
 
 impl RowFiller {
+    /// [`RowFiller::intern`] through the host cache.
+    #[inline]
+    fn intern_host(&mut self, name: &[u8]) -> Result<u32, LogErrorKind> {
+        let Some(key) = short_key(name) else {
+            return self.intern(name);
+        };
+        let slot = ((key.0 ^ key.1.rotate_left(29) ^ key.2 as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 56) as usize
+            % HOST_SLOTS;
+        if let Some(cached) = self.host_cache.get(slot)
+            && cached.key == key
+        {
+            return Ok(cached.id);
+        }
+        let id = self.intern(name)?;
+        if self.host_cache.is_empty() {
+            self.host_cache = vec![HostSlot::default(); HOST_SLOTS];
+        }
+        self.host_cache[slot] = HostSlot { key, id };
+        Ok(id)
+    }
+
     fn intern(&mut self, name: &[u8]) -> Result<u32, LogErrorKind> {
         if let Some(&id) = self.node_ids.get(name) {
             return Ok(id);
@@ -652,6 +801,10 @@ impl RowFiller {
         }
         self.row.clear();
         self.row.resize(self.nodes.len(), 0);
+        if template.fill_exact(clock, &mut self.row) {
+            return true;
+        }
+        self.row.fill(0);
         let mut i = 0;
         for entry in &template.entries {
             if !entry.matches(clock, i) {
@@ -666,7 +819,15 @@ impl RowFiller {
                 None => return false,
             }
         }
-        i + 1 == clock.len() && clock[i] == b'}'
+        if i + 1 != clock.len() || clock[i] != b'}' {
+            return false;
+        }
+        // Same keys, but some digit count changed: relearn the exact layout (if the last
+        // clock had one; otherwise some value has more than 8 digits, and stays so).
+        if !template.bytes.is_empty() {
+            self.learn_template(host, clock);
+        }
+        true
     }
 
     /// The digits at `clock[*i..]` (1 to 10 of them, below 2^32), advancing `i` past them.
@@ -701,16 +862,40 @@ impl RowFiller {
         if self.templates.len() <= host {
             self.templates.resize_with(host + 1, Template::default);
         }
-        let mut entries = std::mem::take(&mut self.templates[host].entries);
-        entries.clear();
-        if !self.template_entries(clock, &mut entries) {
-            entries.clear();
+        let mut template = std::mem::take(&mut self.templates[host]);
+        template.entries.clear();
+        template.values.clear();
+        if !self.template_entries(clock, &mut template.entries, &mut template.values) {
+            template.entries.clear();
+            template.values.clear();
         }
-        self.templates[host].entries = entries;
+        // The exact layout needs 8 bytes before every value's end (so the first value's
+        // digits can be loaded as one word) and at most 8 digits per value.
+        template.bytes.clear();
+        template.mask.clear();
+        if !template.values.is_empty()
+            && template
+                .values
+                .iter()
+                .all(|value| value.end >= 8 && value.keep != 0)
+        {
+            template.bytes.extend_from_slice(clock);
+            template.mask.resize(clock.len(), 0xff);
+            for value in &template.values {
+                let digits = 8 - (value.keep.trailing_zeros() as usize / 8);
+                template.mask[value.end - digits..value.end].fill(0);
+            }
+        }
+        self.templates[host] = template;
     }
 
     /// The template entries of a plain clock; `false` if it has none or does not fit.
-    fn template_entries(&self, clock: &[u8], entries: &mut Vec<TemplateEntry>) -> bool {
+    fn template_entries(
+        &self,
+        clock: &[u8],
+        entries: &mut Vec<TemplateEntry>,
+        values: &mut Vec<ExactValue>,
+    ) -> bool {
         let n = clock.len();
         if n < 3 || clock[0] != b'{' || clock[n - 1] != b'}' {
             return false;
@@ -746,9 +931,11 @@ impl RowFiller {
                 return false;
             };
             entries.push(entry);
+            let value_start = i;
             if Self::template_value(clock, &mut i).is_none() {
                 return false;
             }
+            values.push(ExactValue::new(id, value_start, i));
             gap_start = i;
             match clock.get(i) {
                 Some(b'}') => return i + 1 == n,
@@ -932,7 +1119,7 @@ impl ExecutionBuilder {
         if host.is_empty() {
             return Err(LogErrorKind::EmptyHost);
         }
-        let host_id = self.rows.intern(host)?;
+        let host_id = self.rows.intern_host(host)?;
         if self.rows.fill_template(host_id, clock) {
             // Same layout as the host's previous clock.
         } else if self.rows.fill_plain(clock)? {

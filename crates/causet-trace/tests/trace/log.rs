@@ -370,6 +370,7 @@ proptest::proptest! {
                 proptest::collection::vec(0u64..1_000_000, 7),
                 0usize..30,
                 (0usize..10, 0usize..5),
+                (0usize..30, 0usize..5),
             ),
             1..40,
         ),
@@ -377,11 +378,14 @@ proptest::proptest! {
         const TAILS: [&str; 6] = [" }", "}x", ".5}", "} ,", "", "e1}"];
         // Reuse a few spellings with fresh digits, so that most lines keep their host's layout.
         let mut lines = Vec::new();
-        for (host, spelling, values, tail, (from, to)) in &picks {
+        // Non-digits in place of a value's last digit ('/' and ':' border the digits).
+        const NOT_DIGITS: [char; 5] = ['x', ' ', '-', '/', ':'];
+        for (host, spelling, values, tail, (from, to), (corrupt, with)) in &picks {
             let spelling = &spellings[spelling % spellings.len()];
             let mut values = values.iter();
             let mut clock = String::new();
             let mut rest = spelling.as_str();
+            let mut entry = 0;
             // Replace each value after `":` (or `": `) by a fresh one, keeping its digit count
             // class (up to 6 digits) so that layouts repeat.
             while let Some(at) = rest.find("\":") {
@@ -391,11 +395,17 @@ proptest::proptest! {
                 clock.push_str(&tail[..spaces]);
                 let tail = &tail[spaces..];
                 let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                if digits <= 6 {
-                    clock.push_str(&values.next().copied().unwrap_or(7).to_string());
+                let mut value = if digits <= 6 {
+                    values.next().copied().unwrap_or(7).to_string()
                 } else {
-                    clock.push_str(&tail[..digits]);
+                    tail[..digits].to_string()
+                };
+                if entry == *corrupt {
+                    value.pop();
+                    value.push(NOT_DIGITS[*with]);
                 }
+                entry += 1;
+                clock.push_str(&value);
                 rest = &tail[digits..];
             }
             clock.push_str(rest);
