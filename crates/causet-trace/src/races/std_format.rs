@@ -549,6 +549,17 @@ fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
         }
         n = value;
         i = start + 8;
+        // Addresses have 9 to 16 digits: the next eight bytes the same way.
+        if let Some(chunk) = line.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let (len, value) = leading_digits(u64::from_le_bytes(word));
+            n = n * POWERS_OF_TEN[len] + value;
+            i += len;
+            if len < 8 {
+                return (line[start] != b'0').then_some((n, i));
+            }
+        }
     }
     while i < line.len() {
         let digit = line[i].wrapping_sub(b'0');
@@ -564,6 +575,19 @@ fn digits(line: &[u8], start: usize) -> Option<(u64, usize)> {
     }
     Some((n, i))
 }
+
+/// 10^0 ..= 10^8.
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// The number of leading ASCII digits of the 8 bytes in `word` (first byte lowest) and
 /// their value (SWAR: Lemire's eight-digit conversion after shifting the run to the top).

@@ -64,7 +64,7 @@ impl History {
     /// Records an access by t with own entry `now`; `dominates` tells whether every stored
     /// access happens before it (then it alone stands for the history). With `sites`, also
     /// records the site (`sites.0` the epoch's old site, `sites.1` the new one).
-    #[inline]
+    #[inline(always)]
     fn record(&mut self, t: u32, now: u32, dominates: bool, sites: Option<(&mut Site, Site)>) {
         if dominates {
             self.shared = None;
@@ -97,6 +97,7 @@ impl History {
         }
     }
 
+    #[inline(always)]
     fn clear(&mut self) {
         self.shared = None;
         self.epoch = Epoch::default();
@@ -131,24 +132,47 @@ fn witness_sites(sites: &mut Vec<[Site; 2]>, x: u32, witness: bool) -> Option<&m
     Some(&mut sites[i])
 }
 
-impl AccessHistory for EpochHistory {
-    fn add_variable(&mut self) {
-        self.variables.push(EpochVariable::default());
+impl EpochHistory {
+    /// [`AccessHistory::read`] without witnesses: epochs only, no sites (the hot path).
+    #[inline(always)]
+    fn read_counting(&mut self, x: u32, t: u32, clock: &[u32]) -> Verdict {
+        let var = &mut self.variables[x as usize];
+        let ordered = var.writes.ordered_before(clock);
+        let dominates = var.reads.shared.is_none() && var.reads.epoch.ordered_before(clock);
+        var.reads.record(t, entry(clock, t), dominates, None);
+        if ordered {
+            Verdict::Ordered
+        } else {
+            Verdict::Racy(None)
+        }
     }
 
-    #[inline]
-    fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+    /// [`AccessHistory::write`] without witnesses (the hot path).
+    #[inline(always)]
+    fn write_counting(&mut self, x: u32, t: u32, clock: &[u32]) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let sites = witness_sites(&mut self.sites, x, witness);
+        let after_writes = var.writes.ordered_before(clock);
+        let after_reads = var.reads.ordered_before(clock);
+        var.writes.record(t, entry(clock, t), after_writes, None);
+        if after_reads {
+            var.reads.clear();
+        }
+        if after_writes & after_reads {
+            Verdict::Ordered
+        } else {
+            Verdict::Racy(None)
+        }
+    }
+
+    #[inline(never)]
+    fn read_witnessed(&mut self, x: u32, t: u32, clock: &[u32], site: Site) -> Verdict {
+        let var = &mut self.variables[x as usize];
+        let sites = witness_sites(&mut self.sites, x, true);
         let verdict = if var.writes.ordered_before(clock) {
             Verdict::Ordered
         } else {
             let write_site = sites.as_ref().map_or_else(Site::default, |s| s[0]);
-            Verdict::Racy(
-                witness
-                    .then(|| var.writes.latest_unordered(clock, true, write_site))
-                    .flatten(),
-            )
+            Verdict::Racy(var.writes.latest_unordered(clock, true, write_site))
         };
         let now = entry(clock, t);
         // Same thread, or the previous read happens before this one: this read stands for
@@ -159,26 +183,20 @@ impl AccessHistory for EpochHistory {
         verdict
     }
 
-    #[inline]
-    fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+    #[inline(never)]
+    fn write_witnessed(&mut self, x: u32, t: u32, clock: &[u32], site: Site) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let sites = witness_sites(&mut self.sites, x, witness);
+        let sites = witness_sites(&mut self.sites, x, true);
         let after_writes = var.writes.ordered_before(clock);
         let after_reads = var.reads.ordered_before(clock);
         let verdict = if after_writes & after_reads {
             Verdict::Ordered
         } else {
             let [write_site, read_site] = sites.as_ref().map_or([Site::default(); 2], |s| **s);
-            Verdict::Racy(
-                witness
-                    .then(|| {
-                        later(
-                            var.writes.latest_unordered(clock, true, write_site),
-                            var.reads.latest_unordered(clock, false, read_site),
-                        )
-                    })
-                    .flatten(),
-            )
+            Verdict::Racy(later(
+                var.writes.latest_unordered(clock, true, write_site),
+                var.reads.latest_unordered(clock, false, read_site),
+            ))
         };
         let now = entry(clock, t);
         var.writes
@@ -187,5 +205,29 @@ impl AccessHistory for EpochHistory {
             var.reads.clear();
         }
         verdict
+    }
+}
+
+impl AccessHistory for EpochHistory {
+    fn add_variable(&mut self) {
+        self.variables.push(EpochVariable::default());
+    }
+
+    #[inline(always)]
+    fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+        if witness {
+            self.read_witnessed(x, t, clock, site)
+        } else {
+            self.read_counting(x, t, clock)
+        }
+    }
+
+    #[inline(always)]
+    fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
+        if witness {
+            self.write_witnessed(x, t, clock, site)
+        } else {
+            self.write_counting(x, t, clock)
+        }
     }
 }

@@ -83,15 +83,39 @@ impl SyncClocks for FlatClocks {
 /// DJIT+: per variable, the last read and the last write of every thread. An access by t
 /// races iff some stored conflicting access of another thread is not `⊑ C_t`; the last
 /// access of a thread suffices because earlier ones happen before it (program order).
+///
+/// A thread's clock only grows, so once `W_x ⊑ C_t` holds it keeps holding until another
+/// thread writes x (t's own writes store `C_t[t]`, which stays `⊑ C_t`); likewise for the
+/// reads. Each variable remembers the one thread for which each check is known to hold
+/// (DJIT+'s same-epoch shortcut, generalised), so a thread that keeps using a variable, and
+/// every access of a private variable, skips the O(threads) comparison.
 #[derive(Debug, Default)]
 pub(crate) struct VectorHistory {
     variables: Vec<VectorVariable>,
 }
 
-#[derive(Debug, Default)]
+/// No thread: nothing known.
+const NOBODY: u32 = u32::MAX;
+
+#[derive(Debug)]
 struct VectorVariable {
     reads: Slots,
     writes: Slots,
+    /// A thread t with `W_x ⊑ C_t` known, or [`NOBODY`].
+    writes_known: u32,
+    /// A thread t with `R_x ⊑ C_t` known, or [`NOBODY`].
+    reads_known: u32,
+}
+
+impl Default for VectorVariable {
+    fn default() -> Self {
+        VectorVariable {
+            reads: Slots::default(),
+            writes: Slots::default(),
+            writes_known: NOBODY,
+            reads_known: NOBODY,
+        }
+    }
 }
 
 impl AccessHistory for VectorHistory {
@@ -102,7 +126,8 @@ impl AccessHistory for VectorHistory {
     #[inline]
     fn read(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let verdict = if var.writes.leq(clock) {
+        let verdict = if var.writes_known == t || var.writes.leq(clock) {
+            var.writes_known = t;
             Verdict::Ordered
         } else {
             Verdict::Racy(
@@ -112,6 +137,10 @@ impl AccessHistory for VectorHistory {
             )
         };
         var.reads.set(t, entry(clock, t));
+        // `R_x[t] = C_t[t]` may not be below another thread's clock.
+        if var.reads_known != t {
+            var.reads_known = NOBODY;
+        }
         if witness {
             var.reads.set_site(t, site);
         }
@@ -121,12 +150,19 @@ impl AccessHistory for VectorHistory {
     #[inline]
     fn write(&mut self, x: u32, t: u32, clock: &[u32], site: Site, witness: bool) -> Verdict {
         let var = &mut self.variables[x as usize];
-        let verdict = if var.writes.leq(clock) & var.reads.leq(clock) {
+        let after_writes = var.writes_known == t || var.writes.leq(clock);
+        let after_reads = var.reads_known == t || var.reads.leq(clock);
+        let verdict = if after_writes & after_reads {
             Verdict::Ordered
         } else {
             Verdict::Racy(witness.then(|| latest(var, clock)).flatten())
         };
         var.writes.set(t, entry(clock, t));
+        // `W_x[t] = C_t[t]` keeps `W_x ⊑ C_t` if it held, and may break it for others.
+        var.writes_known = if after_writes { t } else { NOBODY };
+        if after_reads {
+            var.reads_known = t;
+        }
         if witness {
             var.writes.set_site(t, site);
         }
