@@ -3,7 +3,9 @@
 //! and throughput at 16 processes.
 //!
 //! `cargo bench -p causet-runtime --bench runtime` runs everything; a filter argument runs
-//! the matching criterion benches, plus `memory` and `process` when it matches those words.
+//! the matching criterion benches, plus `memory` and `process` when it matches those words;
+//! `-- paired` runs only the interleaved baseline-vs-clocks comparison of thread and task
+//! modes.
 //! The process section needs the `causet` binary: it uses `$CAUSET_BIN`, or
 //! `target/release/causet` beside the bench executable (`cargo build --release -p causet`).
 
@@ -155,6 +157,42 @@ fn node_pair(c: &mut Criterion) {
     group.finish();
 }
 
+/// `-- pair-loop`: the node pair's send+receive, a fixed 1,000,000 times per variant, for
+/// counting instructions with `perf stat` (which, unlike time, the shared machine does not
+/// disturb). `CAUSET_BENCH_VARIANT` = `baseline`, `full` or `differential` (default).
+fn pair_loop() {
+    let variant = std::env::var("CAUSET_BENCH_VARIANT").unwrap_or_default();
+    let (stamps, instrumented) = match variant.as_str() {
+        "baseline" => (Stamps::Full, false),
+        "full" => (Stamps::Full, true),
+        _ => (Stamps::Differential, true),
+    };
+    let roster = Arc::new(Roster::numbered(NODES));
+    let make = |index| {
+        let node = Node::with_index(roster.clone(), index, LogSink::discard())
+            .expect("node")
+            .with_stamps(stamps);
+        if instrumented {
+            node
+        } else {
+            node.uninstrumented()
+        }
+    };
+    let (mut a, mut b) = (make(0), make(1));
+    let iterations = 1_000_000;
+    let started = Instant::now();
+    for _ in 0..iterations {
+        let bytes = a.prepare_send_fifo(1, "send", b"gossip 1").expect("send");
+        let incoming = b.decode(&bytes).expect("decode");
+        std::hint::black_box(b.deliver(incoming, "receive").expect("deliver").len());
+        let bytes = b.prepare_send_fifo(0, "send", b"gossip 1").expect("send");
+        let incoming = a.decode(&bytes).expect("decode");
+        std::hint::black_box(a.deliver(incoming, "receive").expect("deliver").len());
+    }
+    let per = started.elapsed().as_secs_f64() * 1e9 / (2 * iterations) as f64;
+    println!("pair-loop {variant}: {per:.1} ns per message (2,000,000 messages)");
+}
+
 /// Resident set size of this process, in bytes (Linux).
 fn rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -300,6 +338,105 @@ fn process_mode() {
     }
 }
 
+/// CPU time of this process so far (user + system, all threads, exited ones included), in
+/// clock ticks (Linux `/proc/self/stat`; usually 100 a second).
+fn cpu_ticks() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// Runs of each variant in [`paired`].
+const PAIRED_RUNS: usize = 101;
+
+/// Baseline and clocks-without-log runs interleaved (ABBA order, so neither variant always
+/// runs first), `PAIRED_RUNS` of each per mode: the median run time of each, and the
+/// median of the per-pair ratios, which a machine shared with other work disturbs least.
+fn paired() {
+    println!(
+        "\n== paired: gossip {NODES}x{MESSAGES}, baseline vs clocks (log discarded), {PAIRED_RUNS} interleaved runs each =="
+    );
+    let plan = Plan::new(Workload::Gossip, NODES, MESSAGES, 1).expect("plan");
+    let total = plan.total_messages() as f64;
+    let config = |instrumented: bool| {
+        let mut config = ClusterConfig::new(plan.clone(), Logs::Discard);
+        config.instrumented = instrumented;
+        config.timing.pace = Duration::ZERO;
+        config
+    };
+    let (baseline, clocks) = (config(false), config(true));
+    for mode in ["thread", "task"] {
+        let run = |config: &ClusterConfig| {
+            let run = if mode == "thread" {
+                run_threads(config)
+            } else {
+                run_tasks(config, 2)
+            }
+            .expect("run");
+            let elapsed = run.elapsed.as_secs_f64();
+            check(run);
+            elapsed
+        };
+        let mut cpu = [0u64; 2];
+        let mut timed = |config: &ClusterConfig, slot: usize| {
+            let before = cpu_ticks();
+            let elapsed = run(config);
+            cpu[slot] += cpu_ticks() - before;
+            elapsed
+        };
+        // Warm-up.
+        for _ in 0..5 {
+            run(&baseline);
+            run(&clocks);
+        }
+        let (mut base, mut ours, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..PAIRED_RUNS {
+            let (b, c) = if i % 2 == 0 {
+                let b = timed(&baseline, 0);
+                (b, timed(&clocks, 1))
+            } else {
+                let c = timed(&clocks, 1);
+                (timed(&baseline, 0), c)
+            };
+            base.push(b);
+            ours.push(c);
+            ratios.push(c / b);
+        }
+        let median = |values: &mut Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        let (b, c, r) = (median(&mut base), median(&mut ours), median(&mut ratios));
+        println!(
+            "{mode}: baseline median {:.2} ms ({:.0} k msg/s), clocks {:.2} ms ({:.0} k msg/s), \
+             ratio of medians {:.3}, median of paired ratios {r:.3} (quartiles {:.3}-{:.3})",
+            b * 1e3,
+            total / b / 1e3,
+            c * 1e3,
+            total / c / 1e3,
+            c / b,
+            ratios[PAIRED_RUNS / 4],
+            ratios[3 * PAIRED_RUNS / 4],
+        );
+        println!(
+            "{mode}: CPU (all threads) per run: baseline {:.2} ms, clocks {:.2} ms, ratio {:.3}",
+            cpu[0] as f64 * 10.0 / PAIRED_RUNS as f64,
+            cpu[1] as f64 * 10.0 / PAIRED_RUNS as f64,
+            cpu[1] as f64 / cpu[0].max(1) as f64,
+        );
+    }
+}
+
 fn main() {
     if let Ok(probe) = std::env::var(MEMORY_PROBE) {
         memory_probe(&probe);
@@ -309,6 +446,14 @@ fn main() {
         .skip(1)
         .find(|arg| !arg.starts_with('-'))
         .unwrap_or_default();
+    if filter == "pair-loop" {
+        pair_loop();
+        return;
+    }
+    if filter == "paired" {
+        paired();
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     node_pair(&mut criterion);
     throughput(&mut criterion);

@@ -88,8 +88,7 @@ pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
 use thiserror::Error;
 
 use crate::VectorClock;
-use crate::varint::len_u64;
-use stamp::{Entries, PayloadSizes};
+use stamp::{Entries, PayloadSizes, varint_len};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -203,6 +202,10 @@ struct EntryMeta {
     /// Varint size of the entry's value.
     len: u32,
 }
+
+/// Up to this many nodes, a stamp finds its entries by a scan of the whole clock, which is
+/// then cheaper than reading back the change log.
+const SCAN_ALWAYS: usize = 16;
 
 /// How many more peers [`DiffClock::also_known`] remembers per entry (storage stays
 /// O(n)).
@@ -433,8 +436,9 @@ impl DiffClock {
         // A few changes are found by reading the change log back, many by a scan.
         let (since, since_any) = (channel.last_sent, channel.last_sent_any);
         channel.last_sent_any = self.counter;
-        let header = 1 + len_u64(channel.session) + len_u64(channel.next_seq);
-        let walk_limit = if channel.prefer_scan {
+        let header = 1 + varint_len(channel.session) + varint_len(channel.next_seq);
+        // Reading the change log back pays off only when a scan of all n entries costs more.
+        let walk_limit = if channel.prefer_scan || self.n <= SCAN_ALWAYS {
             0
         } else {
             self.n / 4 + 1
@@ -464,12 +468,13 @@ impl DiffClock {
         // behind only because of earlier snapshots): then the Diff anyway when no larger than
         // a new session's Start (it re-anchors without using up a session id), else that
         // Start, else the Diff if it fits in the bound.
-        let gap_bound = len_u64(self.n as u64);
+        let gap_bound = varint_len(self.n as u64);
         let session = channel.session + 1;
-        let start_len = snapshot_len + len_u64(session);
+        let start_len = snapshot_len + varint_len(session);
         let start_fits = start_len <= full_len + 1;
-        let recent_len = 1 + len_u64(session) + 1 + changes.recent.best_bound(gap_bound);
-        let anchor = channel.last_was_diff || recent_len <= snapshot_len;
+        // (Sized only when needed: this runs on every send.)
+        let recent_len = || 1 + varint_len(session) + 1 + changes.recent.best_bound(gap_bound);
+        let anchor = channel.last_was_diff || recent_len() <= snapshot_len;
         let diff_len = header + changes.diff.best_bound(gap_bound);
         let send_diff = changes.diff_fits
             && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
@@ -482,7 +487,7 @@ impl DiffClock {
             let mut next = 0;
             let mut gaps = 0;
             for &(index, _) in pairs.iter() {
-                gaps += len_u64((index - next) as u64);
+                gaps += varint_len((index - next) as u64);
                 next = index + 1;
             }
             let diff = changes.diff;
@@ -556,7 +561,7 @@ impl DiffClock {
         if !done {
             return None;
         }
-        let gap_bound = len_u64(self.n as u64);
+        let gap_bound = varint_len(self.n as u64);
         changes.diff_fits = diff_possible && changes.diff.best_bound(gap_bound) <= window.budget;
         Some(changes)
     }
@@ -590,7 +595,7 @@ impl DiffClock {
                 }
             }
         }
-        let gap_bound = len_u64(self.n as u64);
+        let gap_bound = varint_len(self.n as u64);
         changes.diff_fits = changes.diff.best_bound(gap_bound) <= window.budget;
         changes.sorted = true;
         changes
@@ -810,7 +815,7 @@ impl DiffClock {
         if old == 0 {
             self.nonzero += 1;
         }
-        let len = len_u64(value);
+        let len = varint_len(value);
         // `meta.len` is the old value's size (1 for 0).
         self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
         self.clock.set(index, value);
@@ -854,7 +859,7 @@ fn list_gap_bytes(values: &[u64]) -> usize {
     let mut next = 0;
     let mut gaps = 0;
     for (index, _) in values.iter().enumerate().filter(|&(_, &value)| value > 0) {
-        gaps += len_u64((index - next) as u64);
+        gaps += varint_len((index - next) as u64);
         next = index + 1;
     }
     gaps
@@ -909,7 +914,7 @@ impl RoughSize {
     /// Adds an entry (in any index order).
     fn add(&mut self, index: usize, value: u64) {
         self.count += 1;
-        self.values += len_u64(value);
+        self.values += varint_len(value);
         self.next = self.next.max(index + 1);
     }
 

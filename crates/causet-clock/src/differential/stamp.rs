@@ -2,7 +2,7 @@
 //! encodings.
 
 use crate::DecodeError;
-use crate::varint::{len_u64, read_u64, write_u64};
+use crate::varint::{read_u64, write_u64};
 
 /// What a [`Stamp`] carries and how the receiver must check it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -217,6 +217,15 @@ impl std::hash::Hash for Stamp {
     }
 }
 
+/// Bytes of `value` as a LEB128 varint (as `varint::len_u64`, without a division: this is
+/// on every stamp's hot path, several times per entry).
+#[inline]
+pub(crate) fn varint_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    // ⌈bits / 7⌉ for bits in 1..=64.
+    (bits * 9 + 64) >> 6
+}
+
 const KIND_SNAPSHOT: u8 = 0;
 const KIND_START: u8 = 1;
 const KIND_DIFF: u8 = 2;
@@ -312,18 +321,69 @@ impl Stamp {
     fn header_len(&self) -> usize {
         1 + match self.kind {
             StampKind::Snapshot => 0,
-            StampKind::Start { session } => len_u64(session),
-            StampKind::Diff { session, seq } => len_u64(session) + len_u64(seq),
+            StampKind::Start { session } => varint_len(session),
+            StampKind::Diff { session, seq } => varint_len(session) + varint_len(seq),
         }
     }
 
     fn write(&self, encoding: Encoding, payload: usize, buf: &mut Vec<u8>) {
-        buf.reserve(self.header_len() + payload);
         let kind = match self.kind {
             StampKind::Snapshot => KIND_SNAPSHOT,
             StampKind::Start { .. } => KIND_START,
             StampKind::Diff { .. } => KIND_DIFF,
         };
+        let entries = &self.entries;
+        if !entries.dense {
+            // The differential stamps' form: written into a zeroed span of the exact size,
+            // without a capacity check per byte.
+            let start = buf.len();
+            buf.resize(start + self.header_len() + payload, 0);
+            let out = &mut buf[start..];
+            out[0] = encoding.bits() | kind << 2;
+            let mut pos = 1;
+            match self.kind {
+                StampKind::Snapshot => {}
+                StampKind::Start { session } => put_varint(out, &mut pos, session),
+                StampKind::Diff { session, seq } => {
+                    put_varint(out, &mut pos, session);
+                    put_varint(out, &mut pos, seq);
+                }
+            }
+            let mut next = 0;
+            match encoding {
+                Encoding::Dense => {
+                    for &(index, value) in &entries.pairs {
+                        // The indices skipped are zeros, already in place.
+                        pos += index - next;
+                        put_varint(out, &mut pos, value);
+                        next = index + 1;
+                    }
+                }
+                Encoding::List => {
+                    for &(index, value) in &entries.pairs {
+                        put_varint(out, &mut pos, (index - next) as u64);
+                        put_varint(out, &mut pos, value);
+                        next = index + 1;
+                    }
+                }
+                Encoding::Bitmap => {
+                    let bitmap_bytes = entries.width().div_ceil(8);
+                    put_varint(out, &mut pos, bitmap_bytes as u64);
+                    for &(index, _) in &entries.pairs {
+                        if let Some(byte) = out.get_mut(pos + index / 8) {
+                            *byte |= 1 << (index % 8);
+                        }
+                    }
+                    pos += bitmap_bytes;
+                    for &(_, value) in &entries.pairs {
+                        put_varint(out, &mut pos, value);
+                    }
+                }
+            }
+            debug_assert_eq!(pos, out.len());
+            return;
+        }
+        buf.reserve(self.header_len() + payload);
         buf.push(encoding.bits() | kind << 2);
         match self.kind {
             StampKind::Snapshot => {}
@@ -333,7 +393,6 @@ impl Stamp {
                 write_u64(buf, seq);
             }
         }
-        let entries = &self.entries;
         match encoding {
             Encoding::Dense if entries.dense => {
                 for &value in &entries.values {
@@ -345,6 +404,22 @@ impl Stamp {
             Encoding::Bitmap => write_bitmap(entries, buf),
         }
     }
+}
+
+/// Writes `value` as a varint at `out[*pos..]` (which has room: the size was computed).
+#[inline]
+fn put_varint(out: &mut [u8], pos: &mut usize, mut value: u64) {
+    while value >= 0x80 {
+        if let Some(byte) = out.get_mut(*pos) {
+            *byte = (value as u8) | 0x80;
+        }
+        *pos += 1;
+        value >>= 7;
+    }
+    if let Some(byte) = out.get_mut(*pos) {
+        *byte = value as u8;
+    }
+    *pos += 1;
 }
 
 /// Payload sizes of the three encodings of one entry list, computed in one pass.
@@ -361,8 +436,8 @@ impl PayloadSizes {
         let mut next = 0; // index right after the previous entry
         for (index, value) in entries {
             count += 1;
-            values += len_u64(value);
-            gaps += len_u64((index - next) as u64);
+            values += varint_len(value);
+            gaps += varint_len((index - next) as u64);
             next = index + 1;
         }
         PayloadSizes::from_parts(count, next, values, gaps)
@@ -376,7 +451,7 @@ impl PayloadSizes {
             // Indices not carried cost one zero byte each.
             dense: values + (width - count),
             list: values + gaps,
-            bitmap: len_u64(bitmap_bytes as u64) + bitmap_bytes + values,
+            bitmap: varint_len(bitmap_bytes as u64) + bitmap_bytes + values,
         }
     }
 
@@ -488,11 +563,11 @@ impl<'a> StampRef<'a> {
         let kind = match (tag >> 2) & 0b11 {
             KIND_SNAPSHOT => StampKind::Snapshot,
             KIND_START => StampKind::Start {
-                session: read_u64(bytes, &mut pos)?,
+                session: read_varint(bytes, &mut pos)?,
             },
             KIND_DIFF => {
-                let session = read_u64(bytes, &mut pos)?;
-                let seq = read_u64(bytes, &mut pos)?;
+                let session = read_varint(bytes, &mut pos)?;
+                let seq = read_varint(bytes, &mut pos)?;
                 StampKind::Diff { session, seq }
             }
             _ => return Err(unknown),
@@ -705,12 +780,24 @@ pub(crate) fn read_checked(bytes: &[u8], pos: &mut usize) -> u64 {
     value
 }
 
+/// [`read_u64`] with a fast path for the one-byte varints that most stamps are made of.
+#[inline]
+fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Ok(u64::from(byte))
+        }
+        _ => read_u64(bytes, pos),
+    }
+}
+
 /// Checks a dense payload: `(form, width, count)`.
 fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let start = pos;
     let (mut width, mut count, mut last) = (0, 0, None);
     while pos < bytes.len() {
-        let value = read_u64(bytes, &mut pos)?;
+        let value = read_varint(bytes, &mut pos)?;
         width += 1;
         count += usize::from(value > 0);
         last = Some(value);
@@ -728,7 +815,7 @@ fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), 
     let start = pos;
     let (mut next, mut count): (usize, usize) = (0, 0);
     while pos < bytes.len() {
-        let gap = read_u64(bytes, &mut pos)?;
+        let gap = read_varint(bytes, &mut pos)?;
         let index = usize::try_from(gap)
             .ok()
             .and_then(|gap| next.checked_add(gap))
@@ -736,7 +823,7 @@ fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), 
             .ok_or(DecodeError::Invalid {
                 reason: "stamp index overflows",
             })?;
-        let value = read_u64(bytes, &mut pos)?;
+        let value = read_varint(bytes, &mut pos)?;
         if value == 0 {
             return Err(DecodeError::Invalid {
                 reason: "a stamp entry is zero",
@@ -751,7 +838,7 @@ fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), 
 /// Checks a bitmap payload: `(form, width, count)`.
 fn check_bitmap(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let length_offset = pos;
-    let claimed = read_u64(bytes, &mut pos)?;
+    let claimed = read_varint(bytes, &mut pos)?;
     let remaining = bytes.len() - pos;
     let bitmap_bytes = usize::try_from(claimed)
         .ok()
@@ -793,7 +880,7 @@ fn check_bitmap(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize)
     }
     let values_start = pos;
     for _ in 0..count {
-        if read_u64(bytes, &mut pos)? == 0 {
+        if read_varint(bytes, &mut pos)? == 0 {
             return Err(DecodeError::Invalid {
                 reason: "a stamp entry is zero",
             });
@@ -813,4 +900,22 @@ fn check_bitmap(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize)
         width,
         count,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn varint_len_agrees_with_the_varint_module() {
+        for bits in 0..64 {
+            for value in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 1] {
+                assert_eq!(
+                    super::varint_len(value),
+                    crate::varint::len_u64(value),
+                    "{value}"
+                );
+            }
+        }
+        assert_eq!(super::varint_len(u64::MAX), 10);
+        assert_eq!(super::varint_len(0), 1);
+    }
 }
