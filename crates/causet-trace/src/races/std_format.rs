@@ -305,7 +305,8 @@ impl<R: Read> StdReader<R> {
         // Fastest path: an all-numeric line complete in the buffer, parsed in place in one
         // scan that also finds its end (no separate newline search). A line this path
         // declines (another shape, or cut by the end of the buffer) goes the general way.
-        if let Some(parsed) = parse_numeric_line(&self.buf[self.start..self.end]) {
+        let rest = &self.buf[self.start..self.end];
+        if let Some(parsed) = parse_short_numeric_line(rest).or_else(|| parse_numeric_line(rest)) {
             let start = self.start;
             self.start += parsed.len;
             self.bytes_read += parsed.len as u64;
@@ -517,6 +518,81 @@ fn parse_numeric_line(buf: &[u8]) -> Option<NumericLine> {
         Some([b'\n', _]) => (end, end + 1),
         Some(b"\r\n") => (end, end + 2),
         // The last byte of the buffer (the line may go on after a refill), or not a number.
+        _ => return None,
+    };
+    Some(NumericLine {
+        thread,
+        op,
+        operand,
+        location,
+        text_len,
+        len,
+    })
+}
+
+/// Bytes a line may need past its start for [`parse_short_numeric_line`] to take it.
+const SHORT_WINDOW: usize = 48;
+
+/// The 8 bytes at `at` as a little-endian word (the caller ensures they exist).
+#[inline(always)]
+fn word_at(buf: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&buf[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// A canonical number of 1 to 7 digits at the start of `word`: its value and length.
+#[inline(always)]
+fn short_number(word: u64) -> Option<(u64, usize)> {
+    let (len, value) = leading_digits(word);
+    // No digits, too many for this path, or a leading zero.
+    let leading_zero = len > 1 && word & 0xFF == u64::from(b'0');
+    (len != 0 && len != 8 && !leading_zero).then_some((value, len))
+}
+
+/// The common lines of real and generated traces, `T<n>|r(<n>)|<n>` and `w`, with a thread
+/// and location of at most 7 digits and an operand of at most 15, parsed from whole words:
+/// the same answer as [`parse_numeric_line`] where it answers (a test checks), with fewer
+/// branches. Needs [`SHORT_WINDOW`] bytes from the line's start in `buf`.
+#[inline(always)]
+fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
+    if buf.len() < SHORT_WINDOW {
+        return None;
+    }
+    let mut p = usize::from(buf[0] == b'T');
+    let (thread, len) = short_number(word_at(buf, p))?;
+    p += len;
+    let op_word = word_at(buf, p);
+    let op = match op_word & 0xFF_FFFF {
+        0x28_72_7C => Op::Read,  // "|r("
+        0x28_77_7C => Op::Write, // "|w("
+        _ => return None,
+    };
+    p += 3;
+    let (len, mut operand) = leading_digits(word_at(buf, p));
+    if len == 0 || (len > 1 && buf[p] == b'0') {
+        return None;
+    }
+    let mut end = p + len;
+    if len == 8 {
+        let (more, low) = leading_digits(word_at(buf, end));
+        if more == 8 {
+            return None;
+        }
+        operand = operand * POWERS_OF_TEN[more] + low;
+        end += more;
+    }
+    p = end;
+    if word_at(buf, p) & 0xFFFF != 0x7C_29 {
+        // ")|"
+        return None;
+    }
+    p += 2;
+    let (location, len) = short_number(word_at(buf, p))?;
+    p += len;
+    let (text_len, len) = match word_at(buf, p) & 0xFFFF {
+        w if w & 0xFF == 0x0A => (p, p + 1),
+        0x0A_0D => (p, p + 2),
         _ => return None,
     };
     Some(NumericLine {
@@ -807,6 +883,28 @@ impl Interner {
 
     #[inline(always)]
     fn intern_number(&mut self, n: u64) -> u32 {
+        // Hits first, without computing the next id: a small number's table entry, or a
+        // large one's on the page used last.
+        if n < SMALL_NUMBERS {
+            if let Some(&id) = self.small.get(n as usize) {
+                if id != EMPTY {
+                    return id;
+                }
+            }
+        } else if n >> PAGE_BITS == self.last_page.0 {
+            let slot = self.last_page.1 + (n & ((1 << PAGE_BITS) - 1)) as usize;
+            if let Some(&id) = self.paged.get(slot) {
+                if id != EMPTY {
+                    return id;
+                }
+            }
+        }
+        self.intern_number_new(n)
+    }
+
+    /// [`Interner::intern_number`] when the quick lookups missed.
+    #[inline(never)]
+    fn intern_number_new(&mut self, n: u64) -> u32 {
         let next = self.next_id();
         // Small numbers (thread and lock names, mostly) index a table directly.
         let id = if n < SMALL_NUMBERS {
@@ -1068,6 +1166,55 @@ mod tests {
             );
         }
         assert!(fast > 1_000, "the fast path answered only {fast} times");
+    }
+
+    /// The whole-word parser of short lines agrees with the in-place parser wherever it
+    /// answers, and answers for the common lines.
+    #[test]
+    fn short_line_parser_equals_in_place_parser() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
+        let pieces = [
+            "0",
+            "7",
+            "07",
+            "1234567",
+            "12345678",
+            "4294967298",
+            "123456789012345",
+            "1234567890123456",
+            "x",
+            "",
+        ];
+        let ops = ["r", "w", "rd", "acq", "R", "ww"];
+        let ends = ["\n", "\r\n", "\r", "|", "x", ""];
+        let mut short = 0;
+        for _ in 0..20_000 {
+            let pick =
+                |rng: &mut rand_chacha::ChaCha8Rng| pieces[rng.random_range(0..pieces.len())];
+            let prefix = if rng.random_bool(0.5) { "T" } else { "" };
+            let mut line = format!(
+                "{prefix}{}|{}({}){}{}{}",
+                pick(&mut rng),
+                ops[rng.random_range(0..ops.len())],
+                pick(&mut rng),
+                if rng.random_bool(0.95) { "|" } else { "" },
+                pick(&mut rng),
+                ends[rng.random_range(0..ends.len())],
+            )
+            .into_bytes();
+            let padding = rng.random_range(20..60);
+            line.extend((0..padding).map(|i| b"T1|w(5)|7\n"[i % 10]));
+            let expected = parse_numeric_line(&line)
+                .map(|p| (p.thread, p.op, p.operand, p.location, p.text_len, p.len));
+            let got = parse_short_numeric_line(&line)
+                .map(|p| (p.thread, p.op, p.operand, p.location, p.text_len, p.len));
+            if got.is_some() {
+                short += 1;
+                assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(&line));
+            }
+        }
+        assert!(short > 50, "the short path answered only {short} times");
     }
 
     /// Reads `text` through a source that hands out `chunk(i)` bytes per read, so lines

@@ -14,7 +14,7 @@ use std::io::{self, Read};
 
 use super::{
     BUFFER_LEN, MAX_LINE_LEN, Names, StdEvent, TraceError, TraceErrorKind, parse_line,
-    parse_numeric, parse_numeric_line,
+    parse_numeric, parse_numeric_line, parse_short_numeric_line,
 };
 
 /// Consecutive events of a trace, decoded, with the bytes of their lines.
@@ -207,7 +207,9 @@ impl<R: Read> BatchReader<R> {
         let stop = loop {
             let rest = &text[pos..];
             // The in-place path of `next_event`: an all-numeric line ended inside `text`.
-            if let Some(parsed) = parse_numeric_line(rest) {
+            if let Some(parsed) =
+                parse_short_numeric_line(rest).or_else(|| parse_numeric_line(rest))
+            {
                 pos += parsed.len;
                 events.push(self.names.intern_numeric(
                     parsed.thread,
