@@ -19,12 +19,11 @@ const PLAIN: u8 = 0xc0;
 #[non_exhaustive]
 pub enum Stamps {
     /// Differential stamps on FIFO channels ([`Node::prepare_send_fifo`]): a
-    /// [`DiffClock`] with Singhal–Kshemkalyani bookkeeping, O(n) words per node *and* per
-    /// peer channel; full stamps elsewhere.
+    /// [`DiffClock`] with Singhal–Kshemkalyani bookkeeping, O(n) words per node plus a
+    /// few dozen bytes per peer it talks to; full stamps elsewhere.
     #[default]
     Differential,
-    /// Always the whole clock: only the clock itself is kept (for very large clusters,
-    /// where per-peer channel state would dominate memory).
+    /// Always the whole clock: only the clock itself is kept (the least memory).
     Full,
 }
 
@@ -164,7 +163,7 @@ impl Node {
     }
 
     /// [`with_index`](Self::with_index) sending `stamps` (no differential state is ever
-    /// allocated for [`Stamps::Full`]: it is O(n) words per peer).
+    /// allocated for [`Stamps::Full`]).
     pub fn with_index_and_stamps(
         roster: Arc<Roster>,
         me: usize,
@@ -247,12 +246,13 @@ impl Node {
     }
 
     /// Approximate heap bytes of the clock and its stamp bookkeeping (memory accounting):
-    /// 8 per clock entry, plus for differential stamps 8 per node (last updates) and 48 per
-    /// peer channel (both directions).
+    /// 8 per clock entry, plus for differential stamps [`DiffClock::heap_bytes`] (per-entry
+    /// bookkeeping up to the clock's width, 4 bytes per node, and channel state for each
+    /// peer this node has talked to).
     pub fn clock_heap_bytes(&self) -> usize {
         match &self.clock {
             ClockState::Full(clock) => clock.len() * 8,
-            ClockState::Differential(clock) => clock.clock().len() * 8 + clock.n() * (8 + 48),
+            ClockState::Differential(clock) => clock.heap_bytes(),
         }
     }
 

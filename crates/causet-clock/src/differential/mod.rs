@@ -30,8 +30,10 @@
 //!   still goes out if it is no larger than a new session's `Start`, else that `Start`
 //!   (the whole clock, re-anchoring the chain), each only within the bound below. Every
 //!   stamp is at most the dense encoding ([`VectorClock::encode`](crate::VectorClock)) plus
-//!   one byte; the only exception is a mandatory `Start` (first stamp, or after a resync)
-//!   of a session id of 128 or more, a byte longer per 7 more bits of session id;
+//!   one byte, whatever the session ids: when a channel needs a `Start` (first stamp, or
+//!   after a resync) whose session id is too long for the bound (128 or more, and the
+//!   whole clock not compact enough to make up for it), a `Snapshot` goes out instead and
+//!   the chain starts at the first later send where the `Start` fits;
 //! - **restarts**: [`DiffClock::restart`] resumes from the highest clock the node logged or
 //!   was told, so its own entry never goes backwards, and from a session floor above every
 //!   session its previous incarnation used (persist [`DiffClock::session_floor`] with the
@@ -237,6 +239,16 @@ struct Outgoing {
     last_was_diff: bool,
 }
 
+/// [`DiffClock::slots`] of a peer not contacted yet.
+const NO_CHANNEL: u32 = u32::MAX;
+
+/// Both directions of the channel with one peer.
+#[derive(Debug, Clone, Copy)]
+struct Channel {
+    outgoing: Outgoing,
+    incoming: Option<Incoming>,
+}
+
 /// Receiver-side state of the channel from one peer: the chain applied so far.
 #[derive(Debug, Clone, Copy)]
 struct Incoming {
@@ -269,8 +281,13 @@ pub struct DiffClock {
     /// `updated` is stale; the log is compacted to one pair per entry when it reaches
     /// `8n + 16` pairs, so it stays O(n).
     changes: Vec<(u64, usize)>,
-    outgoing: Vec<Outgoing>,
-    incoming: Vec<Option<Incoming>>,
+    /// Per peer, its entry in `channels` ([`NO_CHANNEL`] before the first contact): the
+    /// per-peer state is allocated lazily, so a node of a large cluster that talks to a few
+    /// peers pays 4 bytes for each other one.
+    slots: Vec<u32>,
+    channels: Vec<Channel>,
+    /// The session floor this incarnation started with: the first session of every channel.
+    first_session: u64,
     /// Every session this node may still start is at least this.
     session_floor: u64,
     /// Σ over all `n` entries of their varint sizes (a zero costs one byte).
@@ -279,6 +296,9 @@ pub struct DiffClock {
     nonzero: usize,
     /// Σ of the varint sizes of the list encoding's index gaps over the non-zero entries.
     gap_bytes: usize,
+    /// Whether an entry became non-zero since `gap_bytes` was counted (it is recounted at
+    /// the next stamp, once for a whole merge rather than once per new entry).
+    gaps_stale: bool,
     /// Reused buffer of entry indices for merges.
     scratch: Vec<usize>,
 }
@@ -302,33 +322,18 @@ impl DiffClock {
             n,
             clock: VectorClock::new(),
             counter: 1,
-            also_known: vec![[LOCAL; ALSO_KNOWN]; n],
-            meta: vec![
-                EntryMeta {
-                    updated: 0,
-                    source: LOCAL,
-                    len: 1,
-                };
-                n
-            ],
+            // Grown with the clock's width (see `set_entry`).
+            also_known: Vec::new(),
+            meta: Vec::new(),
             changes: Vec::new(),
-            outgoing: vec![
-                Outgoing {
-                    session: session_floor,
-                    started: false,
-                    next_seq: 1,
-                    last_sent: 0,
-                    last_sent_any: 0,
-                    prefer_scan: false,
-                    last_was_diff: false,
-                };
-                n
-            ],
-            incoming: vec![None; n],
+            slots: vec![NO_CHANNEL; n],
+            channels: Vec::new(),
+            first_session: session_floor,
             session_floor,
             value_bytes: n,
             nonzero: 0,
             gap_bytes: 0,
+            gaps_stale: false,
             scratch: Vec::new(),
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
@@ -337,6 +342,57 @@ impl DiffClock {
             }
         }
         node
+    }
+
+    /// The index in `channels` of the channel with `peer`, allocated on first use.
+    ///
+    /// # Panics
+    /// If `peer >= n`.
+    #[inline]
+    fn channel(&mut self, peer: usize) -> usize {
+        let slot = self.slots[peer];
+        if slot == NO_CHANNEL {
+            return self.open_channel(peer);
+        }
+        slot as usize
+    }
+
+    #[cold]
+    fn open_channel(&mut self, peer: usize) -> usize {
+        // At most n - 1 channels, and n < u32::MAX (each node has a u32 slot).
+        let slot = self.channels.len();
+        self.slots[peer] = slot as u32;
+        self.channels.push(Channel {
+            outgoing: Outgoing {
+                session: self.first_session,
+                started: false,
+                next_seq: 1,
+                last_sent: 0,
+                last_sent_any: 0,
+                prefer_scan: false,
+                last_was_diff: false,
+            },
+            incoming: None,
+        });
+        slot
+    }
+
+    /// The receiving side of the channel from `peer` (`None` before the first contact).
+    fn incoming(&self, peer: usize) -> Option<Incoming> {
+        let slot = *self.slots.get(peer)?;
+        self.channels.get(slot as usize)?.incoming
+    }
+
+    /// Approximate heap bytes of the clock and all its bookkeeping (memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.clock.len() * size_of::<u64>()
+            + self.meta.capacity() * size_of::<EntryMeta>()
+            + self.also_known.capacity() * size_of::<[u32; ALSO_KNOWN]>()
+            + self.changes.capacity() * size_of::<(u64, usize)>()
+            + self.slots.capacity() * size_of::<u32>()
+            + self.channels.capacity() * size_of::<Channel>()
+            + self.scratch.capacity() * size_of::<usize>()
     }
 
     /// This node's index.
@@ -414,12 +470,27 @@ impl DiffClock {
     /// # Panics
     /// If `peer >= n`.
     pub fn stamp_into(&mut self, peer: usize, stamp: &mut Stamp) {
+        if self.gaps_stale {
+            self.gap_bytes = list_gap_bytes(self.clock.as_slice());
+            self.gaps_stale = false;
+        }
         let whole = self.snapshot_sizes();
         let snapshot_len = 1 + whole.best().1;
         let full_len = self.full_len();
-        let channel = &mut self.outgoing[peer];
+        let slot = self.channel(peer);
+        let channel = &mut self.channels[slot].outgoing;
         if !channel.started {
             let values = self.clock.as_slice();
+            if snapshot_len + varint_len(channel.session) > full_len + 1 {
+                // A Start of this session would break the bound (its id takes two bytes or
+                // more, and the whole clock has no encoding that much smaller than the dense
+                // one): a Snapshot instead, always safe; the chain starts at a later send
+                // where the Start fits.
+                channel.last_sent_any = self.counter;
+                stamp.kind = StampKind::Snapshot;
+                copy_whole(values, whole, stamp);
+                return;
+            }
             channel.started = true;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
@@ -461,7 +532,7 @@ impl DiffClock {
                 self.scan_changes(&window, pairs)
             }
         };
-        let channel = &mut self.outgoing[peer];
+        let channel = &mut self.channels[slot].outgoing;
         channel.prefer_scan = changes.diff.count > self.n / 4;
         // Which stamp: the Diff when no larger than the whole clock. Otherwise the whole
         // clock, unless the chain is worth re-anchoring (it was healthy until now, or it is
@@ -669,7 +740,7 @@ impl DiffClock {
             let index = width - 1;
             return refuse(ResyncReason::EntryOutOfRange { index, n: self.n });
         }
-        let known = self.incoming[from];
+        let known = self.incoming(from);
         let next = match (kind, known) {
             (StampKind::Snapshot, _) => known,
             (StampKind::Start { session }, None) => Some(Incoming {
@@ -723,7 +794,10 @@ impl DiffClock {
                 })
             }
         };
-        self.incoming[from] = next;
+        if next.is_some() || self.slots[from] != NO_CHANNEL {
+            let slot = self.channel(from);
+            self.channels[slot].incoming = next;
+        }
         // One counter step for the whole merge: every entry it raises gets the same
         // LastUpdate, later than any LastSent so far.
         self.counter += 1;
@@ -783,12 +857,14 @@ impl DiffClock {
     /// # Panics
     /// If `peer >= n`.
     pub fn resync(&mut self, peer: usize) {
-        let channel = &mut self.outgoing[peer];
+        let floor = self.session_floor;
+        let slot = self.channel(peer);
+        let channel = &mut self.channels[slot].outgoing;
         if channel.started {
             channel.started = false;
             channel.session += 1;
         }
-        channel.session = channel.session.max(self.session_floor);
+        channel.session = channel.session.max(floor);
     }
 
     /// Forgets the session of the channel from `peer`: differential stamps from it are
@@ -798,7 +874,10 @@ impl DiffClock {
     /// # Panics
     /// If `peer >= n`.
     pub fn forget(&mut self, peer: usize) {
-        self.incoming[peer] = None;
+        if self.slots[peer] != NO_CHANNEL {
+            let slot = self.channel(peer);
+            self.channels[slot].incoming = None;
+        }
     }
 
     /// A reconnect with `peer`: [`resync`](Self::resync) and [`forget`](Self::forget).
@@ -816,6 +895,19 @@ impl DiffClock {
             self.nonzero += 1;
         }
         let len = varint_len(value);
+        if index >= self.meta.len() {
+            // The bookkeeping grows with the clock's width: entries past it are zero.
+            let width = (index + 1).max(self.meta.len() * 5 / 4).min(self.n);
+            self.meta.resize(
+                width,
+                EntryMeta {
+                    updated: 0,
+                    source: LOCAL,
+                    len: 1,
+                },
+            );
+            self.also_known.resize(width, [LOCAL; ALSO_KNOWN]);
+        }
         // `meta.len` is the old value's size (1 for 0).
         self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
         self.clock.set(index, value);
@@ -834,11 +926,9 @@ impl DiffClock {
             self.changes
                 .retain(|&(updated, index)| meta[index].updated == updated);
         }
-        if old == 0 {
-            // A new non-zero entry changes the list gaps around it: recount (at most n
-            // times in a node's life).
-            self.gap_bytes = list_gap_bytes(self.clock.as_slice());
-        }
+        // A new non-zero entry changes the list gaps around it: recounted before the next
+        // stamp (a merge of a whole clock of a large cluster may add thousands at once).
+        self.gaps_stale |= old == 0;
     }
 
     /// Bytes of the dense payload of the whole clock (up to the last non-zero entry).

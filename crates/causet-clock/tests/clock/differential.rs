@@ -239,7 +239,9 @@ struct Sim {
 impl Sim {
     /// `base` > 0 starts every node as if restarted after `base` events of its own, so
     /// that clocks have multi-byte values and differential stamps pay off on small `n`.
-    fn new(n: usize, base: u64) -> Sim {
+    /// Every node's sessions start at `floor` (as after restarts), so large values make
+    /// session ids take several bytes.
+    fn new(n: usize, base: u64, floor: u64) -> Sim {
         let mut history = vec![BTreeSet::new(); n];
         let nodes = (0..n)
             .map(|me| {
@@ -248,7 +250,7 @@ impl Sim {
                     history[me].insert((me, base));
                     resume.set(me, base);
                 }
-                DiffClock::restart(me, n, &resume, 0)
+                DiffClock::restart(me, n, &resume, floor)
             })
             .collect();
         Sim {
@@ -300,7 +302,7 @@ impl Sim {
         let fresh = Stamp::new(stamp.kind(), stamp.entries().collect());
         prop_assert_eq!(fresh.map(|f| f.encoded_len()), Ok(bytes.len()));
         prop_assert_eq!(Stamp::decode(&bytes), Ok(stamp.clone()));
-        // Never more than one byte over the full dense encoding (sessions stay below 128).
+        // Never more than one byte over the full dense encoding, whatever the session ids.
         let full = self.nodes[from].full_len();
         prop_assert!(
             bytes.len() <= full + 1,
@@ -406,7 +408,7 @@ fn pair(n: usize, a: usize, b: usize) -> (usize, usize) {
     (from, (from + 1 + b % (n - 1)) % n)
 }
 
-fn ops(faults: bool) -> impl Strategy<Value = (usize, u64, Vec<Op>)> {
+fn ops(faults: bool) -> impl Strategy<Value = (usize, u64, u64, Vec<Op>)> {
     let index = || any::<u16>().prop_map(usize::from);
     let fault_weight = if faults { 1 } else { 0 };
     let op = prop_oneof![
@@ -422,12 +424,19 @@ fn ops(faults: bool) -> impl Strategy<Value = (usize, u64, Vec<Op>)> {
     (
         2usize..=6,
         prop_oneof![Just(0u64), Just(1000u64)],
+        // Session floors: one-byte ids, ids crossing 128 during the run, long ids.
+        prop_oneof![
+            4 => Just(0u64),
+            2 => 120u64..136,
+            1 => Just(1u64 << 14),
+            1 => Just(u64::MAX / 4),
+        ],
         prop::collection::vec(op, 0..160),
     )
 }
 
-fn run(n: usize, base: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
-    let mut sim = Sim::new(n, base);
+fn run(n: usize, base: u64, floor: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
+    let mut sim = Sim::new(n, base, floor);
     for op in ops {
         match *op {
             Op::Local(a) => sim.event(a % n)?,
@@ -492,8 +501,8 @@ proptest! {
     /// FIFO channels without faults: every stamp is accepted, and after every receive the
     /// receiver's clock equals the one full-vector stamps give.
     #[test]
-    fn fifo_executions_match_full_vector_semantics((n, base, ops) in ops(false)) {
-        let sim = run(n, base, &ops)?;
+    fn fifo_executions_match_full_vector_semantics((n, base, floor, ops) in ops(false)) {
+        let sim = run(n, base, floor, &ops)?;
         prop_assert_eq!(sim.refused, 0);
     }
 
@@ -501,8 +510,8 @@ proptest! {
     /// applied with the full-vector result or refused without effect; after resyncs the
     /// clocks agree again (checked in `settle`).
     #[test]
-    fn faults_are_refused_never_applied_wrongly((n, base, ops) in ops(true)) {
-        run(n, base, &ops)?;
+    fn faults_are_refused_never_applied_wrongly((n, base, floor, ops) in ops(true)) {
+        run(n, base, floor, &ops)?;
     }
 }
 
@@ -522,7 +531,7 @@ fn fault_runs_exercise_diffs_and_refusals() -> Result<(), TestCaseError> {
         }
         ops.push(Op::Deliver(round, round / 3));
     }
-    let sim = run(4, 1000, &ops)?;
+    let sim = run(4, 1000, 0, &ops)?;
     assert!(sim.diffs > 20, "{} differential stamps", sim.diffs);
     assert!(sim.refused > 5, "{} refusals", sim.refused);
     assert!(sim.accepted > 60, "{} accepted", sim.accepted);
@@ -534,6 +543,36 @@ fn fault_runs_exercise_diffs_and_refusals() -> Result<(), TestCaseError> {
 
 fn node_with(me: usize, n: usize, values: &[u64]) -> DiffClock {
     DiffClock::restart(me, n, &VectorClock::from_entries(values.to_vec()), 0)
+}
+
+/// Regression: the first stamp of a session whose id is 128 or more (two varint bytes) was
+/// a `Start` two bytes over the full encoding; now a `Snapshot` goes out until a `Start`
+/// fits in the bound.
+#[test]
+fn session_starts_with_long_ids_stay_within_the_bound() -> Result<(), Box<dyn std::error::Error>> {
+    for floor in [0, 127, 128, 300, 1 << 20, u64::MAX / 2] {
+        let resume = VectorClock::from_entries(vec![5, 3, 2, 1]);
+        let mut alice = DiffClock::restart(0, 4, &resume, floor);
+        let mut bob = DiffClock::new(1, 4);
+        for round in 0..3 {
+            let stamp = alice.send(1);
+            let full = alice.full_len();
+            assert!(stamp.encoded_len() <= full + 1, "floor {floor}: {stamp:?}");
+            if round == 0 {
+                // The dense clock is the smallest form: only a one-byte session id fits.
+                let expected = if floor < 128 {
+                    StampKind::Start { session: floor }
+                } else {
+                    StampKind::Snapshot
+                };
+                assert_eq!(stamp.kind(), expected, "floor {floor}");
+            }
+            bob.receive(0, &stamp)?;
+            assert_eq!(bob.clock().get(0), alice.clock().get(0));
+            assert_eq!(bob.clock().get(3), 1);
+        }
+    }
+    Ok(())
 }
 
 /// Regression for bookkeeping by clock value instead of a separate counter: a merge that

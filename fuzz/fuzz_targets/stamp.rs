@@ -1,0 +1,43 @@
+//! Fuzz target stamp: the differential stamp decoders (`Stamp::decode`, `Stamp::decode_into`,
+//! `StampRef::parse`) and a receiver merging what decodes.
+//!
+//! Any bytes must decode or return a `DecodeError` (never panic, never allocate beyond one
+//! entry per input byte); the three decoders agree; whatever decodes is sorted with non-zero
+//! values, re-encodes no longer than the input and decodes back to the same stamp; merging
+//! it into a `DiffClock` either is refused or leaves a clock that holds every entry.
+#![no_main]
+
+use causet_clock::differential::{DiffClock, Stamp, StampKind, StampRef};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let decoded = Stamp::decode(data);
+    let view = StampRef::parse(data);
+    assert_eq!(view.map(|view| view.to_stamp()), decoded.clone());
+    let mut reused = Stamp::new(StampKind::Snapshot, vec![(2, 5)]).expect("valid stamp");
+    assert_eq!(reused.decode_into(data).map(|()| reused), decoded.clone());
+    let Ok(stamp) = decoded else {
+        return;
+    };
+    let Ok(view) = StampRef::parse(data) else {
+        unreachable!("parse agreed with decode");
+    };
+    let entries: Vec<(usize, u64)> = stamp.entries().collect();
+    assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    assert!(entries.iter().all(|&(_, value)| value > 0));
+    assert_eq!(view.len(), entries.len());
+    assert_eq!(view.width(), entries.last().map_or(0, |&(index, _)| index + 1));
+    let mut bytes = Vec::new();
+    stamp.encode(&mut bytes);
+    assert_eq!(bytes.len(), stamp.encoded_len());
+    assert!(bytes.len() <= data.len(), "the smallest encoding is never longer");
+    assert_eq!(Stamp::decode(&bytes), Ok(stamp.clone()));
+    // A receiver of a few nodes: a stamp is refused (e.g. an entry out of range, a Diff
+    // without its session) or merged, and then the clock holds every entry.
+    let n = 1 + usize::from(data.len() % 8);
+    let mut receiver = DiffClock::new(n - 1, n + 1);
+    if receiver.merge_ref(n, &view).is_ok() {
+        for &(index, value) in &entries {
+            assert!(receiver.clock().get(index) >= value);
+        }
+    }
+});
