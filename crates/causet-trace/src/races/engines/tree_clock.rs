@@ -97,59 +97,65 @@ impl TreeClock {
 
     fn detach(&mut self, u: u32) {
         let i = u as usize;
-        let p = self.nodes[i].parent;
-        if p == NONE {
+        let Node {
+            parent, prev, next, ..
+        } = self.nodes[i];
+        if parent == NONE {
             return;
         }
-        let (prev, next) = (self.nodes[i].prev, self.nodes[i].next);
         if prev == NONE {
-            self.nodes[p as usize].first_child = next;
+            self.nodes[parent as usize].first_child = next;
         } else {
             self.nodes[prev as usize].next = next;
         }
         if next != NONE {
             self.nodes[next as usize].prev = prev;
         }
-        self.nodes[i].parent = NONE;
-        self.nodes[i].prev = NONE;
-        self.nodes[i].next = NONE;
+        let node = &mut self.nodes[i];
+        node.parent = NONE;
+        node.prev = NONE;
+        node.next = NONE;
     }
 
     /// Makes u the first (most recently attached) child of p.
     fn push_child(&mut self, u: u32, p: u32) {
-        let (i, j) = (u as usize, p as usize);
-        let old_first = self.nodes[j].first_child;
-        self.nodes[i].parent = p;
-        self.nodes[i].prev = NONE;
-        self.nodes[i].next = old_first;
+        let old_first = std::mem::replace(&mut self.nodes[p as usize].first_child, u);
+        let node = &mut self.nodes[u as usize];
+        node.parent = p;
+        node.prev = NONE;
+        node.next = old_first;
         if old_first != NONE {
             self.nodes[old_first as usize].prev = u;
         }
-        self.nodes[j].first_child = u;
     }
 
     /// Post-order list of the nodes of `other` whose entries exceed ours, found from the
-    /// root down with the tree-clock pruning.
+    /// root down with the tree-clock pruning. `self` is at least as long as `other`. The
+    /// node being scanned and its cursor stay in registers; the stack holds its ancestors.
     fn collect_updated(&self, other: &TreeClock, stack: &mut Vec<(u32, u32)>, out: &mut Vec<u32>) {
         out.clear();
         stack.clear();
-        let top = other.root;
-        stack.push((top, other.nodes[top as usize].first_child));
-        while let Some(&mut (u, ref mut cursor)) = stack.last_mut() {
-            let v = *cursor;
-            if v == NONE {
-                stack.pop();
+        let (mine, theirs, links) = (&self.clk[..], &other.clk[..], &other.nodes[..]);
+        let mut u = other.root;
+        let mut cursor = links[u as usize].first_child;
+        loop {
+            if cursor == NONE {
                 out.push(u);
+                match stack.pop() {
+                    Some((parent, next)) => (u, cursor) = (parent, next),
+                    None => return,
+                }
                 continue;
             }
-            *cursor = other.nodes[v as usize].next;
-            if self.get(v) < other.clk[v as usize] {
-                stack.push((v, other.nodes[v as usize].first_child));
-            } else if other.nodes[v as usize].aclk <= self.get(u) {
+            let v = cursor;
+            let link = links[v as usize];
+            cursor = link.next;
+            if mine[v as usize] < theirs[v as usize] {
+                stack.push((u, cursor));
+                (u, cursor) = (v, link.first_child);
+            } else if link.aclk <= mine[u as usize] {
                 // Every later child was attached earlier: all known already.
-                if let Some(last) = stack.last_mut() {
-                    last.1 = NONE;
-                }
+                cursor = NONE;
             }
         }
     }
@@ -158,18 +164,17 @@ impl TreeClock {
     /// `other`'s entries and attachment times.
     fn attach_from(&mut self, other: &TreeClock, nodes: &[u32]) {
         for &v in nodes {
-            if self.get(v) > 0 {
+            if self.clk[v as usize] > 0 {
                 self.detach(v);
             }
         }
         for &u in nodes.iter().rev() {
-            self.ensure(u);
             let i = u as usize;
             self.clk[i] = other.clk[i];
-            let y = other.nodes[i].parent;
-            if y != NONE {
-                self.nodes[i].aclk = other.nodes[i].aclk;
-                self.push_child(u, y);
+            let link = other.nodes[i];
+            if link.parent != NONE {
+                self.nodes[i].aclk = link.aclk;
+                self.push_child(u, link.parent);
             }
         }
     }
@@ -179,6 +184,11 @@ impl TreeClock {
         let z = other.root;
         if z == NONE || other.clk[z as usize] <= self.get(z) {
             return;
+        }
+        // One resize up front: every node of `other` indexes `self` directly below.
+        if self.clk.len() < other.clk.len() {
+            self.clk.resize(other.clk.len(), 0);
+            self.nodes.resize(other.clk.len(), DETACHED);
         }
         self.collect_updated(other, stack, nodes);
         self.attach_from(other, nodes);
