@@ -206,7 +206,7 @@ struct EntryMeta {
 }
 
 /// Up to this many nodes, a stamp finds its entries by a scan of the whole clock, which is
-/// then cheaper than reading back the change log.
+/// then cheaper than reading back the change log (which such clocks do not keep).
 const SCAN_ALWAYS: usize = 16;
 
 /// How many more peers [`DiffClock::also_known`] remembers per entry (storage stays
@@ -508,8 +508,7 @@ impl DiffClock {
         let (since, since_any) = (channel.last_sent, channel.last_sent_any);
         channel.last_sent_any = self.counter;
         let header = 1 + varint_len(channel.session) + varint_len(channel.next_seq);
-        // Reading the change log back pays off only when a scan of all n entries costs more.
-        let walk_limit = if channel.prefer_scan || self.n <= SCAN_ALWAYS {
+        let walk_limit = if channel.prefer_scan {
             0
         } else {
             self.n / 4 + 1
@@ -525,7 +524,14 @@ impl DiffClock {
             since_any,
             budget: (full_len + 1).saturating_sub(header),
         };
-        let changes = match self.walk_changes(&window, walk_limit, pairs) {
+        // Reading the change log back pays off only when a scan of all n entries costs more
+        // (small clocks keep no change log).
+        let walked = if self.n <= SCAN_ALWAYS {
+            None
+        } else {
+            self.walk_changes(&window, walk_limit, pairs)
+        };
+        let changes = match walked {
             Some(changes) => changes,
             None => {
                 pairs.clear();
@@ -919,12 +925,16 @@ impl DiffClock {
         if let Some(also) = self.also_known.get_mut(index) {
             *also = [LOCAL; ALSO_KNOWN];
         }
-        self.changes.push((self.counter, index));
-        if self.changes.len() >= 8 * self.n + 16 {
+        if self.n <= SCAN_ALWAYS {
+            // Small clocks are always scanned: no change log.
+        } else if self.changes.len() + 1 >= 8 * self.n + 16 {
+            self.changes.push((self.counter, index));
             // Compact: drop the stale pairs, which leaves one per changed entry, in order.
             let meta = &self.meta;
             self.changes
                 .retain(|&(updated, index)| meta[index].updated == updated);
+        } else {
+            self.changes.push((self.counter, index));
         }
         // A new non-zero entry changes the list gaps around it: recounted before the next
         // stamp (a merge of a whole clock of a large cluster may add thousands at once).

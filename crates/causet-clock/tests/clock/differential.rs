@@ -409,6 +409,14 @@ fn pair(n: usize, a: usize, b: usize) -> (usize, usize) {
 }
 
 fn ops(faults: bool) -> impl Strategy<Value = (usize, u64, u64, Vec<Op>)> {
+    ops_with(faults, 2..=6)
+}
+
+/// [`ops`] on `nodes` nodes.
+fn ops_with(
+    faults: bool,
+    nodes: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = (usize, u64, u64, Vec<Op>)> {
     let index = || any::<u16>().prop_map(usize::from);
     let fault_weight = if faults { 1 } else { 0 };
     let op = prop_oneof![
@@ -422,7 +430,7 @@ fn ops(faults: bool) -> impl Strategy<Value = (usize, u64, u64, Vec<Op>)> {
         fault_weight => (index(), index()).prop_map(|(a, b)| Op::Reconnect(a, b)),
     ];
     (
-        2usize..=6,
+        nodes,
         prop_oneof![Just(0u64), Just(1000u64)],
         // Session floors: one-byte ids, ids crossing 128 during the run, long ids.
         prop_oneof![
@@ -511,6 +519,17 @@ proptest! {
     /// clocks agree again (checked in `settle`).
     #[test]
     fn faults_are_refused_never_applied_wrongly((n, base, floor, ops) in ops(true)) {
+        run(n, base, floor, &ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Above 16 nodes, stamps find their entries by reading the change log back instead of
+    /// scanning the clock: the same two properties, with faults.
+    #[test]
+    fn large_clocks_read_back_their_changes_correctly((n, base, floor, ops) in ops_with(true, 17..=18)) {
         run(n, base, floor, &ops)?;
     }
 }
