@@ -375,12 +375,24 @@ fn paired() {
         config
     };
     let (baseline, clocks) = (config(false), config(true));
+    // `CAUSET_BENCH_ONLY=baseline` (or `clocks`) runs that variant alone in both slots, for
+    // measuring one variant with outside tools (`perf stat`).
+    let (baseline, clocks) = match std::env::var("CAUSET_BENCH_ONLY").as_deref() {
+        Ok("baseline") => (baseline.clone(), baseline),
+        Ok("clocks") => (clocks.clone(), clocks),
+        _ => (baseline, clocks),
+    };
+    // `CAUSET_BENCH_WORKERS` sets the task mode's worker threads (default 2).
+    let workers = std::env::var("CAUSET_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
     for mode in ["thread", "task"] {
         let run = |config: &ClusterConfig| {
             let run = if mode == "thread" {
                 run_threads(config)
             } else {
-                run_tasks(config, 2)
+                run_tasks(config, workers)
             }
             .expect("run");
             let elapsed = run.elapsed.as_secs_f64();

@@ -62,7 +62,8 @@ pub struct RunArgs {
     #[arg(long)]
     timeout_ms: Option<u64>,
     /// Send the whole clock with every message instead of differential stamps (differential
-    /// stamps keep O(nodes) state per peer channel; above 1000 nodes full stamps are used).
+    /// stamps keep about 4x the clock's memory in bookkeeping; above 2000 nodes full stamps
+    /// are used).
     #[arg(long)]
     full_stamps: bool,
     /// Worker threads of the task mode's runtime (0: one per core).
@@ -103,8 +104,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             flush,
         },
     );
-    // Differential stamps keep O(nodes) words per peer channel in every node: quadratic in
-    // the cluster size, gigabytes at 10,000 nodes. Big clusters send whole clocks instead.
+    // Differential stamps keep per-entry bookkeeping beside each node's clock (about 28
+    // bytes per entry, plus a few dozen bytes per peer it talks to): about 4x a dense clock,
+    // which is quadratic in the cluster size. Big clusters send whole clocks instead.
     if args.full_stamps || args.nodes > MAX_DIFFERENTIAL_NODES {
         config.stamps = Stamps::Full;
     }
@@ -150,8 +152,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Largest cluster that uses differential stamps unless told otherwise.
-const MAX_DIFFERENTIAL_NODES: usize = 1_000;
+/// Largest cluster that uses differential stamps unless told otherwise: about 56 KiB of
+/// clock and bookkeeping per node at 2,000 nodes in the task-mode memory probe
+/// (BENCHMARKS.md), as 1,000 nodes cost before the per-peer state became lazy.
+const MAX_DIFFERENTIAL_NODES: usize = 2_000;
 
 /// Removes `nodeN.log` files of an earlier run from `dir`, so that the directory only holds
 /// this run's logs.
