@@ -406,6 +406,7 @@ impl DiffClock {
     }
 
     /// The current clock.
+    #[inline]
     pub fn clock(&self) -> &VectorClock {
         &self.clock
     }
@@ -421,11 +422,13 @@ impl DiffClock {
     /// is never more than this plus one byte.
     ///
     /// [`VectorClock::encode`]: crate::VectorClock
+    #[inline]
     pub fn full_len(&self) -> usize {
         1 + self.dense_payload_len()
     }
 
     /// A local event: increments the own entry and returns its new value.
+    #[inline]
     pub fn tick(&mut self) -> u64 {
         self.counter += 1;
         let old = self.clock.get(self.me);
@@ -707,6 +710,7 @@ impl DiffClock {
     }
 
     /// [`merge`](Self::merge) of a borrowed stamp, read straight from its bytes.
+    #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
         match stamp.dense_payload() {
@@ -737,6 +741,7 @@ impl DiffClock {
     /// Checks a stamp of `kind` whose highest entry is below `width` against the channel
     /// from `from`; if it may be merged, advances the channel and the counter and returns
     /// the source id to record on the entries it raises.
+    #[inline]
     fn admit(&mut self, from: usize, kind: StampKind, width: usize) -> Result<u32, ResyncRequired> {
         let refuse = |reason| Err(ResyncRequired { from, reason });
         if from >= self.n {
@@ -896,6 +901,7 @@ impl DiffClock {
     }
 
     /// Sets entry `index` (`< n`) to a larger `value`, with its bookkeeping.
+    #[inline]
     fn set_entry(&mut self, index: usize, value: u64, old: u64, source: u32) {
         if old == 0 {
             self.nonzero += 1;
@@ -942,12 +948,14 @@ impl DiffClock {
     }
 
     /// Bytes of the dense payload of the whole clock (up to the last non-zero entry).
+    #[inline]
     fn dense_payload_len(&self) -> usize {
         // Zeros past the last non-zero entry are not written.
         self.value_bytes - (self.n - self.clock.len())
     }
 
     /// The payload sizes of the whole clock, from the running sums.
+    #[inline]
     fn snapshot_sizes(&self) -> PayloadSizes {
         let values = self.value_bytes - (self.n - self.nonzero);
         PayloadSizes::from_parts(self.nonzero, self.clock.len(), values, self.gap_bytes)

@@ -252,11 +252,13 @@ impl Stamp {
     }
 
     /// The kind: snapshot, session start or differential.
+    #[inline]
     pub fn kind(&self) -> StampKind {
         self.kind
     }
 
     /// The carried `(node index, value)` entries, by increasing index (values > 0).
+    #[inline]
     pub fn entries(&self) -> EntryIter<'_> {
         self.entries.iter()
     }
@@ -267,6 +269,7 @@ impl Stamp {
     }
 
     /// Size in bytes of [`encode`](Self::encode)'s output (the smallest encoding).
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         self.header_len() + self.sizes().best().1
     }
@@ -277,6 +280,7 @@ impl Stamp {
     }
 
     /// Appends the smallest of the three encodings (dense on a tie, then list).
+    #[inline]
     pub fn encode(&self, buf: &mut Vec<u8>) {
         let (encoding, payload) = self.sizes().best();
         self.write(encoding, payload, buf);
@@ -313,11 +317,13 @@ impl Stamp {
         }
     }
 
+    #[inline]
     fn sizes(&self) -> PayloadSizes {
         self.sizes
             .unwrap_or_else(|| PayloadSizes::of(self.entries.iter()))
     }
 
+    #[inline]
     fn header_len(&self) -> usize {
         1 + match self.kind {
             StampKind::Snapshot => 0,
@@ -445,6 +451,7 @@ impl PayloadSizes {
 
     /// From the number of entries, the highest index + 1 (`width`), the summed value sizes
     /// and the summed list gap sizes.
+    #[inline]
     pub(crate) fn from_parts(count: usize, width: usize, values: usize, gaps: usize) -> Self {
         let bitmap_bytes = width.div_ceil(8);
         PayloadSizes {
@@ -463,6 +470,7 @@ impl PayloadSizes {
         }
     }
 
+    #[inline]
     pub(crate) fn best(self) -> (Encoding, usize) {
         let mut best = (Encoding::Dense, self.dense);
         if self.list < best.1 {
@@ -548,6 +556,7 @@ enum Form<'a> {
 impl<'a> StampRef<'a> {
     /// Checks a whole buffer written by [`Stamp::encode`] or [`Stamp::encode_with`];
     /// returns the same errors as [`Stamp::decode`]. Never panics, never allocates.
+    #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<StampRef<'a>, DecodeError> {
         let tag = *bytes
             .first()
@@ -587,6 +596,7 @@ impl<'a> StampRef<'a> {
     }
 
     /// The kind: snapshot, session start or differential.
+    #[inline]
     pub fn kind(&self) -> StampKind {
         self.kind
     }
@@ -601,6 +611,7 @@ impl<'a> StampRef<'a> {
     }
 
     /// The highest carried node index + 1 (0 when nothing is carried).
+    #[inline]
     pub fn width(&self) -> usize {
         self.width
     }
@@ -616,6 +627,7 @@ impl<'a> StampRef<'a> {
     }
 
     /// The carried `(node index, value)` entries, by increasing index (values > 0).
+    #[inline]
     pub fn entries(&self) -> RefEntries<'a> {
         RefEntries {
             inner: match self.form {
@@ -641,6 +653,7 @@ impl<'a> StampRef<'a> {
     }
 
     /// For the dense form, the payload bytes (one varint per index from 0).
+    #[inline]
     pub(crate) fn dense_payload(&self) -> Option<&'a [u8]> {
         match self.form {
             Form::Dense(bytes) => Some(bytes),
