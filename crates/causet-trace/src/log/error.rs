@@ -83,6 +83,15 @@ pub enum LogErrorKind {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A ShiViz-layout entry, with the lines its regex may look at after it, longer than the
+    /// streaming reader holds at once (a guard against unbounded memory).
+    #[error(
+        "a log entry and the lines after it that its regex may match span more than {limit} bytes"
+    )]
+    EntryTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The `--regex` (or the regex line of an upload file) is not a usable parser regex.
     #[error("invalid parser regex: {0}")]
     Regex(String),

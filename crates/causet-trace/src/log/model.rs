@@ -591,7 +591,7 @@ impl ExactValue {
             id,
             end,
             keep,
-            fill: 0x30 * ONES & before,
+            fill: (0x30 * ONES) & before,
         }
     }
 }

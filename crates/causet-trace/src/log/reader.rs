@@ -4,7 +4,8 @@
 //! any regex: lines are split with `memchr`, clocks go through the hand-written scanner,
 //! node names are interned once, and the file streams through a fixed buffer, so memory
 //! grows with the events kept, not with the file. Every other layout goes through
-//! [`super::shiviz`], which needs the whole text (a ShiViz regex may span lines).
+//! [`super::shiviz`], which streams too when its regexes cannot span more than a fixed
+//! number of lines (the common case), and otherwise matches over the whole text.
 
 use std::io::Read;
 use std::path::Path;
@@ -155,6 +156,23 @@ fn read_from(
         reader.run(&mut input, buf, layout.header_bytes, eof, total, progress)?;
         return Ok(reader.log);
     }
+    let regex = layout.regex.as_deref().unwrap_or(GOVECTOR_REGEX);
+    let regexes = shiviz::Layout::new(file, regex, layout.delimiter.as_deref())?;
+    if regexes.streams() {
+        return shiviz::read_streaming(
+            file,
+            &mut input,
+            buf,
+            layout.header_bytes,
+            layout.header_lines,
+            eof,
+            total,
+            &regexes,
+            options.strict,
+            progress,
+        );
+    }
+    // A regex whose matches may span any number of lines: the whole text.
     if !eof {
         input.read_to_end(&mut buf).map_err(io)?;
     }
@@ -165,7 +183,6 @@ fn read_from(
         let line = 1 + memchr::memchr_iter(b'\n', &bytes[..offset]).count() as u64;
         LogError::new(file, Some(line), LogErrorKind::InvalidUtf8, b"")
     })?;
-    let regex = layout.regex.as_deref().unwrap_or(GOVECTOR_REGEX);
     // The header was found in the first chunk; a header line longer than that is refused.
     let Some(body) = text.get(layout.header_bytes..) else {
         return Err(LogError::new(
@@ -175,14 +192,7 @@ fn read_from(
             b"",
         ));
     };
-    shiviz::read_with_regex(
-        file,
-        body,
-        layout.header_lines,
-        regex,
-        layout.delimiter.as_deref(),
-        options.strict,
-    )
+    shiviz::read_with_regex(file, body, layout.header_lines, &regexes, options.strict)
 }
 
 /// Splits off the first line of `bytes` (without `\r\n`), and the rest.
