@@ -38,7 +38,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(position) = args.iter().position(|arg| arg == "measure-memory") {
         if let Some(path) = args.get(position + 1) {
-            measure_memory_child(Path::new(path));
+            // Optional: a ShiViz regex and delimiter.
+            let options = ReadOptions {
+                regex: args.get(position + 2).cloned(),
+                delimiter: args.get(position + 3).cloned(),
+                strict: false,
+            };
+            measure_memory_child(Path::new(path), &options);
         }
         return;
     }
@@ -163,6 +169,87 @@ fn main() {
         );
         let _ = std::fs::remove_file(&path);
     }
+    shiviz_layout(dir.path(), if quick { 100_000 } else { 1_000_000 });
+}
+
+/// ShiViz's default layout (event line first) with a delimiter line every 25,000 events:
+/// the streaming regex reader beside the whole-text one, forced by a regex that matches the
+/// same entries but may span any number of lines (a trailing lazy `[\s\S]*?`, which
+/// always matches empty).
+fn shiviz_layout(dir: &Path, events: usize) {
+    const REGEX: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
+    const WHOLE_TEXT: &str = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})[\s\S]*?";
+    const DELIMITER: &str = r"^=== (?<trace>.*) ===$";
+    let path = dir.join(format!("shiviz-{events}.log"));
+    let written = (|| -> std::io::Result<u64> {
+        let generated = generate(&GenerateOptions {
+            events,
+            nodes: 16,
+            seed: 42,
+            ..GenerateOptions::default()
+        });
+        let mut text = Vec::new();
+        write_log(&generated, &mut text)?;
+        let mut out = BufWriter::new(std::fs::File::create(&path)?);
+        let mut bytes = 0u64;
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        for (k, pair) in lines.chunks(2).enumerate() {
+            if pair.len() < 2 {
+                break;
+            }
+            if k % 25_000 == 0 {
+                let header = format!("=== run {} ===\n", k / 25_000);
+                std::io::Write::write_all(&mut out, header.as_bytes())?;
+                bytes += header.len() as u64;
+            }
+            for line in [pair[1], pair[0]] {
+                std::io::Write::write_all(&mut out, line)?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+                bytes += line.len() as u64 + 1;
+            }
+        }
+        std::io::Write::flush(&mut out)?;
+        Ok(bytes)
+    })();
+    let Ok(bytes) = written else {
+        eprintln!("cannot write {}", path.display());
+        return;
+    };
+    println!();
+    println!(
+        "ShiViz layout, {events} events x 16 nodes, {} executions, {:.1} MiB",
+        events.div_ceil(25_000),
+        bytes as f64 / (1 << 20) as f64
+    );
+    println!(
+        "{:>12} | {:>8} {:>8} {:>6}",
+        "reader", "read ms", "peak MiB", "peak/f"
+    );
+    for (name, regex) in [("streaming", REGEX), ("whole text", WHOLE_TEXT)] {
+        let options = ReadOptions {
+            regex: Some(regex.to_string()),
+            delimiter: Some(DELIMITER.to_string()),
+            strict: false,
+        };
+        let read = median(3, || {
+            let start = cpu_time();
+            let log = read_log(&path, &options);
+            assert!(
+                log.as_ref().is_ok_and(|log| log.event_count() == events),
+                "{name}: every event read"
+            );
+            black_box(log.ok());
+            cpu_time() - start
+        });
+        let peak = peak_growth_with(&path, &[regex, DELIMITER]);
+        println!(
+            "{name:>12} | {:>8.1} {:>8.1} {:>6.2}",
+            read.as_secs_f64() * 1e3,
+            peak as f64 / (1 << 20) as f64,
+            peak as f64 / bytes as f64
+        );
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 /// The I/O floor: stream the file through a 1 MiB buffer and count its lines.
@@ -183,9 +270,9 @@ fn count_lines(path: &Path) -> usize {
 
 /// In a fresh child process (so that no heap is left over from earlier steps): read, check
 /// and analyze `path`, print the growth of VmHWM over VmRSS before reading, in bytes.
-fn measure_memory_child(path: &Path) {
+fn measure_memory_child(path: &Path, options: &ReadOptions) {
     let before = resident_memory();
-    if let Ok(log) = read_log(path, &ReadOptions::default()) {
+    if let Ok(log) = read_log(path, options) {
         for execution in &log.executions {
             let _ = black_box(execution.check(&CheckOptions::default()));
             black_box(analyze(execution));
@@ -196,12 +283,18 @@ fn measure_memory_child(path: &Path) {
 
 /// Runs [`measure_memory_child`] in a child process; 0 if that fails.
 fn peak_growth(path: &Path) -> u64 {
+    peak_growth_with(path, &[])
+}
+
+/// [`peak_growth`] reading with a ShiViz regex and delimiter (`extra`).
+fn peak_growth_with(path: &Path, extra: &[&str]) -> u64 {
     let Ok(exe) = std::env::current_exe() else {
         return 0;
     };
     std::process::Command::new(exe)
         .arg("measure-memory")
         .arg(path)
+        .args(extra)
         .output()
         .ok()
         .and_then(|output| String::from_utf8(output.stdout).ok())
