@@ -329,6 +329,29 @@ pub(crate) struct ExecutionBuilder {
     scratch: Vec<u8>,
     /// Most clock counters (events × nodes) allowed so far, from the input's size.
     cell_limit: usize,
+    /// Per node, kept while reading (each row is at hand then, so `finish` need not read
+    /// every row again): its events so far, its last own entry, whether its own entries
+    /// have not decreased, and whether they ran 1, 2, 3, … so far.
+    order: Vec<NodeOrder>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NodeOrder {
+    events: u32,
+    last: u32,
+    sorted: bool,
+    gap_free: bool,
+}
+
+impl Default for NodeOrder {
+    fn default() -> Self {
+        NodeOrder {
+            events: 0,
+            last: 0,
+            sorted: true,
+            gap_free: true,
+        }
+    }
 }
 
 /// The event texts as one `String`: one validation pass and, only if some text is not
@@ -365,6 +388,7 @@ impl Offsets {
 
     /// Appends `value`; `false` (and nothing appended) if it is below its block's base or
     /// 2^32 or more past it.
+    #[inline]
     pub(crate) fn push(&mut self, value: u64) -> bool {
         if self.low.len() % Self::BLOCK == 0 {
             self.bases.push(value);
@@ -1227,6 +1251,16 @@ impl ExecutionBuilder {
         }
         self.clocks.extend_from_slice(&self.rows.row);
         self.event_nodes.push(host_id);
+        let node = host_id as usize;
+        if node >= self.order.len() {
+            self.order.resize(width.max(node + 1), NodeOrder::default());
+        }
+        let own = self.rows.row.get(node).copied().unwrap_or(0);
+        let order = &mut self.order[node];
+        order.sorted &= own >= order.last;
+        order.gap_free &= u64::from(own) == u64::from(order.last) + 1;
+        order.last = own;
+        order.events += 1;
         self.text.extend_from_slice(text);
         // An error here (a gap of 2^32 lines or text bytes within 32 events) ends the read.
         if !self.lines.push(line) || !self.text_ends.push(self.text.len() as u64) {
@@ -1279,6 +1313,7 @@ impl ExecutionBuilder {
             text_ends,
             field_names,
             fields,
+            mut order,
             ..
         } = self;
         let width = nodes.len();
@@ -1300,29 +1335,18 @@ impl ExecutionBuilder {
                 }
             }
         }
-        // One pass in file order (each row read once, at its own entry) finds, per node,
-        // whether its events come in increasing own-entry order and run 1, 2, 3, …; only a
-        // node whose events are out of order needs sorting (strided reads of the clocks).
-        let mut counts = vec![0usize; width];
-        for &node in &event_nodes {
-            counts[node as usize] += 1;
-        }
-        let mut by_node: Vec<Vec<u32>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
-        let mut last = vec![0u32; width];
-        let mut sorted = vec![true; width];
-        let mut gap_free = vec![true; width];
+        // Each node's events in file order; only a node whose events came out of order
+        // (see `NodeOrder`) needs sorting (strided reads of the clocks).
+        order.resize(width, NodeOrder::default());
+        let mut by_node: Vec<Vec<u32>> = order
+            .iter()
+            .map(|order| Vec::with_capacity(order.events as usize))
+            .collect();
         for (event, &node) in event_nodes.iter().enumerate() {
-            let node = node as usize;
-            let own = clocks[event * width + node];
-            if own < last[node] {
-                sorted[node] = false;
-            }
-            if u64::from(own) != u64::from(last[node]) + 1 {
-                gap_free[node] = false;
-            }
-            last[node] = own;
-            by_node[node].push(event as u32);
+            by_node[node as usize].push(event as u32);
         }
+        let sorted: Vec<bool> = order.iter().map(|order| order.sorted).collect();
+        let mut gap_free: Vec<bool> = order.iter().map(|order| order.gap_free).collect();
         for (node, events) in by_node.iter_mut().enumerate() {
             if !sorted[node] {
                 // Stable: duplicates stay in file order.
