@@ -4,12 +4,16 @@
 //! A `harness = false` bench: traces of 10^7 events are too big for criterion's sampling.
 //! For every thread count and trace length it writes a seeded trace to a temporary file,
 //! then runs each measurement in a fresh child process (this binary again), so that each
-//! one's VmHWM is its own; times are medians of `RUNS` runs inside the child.
+//! one's VmHWM is its own; times are medians of `RUNS` runs inside the child. Engines run
+//! as `causet races` does: on long inputs the reading thread and the engine thread overlap
+//! (`vc/1`, `epoch/1`, `tree/1` in `RACES_WHAT` keep everything on one thread). CPU time
+//! counts every thread of the child.
 //!
 //! ```text
 //! cargo bench -p causet-trace --bench races
 //! RACES_THREADS=8,64 RACES_EVENTS=1000000 RACES_RUNS=5 cargo bench -p causet-trace --bench races
 //! RACES_KEEP=/tmp cargo bench -p causet-trace --bench races   # keep the traces
+//! RACES_WHAT=parse,epoch,epoch/1 cargo bench -p causet-trace --bench races
 //! ```
 
 use std::fs::File;
@@ -40,15 +44,33 @@ fn main() {
     let lengths = env_list("RACES_EVENTS", "1000000,10000000");
     let localities = env_list("RACES_LOCALITY", "0,4");
     let runs = env_list("RACES_RUNS", "3").first().copied().unwrap_or(3);
+    let what_list = std::env::var("RACES_WHAT").unwrap_or_else(|_| "parse,vc,epoch,tree".into());
+    let whats: Vec<&str> = what_list.split(',').map(str::trim).collect();
     // RACES_KEEP=DIR keeps the generated traces there (for profiling).
     let dir = tempfile::tempdir().expect("temp dir");
     let keep = std::env::var_os("RACES_KEEP").map(std::path::PathBuf::from);
     let dir_path = keep.unwrap_or_else(|| dir.path().to_path_buf());
     println!("M events/s, wall clock (CPU time in parentheses); medians of {runs} runs per cell");
-    println!(
-        "| threads | events | locks per thread | parse only (baseline) | vc | epoch | tree | tree/vc | epoch/vc | tree/epoch | racy events | VmHWM vc / epoch / tree |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    // Ratios of wall-clock rates, for the pairs measured.
+    let pairs: Vec<(&str, &str)> = [("tree", "vc"), ("epoch", "vc"), ("tree", "epoch")]
+        .into_iter()
+        .filter(|(a, b)| whats.contains(a) && whats.contains(b))
+        .collect();
+    let engines: Vec<&str> = whats.iter().copied().filter(|w| *w != "parse").collect();
+    let mut header = String::from("| threads | events | locks per thread |");
+    for what in &whats {
+        if *what == "parse" {
+            header.push_str(" parse only (baseline) |");
+        } else {
+            header.push_str(&format!(" {what} |"));
+        }
+    }
+    for (a, b) in &pairs {
+        header.push_str(&format!(" {a}/{b} |"));
+    }
+    header.push_str(&format!(" racy events | VmHWM {} |", engines.join(" / ")));
+    println!("{header}");
+    println!("|{}", "---|".repeat(header.matches('|').count() - 1));
     for &events in &lengths {
         for &locks_per_thread in &localities {
             let locks_per_thread = locks_per_thread as u32;
@@ -71,13 +93,13 @@ fn main() {
                 let mut rates = Vec::new();
                 let mut memory = Vec::new();
                 let mut racy_events = 0;
-                for what in ["parse", "vc", "epoch", "tree"] {
+                for &what in &whats {
                     let (rate, cpu_rate, hwm, racy) = measure(what, &path, runs);
                     eprintln!(
                         "threads {t} events {events} locality {locks_per_thread} {what}: {rate:.2} M events/s ({cpu_rate:.2} of CPU time), VmHWM {hwm} kB, racy {racy}"
                     );
                     cells.push(format!("{rate:.2} ({cpu_rate:.2})"));
-                    rates.push(rate);
+                    rates.push((what, rate));
                     racy_events = racy_events.max(racy);
                     if what != "parse" {
                         memory.push(format!("{:.0}", hwm as f64 / 1024.0));
@@ -87,17 +109,18 @@ fn main() {
                     0 => "all".to_string(),
                     k => k.to_string(),
                 };
-                println!(
-                    "| {t} | {events} | {locality} | {} | {} | {} | {} | {:.2}x | {:.2}x | {:.2}x | {racy_events} | {} MB |",
-                    cells[0],
-                    cells[1],
-                    cells[2],
-                    cells[3],
-                    rates[3] / rates[1],
-                    rates[2] / rates[1],
-                    rates[3] / rates[2],
-                    memory.join(" / ")
-                );
+                let rate_of = |name: &str| {
+                    rates
+                        .iter()
+                        .find(|(what, _)| *what == name)
+                        .map_or(f64::NAN, |(_, rate)| *rate)
+                };
+                let mut row = format!("| {t} | {events} | {locality} | {} |", cells.join(" | "));
+                for (a, b) in &pairs {
+                    row.push_str(&format!(" {:.2}x |", rate_of(a) / rate_of(b)));
+                }
+                row.push_str(&format!(" {racy_events} | {} MB |", memory.join(" / ")));
+                println!("{row}");
                 if std::env::var_os("RACES_KEEP").is_none() {
                     std::fs::remove_file(&path).ok();
                 }
