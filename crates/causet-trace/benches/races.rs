@@ -50,7 +50,9 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let keep = std::env::var_os("RACES_KEEP").map(std::path::PathBuf::from);
     let dir_path = keep.unwrap_or_else(|| dir.path().to_path_buf());
-    println!("M events/s, wall clock (CPU time in parentheses); medians of {runs} runs per cell");
+    println!(
+        "M events/s, wall clock, median of {runs} runs per cell (CPU time of all threads over the {runs} runs in parentheses)"
+    );
     // Ratios of wall-clock rates, for the pairs measured.
     let pairs: Vec<(&str, &str)> = [("tree", "vc"), ("epoch", "vc"), ("tree", "epoch")]
         .into_iter()
@@ -129,8 +131,8 @@ fn main() {
     }
 }
 
-/// Runs one measurement in a child process; returns (median M events/s wall-clock, median
-/// M events/s of CPU time, VmHWM kB, racy events).
+/// Runs one measurement in a child process; returns (median M events/s wall-clock, M
+/// events/s of CPU time over all runs, VmHWM kB, racy events).
 fn measure(what: &str, path: &Path, runs: u64) -> (f64, f64, u64, u64) {
     let exe = std::env::current_exe().expect("own path");
     let output = Command::new(exe)
@@ -158,12 +160,13 @@ fn child(spec: &str) {
     let runs: usize = parts.next().and_then(|r| r.parse().ok()).expect("runs");
     let path = parts.next().expect("path");
     let mut rates = Vec::new();
-    let mut cpu_rates = Vec::new();
     let mut racy = 0;
+    let mut total_events = 0u64;
+    // CPU time is counted in clock ticks: over all runs together, for precision.
+    let cpu_started = cpu_ns();
     for _ in 0..runs.max(1) {
         let file = File::open(path).expect("trace");
         let started = Instant::now();
-        let cpu_started = cpu_ns();
         let events = if what == "parse" {
             let mut reader = StdReader::new(file, path);
             let mut n = 0u64;
@@ -186,15 +189,18 @@ fn child(spec: &str) {
             report.events
         };
         let seconds = started.elapsed().as_secs_f64();
-        let cpu_seconds = (cpu_ns() - cpu_started) as f64 / 1e9;
         rates.push(events as f64 / seconds / 1e6);
-        cpu_rates.push(events as f64 / cpu_seconds.max(1e-9) / 1e6);
+        total_events += events;
     }
+    let cpu_seconds = (cpu_ns() - cpu_started) as f64 / 1e9;
+    let cpu_rate = if cpu_seconds > 0.0 {
+        total_events as f64 / cpu_seconds / 1e6
+    } else {
+        f64::NAN
+    };
     rates.sort_by(f64::total_cmp);
-    cpu_rates.sort_by(f64::total_cmp);
     let median = rates[rates.len() / 2];
-    let cpu_median = cpu_rates[cpu_rates.len() / 2];
-    println!("{median} {cpu_median} {} {racy}", vm_hwm_kb());
+    println!("{median} {cpu_rate} {} {racy}", vm_hwm_kb());
 }
 
 /// CPU time of this process so far, every thread included (the engine may run on a second
