@@ -350,12 +350,23 @@ impl Node {
                 (&*stamp, state.clock().encoded_len())
             }
         };
-        let stamp_len = stamp.encoded_len();
-        let mut bytes = Vec::with_capacity(payload.len() + stamp_len + 12);
+        let mut bytes = Vec::with_capacity(payload.len() + full + 16);
         bytes.push(STAMPED);
         write_varint(&mut bytes, self.me as u64);
-        write_varint(&mut bytes, stamp_len as u64);
+        // The length goes before the stamp: one byte reserved, which fits all stamps below
+        // 128 bytes; a longer one gets its length spliced in (sizing stamps up front would
+        // cost a pass over a whole clock).
+        let at = bytes.len();
+        bytes.push(0);
         stamp.encode(&mut bytes);
+        let stamp_len = bytes.len() - at - 1;
+        if stamp_len < 0x80 {
+            bytes[at] = stamp_len as u8;
+        } else {
+            let mut length = Vec::with_capacity(10);
+            write_varint(&mut length, stamp_len as u64);
+            bytes.splice(at..=at, length);
+        }
         self.stats.stamp_bytes += stamp_len as u64;
         self.stats.full_stamp_bytes += full as u64;
         bytes.extend_from_slice(payload);

@@ -208,3 +208,39 @@ fn message_and_handshake_bytes_are_pinned() {
     causet_runtime::write_frame(&mut frame, b'H', &hello.encode()).unwrap();
     assert_eq!(&frame[..5], &[0, 0, 0, 30, b'H']);
 }
+
+/// Regression for the stamp length written before the stamp: stamps of 128 bytes or more
+/// need a two-byte length (the sender reserves one byte and splices in the longer form).
+#[test]
+fn stamps_of_128_bytes_or_more_round_trip() {
+    let roster = Arc::new(Roster::numbered(300));
+    for stamps in [Stamps::Full, Stamps::Differential] {
+        let mut nodes: Vec<Node> = (0..300)
+            .map(|i| {
+                Node::with_index(roster.clone(), i, LogSink::discard())
+                    .unwrap()
+                    .with_stamps(stamps)
+            })
+            .collect();
+        // A chain 299 → 298 → … → 0: node0 ends up knowing every other node's event.
+        for i in (1..300).rev() {
+            let bytes = nodes[i].prepare_send("send", b"x").unwrap();
+            nodes[i - 1].unpack_receive("receive", &bytes).unwrap();
+        }
+        let bytes = nodes[0].prepare_send_fifo(1, "send", b"payload").unwrap();
+        // 0xc5, sender 0, a two-byte length, then at least 300 one-byte entries.
+        assert!(bytes.len() > 300, "{}", bytes.len());
+        assert!(
+            bytes[2] >= 0x80,
+            "length {:#04x} should take two bytes",
+            bytes[2]
+        );
+        let before = nodes[1].clock().clone();
+        let payload = nodes[1].unpack_receive("receive", &bytes).unwrap();
+        assert_eq!(payload, b"payload");
+        let mut expected = before;
+        expected.merge(nodes[0].clock());
+        expected.tick(1);
+        assert_eq!(nodes[1].clock(), &expected, "{stamps:?}");
+    }
+}
