@@ -25,11 +25,17 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
     assert!(entries.iter().all(|&(_, value)| value > 0));
     assert_eq!(view.len(), entries.len());
-    assert_eq!(view.width(), entries.last().map_or(0, |&(index, _)| index + 1));
+    assert_eq!(
+        view.width(),
+        entries.last().map_or(0, |&(index, _)| index + 1)
+    );
     let mut bytes = Vec::new();
     stamp.encode(&mut bytes);
     assert_eq!(bytes.len(), stamp.encoded_len());
-    assert!(bytes.len() <= data.len(), "the smallest encoding is never longer");
+    assert!(
+        bytes.len() <= data.len(),
+        "the smallest encoding is never longer"
+    );
     assert_eq!(Stamp::decode(&bytes), Ok(stamp.clone()));
     // A receiver of a few nodes: a stamp is refused (e.g. an entry out of range, a Diff
     // without its session) or merged, and then the clock holds every entry.
