@@ -562,12 +562,15 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
     let mut p = usize::from(buf[0] == b'T');
     let (thread, len) = short_number(word_at(buf, p))?;
     p += len;
-    let op_word = word_at(buf, p);
-    let op = match op_word & 0xFF_FFFF {
-        0x28_72_7C => Op::Read,  // "|r("
-        0x28_77_7C => Op::Write, // "|w("
-        _ => return None,
-    };
+    // "|r(" or "|w(". Reads and writes come in random order, so the test has no branch on
+    // which one it is (it would be mispredicted on a third of the lines): against "|r(",
+    // only the middle byte may differ, by 0 or 5 (`r ^ w`).
+    let diff = (word_at(buf, p) & 0xFF_FFFF) ^ 0x28_72_7C;
+    let middle = diff >> 8;
+    if (diff & !0xFF00) | middle.wrapping_mul(middle ^ 5) != 0 {
+        return None;
+    }
+    let op = [Op::Read, Op::Write][(middle >> 2) as usize & 1];
     p += 3;
     let (len, mut operand) = leading_digits(word_at(buf, p));
     if len == 0 || (len > 1 && buf[p] == b'0') {
