@@ -142,8 +142,6 @@ pub struct Node {
     min_priority: Priority,
     instrumented: bool,
     stats: NodeStats,
-    /// Reused for differential stamps (no allocation per send).
-    spare: Option<Stamp>,
 }
 
 impl Node {
@@ -189,7 +187,6 @@ impl Node {
             min_priority: Priority::Debug,
             instrumented: true,
             stats: NodeStats::default(),
-            spare: None,
         })
     }
 
@@ -333,22 +330,9 @@ impl Node {
         self.record(priority, text)?;
         // The stamp is encoded straight into the message, after its length: one allocation
         // per message, as without clocks.
-        let mut full_stamp = None;
-        let (stamp, full) = match (&mut self.clock, to) {
-            (ClockState::Differential(clock), Some(to)) => {
-                let stamp = match &mut self.spare {
-                    Some(stamp) => {
-                        clock.stamp_into(to, stamp);
-                        stamp
-                    }
-                    spare @ None => spare.insert(clock.stamp_for(to)),
-                };
-                (&*stamp, clock.full_len())
-            }
-            (state, _) => {
-                let stamp = full_stamp.insert(snapshot(state.clock())?);
-                (&*stamp, state.clock().encoded_len())
-            }
+        let full = match &self.clock {
+            ClockState::Full(clock) => clock.encoded_len(),
+            ClockState::Differential(clock) => clock.full_len(),
         };
         let mut bytes = Vec::with_capacity(payload.len() + full + 16);
         bytes.push(STAMPED);
@@ -358,8 +342,10 @@ impl Node {
         // cost a pass over a whole clock).
         let at = bytes.len();
         bytes.push(0);
-        stamp.encode(&mut bytes);
-        let stamp_len = bytes.len() - at - 1;
+        let stamp_len = match (&mut self.clock, to) {
+            (ClockState::Differential(clock), Some(to)) => clock.encode_stamp(to, &mut bytes),
+            (state, _) => Stamp::encode_clock(state.clock(), &mut bytes),
+        };
         if stamp_len < 0x80 {
             bytes[at] = stamp_len as u8;
         } else {
@@ -511,18 +497,4 @@ impl Node {
         self.log
             .write_event(&self.roster, self.me, self.clock.clock(), text)
     }
-}
-
-/// The whole clock as a stamp that is always safe to merge.
-fn snapshot(clock: &VectorClock) -> Result<Stamp, RuntimeError> {
-    let entries = clock
-        .as_slice()
-        .iter()
-        .enumerate()
-        .filter(|&(_, &value)| value > 0)
-        .map(|(index, &value)| (index, value))
-        .collect();
-    Stamp::new(StampKind::Snapshot, entries).map_err(|err| RuntimeError::Host {
-        reason: format!("internal: a clock is not a valid stamp: {err}"),
-    })
 }

@@ -90,7 +90,7 @@ pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
 use thiserror::Error;
 
 use crate::VectorClock;
-use stamp::{Entries, PayloadSizes, varint_len};
+use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -301,6 +301,8 @@ pub struct DiffClock {
     gaps_stale: bool,
     /// Reused buffer of entry indices for merges.
     scratch: Vec<usize>,
+    /// Reused stamp of [`encode_stamp`](Self::encode_stamp)'s general path.
+    spare: Stamp,
 }
 
 impl DiffClock {
@@ -335,6 +337,7 @@ impl DiffClock {
             gap_bytes: 0,
             gaps_stale: false,
             scratch: Vec::new(),
+            spare: Stamp::empty(),
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
@@ -593,6 +596,94 @@ impl DiffClock {
             // The chain does not advance: the next Diff is still relative to its last stamp.
             stamp.kind = StampKind::Snapshot;
         }
+    }
+
+    /// [`stamp_into`](Self::stamp_into) and [`Stamp::encode`] in one: appends the stamp for
+    /// `peer` to `buf` (the same bytes, the same channel state) and returns its length. For
+    /// clocks of up to 16 nodes the common stamp, a `Diff`, is found and written in one
+    /// scan, without collecting entries.
+    ///
+    /// # Panics
+    /// If `peer >= n`.
+    #[inline]
+    pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
+        if self.n <= SCAN_ALWAYS {
+            if let Some(written) = self.encode_small_diff(peer, buf) {
+                return written;
+            }
+        }
+        let mut stamp = std::mem::replace(&mut self.spare, Stamp::empty());
+        self.stamp_into(peer, &mut stamp);
+        let start = buf.len();
+        stamp.encode(buf);
+        self.spare = stamp;
+        buf.len() - start
+    }
+
+    /// The fast path of [`encode_stamp`](Self::encode_stamp) for `n <= 16`: writes the
+    /// stamp if [`stamp_into`](Self::stamp_into) would pick a `Diff` and can tell so without
+    /// sizing a re-anchored chain; otherwise changes nothing and returns `None`.
+    #[inline]
+    fn encode_small_diff(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
+        let slot = *self.slots.get(peer)?;
+        let channel = self.channels.get(slot as usize)?.outgoing;
+        if !channel.started {
+            return None;
+        }
+        if self.gaps_stale {
+            self.gap_bytes = list_gap_bytes(self.clock.as_slice());
+            self.gaps_stale = false;
+        }
+        let snapshot_len = 1 + self.snapshot_sizes().best().1;
+        let kind = StampKind::Diff {
+            session: channel.session,
+            seq: channel.next_seq,
+        };
+        let header = header_len(kind);
+        // The scan of `scan_changes`, entries kept on the stack (n <= 16, and n < 2^32 - 2
+        // so the peer's source id is its index).
+        let peer_source = peer as u32;
+        let mut picked = [(0usize, 0u64); SCAN_ALWAYS];
+        let mut diff = RoughSize::default();
+        let mut gaps = 0;
+        let values = self.clock.as_slice();
+        let entries = self.meta.iter().zip(&self.also_known).zip(values);
+        for (index, ((meta, also), &value)) in entries.enumerate() {
+            let changed =
+                (meta.updated > channel.last_sent) & (meta.source != peer_source) & (index != peer);
+            if changed && !also.contains(&peer_source) {
+                if let Some(entry) = picked.get_mut(diff.count) {
+                    *entry = (index, value);
+                }
+                gaps += varint_len((index - diff.next) as u64);
+                diff.add_sized(index, meta.len);
+            }
+        }
+        // `stamp_into`'s choice, with the same size bounds, in the cases that need no more
+        // sizing: a Diff within the budget goes out if no larger than the whole clock, or
+        // if the chain's last stamp was a Diff too (a chain worth keeping) and it is no
+        // larger than a new session's Start (or that Start would break the bound).
+        let full_len = self.full_len();
+        let bound = diff.best_bound(varint_len(self.n as u64));
+        let diff_len = header + bound;
+        let start_len = snapshot_len + varint_len(channel.session + 1);
+        let keep_chain =
+            channel.last_was_diff && (diff_len <= start_len || start_len > full_len + 1);
+        if bound > (full_len + 1).saturating_sub(header) || diff_len > snapshot_len && !keep_chain {
+            return None;
+        }
+        let (encoding, payload) =
+            PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
+        let start = buf.len();
+        let carried = picked.iter().take(diff.count).copied();
+        write_exact(kind, encoding, payload, carried, diff.next, buf);
+        let channel = &mut self.channels[slot as usize].outgoing;
+        channel.last_sent_any = self.counter;
+        channel.prefer_scan = diff.count > self.n / 4;
+        channel.last_was_diff = true;
+        channel.next_seq += 1;
+        channel.last_sent = self.counter;
+        Some(buf.len() - start)
     }
 
     /// Finds the changes by reading the change log back from the latest; gives up

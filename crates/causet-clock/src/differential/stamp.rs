@@ -251,6 +251,15 @@ impl Stamp {
         })
     }
 
+    /// An empty snapshot (a buffer to be overwritten).
+    pub(crate) fn empty() -> Stamp {
+        Stamp {
+            kind: StampKind::Snapshot,
+            entries: Entries::default(),
+            sizes: None,
+        }
+    }
+
     /// The kind: snapshot, session start or differential.
     #[inline]
     pub fn kind(&self) -> StampKind {
@@ -284,6 +293,45 @@ impl Stamp {
     pub fn encode(&self, buf: &mut Vec<u8>) {
         let (encoding, payload) = self.sizes().best();
         self.write(encoding, payload, buf);
+    }
+
+    /// Appends `clock` as a [`Snapshot`](StampKind::Snapshot) stamp (its non-zero entries),
+    /// byte for byte what [`encode`](Self::encode) writes for that stamp, without building
+    /// it: what a sender of full stamps puts on every message. Returns the bytes written.
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{Stamp, StampKind};
+    ///
+    /// let clock = VectorClock::from_entries(vec![3, 0, 1]);
+    /// let mut bytes = Vec::new();
+    /// assert_eq!(Stamp::encode_clock(&clock, &mut bytes), 4);
+    /// let stamp = Stamp::decode(&bytes)?;
+    /// assert_eq!(stamp.kind(), StampKind::Snapshot);
+    /// assert_eq!(stamp.entries().collect::<Vec<_>>(), [(0, 3), (2, 1)]);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn encode_clock(clock: &crate::VectorClock, buf: &mut Vec<u8>) -> usize {
+        let values = clock.as_slice();
+        let entries = values
+            .iter()
+            .enumerate()
+            .filter(|&(_, &value)| value > 0)
+            .map(|(index, &value)| (index, value));
+        let sizes = PayloadSizes::of(entries.clone());
+        let (encoding, payload) = sizes.best();
+        let start = buf.len();
+        // A clock stores no trailing zero: its length is the width.
+        write_exact(
+            StampKind::Snapshot,
+            encoding,
+            payload,
+            entries,
+            values.len(),
+            buf,
+        );
+        buf.len() - start
     }
 
     /// Appends the stamp in the given encoding (for tests and measurements; the receiver
@@ -325,11 +373,7 @@ impl Stamp {
 
     #[inline]
     fn header_len(&self) -> usize {
-        1 + match self.kind {
-            StampKind::Snapshot => 0,
-            StampKind::Start { session } => varint_len(session),
-            StampKind::Diff { session, seq } => varint_len(session) + varint_len(seq),
-        }
+        header_len(self.kind)
     }
 
     fn write(&self, encoding: Encoding, payload: usize, buf: &mut Vec<u8>) {
@@ -340,53 +384,9 @@ impl Stamp {
         };
         let entries = &self.entries;
         if !entries.dense {
-            // The differential stamps' form: written into a zeroed span of the exact size,
-            // without a capacity check per byte.
-            let start = buf.len();
-            buf.resize(start + self.header_len() + payload, 0);
-            let out = &mut buf[start..];
-            out[0] = encoding.bits() | kind << 2;
-            let mut pos = 1;
-            match self.kind {
-                StampKind::Snapshot => {}
-                StampKind::Start { session } => put_varint(out, &mut pos, session),
-                StampKind::Diff { session, seq } => {
-                    put_varint(out, &mut pos, session);
-                    put_varint(out, &mut pos, seq);
-                }
-            }
-            let mut next = 0;
-            match encoding {
-                Encoding::Dense => {
-                    for &(index, value) in &entries.pairs {
-                        // The indices skipped are zeros, already in place.
-                        pos += index - next;
-                        put_varint(out, &mut pos, value);
-                        next = index + 1;
-                    }
-                }
-                Encoding::List => {
-                    for &(index, value) in &entries.pairs {
-                        put_varint(out, &mut pos, (index - next) as u64);
-                        put_varint(out, &mut pos, value);
-                        next = index + 1;
-                    }
-                }
-                Encoding::Bitmap => {
-                    let bitmap_bytes = entries.width().div_ceil(8);
-                    put_varint(out, &mut pos, bitmap_bytes as u64);
-                    for &(index, _) in &entries.pairs {
-                        if let Some(byte) = out.get_mut(pos + index / 8) {
-                            *byte |= 1 << (index % 8);
-                        }
-                    }
-                    pos += bitmap_bytes;
-                    for &(_, value) in &entries.pairs {
-                        put_varint(out, &mut pos, value);
-                    }
-                }
-            }
-            debug_assert_eq!(pos, out.len());
+            // The differential stamps' form: written into a zeroed span of the exact size.
+            let pairs = entries.pairs.iter().copied();
+            write_exact(self.kind, encoding, payload, pairs, entries.width(), buf);
             return;
         }
         buf.reserve(self.header_len() + payload);
@@ -410,6 +410,81 @@ impl Stamp {
             Encoding::Bitmap => write_bitmap(entries, buf),
         }
     }
+}
+
+/// Bytes of the header (tag, session, sequence number) of a stamp of `kind`.
+#[inline]
+pub(crate) fn header_len(kind: StampKind) -> usize {
+    1 + match kind {
+        StampKind::Snapshot => 0,
+        StampKind::Start { session } => varint_len(session),
+        StampKind::Diff { session, seq } => varint_len(session) + varint_len(seq),
+    }
+}
+
+/// Appends a stamp of `kind` carrying `entries` (increasing indices, values > 0, the
+/// highest index below `width`) in `encoding`, whose payload takes `payload` bytes: written
+/// into a zeroed span of the exact size, without a capacity check per byte. The one writer
+/// of every stamp whose entries are not a copied whole clock, so all agree byte for byte.
+#[inline]
+pub(crate) fn write_exact(
+    kind: StampKind,
+    encoding: Encoding,
+    payload: usize,
+    entries: impl Iterator<Item = (usize, u64)> + Clone,
+    width: usize,
+    buf: &mut Vec<u8>,
+) {
+    let kind_bits = match kind {
+        StampKind::Snapshot => KIND_SNAPSHOT,
+        StampKind::Start { .. } => KIND_START,
+        StampKind::Diff { .. } => KIND_DIFF,
+    };
+    let start = buf.len();
+    buf.resize(start + header_len(kind) + payload, 0);
+    let out = &mut buf[start..];
+    out[0] = encoding.bits() | kind_bits << 2;
+    let mut pos = 1;
+    match kind {
+        StampKind::Snapshot => {}
+        StampKind::Start { session } => put_varint(out, &mut pos, session),
+        StampKind::Diff { session, seq } => {
+            put_varint(out, &mut pos, session);
+            put_varint(out, &mut pos, seq);
+        }
+    }
+    let mut next = 0;
+    match encoding {
+        Encoding::Dense => {
+            for (index, value) in entries {
+                // The indices skipped are zeros, already in place.
+                pos += index - next;
+                put_varint(out, &mut pos, value);
+                next = index + 1;
+            }
+        }
+        Encoding::List => {
+            for (index, value) in entries {
+                put_varint(out, &mut pos, (index - next) as u64);
+                put_varint(out, &mut pos, value);
+                next = index + 1;
+            }
+        }
+        Encoding::Bitmap => {
+            let bitmap_bytes = width.div_ceil(8);
+            put_varint(out, &mut pos, bitmap_bytes as u64);
+            for (index, _) in entries.clone() {
+                if let Some(byte) = out.get_mut(pos + index / 8) {
+                    *byte |= 1 << (index % 8);
+                }
+            }
+            pos += bitmap_bytes;
+            for (_, value) in entries {
+                put_varint(out, &mut pos, value);
+            }
+        }
+    }
+    debug_assert_eq!(pos, out.len());
 }
 
 /// Writes `value` as a varint at `out[*pos..]` (which has room: the size was computed).

@@ -234,6 +234,11 @@ struct Sim {
     accepted: usize,
     refused: usize,
     diffs: usize,
+    /// Whether sends use [`DiffClock::encode_stamp`] (stamp and encoding in one) instead
+    /// of [`DiffClock::send`] and [`Stamp::encode`].
+    fused: bool,
+    /// Every stamp sent, in order.
+    wire: Vec<Vec<u8>>,
 }
 
 impl Sim {
@@ -261,6 +266,8 @@ impl Sim {
             accepted: 0,
             refused: 0,
             diffs: 0,
+            fused: false,
+            wire: Vec::new(),
         }
     }
 
@@ -292,12 +299,23 @@ impl Sim {
     }
 
     fn send(&mut self, from: usize, to: usize) -> Result<(), TestCaseError> {
-        let stamp = self.nodes[from].send(to);
+        let mut bytes = Vec::new();
+        let stamp = if self.fused {
+            self.nodes[from].tick();
+            let written = self.nodes[from].encode_stamp(to, &mut bytes);
+            prop_assert_eq!(written, bytes.len());
+            let decoded = Stamp::decode(&bytes);
+            prop_assert!(decoded.is_ok(), "{:?}", decoded);
+            decoded.unwrap_or_else(|_| unreachable!())
+        } else {
+            let stamp = self.nodes[from].send(to);
+            stamp.encode(&mut bytes);
+            stamp
+        };
+        self.wire.push(bytes.clone());
         let value = self.nodes[from].clock().get(from);
         self.history[from].insert((from, value));
         self.check(from)?;
-        let mut bytes = Vec::new();
-        stamp.encode(&mut bytes);
         // The sizes the clock computed while stamping agree with a fresh computation.
         let fresh = Stamp::new(stamp.kind(), stamp.entries().collect());
         prop_assert_eq!(fresh.map(|f| f.encoded_len()), Ok(bytes.len()));
@@ -444,7 +462,19 @@ fn ops_with(
 }
 
 fn run(n: usize, base: u64, floor: u64, ops: &[Op]) -> Result<Sim, TestCaseError> {
+    run_with(n, base, floor, ops, false)
+}
+
+/// [`run`], stamping with [`DiffClock::encode_stamp`] when `fused`.
+fn run_with(
+    n: usize,
+    base: u64,
+    floor: u64,
+    ops: &[Op],
+    fused: bool,
+) -> Result<Sim, TestCaseError> {
     let mut sim = Sim::new(n, base, floor);
+    sim.fused = fused;
     for op in ops {
         match *op {
             Op::Local(a) => sim.event(a % n)?,
@@ -520,6 +550,23 @@ proptest! {
     #[test]
     fn faults_are_refused_never_applied_wrongly((n, base, floor, ops) in ops(true)) {
         run(n, base, floor, &ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `encode_stamp` (the runtime's send path, with its own scan for small clocks) puts
+    /// the same bytes on the wire as `send` then `encode`, stamp after stamp, through
+    /// faults, resyncs and restarts, below and above the 16-node scan threshold.
+    #[test]
+    fn fused_stamping_writes_the_same_bytes((n, base, floor, ops) in ops_with(true, 2..=18)) {
+        let reference = run_with(n, base, floor, &ops, false)?;
+        let fused = run_with(n, base, floor, &ops, true)?;
+        prop_assert_eq!(&fused.wire, &reference.wire);
+        for node in 0..n {
+            prop_assert_eq!(fused.nodes[node].clock(), reference.nodes[node].clock());
+        }
     }
 }
 
