@@ -18,6 +18,7 @@
 //! ```text
 //! cargo bench -p causet-trace --bench log            # all sizes
 //! cargo bench -p causet-trace --bench log -- quick   # 10^5 events only
+//! cargo bench -p causet-trace --bench log -- 1000000x16   # one case (repeat for A/B runs)
 //! ```
 //!
 //! For profilers, `log-<hash> profile FILE EVENTS NODES RUNS [read-only]` (the bench binary
@@ -104,6 +105,19 @@ fn main() {
     if !quick {
         cases.extend([(1_000_000, 16), (1_000_000, 4)]);
     }
+    // `EVENTSxNODES` arguments (e.g. `1000000x16`) run those cases only, without the ShiViz
+    // layout: for repeated runs of one case.
+    let chosen: Vec<(usize, usize)> = args
+        .iter()
+        .filter_map(|arg| {
+            let (events, nodes) = arg.split_once('x')?;
+            Some((events.parse().ok()?, nodes.parse().ok()?))
+        })
+        .collect();
+    let all = chosen.is_empty();
+    if !all {
+        cases = chosen;
+    }
     for (events, nodes) in cases {
         let path = dir.path().join(format!("{events}x{nodes}.log"));
         let bytes = match write_generated(&path, events, nodes) {
@@ -169,7 +183,9 @@ fn main() {
         );
         let _ = std::fs::remove_file(&path);
     }
-    shiviz_layout(dir.path(), if quick { 100_000 } else { 1_000_000 });
+    if all {
+        shiviz_layout(dir.path(), if quick { 100_000 } else { 1_000_000 });
+    }
 }
 
 /// ShiViz's default layout (event line first) with a delimiter line every 25,000 events:

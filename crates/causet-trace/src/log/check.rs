@@ -195,6 +195,12 @@ impl Execution {
         // reported): references exist (own entries are now exactly 1..count per node), and
         // each clock is the merge of its predecessor and what it references, ticked.
         let logged: Vec<usize> = self.by_node.iter().map(Vec::len).collect();
+        // The same counts as `u32` (each below 2^32, as event indices are), for a branch-free
+        // pass over each clock.
+        let logged_u32: Vec<u32> = logged
+            .iter()
+            .map(|&count| u32::try_from(count).unwrap_or(u32::MAX))
+            .collect();
         let mut expected = vec![0u32; width];
         let zeros = vec![0u32; width];
         // The referenced events are the candidate senders of `Execution::messages`: keep the
@@ -204,10 +210,17 @@ impl Execution {
         for index in 0..self.len() {
             let node = self.node_of(index);
             let clock = self.clock(index);
-            if let Some((other, &value)) = clock
+            // Whether any entry references an event not logged: one branch-free pass first
+            // (it vectorises), the search for the first such entry only on a violation.
+            let too_far = clock
                 .iter()
-                .enumerate()
-                .find(|&(other, &value)| value as usize > logged[other])
+                .zip(&logged_u32)
+                .fold(false, |acc, (&value, &count)| acc | (value > count));
+            if too_far
+                && let Some((other, &value)) = clock
+                    .iter()
+                    .enumerate()
+                    .find(|&(other, &value)| value as usize > logged[other])
             {
                 let id = self.display_id(self.id_of(index));
                 let count = logged[other];
@@ -235,10 +248,9 @@ impl Execution {
             let before = previous.map_or(zeros.as_slice(), |previous| self.clock(previous));
             expected.copy_from_slice(before);
             candidates.clear();
-            for (other, (&value, &before)) in clock.iter().zip(before).enumerate() {
-                if value <= before || other == node {
-                    continue;
-                }
+            let grown = Grown::new(clock, before, node);
+            for other in grown {
+                let value = clock[other];
                 let referenced = self.by_node[other][value as usize - 1] as usize;
                 candidates.push(referenced);
                 let referenced_clock = self.clock(referenced);
@@ -448,4 +460,61 @@ impl Execution {
 /// Entry `node` of the clock of `previous` (0 without a predecessor).
 fn expected_before(previous: Option<usize>, execution: &Execution, node: usize) -> u32 {
     previous.map_or(0, |previous| execution.clock(previous)[node])
+}
+
+/// The entries of a clock that grew since its predecessor's, other than the own one, in
+/// increasing node order: found as a bit set, without a branch per entry, for up to 64
+/// nodes (most entries do not grow, and which do is unpredictable).
+struct Grown<'a> {
+    bits: u64,
+    clock: &'a [u32],
+    before: &'a [u32],
+    node: usize,
+    /// Next entry to look at, beyond 64 nodes.
+    next: usize,
+}
+
+impl<'a> Grown<'a> {
+    fn new(clock: &'a [u32], before: &'a [u32], node: usize) -> Self {
+        let mut bits = 0u64;
+        if clock.len() <= 64 {
+            bits = clock
+                .iter()
+                .zip(before)
+                .enumerate()
+                .fold(0u64, |bits, (k, (&value, &before))| {
+                    bits | (u64::from(value > before) << k)
+                });
+            bits &= !(1u64 << node);
+        }
+        Grown {
+            bits,
+            clock,
+            before,
+            node,
+            next: if clock.len() <= 64 { clock.len() } else { 0 },
+        }
+    }
+}
+
+impl Iterator for Grown<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.bits != 0 {
+            let other = self.bits.trailing_zeros() as usize;
+            self.bits &= self.bits - 1;
+            return Some(other);
+        }
+        while self.next < self.clock.len() {
+            let other = self.next;
+            self.next += 1;
+            if self.clock[other] > self.before.get(other).copied().unwrap_or(0)
+                && other != self.node
+            {
+                return Some(other);
+            }
+        }
+        None
+    }
 }
