@@ -2,7 +2,9 @@
 //! fast path, the regex layouts (the first byte picks one), check, analyze, order.
 //!
 //! Invariants beyond "no panic": a log that passes check (strict or lenient) has a
-//! concurrent-pair count that equals counting `order` over every pair, for small logs.
+//! concurrent-pair count that equals counting `order` over every pair, for small logs; and
+//! the streaming regex reader reads what the whole-text one reads (the latter forced by a
+//! regex that matches the same entries but may span any number of lines).
 #![no_main]
 
 use causet_clock::Causality;
@@ -32,6 +34,27 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             ReadOptions::default()
         }
     };
+    if selector % 4 == 1 {
+        let whole_text = ReadOptions {
+            regex: Some(format!("{SHIVIZ_DEFAULT_REGEX}[\\s\\S]*?")),
+            ..options.clone()
+        };
+        let streamed = parse_log(input, &options);
+        let whole = parse_log(input, &whole_text);
+        match (&streamed, &whole) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.unmatched, b.unmatched);
+                assert_eq!(a.executions.len(), b.executions.len());
+                for (x, y) in a.executions.iter().zip(&b.executions) {
+                    assert_eq!(x.name(), y.name());
+                    assert_eq!(x.nodes(), y.nodes());
+                    assert!(x.events().eq(y.events()));
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.line, b.line),
+            _ => panic!("streamed {streamed:?} but whole text {whole:?}"),
+        }
+    }
     let Ok(log) = parse_log(input, &options) else {
         return;
     };
