@@ -289,6 +289,12 @@ fn generated_traces_agree_across_engines() {
         assert_eq!(written, 60_000);
         let text = String::from_utf8(text).expect("ascii");
         let report = run_all(&text, 50);
+        // Past 1 MiB the engine runs on a second thread; on one thread it gives the same.
+        assert!(text.len() > 1 << 20);
+        let mut options = RaceOptions::new(Engine::Epoch).with_list(50);
+        options.parallel = false;
+        let single = detect_races(text.as_bytes(), "t.std", &options).expect("valid");
+        assert_eq!(single, report, "one thread differs from two");
         assert_eq!(report.events, 60_000);
         assert_eq!(report.threads, threads as usize);
         assert!(report.racy_events > 0, "{threads} threads: no races");
