@@ -179,7 +179,11 @@ fn pair_loop() {
         }
     };
     let (mut a, mut b) = (make(0), make(1));
-    let iterations = 1_000_000;
+    // `CAUSET_BENCH_ITERATIONS` shortens the loop (for instruction counts under callgrind).
+    let iterations: usize = std::env::var("CAUSET_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let started = Instant::now();
     for _ in 0..iterations {
         let bytes = a.prepare_send_fifo(1, "send", b"gossip 1").expect("send");
@@ -190,7 +194,10 @@ fn pair_loop() {
         std::hint::black_box(a.deliver(incoming, "receive").expect("deliver").len());
     }
     let per = started.elapsed().as_secs_f64() * 1e9 / (2 * iterations) as f64;
-    println!("pair-loop {variant}: {per:.1} ns per message (2,000,000 messages)");
+    println!(
+        "pair-loop {variant}: {per:.1} ns per message ({} messages)",
+        2 * iterations
+    );
 }
 
 /// Resident set size of this process, in bytes (Linux).

@@ -1,10 +1,31 @@
 //! LEB128 varints for the runtime's own framing (message headers, handshakes), from
 //! `causet_clock::varint`; stamps use `causet_clock`'s encodings.
 
-pub(crate) use causet_clock::varint::write_u64 as write_varint;
+/// Appends `value` as a varint (one-byte values, the common case of every message header,
+/// without a call).
+#[inline]
+pub(crate) fn write_varint(buf: &mut Vec<u8>, value: u64) {
+    if value < 0x80 {
+        buf.push(value as u8);
+    } else {
+        causet_clock::varint::write_u64(buf, value);
+    }
+}
 
 /// Reads a varint at `*pos`; an error text when truncated or over 64 bits.
+#[inline]
 pub(crate) fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Ok(u64::from(byte))
+        }
+        _ => read_long(bytes, pos),
+    }
+}
+
+#[cold]
+fn read_long(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
     causet_clock::varint::read_u64(bytes, pos).map_err(|err| format!("varint: {err}"))
 }
 

@@ -90,7 +90,7 @@ pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
 use thiserror::Error;
 
 use crate::VectorClock;
-use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact};
+use stamp::{Entries, Payload, PayloadSizes, header_len, varint_len, write_exact};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -804,17 +804,38 @@ impl DiffClock {
     #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
-        match stamp.dense_payload() {
-            Some(bytes) => {
-                let mut pos = 0;
-                let values = std::iter::from_fn(|| {
-                    (pos < bytes.len()).then(|| stamp::read_checked(bytes, &mut pos))
-                });
-                self.merge_dense(values, source);
+        // One plain loop per form (the bytes were checked by `StampRef::parse`).
+        match stamp.payload() {
+            Payload::Dense(bytes) => {
+                let (mut pos, mut index) = (0, 0);
+                while pos < bytes.len() {
+                    let value = stamp::read_checked(bytes, &mut pos);
+                    // Most entries of a whole clock are neither raised nor equal.
+                    if value > 0 && value >= self.clock.get(index) {
+                        self.merge_entry(index, value, source);
+                    }
+                    index += 1;
+                }
             }
-            None => {
-                for (index, value) in stamp.entries() {
+            Payload::List(bytes) => {
+                let (mut pos, mut next) = (0, 0usize);
+                while pos < bytes.len() {
+                    let index = next.wrapping_add(stamp::read_checked(bytes, &mut pos) as usize);
+                    let value = stamp::read_checked(bytes, &mut pos);
                     self.merge_entry(index, value, source);
+                    next = index.wrapping_add(1);
+                }
+            }
+            Payload::Bitmap(bitmap, values) => {
+                let mut pos = 0;
+                for (byte, &bits) in bitmap.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let index = byte * 8 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let value = stamp::read_checked(values, &mut pos);
+                        self.merge_entry(index, value, source);
+                    }
                 }
             }
         }
@@ -925,17 +946,6 @@ impl DiffClock {
         self.scratch = touched;
     }
 
-    /// Merges a whole clock given as the values of indices 0, 1, ….
-    fn merge_dense(&mut self, values: impl Iterator<Item = u64>, source: u32) {
-        for (index, value) in values.enumerate() {
-            let mine = self.clock.get(index);
-            // Most entries of a whole clock are neither raised nor equal: skip them early.
-            if value > mine || value == mine && value > 0 {
-                self.merge_entry(index, value, source);
-            }
-        }
-    }
-
     /// Merges one carried entry (`value > 0`, `index < n`) from the peer recorded as
     /// `source`.
     #[inline]
@@ -999,17 +1009,7 @@ impl DiffClock {
         }
         let len = varint_len(value);
         if index >= self.meta.len() {
-            // The bookkeeping grows with the clock's width: entries past it are zero.
-            let width = (index + 1).max(self.meta.len() * 5 / 4).min(self.n);
-            self.meta.resize(
-                width,
-                EntryMeta {
-                    updated: 0,
-                    source: LOCAL,
-                    len: 1,
-                },
-            );
-            self.also_known.resize(width, [LOCAL; ALSO_KNOWN]);
+            self.widen(index);
         }
         // `meta.len` is the old value's size (1 for 0).
         self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
@@ -1022,20 +1022,40 @@ impl DiffClock {
         if let Some(also) = self.also_known.get_mut(index) {
             *also = [LOCAL; ALSO_KNOWN];
         }
-        if self.n <= SCAN_ALWAYS {
-            // Small clocks are always scanned: no change log.
-        } else if self.changes.len() + 1 >= 8 * self.n + 16 {
-            self.changes.push((self.counter, index));
-            // Compact: drop the stale pairs, which leaves one per changed entry, in order.
-            let meta = &self.meta;
-            self.changes
-                .retain(|&(updated, index)| meta[index].updated == updated);
-        } else {
-            self.changes.push((self.counter, index));
+        if self.n > SCAN_ALWAYS {
+            // (Small clocks are always scanned: no change log.)
+            self.log_change(index);
         }
         // A new non-zero entry changes the list gaps around it: recounted before the next
         // stamp (a merge of a whole clock of a large cluster may add thousands at once).
         self.gaps_stale |= old == 0;
+    }
+
+    /// Grows the per-entry bookkeeping to cover `index` (entries past it are zero).
+    #[cold]
+    fn widen(&mut self, index: usize) {
+        let width = (index + 1).max(self.meta.len() * 5 / 4).min(self.n);
+        self.meta.resize(
+            width,
+            EntryMeta {
+                updated: 0,
+                source: LOCAL,
+                len: 1,
+            },
+        );
+        self.also_known.resize(width, [LOCAL; ALSO_KNOWN]);
+    }
+
+    /// Appends a change of entry `index` to the change log (clocks of more than 16 nodes).
+    #[inline(never)]
+    fn log_change(&mut self, index: usize) {
+        self.changes.push((self.counter, index));
+        if self.changes.len() >= 8 * self.n + 16 {
+            // Compact: drop the stale pairs, which leaves one per changed entry, in order.
+            let meta = &self.meta;
+            self.changes
+                .retain(|&(updated, index)| meta[index].updated == updated);
+        }
     }
 
     /// Bytes of the dense payload of the whole clock (up to the last non-zero entry).

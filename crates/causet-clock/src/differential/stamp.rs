@@ -440,9 +440,32 @@ pub(crate) fn write_exact(
         StampKind::Start { .. } => KIND_START,
         StampKind::Diff { .. } => KIND_DIFF,
     };
-    let start = buf.len();
-    buf.resize(start + header_len(kind) + payload, 0);
-    let out = &mut buf[start..];
+    let len = header_len(kind) + payload;
+    if len <= SMALL_STAMP {
+        // Most stamps: built in a zeroed stack buffer, then copied in one piece.
+        let mut small = [0u8; SMALL_STAMP];
+        write_span(kind, kind_bits, encoding, entries, width, &mut small[..len]);
+        buf.extend_from_slice(&small[..len]);
+    } else {
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        write_span(kind, kind_bits, encoding, entries, width, &mut buf[start..]);
+    }
+}
+
+/// Stamps up to this size are assembled on the stack.
+const SMALL_STAMP: usize = 32;
+
+/// [`write_exact`]'s body: fills `out`, zeroed and of the exact size.
+#[inline]
+fn write_span(
+    kind: StampKind,
+    kind_bits: u8,
+    encoding: Encoding,
+    entries: impl Iterator<Item = (usize, u64)> + Clone,
+    width: usize,
+    out: &mut [u8],
+) {
     out[0] = encoding.bits() | kind_bits << 2;
     let mut pos = 1;
     match kind {
@@ -617,6 +640,17 @@ pub struct StampRef<'a> {
     count: usize,
 }
 
+/// The validated payload of a [`StampRef`], for merges that read it directly.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    /// One varint per index from 0.
+    Dense(&'a [u8]),
+    /// (gap, value) pairs.
+    List(&'a [u8]),
+    /// The bitmap, then the values in index order.
+    Bitmap(&'a [u8], &'a [u8]),
+}
+
 /// The payload of a [`StampRef`], already validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form<'a> {
@@ -727,12 +761,69 @@ impl<'a> StampRef<'a> {
         }
     }
 
-    /// For the dense form, the payload bytes (one varint per index from 0).
+    /// The carried value of node `index` (0 when not carried), read from the bytes
+    /// without walking past it.
+    ///
+    /// ```
+    /// use causet_clock::differential::{Encoding, Stamp, StampKind, StampRef};
+    ///
+    /// let stamp = Stamp::new(StampKind::Snapshot, vec![(1, 7), (9, 300)])?;
+    /// for encoding in Encoding::ALL {
+    ///     let mut bytes = Vec::new();
+    ///     stamp.encode_with(encoding, &mut bytes);
+    ///     let view = StampRef::parse(&bytes)?;
+    ///     assert_eq!((view.get(0), view.get(1), view.get(9), view.get(10)), (0, 7, 300, 0));
+    /// }
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
-    pub(crate) fn dense_payload(&self) -> Option<&'a [u8]> {
+    pub fn get(&self, index: usize) -> u64 {
+        if index >= self.width {
+            return 0;
+        }
         match self.form {
-            Form::Dense(bytes) => Some(bytes),
-            _ => None,
+            Form::Dense(bytes) => {
+                let mut pos = 0;
+                for _ in 0..index {
+                    skip_checked(bytes, &mut pos);
+                }
+                read_checked(bytes, &mut pos)
+            }
+            Form::List(_) => self
+                .entries()
+                .find(|&(at, _)| at >= index)
+                .filter(|&(at, _)| at == index)
+                .map_or(0, |(_, value)| value),
+            Form::Bitmap { bitmap, values } => {
+                let (byte, bit) = (index / 8, index % 8);
+                let Some(&bits) = bitmap.get(byte) else {
+                    return 0;
+                };
+                if bits & (1 << bit) == 0 {
+                    return 0;
+                }
+                let before = bitmap[..byte]
+                    .iter()
+                    .map(|byte| byte.count_ones() as usize)
+                    .sum::<usize>()
+                    + (bits & ((1u8 << bit) - 1)).count_ones() as usize;
+                let mut pos = 0;
+                for _ in 0..before {
+                    skip_checked(values, &mut pos);
+                }
+                read_checked(values, &mut pos)
+            }
+        }
+    }
+
+    /// The payload bytes, by form: one varint per index from 0 (dense), (gap, value)
+    /// pairs (list), or the bitmap and the values.
+    #[inline]
+    pub(crate) fn payload(&self) -> Payload<'a> {
+        match self.form {
+            Form::Dense(bytes) => Payload::Dense(bytes),
+            Form::List(bytes) => Payload::List(bytes),
+            Form::Bitmap { bitmap, values } => Payload::Bitmap(bitmap, values),
         }
     }
 
@@ -868,6 +959,17 @@ pub(crate) fn read_checked(bytes: &[u8], pos: &mut usize) -> u64 {
     value
 }
 
+/// Skips a varint that [`StampRef::parse`] already checked.
+#[inline]
+fn skip_checked(bytes: &[u8], pos: &mut usize) {
+    while let Some(&byte) = bytes.get(*pos) {
+        *pos += 1;
+        if byte < 0x80 {
+            break;
+        }
+    }
+}
+
 /// [`read_u64`] with a fast path for the one-byte varints that most stamps are made of.
 #[inline]
 fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
@@ -881,6 +983,7 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
 }
 
 /// Checks a dense payload: `(form, width, count)`.
+#[inline]
 fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let start = pos;
     let (mut width, mut count, mut last) = (0, 0, None);
@@ -899,6 +1002,7 @@ fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize),
 }
 
 /// Checks a list payload: `(form, width, count)`.
+#[inline]
 fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let start = pos;
     let (mut next, mut count): (usize, usize) = (0, 0);
@@ -924,6 +1028,7 @@ fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), 
 }
 
 /// Checks a bitmap payload: `(form, width, count)`.
+#[inline]
 fn check_bitmap(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
     let length_offset = pos;
     let claimed = read_varint(bytes, &mut pos)?;

@@ -172,6 +172,13 @@ proptest! {
             prop_assert_eq!(view.width(), entries.last().map_or(0, |&(index, _)| index + 1));
             prop_assert_eq!(view.encoding(), encoding);
             prop_assert_eq!(view.kind(), stamp.kind());
+            // `get` agrees with the entries: at each carried index, its neighbours, and past
+            // the width.
+            let probes = entries.iter().flat_map(|&(at, _)| [at.saturating_sub(1), at, at + 1]);
+            for index in probes.chain([0, view.width(), view.width() + 1]) {
+                let carried = entries.iter().find(|&&(at, _)| at == index).map_or(0, |&(_, v)| v);
+                prop_assert_eq!(view.get(index), carried, "index {}", index);
+            }
             smallest = smallest.min(buf.len());
         }
         let mut buf = Vec::new();
@@ -554,7 +561,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// `encode_stamp` (the runtime's send path, with its own scan for small clocks) puts
     /// the same bytes on the wire as `send` then `encode`, stamp after stamp, through
