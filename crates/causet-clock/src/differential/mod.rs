@@ -437,6 +437,24 @@ impl DiffClock {
         let old = self.clock.get(self.me);
         // Saturates rather than wrap: a hostile stamp may have raised the entry to the top.
         let value = old.saturating_add(1);
+        // The common case, a small clock whose own entry keeps its varint size: only the
+        // value and the entry's LastUpdate and sources change (no size sums, no change log).
+        if old > 0 && self.n <= SCAN_ALWAYS {
+            if let (Some(meta), Some(also)) =
+                (self.meta.get_mut(self.me), self.also_known.get_mut(self.me))
+            {
+                if meta.len as usize == varint_len(value) {
+                    *meta = EntryMeta {
+                        updated: self.counter,
+                        source: LOCAL,
+                        len: meta.len,
+                    };
+                    *also = [LOCAL; ALSO_KNOWN];
+                    self.clock.set(self.me, value);
+                    return value;
+                }
+            }
+        }
         self.set_entry(self.me, value, old, LOCAL);
         value
     }

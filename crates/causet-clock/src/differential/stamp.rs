@@ -457,7 +457,7 @@ pub(crate) fn write_exact(
 const SMALL_STAMP: usize = 32;
 
 /// [`write_exact`]'s body: fills `out`, zeroed and of the exact size.
-#[inline]
+#[inline(always)]
 fn write_span(
     kind: StampKind,
     kind_bits: u8,
