@@ -618,15 +618,15 @@ impl DiffClock {
 
     /// [`stamp_into`](Self::stamp_into) and [`Stamp::encode`] in one: appends the stamp for
     /// `peer` to `buf` (the same bytes, the same channel state) and returns its length. For
-    /// clocks of up to 16 nodes the common stamp, a `Diff`, is found and written in one
-    /// scan, without collecting entries.
+    /// clocks of up to 16 nodes, every stamp after a channel's first is chosen in one scan
+    /// and written without collecting entries.
     ///
     /// # Panics
     /// If `peer >= n`.
     #[inline]
     pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
         if self.n <= SCAN_ALWAYS {
-            if let Some(written) = self.encode_small_diff(peer, buf) {
+            if let Some(written) = self.encode_small(peer, buf) {
                 return written;
             }
         }
@@ -638,11 +638,11 @@ impl DiffClock {
         buf.len() - start
     }
 
-    /// The fast path of [`encode_stamp`](Self::encode_stamp) for `n <= 16`: writes the
-    /// stamp if [`stamp_into`](Self::stamp_into) would pick a `Diff` and can tell so without
-    /// sizing a re-anchored chain; otherwise changes nothing and returns `None`.
+    /// The fast path of [`encode_stamp`](Self::encode_stamp) for `n <= 16`: the choice of
+    /// [`stamp_into`](Self::stamp_into) from one scan, written without collecting entries
+    /// into a [`Stamp`]. Returns `None`, changing nothing, before a channel's first stamp.
     #[inline]
-    fn encode_small_diff(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
+    fn encode_small(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
         let slot = *self.slots.get(peer)?;
         let channel = self.channels.get(slot as usize)?.outgoing;
         if !channel.started {
@@ -662,7 +662,7 @@ impl DiffClock {
         // so the peer's source id is its index).
         let peer_source = peer as u32;
         let mut picked = [(0usize, 0u64); SCAN_ALWAYS];
-        let mut diff = RoughSize::default();
+        let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
         let mut gaps = 0;
         let values = self.clock.as_slice();
         let entries = self.meta.iter().zip(&self.also_known).zip(values);
@@ -675,32 +675,56 @@ impl DiffClock {
                 }
                 gaps += varint_len((index - diff.next) as u64);
                 diff.add_sized(index, meta.len);
+                if meta.updated > channel.last_sent_any {
+                    recent.add_sized(index, meta.len);
+                }
             }
         }
-        // `stamp_into`'s choice, with the same size bounds, in the cases that need no more
-        // sizing: a Diff within the budget goes out if no larger than the whole clock, or
-        // if the chain's last stamp was a Diff too (a chain worth keeping) and it is no
-        // larger than a new session's Start (or that Start would break the bound).
+        // `stamp_into`'s choice, with the same size bounds (see there).
         let full_len = self.full_len();
-        let bound = diff.best_bound(varint_len(self.n as u64));
+        let gap_bound = varint_len(self.n as u64);
+        let bound = diff.best_bound(gap_bound);
+        let diff_fits = bound <= (full_len + 1).saturating_sub(header);
         let diff_len = header + bound;
-        let start_len = snapshot_len + varint_len(channel.session + 1);
-        let keep_chain =
-            channel.last_was_diff && (diff_len <= start_len || start_len > full_len + 1);
-        if bound > (full_len + 1).saturating_sub(header) || diff_len > snapshot_len && !keep_chain {
-            return None;
-        }
-        let (encoding, payload) =
-            PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
+        let session = channel.session + 1;
+        let start_len = snapshot_len + varint_len(session);
+        let start_fits = start_len <= full_len + 1;
+        let anchor = channel.last_was_diff
+            || 1 + varint_len(session) + 1 + recent.best_bound(gap_bound) <= snapshot_len;
+        let send_diff = diff_fits
+            && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
         let start = buf.len();
-        let carried = picked.iter().take(diff.count).copied();
-        write_exact(kind, encoding, payload, carried, diff.next, buf);
         let channel = &mut self.channels[slot as usize].outgoing;
         channel.last_sent_any = self.counter;
-        channel.prefer_scan = diff.count > self.n / 4;
-        channel.last_was_diff = true;
-        channel.next_seq += 1;
-        channel.last_sent = self.counter;
+        channel.last_was_diff = send_diff;
+        if send_diff {
+            let (encoding, payload) =
+                PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
+            let carried = picked.iter().take(diff.count).copied();
+            write_exact(kind, encoding, payload, carried, diff.next, buf);
+            channel.prefer_scan = diff.count > self.n / 4;
+            channel.next_seq += 1;
+            channel.last_sent = self.counter;
+            return Some(buf.len() - start);
+        }
+        // The whole clock: the Start of a new session re-anchoring the chain, or a Snapshot.
+        channel.prefer_scan = true;
+        let kind = if anchor && start_fits {
+            channel.session = session;
+            channel.next_seq = 1;
+            channel.last_sent = self.counter;
+            self.session_floor = self.session_floor.max(session + 1);
+            StampKind::Start { session }
+        } else {
+            StampKind::Snapshot
+        };
+        let (encoding, payload) = self.snapshot_sizes().best();
+        let carried = values
+            .iter()
+            .enumerate()
+            .filter(|&(_, &value)| value > 0)
+            .map(|(index, &value)| (index, value));
+        write_exact(kind, encoding, payload, carried, values.len(), buf);
         Some(buf.len() - start)
     }
 
