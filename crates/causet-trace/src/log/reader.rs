@@ -36,6 +36,12 @@ pub struct ReadOptions {
     /// optionally `event`; other named groups become fields. It is matched over the whole
     /// text in multi-line mode (`^`/`$` match at line ends, `.` stops at a newline), as
     /// ShiViz does. Overrides an upload file's first line.
+    ///
+    /// The file is still read as a stream (memory grows with the events kept) when the
+    /// regex and the delimiter cannot match across more than a fixed number of lines, as
+    /// with `.`, `\S` and literal `\n`; a regex whose matches may span any number of lines
+    /// (`[^ ]+`, `\s*`, `(?s).`) or that uses `\A`/`\z` makes the reader hold the whole
+    /// text. The results are the same either way.
     pub regex: Option<String>,
     /// A multi-execution delimiter regex (e.g. `^=== (?<trace>.*) ===$`); the `trace` group
     /// names the execution that follows. Overrides an upload file's second line.

@@ -19,8 +19,9 @@ pub struct LogArgs {
     pub log: PathBuf,
     /// ShiViz parser regex (JavaScript syntax) with named groups `host`, `clock` and
     /// `event`; other named groups become fields. Matched over the whole text in multi-line
-    /// mode, like ShiViz. Example (ShiViz's default layout, event line first):
-    /// `(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`
+    /// mode, like ShiViz (the file is streamed when no match can span more than a fixed
+    /// number of lines, e.g. no `[^ ]+` or `\s*`). Example (ShiViz's default layout, event
+    /// line first): `(?<event>.*)\n(?<host>\S*) (?<clock>{.*})`
     #[arg(long, value_name = "REGEX")]
     pub regex: Option<String>,
     /// Multi-execution delimiter regex; its `trace` group names the execution that follows.

@@ -224,6 +224,58 @@ fn analyze_multiple_executions_with_regex_and_delimiter() {
 }
 
 #[test]
+fn analyze_streams_a_large_shiviz_layout_like_the_whole_text() {
+    // Over 1 MiB (the reader's chunk) in ShiViz's default layout with delimiters: read in
+    // chunks (the regex holds one newline) and, forced by a regex that may span any number
+    // of lines but matches the same entries, as a whole text. The answers must be the same.
+    let generated = causet_trace::log::generate_log(&causet_trace::log::GenerateOptions {
+        events: 20_000,
+        nodes: 6,
+        seed: 5,
+        ..causet_trace::log::GenerateOptions::default()
+    });
+    let lines: Vec<&str> = generated.lines().collect();
+    let mut text = String::new();
+    for (k, pair) in lines.chunks(2).enumerate() {
+        if k % 10_000 == 0 {
+            text.push_str(&format!("=== part {} ===\n", k / 10_000));
+        }
+        text.push_str(&format!("{}\n{}\n", pair[1], pair[0]));
+    }
+    assert!(text.len() > 1 << 20);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "big.log", &text);
+    let regex = r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})";
+    let whole_text = format!(r"{regex}[\s\S]*?");
+    let mut answers = Vec::new();
+    for regex in [regex, whole_text.as_str()] {
+        let output = run_in(
+            dir.path(),
+            &[
+                "analyze",
+                "--json",
+                "big.log",
+                "--regex",
+                regex,
+                "--delimiter",
+                r"^=== (?<trace>.*) ===$",
+            ],
+        );
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        answers.push(stdout(&output));
+    }
+    assert_eq!(answers[0], answers[1]);
+    let json: serde_json::Value = serde_json::from_str(&answers[0]).expect("JSON");
+    let events: Vec<u64> = json["executions"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["events"].as_u64())
+        .collect();
+    assert_eq!(events, [10_000, 10_000]);
+}
+
+#[test]
 fn analyze_refuses_an_invalid_log() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "dup.log", "a {\"a\":1}\nx\na {\"a\":1}\ny\n");
