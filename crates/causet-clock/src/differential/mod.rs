@@ -658,20 +658,20 @@ impl DiffClock {
             seq: channel.next_seq,
         };
         let header = header_len(kind);
-        // The scan of `scan_changes`, entries kept on the stack (n <= 16, and n < 2^32 - 2
-        // so the peer's source id is its index).
+        // The scan of `scan_changes`, the carried indices kept on the stack (n <= 16: each
+        // fits a byte, and the peer's source id is its index).
         let peer_source = peer as u32;
-        let mut picked = [(0usize, 0u64); SCAN_ALWAYS];
+        let mut picked = [0u8; SCAN_ALWAYS];
         let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
         let mut gaps = 0;
         let values = self.clock.as_slice();
         let entries = self.meta.iter().zip(&self.also_known).zip(values);
-        for (index, ((meta, also), &value)) in entries.enumerate() {
+        for (index, ((meta, also), _)) in entries.enumerate() {
             let changed =
                 (meta.updated > channel.last_sent) & (meta.source != peer_source) & (index != peer);
             if changed && !also.contains(&peer_source) {
                 if let Some(entry) = picked.get_mut(diff.count) {
-                    *entry = (index, value);
+                    *entry = index as u8;
                 }
                 gaps += varint_len((index - diff.next) as u64);
                 diff.add_sized(index, meta.len);
@@ -700,7 +700,10 @@ impl DiffClock {
         if send_diff {
             let (encoding, payload) =
                 PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
-            let carried = picked.iter().take(diff.count).copied();
+            let carried = picked.iter().take(diff.count).map(|&index| {
+                let index = usize::from(index);
+                (index, values.get(index).copied().unwrap_or(0))
+            });
             write_exact(kind, encoding, payload, carried, diff.next, buf);
             channel.prefer_scan = diff.count > self.n / 4;
             channel.next_seq += 1;
