@@ -154,6 +154,9 @@ pub(crate) struct Layout {
     /// Most newlines in a match of the parser, of the delimiter; `None` when unbounded.
     parser_newlines: Option<usize>,
     delimiter_newlines: Option<usize>,
+    /// Most bytes of undecided lines [`read_streaming`] holds ([`MAX_WINDOW`]; smaller in
+    /// tests).
+    window_limit: usize,
 }
 
 impl Layout {
@@ -187,6 +190,7 @@ impl Layout {
             parser_newlines: newline_bound(regex),
             delimiter_newlines: delimiter.and_then(newline_bound),
             delimiter: compiled_delimiter,
+            window_limit: MAX_WINDOW,
         })
     }
 
@@ -548,7 +552,10 @@ pub(crate) fn read_streaming(
             break;
         }
         drop_decided(&mut matcher, &mut window);
-        if window.text.len() + raw.len() > MAX_WINDOW + STREAM_CHUNK {
+        // What stays after dropping the decided text: the undecided lines, and a line
+        // without its end yet.
+        if window.text.len() > layout.window_limit || raw.len() > layout.window_limit + STREAM_CHUNK
+        {
             let line = matcher.lines.line_at(&window.text, window.position);
             let rest = window.text.get(window.position..).unwrap_or_default();
             let excerpt = rest
@@ -557,7 +564,9 @@ pub(crate) fn read_streaming(
                 .map_or(rest, |(at, _)| &rest[..at]);
             return Err(matcher.error(
                 Some(line),
-                LogErrorKind::EntryTooLong { limit: MAX_WINDOW },
+                LogErrorKind::EntryTooLong {
+                    limit: layout.window_limit,
+                },
                 excerpt,
             ));
         }
@@ -664,6 +673,9 @@ fn advance(matcher: &mut Matcher<'_>, window: &mut Window, eof: bool) -> Result<
             if window.next_delimiter.is_none() {
                 window.no_delimiter_before = window.no_delimiter_before.max(decided);
             }
+        } else if layout.delimiter.is_none() {
+            // No delimiter anywhere: nothing holds the window back but the parser.
+            window.no_delimiter_before = text.len();
         }
         // The parser, over the execution's text known so far.
         let hay_start = window.segment_start.unwrap_or(0);
@@ -815,9 +827,21 @@ mod tests {
         strict: bool,
         sizes: &[usize],
     ) -> String {
+        streamed_within(text, regex, delimiter, strict, sizes, super::MAX_WINDOW)
+    }
+
+    fn streamed_within(
+        text: &[u8],
+        regex: &str,
+        delimiter: Option<&str>,
+        strict: bool,
+        sizes: &[usize],
+        window_limit: usize,
+    ) -> String {
         let file = Path::new("<test>");
-        let result = Layout::new(file, regex, delimiter).and_then(|layout| {
+        let result = Layout::new(file, regex, delimiter).and_then(|mut layout| {
             assert!(layout.streams(), "{regex} {delimiter:?}");
+            layout.window_limit = window_limit;
             read_streaming(
                 file,
                 &mut Pieces {
@@ -970,6 +994,43 @@ mod tests {
         // Word boundaries and line anchors around the cuts.
         let anchored = r"^\b(?<event>[a-z ]+\d*)\b$\n^(?<host>\w+) (?<clock>\{.*\})$";
         agree(&text, anchored, Some(DELIMITER), false, &[1, 11]);
+    }
+
+    #[test]
+    fn the_window_holds_only_undecided_lines() {
+        // With a 4 KiB window, a log of 200 KiB streams (with and without a delimiter)...
+        let text = shiviz_text(1_500, 6, |_, clock, event| format!("{event}\n{clock}\n"));
+        assert!(text.len() > 100 << 10);
+        for delimiter in [Some(DELIMITER), None] {
+            let expected = whole(&text, SHIVIZ_DEFAULT_REGEX, delimiter, false);
+            let got = streamed_within(
+                text.as_bytes(),
+                SHIVIZ_DEFAULT_REGEX,
+                delimiter,
+                false,
+                &[700, 3],
+                4096,
+            );
+            assert_eq!(got, expected, "delimiter {delimiter:?}");
+        }
+        // ...but a line longer than the window, still undecided when read (in pieces of
+        // one byte), is refused, at its line.
+        let small = shiviz_text(40, 6, |_, clock, event| format!("{event}\n{clock}\n"));
+        let long = format!("{}\n", "x".repeat(6000));
+        let text = small.replacen("a stray line\n", &long, 1);
+        let line = 1 + text[..text.find(&long).unwrap_or(0)].matches('\n').count() as u64;
+        let got = streamed_within(
+            text.as_bytes(),
+            SHIVIZ_DEFAULT_REGEX,
+            None,
+            false,
+            &[1],
+            4096,
+        );
+        assert!(
+            got.starts_with(&format!("error at Some({line}): a log entry")),
+            "{got}"
+        );
     }
 
     #[test]
