@@ -280,7 +280,30 @@ struct Matcher<'a> {
     input_bytes: u64,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    /// A matcher at the first line after the `header_lines` lines of the upload-file
+    /// header, having seen `input_bytes` of input.
+    fn new(
+        file: &'a Path,
+        strict: bool,
+        layout: &'a Layout,
+        header_lines: u64,
+        input_bytes: u64,
+    ) -> Self {
+        Matcher {
+            file,
+            strict,
+            layout,
+            log: Log::default(),
+            builder: ExecutionBuilder::new(String::new(), layout.field_names.clone()),
+            lines: LineCounter {
+                offset: 0,
+                line: header_lines + 1,
+            },
+            input_bytes,
+        }
+    }
+
     fn error(&self, line: Option<u64>, kind: LogErrorKind, excerpt: &str) -> LogError {
         LogError::new(self.file, line, kind, excerpt.as_bytes())
     }
@@ -408,18 +431,7 @@ pub(crate) fn read_with_regex(
     }
     segments.push((name, start, text.len()));
 
-    let mut matcher = Matcher {
-        file,
-        strict,
-        layout,
-        log: Log::default(),
-        builder: ExecutionBuilder::new(String::new(), layout.field_names.clone()),
-        lines: LineCounter {
-            offset: 0,
-            line: header_lines + 1,
-        },
-        input_bytes: text.len() as u64,
-    };
+    let mut matcher = Matcher::new(file, strict, layout, header_lines, text.len() as u64);
     for (name, start, end) in segments {
         let segment = &text[start..end];
         if segment.trim().is_empty() {
@@ -520,18 +532,7 @@ pub(crate) fn read_streaming(
     let mut read_so_far = first.len() as u64;
     let mut raw = first;
     raw.drain(..header_bytes.min(raw.len()));
-    let mut matcher = Matcher {
-        file,
-        strict,
-        layout,
-        log: Log::default(),
-        builder: ExecutionBuilder::new(String::new(), layout.field_names.clone()),
-        lines: LineCounter {
-            offset: 0,
-            line: header_lines + 1,
-        },
-        input_bytes: read_so_far,
-    };
+    let mut matcher = Matcher::new(file, strict, layout, header_lines, read_so_far);
     let mut window = Window {
         text: String::new(),
         segment_start: Some(0),
