@@ -437,23 +437,8 @@ impl DiffClock {
         let old = self.clock.get(self.me);
         // Saturates rather than wrap: a hostile stamp may have raised the entry to the top.
         let value = old.saturating_add(1);
-        // The common case, a small clock whose own entry keeps its varint size: only the
-        // value and the entry's LastUpdate and sources change (no size sums, no change log).
-        if old > 0 && self.n <= SCAN_ALWAYS {
-            if let (Some(meta), Some(also)) =
-                (self.meta.get_mut(self.me), self.also_known.get_mut(self.me))
-            {
-                if meta.len as usize == varint_len(value) {
-                    *meta = EntryMeta {
-                        updated: self.counter,
-                        source: LOCAL,
-                        len: meta.len,
-                    };
-                    *also = [LOCAL; ALSO_KNOWN];
-                    self.clock.set(self.me, value);
-                    return value;
-                }
-            }
+        if self.raise_small(self.me, value, old, LOCAL) {
+            return value;
         }
         self.set_entry(self.me, value, old, LOCAL);
         value
@@ -997,7 +982,9 @@ impl DiffClock {
     fn merge_entry(&mut self, index: usize, value: u64, source: u32) {
         let current = self.clock.get(index);
         if value > current {
-            self.set_entry(index, value, current, source);
+            if !self.raise_small(index, value, current, source) {
+                self.set_entry(index, value, current, source);
+            }
         } else if value == current && source != LOCAL {
             // The sender holds our value too: remember it (latest first).
             let also = &mut self.also_known[index];
@@ -1044,6 +1031,31 @@ impl DiffClock {
     pub fn reset_peer(&mut self, peer: usize) {
         self.resync(peer);
         self.forget(peer);
+    }
+
+    /// [`set_entry`](Self::set_entry) in the common case, which it reports: a small clock
+    /// (no change log) whose non-zero entry keeps its varint size, so that only the value,
+    /// its LastUpdate and its sources change (no size sums, no list gaps).
+    #[inline]
+    fn raise_small(&mut self, index: usize, value: u64, old: u64, source: u32) -> bool {
+        if old == 0 || self.n > SCAN_ALWAYS {
+            return false;
+        }
+        let (Some(meta), Some(also)) = (self.meta.get_mut(index), self.also_known.get_mut(index))
+        else {
+            return false;
+        };
+        if meta.len as usize != varint_len(value) {
+            return false;
+        }
+        *meta = EntryMeta {
+            updated: self.counter,
+            source,
+            len: meta.len,
+        };
+        *also = [LOCAL; ALSO_KNOWN];
+        self.clock.set(index, value);
+        true
     }
 
     /// Sets entry `index` (`< n`) to a larger `value`, with its bookkeeping.
