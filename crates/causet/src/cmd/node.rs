@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use causet_runtime::{
-    ControlledNode, DEFAULT_MAX_FRAME, LogFlush, LogSink, NodeReport, NodeStatus, Plan, Roster,
-    Stamps, TcpNode, Timing, Workload, run_tcp_node, serve_controlled,
+    ControlledNode, DEFAULT_MAX_FRAME, LogFlush, LogSink, NodeReport, NodeStatus, Roster, Stamps,
+    TcpNode, Timing, run_tcp_node, serve_controlled,
 };
+
+use super::run::WorkloadArgs;
 
 /// Arguments of `causet node`.
 ///
@@ -40,15 +42,8 @@ pub struct NodeArgs {
     /// CAUSET_TOKEN environment variable].
     #[arg(long)]
     token: Option<String>,
-    /// Workload: ping, gossip, ring or broadcast.
-    #[arg(long, default_value = "gossip")]
-    workload: Workload,
-    /// Messages (rounds or sends) per node.
-    #[arg(long, default_value_t = 4)]
-    messages: u32,
-    /// Seed of the workload's choices.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    workload: WorkloadArgs,
     /// Log file [default: NAME.log].
     #[arg(long)]
     log: Option<PathBuf>,
@@ -100,9 +95,9 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     if args.control {
         let node = ControlledNode {
             name: args.name,
-            workload: args.workload,
-            messages: args.messages,
-            seed: args.seed,
+            workload: args.workload.workload,
+            messages: args.workload.messages,
+            seed: args.workload.seed,
             log,
             flush,
             timing,
@@ -138,7 +133,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         Roster::new(std::iter::once(args.name.clone()).chain(peers.iter().map(|p| p.0.clone())))
             .context("the cluster's names")?,
     );
-    let plan = Plan::new(args.workload, roster.len(), args.messages, args.seed)?;
+    let plan = args.workload.plan(roster.len())?;
     let listener = TcpListener::bind(args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("listening address")?;

@@ -35,15 +35,8 @@ pub struct RunArgs {
     /// or tokio tasks with channels.
     #[arg(long, value_enum, default_value_t = ModeArg::Process)]
     mode: ModeArg,
-    /// Workload: ping (pairs), gossip (random peers), ring (a token), broadcast (one to all).
-    #[arg(long, default_value = "gossip")]
-    workload: Workload,
-    /// Messages (sends or rounds) per node.
-    #[arg(long, default_value_t = 4)]
-    messages: u32,
-    /// Seed of the workload's choices.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    workload: WorkloadArgs,
     /// Output directory for the node logs, causet.log and diagram.svg (node logs of earlier
     /// runs, nodeN.log, are removed first).
     #[arg(long, default_value = "causet-run")]
@@ -81,9 +74,31 @@ enum ModeArg {
     Task,
 }
 
+/// The workload options shared by `causet run` and `causet node` (every node of a cluster
+/// must be given the same ones).
+#[derive(Debug, clap::Args)]
+pub struct WorkloadArgs {
+    /// Workload: ping (pairs), gossip (random peers), ring (a token), broadcast (one to all).
+    #[arg(long, default_value = "gossip")]
+    pub workload: Workload,
+    /// Messages (sends or rounds) per node.
+    #[arg(long, default_value_t = 4)]
+    pub messages: u32,
+    /// Seed of the workload's choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl WorkloadArgs {
+    /// The plan of a cluster of `nodes` nodes.
+    pub fn plan(&self, nodes: usize) -> anyhow::Result<Plan> {
+        Ok(Plan::new(self.workload, nodes, self.messages, self.seed)?)
+    }
+}
+
 /// Runs the cluster and prints the summary.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let plan = Plan::new(args.workload, args.nodes, args.messages, args.seed)?;
+    let plan = args.workload.plan(args.nodes)?;
     let mode = match args.mode {
         ModeArg::Process => Mode::Process,
         ModeArg::Thread => Mode::Thread,
