@@ -648,7 +648,6 @@ impl DiffClock {
         let peer_source = peer as u32;
         let mut picked = [0u8; SCAN_ALWAYS];
         let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
-        let mut gaps = 0;
         let values = self.clock.as_slice();
         let entries = self.meta.iter().zip(&self.also_known).zip(values);
         for (index, ((meta, also), _)) in entries.enumerate() {
@@ -658,7 +657,6 @@ impl DiffClock {
                 if let Some(entry) = picked.get_mut(diff.count) {
                     *entry = index as u8;
                 }
-                gaps += varint_len((index - diff.next) as u64);
                 diff.add_sized(index, meta.len);
                 if meta.updated > channel.last_sent_any {
                     recent.add_sized(index, meta.len);
@@ -683,6 +681,8 @@ impl DiffClock {
         channel.last_sent_any = self.counter;
         channel.last_was_diff = send_diff;
         if send_diff {
+            // Every list gap is below n <= 16: one byte each.
+            let gaps = diff.count;
             let (encoding, payload) =
                 PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
             let carried = picked.iter().take(diff.count).map(|&index| {
