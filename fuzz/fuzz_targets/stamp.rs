@@ -3,8 +3,9 @@
 //!
 //! Any bytes must decode or return a `DecodeError` (never panic, never allocate beyond one
 //! entry per input byte); the three decoders agree; whatever decodes is sorted with non-zero
-//! values, re-encodes no longer than the input and decodes back to the same stamp; merging
-//! it into a `DiffClock` either is refused or leaves a clock that holds every entry.
+//! values, reads back by index (`StampRef::get`), re-encodes no longer than the input and
+//! decodes back to the same stamp; merging it into a `DiffClock` either is refused or leaves
+//! a clock that holds every entry.
 #![no_main]
 
 use causet_clock::differential::{DiffClock, Stamp, StampKind, StampRef};
@@ -29,6 +30,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         view.width(),
         entries.last().map_or(0, |&(index, _)| index + 1)
     );
+    // `get` reads each carried entry, and 0 between and past them.
+    for &(index, value) in entries.iter().take(64) {
+        assert_eq!(view.get(index), value);
+        if index > 0 && !entries.iter().any(|&(at, _)| at == index - 1) {
+            assert_eq!(view.get(index - 1), 0);
+        }
+    }
+    assert_eq!(view.get(view.width()), 0);
     let mut bytes = Vec::new();
     stamp.encode(&mut bytes);
     assert_eq!(bytes.len(), stamp.encoded_len());
