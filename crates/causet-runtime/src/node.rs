@@ -469,11 +469,7 @@ impl Node {
                             "a differential stamp, but this node keeps no channel state".into(),
                         ));
                     }
-                    for (index, value) in stamp.entries() {
-                        if value > clock.get(index) {
-                            clock.set(index, value);
-                        }
-                    }
+                    stamp.merge_into(clock);
                 }
             }
         }

@@ -816,6 +816,59 @@ impl<'a> StampRef<'a> {
         }
     }
 
+    /// Merges the carried entries into `clock` (element-wise max), read straight from the
+    /// bytes: what a receiver of full stamps, which keeps no channel state, does with one.
+    /// Sessions and sequence numbers are not checked (see
+    /// [`DiffClock::merge_ref`](super::DiffClock::merge_ref) for that).
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{Stamp, StampRef};
+    ///
+    /// let mut bytes = Vec::new();
+    /// Stamp::encode_clock(&VectorClock::from_entries(vec![4, 0, 1]), &mut bytes);
+    /// let mut clock = VectorClock::from_entries(vec![2, 3]);
+    /// StampRef::parse(&bytes)?.merge_into(&mut clock);
+    /// assert_eq!(clock, VectorClock::from_entries(vec![4, 3, 1]));
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn merge_into(&self, clock: &mut crate::VectorClock) {
+        let mut raise = |index: usize, value: u64| {
+            if value > clock.get(index) {
+                clock.set(index, value);
+            }
+        };
+        match self.form {
+            Form::Dense(bytes) => {
+                let (mut pos, mut index) = (0, 0);
+                while pos < bytes.len() {
+                    raise(index, read_checked(bytes, &mut pos));
+                    index += 1;
+                }
+            }
+            Form::List(bytes) => {
+                let (mut pos, mut next) = (0, 0usize);
+                while pos < bytes.len() {
+                    let index = next.wrapping_add(read_checked(bytes, &mut pos) as usize);
+                    raise(index, read_checked(bytes, &mut pos));
+                    next = index.wrapping_add(1);
+                }
+            }
+            Form::Bitmap { bitmap, values } => {
+                let mut pos = 0;
+                for (byte, &bits) in bitmap.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let index = byte * 8 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        raise(index, read_checked(values, &mut pos));
+                    }
+                }
+            }
+        }
+    }
+
     /// The payload bytes, by form: one varint per index from 0 (dense), (gap, value)
     /// pairs (list), or the bitmap and the values.
     #[inline]

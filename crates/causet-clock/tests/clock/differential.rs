@@ -179,6 +179,15 @@ proptest! {
                 let carried = entries.iter().find(|&&(at, _)| at == index).map_or(0, |&(_, v)| v);
                 prop_assert_eq!(view.get(index), carried, "index {}", index);
             }
+            // `merge_into` is the element-wise max with the carried entries.
+            let base: Vec<u64> = (0..70).map(|i| (i * 37 % 300) as u64).collect();
+            let mut merged = VectorClock::from_entries(base.clone());
+            view.merge_into(&mut merged);
+            for index in 0..view.width().max(base.len()) {
+                let carried = entries.iter().find(|&&(at, _)| at == index).map_or(0, |&(_, v)| v);
+                let old = base.get(index).copied().unwrap_or(0);
+                prop_assert_eq!(merged.get(index), old.max(carried), "index {}", index);
+            }
             smallest = smallest.min(buf.len());
         }
         let mut buf = Vec::new();
