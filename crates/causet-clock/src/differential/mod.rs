@@ -650,18 +650,25 @@ impl DiffClock {
         let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
         let values = self.clock.as_slice();
         let entries = self.meta.iter().zip(&self.also_known).zip(values);
+        // Branch-free: which entries changed is unpredictable.
         for (index, ((meta, also), _)) in entries.enumerate() {
-            let changed =
-                (meta.updated > channel.last_sent) & (meta.source != peer_source) & (index != peer);
-            if changed && !also.contains(&peer_source) {
-                if let Some(entry) = picked.get_mut(diff.count) {
-                    *entry = index as u8;
-                }
-                diff.add_sized(index, meta.len);
-                if meta.updated > channel.last_sent_any {
-                    recent.add_sized(index, meta.len);
-                }
-            }
+            let carried = (meta.updated > channel.last_sent)
+                & (meta.source != peer_source)
+                & (index != peer)
+                & also
+                    .iter()
+                    .fold(true, |unknown, &id| unknown & (id != peer_source));
+            // Always written, kept only if carried (`diff.count < n <= 16` here).
+            picked[diff.count % SCAN_ALWAYS] = index as u8;
+            let (take, len) = (usize::from(carried), meta.len as usize);
+            diff.count += take;
+            diff.values += take * len;
+            diff.next = if carried { index + 1 } else { diff.next };
+            let fresh = carried & (meta.updated > channel.last_sent_any);
+            let take = usize::from(fresh);
+            recent.count += take;
+            recent.values += take * len;
+            recent.next = if fresh { index + 1 } else { recent.next };
         }
         // `stamp_into`'s choice, with the same size bounds (see there).
         let full_len = self.full_len();
