@@ -111,6 +111,22 @@ fn default_run_uses_four_processes_and_writes_logs_a_diagram_and_a_summary() {
     assert!(check.status.success(), "{}", stderr(&check));
     let svg = std::fs::read_to_string(out.join("diagram.svg")).unwrap();
     assert!(svg.starts_with("<svg"));
+    // The stamp line, and the hint exactly when differential stamps saved nothing.
+    let line = text
+        .lines()
+        .find(|line| line.contains("stamp bytes:"))
+        .unwrap_or_else(|| panic!("no stamp line in {text}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    let (sent, full) = (numbers[0], numbers[1]);
+    assert!(sent > 0 && full > 0, "{line}");
+    assert_eq!(
+        text.contains("no saving on this run"),
+        sent >= full,
+        "{text}"
+    );
 }
 
 #[test]
