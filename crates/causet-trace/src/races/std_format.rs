@@ -1113,6 +1113,32 @@ impl Hasher for FastHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
+
+    /// A random STD line for the readers' tests: thread `T0`-`T2` or bare `0`-`2`, one of
+    /// `ops`, an operand that is a name, a zero-padded number or one beyond 32 bits, and a
+    /// location (now and then a name).
+    pub(super) fn random_line(rng: &mut rand_chacha::ChaCha8Rng, ops: &[&str]) -> String {
+        let thread = if rng.random_bool(0.5) {
+            format!("T{}", rng.random_range(0..3))
+        } else {
+            rng.random_range(0..3).to_string()
+        };
+        let op = ops[rng.random_range(0..ops.len())];
+        let operand = match rng.random_range(0..4) {
+            0 => "x".to_string(),
+            1 => "007".to_string(),
+            _ => rng
+                .random_range(4_294_967_296u64..4_294_967_310)
+                .to_string(),
+        };
+        let location = if rng.random_bool(0.1) {
+            "L".to_string()
+        } else {
+            rng.random_range(0..100).to_string()
+        };
+        format!("{thread}|{op}({operand})|{location}")
+    }
 
     /// The numeric fast path agrees with the general path wherever it answers, and answers
     /// for the common lines.
@@ -1252,33 +1278,16 @@ mod tests {
     /// line texts, with `\n` and `\r\n` endings and with and without a final newline.
     #[test]
     fn in_place_path_equals_general_path_across_refills() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         for round in 0..40 {
             let mut text = Vec::new();
             let lines = rng.random_range(1..60);
             for i in 0..lines {
-                let thread = if rng.random_bool(0.5) {
-                    format!("T{}", rng.random_range(0..3))
-                } else {
-                    rng.random_range(0..3).to_string()
-                };
-                let op = ["r", "w", "rd", "wr", "req", "begin", "end"][rng.random_range(0..7)];
-                let operand = match rng.random_range(0..4) {
-                    0 => "x".to_string(),
-                    1 => "007".to_string(),
-                    _ => rng
-                        .random_range(4_294_967_296u64..4_294_967_310)
-                        .to_string(),
-                };
-                let location = if rng.random_bool(0.1) {
-                    "L".to_string()
-                } else {
-                    rng.random_range(0..100).to_string()
-                };
+                let line = random_line(&mut rng, &["r", "w", "rd", "wr", "req", "begin", "end"]);
                 let end = if rng.random_bool(0.3) { "\r\n" } else { "\n" };
                 let last = i + 1 == lines && rng.random_bool(0.5);
-                text.extend_from_slice(format!("{thread}|{op}({operand})|{location}").as_bytes());
+                text.extend_from_slice(line.as_bytes());
                 if !last {
                     text.extend_from_slice(end.as_bytes());
                 }

@@ -368,25 +368,8 @@ mod tests {
         let mut text = Vec::new();
         let lines = rng.random_range(1..80);
         for i in 0..lines {
-            let thread = if rng.random_bool(0.5) {
-                format!("T{}", rng.random_range(0..3))
-            } else {
-                rng.random_range(0..3).to_string()
-            };
-            let op = ["r", "w", "rd", "acq", "rel", "fork", "begin"][rng.random_range(0..7)];
-            let operand = match rng.random_range(0..4) {
-                0 => "x".to_string(),
-                1 => "007".to_string(),
-                _ => rng
-                    .random_range(4_294_967_296u64..4_294_967_310)
-                    .to_string(),
-            };
-            let location = if rng.random_bool(0.1) {
-                "L".to_string()
-            } else {
-                rng.random_range(0..100).to_string()
-            };
-            let mut line = format!("{thread}|{op}({operand})|{location}").into_bytes();
+            let ops = ["r", "w", "rd", "acq", "rel", "fork", "begin"];
+            let mut line = super::super::tests::random_line(rng, &ops).into_bytes();
             match rng.random_range(0..60) {
                 0 => line = b"not an event".to_vec(),
                 1 => line.clear(),
