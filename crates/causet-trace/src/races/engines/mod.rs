@@ -122,29 +122,46 @@ impl Slots {
     }
 
     pub(crate) fn set_site(&mut self, t: u32, site: Site) {
-        let i = t as usize;
-        if i >= self.sites.len() {
-            self.sites.resize(i + 1, Site::default());
-        }
-        self.sites[i] = site;
+        set_site(&mut self.sites, t, site);
     }
 
     /// The most recent access in these slots that does not happen before `clock`.
     pub(crate) fn latest_unordered(&self, clock: &[u32], write: bool) -> Option<Prior> {
-        let mut best: Option<Prior> = None;
-        for (u, &value) in self.clocks.iter().enumerate() {
-            let site = self.sites.get(u).copied().unwrap_or_default();
-            let u = u as u32;
-            if value > entry(clock, u) && best.is_none_or(|b| b.site.line < site.line) {
-                best = Some(Prior {
-                    site,
-                    thread: u,
-                    write,
-                });
-            }
-        }
-        best
+        latest_unordered(&self.clocks, 0, &self.sites, clock, write)
     }
+}
+
+/// Site t := site in a per-thread site vector.
+pub(crate) fn set_site(sites: &mut Vec<Site>, t: u32, site: Site) {
+    let i = t as usize;
+    if i >= sites.len() {
+        sites.resize(i + 1, Site::default());
+    }
+    sites[i] = site;
+}
+
+/// The most recent access that does not happen before `clock` among per-thread access
+/// times `values` (thread `first + i` at index `i`, its site at `sites[thread]`).
+pub(crate) fn latest_unordered(
+    values: &[u32],
+    first: u32,
+    sites: &[Site],
+    clock: &[u32],
+    write: bool,
+) -> Option<Prior> {
+    let mut best: Option<Prior> = None;
+    for (i, &value) in values.iter().enumerate() {
+        let u = first + i as u32;
+        let site = sites.get(u as usize).copied().unwrap_or_default();
+        if value > entry(clock, u) && best.is_none_or(|b| b.site.line < site.line) {
+            best = Some(Prior {
+                site,
+                thread: u,
+                write,
+            });
+        }
+    }
+    best
 }
 
 /// The more recent of two optional priors.

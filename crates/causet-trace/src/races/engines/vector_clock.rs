@@ -1,7 +1,9 @@
 //! Flat vector clocks (`Vec<u32>` indexed by thread id) for threads and locks, and the
 //! DJIT+ access history: the last read and the last write of every thread, per variable.
 
-use super::{AccessHistory, Prior, Site, SyncClocks, Verdict, entry, later, leq};
+use super::{
+    AccessHistory, Prior, Site, SyncClocks, Verdict, entry, later, latest_unordered, leq, set_site,
+};
 
 /// Thread and lock clocks as flat vectors. A clock's length grows to the highest thread id
 /// it has a non-zero entry for; missing entries are 0.
@@ -206,29 +208,8 @@ impl Entries {
         clock: &[u32],
         write: bool,
     ) -> Option<Prior> {
-        let mut best: Option<Prior> = None;
-        for (i, &value) in self.slice(spilled).iter().enumerate() {
-            let u = self.lo + i as u32;
-            let site = sites.get(u as usize).copied().unwrap_or_default();
-            if value > entry(clock, u) && best.is_none_or(|b| b.site.line < site.line) {
-                best = Some(Prior {
-                    site,
-                    thread: u,
-                    write,
-                });
-            }
-        }
-        best
+        latest_unordered(self.slice(spilled), self.lo, sites, clock, write)
     }
-}
-
-/// Site t := site in a per-thread site vector.
-fn set_site(sites: &mut Vec<Site>, t: u32, site: Site) {
-    let i = t as usize;
-    if i >= sites.len() {
-        sites.resize(i + 1, Site::default());
-    }
-    sites[i] = site;
 }
 
 impl VectorHistory {
