@@ -132,14 +132,7 @@ fn node_pair(c: &mut Criterion) {
             } else {
                 LogSink::discard()
             };
-            let node = Node::with_index(roster.clone(), index, log)
-                .expect("node")
-                .with_stamps(stamps);
-            if instrumented {
-                node
-            } else {
-                node.uninstrumented()
-            }
+            pair_node(&roster, index, log, stamps, instrumented)
         };
         let (mut a, mut b) = (make(0), make(1));
         group.bench_function(BenchmarkId::from_parameter(name), |bench| {
@@ -157,6 +150,24 @@ fn node_pair(c: &mut Criterion) {
     group.finish();
 }
 
+/// Node `index` of the roster for the pair benches, with these stamps, or without clocks.
+fn pair_node(
+    roster: &Arc<Roster>,
+    index: usize,
+    log: LogSink,
+    stamps: Stamps,
+    instrumented: bool,
+) -> Node {
+    let node = Node::with_index(roster.clone(), index, log)
+        .expect("node")
+        .with_stamps(stamps);
+    if instrumented {
+        node
+    } else {
+        node.uninstrumented()
+    }
+}
+
 /// `-- pair-loop`: the node pair's send+receive, a fixed 1,000,000 times per variant, for
 /// counting instructions with `perf stat` (which, unlike time, the shared machine does not
 /// disturb). `CAUSET_BENCH_VARIANT` = `baseline`, `full` or `differential` (default).
@@ -168,16 +179,7 @@ fn pair_loop() {
         _ => (Stamps::Differential, true),
     };
     let roster = Arc::new(Roster::numbered(NODES));
-    let make = |index| {
-        let node = Node::with_index(roster.clone(), index, LogSink::discard())
-            .expect("node")
-            .with_stamps(stamps);
-        if instrumented {
-            node
-        } else {
-            node.uninstrumented()
-        }
-    };
+    let make = |index| pair_node(&roster, index, LogSink::discard(), stamps, instrumented);
     let (mut a, mut b) = (make(0), make(1));
     // `CAUSET_BENCH_ITERATIONS` shortens the loop (for instruction counts under callgrind).
     let iterations: usize = std::env::var("CAUSET_BENCH_ITERATIONS")
