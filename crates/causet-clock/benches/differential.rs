@@ -278,35 +278,113 @@ trait Replay {
     fn batch(&mut self, count: usize) -> (Duration, Duration);
 }
 
+/// One way of stamping messages: a node's clock, a send and a receive.
+trait Scheme {
+    type Node;
+    fn node(me: usize, n: usize) -> Self::Node;
+    /// Ticks node `me` (twice after a local event) and appends its stamp for `to` to `wire`.
+    fn send(
+        &mut self,
+        node: &mut Self::Node,
+        me: usize,
+        to: usize,
+        local: bool,
+        wire: &mut Vec<u8>,
+    );
+    /// Merges the stamp `bytes` from node `from` into node `to` and ticks it.
+    fn receive(node: &mut Self::Node, from: usize, to: usize, bytes: &[u8]);
+}
+
+/// Ours: differential stamps.
 struct Ours {
-    nodes: Vec<DiffClock>,
+    stamp: Stamp,
+}
+
+impl Ours {
+    fn new() -> Ours {
+        Ours {
+            stamp: Stamp::new(StampKind::Snapshot, Vec::new()).expect("empty stamp"),
+        }
+    }
+}
+
+impl Scheme for Ours {
+    type Node = DiffClock;
+    fn node(me: usize, n: usize) -> DiffClock {
+        DiffClock::new(me, n)
+    }
+    fn send(&mut self, node: &mut DiffClock, _: usize, to: usize, local: bool, wire: &mut Vec<u8>) {
+        if local {
+            node.tick();
+        }
+        node.tick();
+        node.stamp_into(to, &mut self.stamp);
+        self.stamp.encode(wire);
+    }
+    fn receive(node: &mut DiffClock, from: usize, _: usize, bytes: &[u8]) {
+        let stamp = StampRef::parse(bytes).expect("our own stamp");
+        node.receive_ref(from, &stamp).expect("FIFO delivery");
+    }
+}
+
+/// The baseline: the whole dense clock on every message.
+struct Full;
+
+impl Scheme for Full {
+    type Node = VectorClock;
+    fn node(_: usize, _: usize) -> VectorClock {
+        VectorClock::new()
+    }
+    fn send(
+        &mut self,
+        node: &mut VectorClock,
+        me: usize,
+        _: usize,
+        local: bool,
+        wire: &mut Vec<u8>,
+    ) {
+        if local {
+            node.tick(me);
+        }
+        node.tick(me);
+        node.encode_into(wire);
+    }
+    fn receive(node: &mut VectorClock, _: usize, to: usize, bytes: &[u8]) {
+        let stamp = VectorClock::decode(bytes).expect("our own clock");
+        node.merge(&stamp);
+        node.tick(to);
+    }
+}
+
+/// A pattern's steps replayed with one scheme, warmed up to steady-state clocks.
+struct Replayer<S: Scheme> {
+    scheme: S,
+    nodes: Vec<S::Node>,
     steps: Vec<Step>,
     next: usize,
-    stamp: Stamp,
     wire: Vec<u8>,
     /// (from, to, end offset in `wire`) of the batch's messages.
     sent: Vec<(usize, usize, usize)>,
 }
 
-impl Ours {
-    fn new(n: usize, steps: Vec<Step>) -> Ours {
-        let mut ours = Ours {
-            nodes: (0..n).map(|me| DiffClock::new(me, n)).collect(),
+impl<S: Scheme> Replayer<S> {
+    fn new(scheme: S, n: usize, steps: Vec<Step>) -> Self {
+        let mut replayer = Replayer {
+            scheme,
+            nodes: (0..n).map(|me| S::node(me, n)).collect(),
             steps,
             next: 0,
-            stamp: Stamp::new(StampKind::Snapshot, Vec::new()).expect("empty stamp"),
             wire: Vec::new(),
             sent: Vec::new(),
         };
-        // Warm up to steady-state clocks.
-        for _ in 0..ours.steps.len() / BATCH {
-            ours.batch(BATCH);
+        for _ in 0..replayer.steps.len() / BATCH {
+            replayer.batch(BATCH);
         }
-        ours
+        replayer
     }
 }
 
-impl Replay for Ours {
+impl<S: Scheme> Replay for Replayer<S> {
     fn batch(&mut self, count: usize) -> (Duration, Duration) {
         self.wire.clear();
         self.sent.clear();
@@ -315,78 +393,16 @@ impl Replay for Ours {
             let step = self.steps[self.next];
             self.next = (self.next + 1) % self.steps.len();
             let node = &mut self.nodes[step.from];
-            if step.local {
-                node.tick();
-            }
-            node.tick();
-            node.stamp_into(step.to, &mut self.stamp);
-            self.stamp.encode(&mut self.wire);
+            self.scheme
+                .send(node, step.from, step.to, step.local, &mut self.wire);
             self.sent.push((step.from, step.to, self.wire.len()));
         }
         let sends = start.elapsed();
         let start = Instant::now();
         let mut offset = 0;
         for &(from, to, end) in &self.sent {
-            let stamp = StampRef::parse(&self.wire[offset..end]).expect("our own stamp");
+            S::receive(&mut self.nodes[to], from, to, &self.wire[offset..end]);
             offset = end;
-            self.nodes[to]
-                .receive_ref(from, &stamp)
-                .expect("FIFO delivery");
-        }
-        black_box(&self.nodes);
-        (sends, start.elapsed())
-    }
-}
-
-struct Full {
-    nodes: Vec<VectorClock>,
-    steps: Vec<Step>,
-    next: usize,
-    wire: Vec<u8>,
-    sent: Vec<(usize, usize, usize)>,
-}
-
-impl Full {
-    fn new(n: usize, steps: Vec<Step>) -> Full {
-        let mut full = Full {
-            nodes: vec![VectorClock::new(); n],
-            steps,
-            next: 0,
-            wire: Vec::new(),
-            sent: Vec::new(),
-        };
-        for _ in 0..full.steps.len() / BATCH {
-            full.batch(BATCH);
-        }
-        full
-    }
-}
-
-impl Replay for Full {
-    fn batch(&mut self, count: usize) -> (Duration, Duration) {
-        self.wire.clear();
-        self.sent.clear();
-        let start = Instant::now();
-        for _ in 0..count {
-            let step = self.steps[self.next];
-            self.next = (self.next + 1) % self.steps.len();
-            let node = &mut self.nodes[step.from];
-            if step.local {
-                node.tick(step.from);
-            }
-            node.tick(step.from);
-            node.encode_into(&mut self.wire);
-            self.sent.push((step.from, step.to, self.wire.len()));
-        }
-        let sends = start.elapsed();
-        let start = Instant::now();
-        let mut offset = 0;
-        for &(_, to, end) in &self.sent {
-            let stamp = VectorClock::decode(&self.wire[offset..end]).expect("our own clock");
-            offset = end;
-            let node = &mut self.nodes[to];
-            node.merge(&stamp);
-            node.tick(to);
         }
         black_box(&self.nodes);
         (sends, start.elapsed())
@@ -413,11 +429,11 @@ fn cpu(criterion: &mut Criterion) {
             for pattern in PATTERNS {
                 let steps = traffic(pattern, n, 60 * n);
                 let label = format!("n{n}/{}", pattern.name());
-                let mut ours = Ours::new(n, steps.clone());
+                let mut ours = Replayer::new(Ours::new(), n, steps.clone());
                 group.bench_function(BenchmarkId::new("ours", &label), |b| {
                     b.iter_custom(|iters| timed(&mut ours, iters, receives))
                 });
-                let mut full = Full::new(n, steps);
+                let mut full = Replayer::new(Full, n, steps);
                 group.bench_function(BenchmarkId::new("full", &label), |b| {
                     b.iter_custom(|iters| timed(&mut full, iters, receives))
                 });
@@ -440,8 +456,8 @@ fn main() {
                     continue;
                 }
                 let steps = traffic(pattern, 64, 60 * 64);
-                let mut ours = Ours::new(64, steps.clone());
-                let mut full = Full::new(64, steps);
+                let mut ours = Replayer::new(Ours::new(), 64, steps.clone());
+                let mut full = Replayer::new(Full, 64, steps);
                 let (mut o, mut f) = (Vec::new(), Vec::new());
                 for _ in 0..3000 {
                     o.push(timed(&mut ours, BATCH as u64, receives));
