@@ -330,11 +330,14 @@ impl Node {
         self.record(priority, text)?;
         // The stamp is encoded straight into the message, after its length: one allocation
         // per message, as without clocks.
-        let full = match &self.clock {
-            ClockState::Full(clock) => clock.encoded_len(),
+        // Room for the stamp without a pass over the clock: its exact full length where
+        // the bookkeeping keeps it, else three bytes an entry (values below 2^21; a larger
+        // stamp only grows the vector once).
+        let room = match &self.clock {
+            ClockState::Full(clock) => 3 * clock.len(),
             ClockState::Differential(clock) => clock.full_len(),
         };
-        let mut bytes = Vec::with_capacity(payload.len() + full + 16);
+        let mut bytes = Vec::with_capacity(payload.len() + room + 16);
         bytes.push(STAMPED);
         write_varint(&mut bytes, self.me as u64);
         // The length goes before the stamp: one byte reserved, which fits all stamps below
@@ -342,9 +345,12 @@ impl Node {
         // cost a pass over a whole clock).
         let at = bytes.len();
         bytes.push(0);
-        let stamp_len = match (&mut self.clock, to) {
-            (ClockState::Differential(clock), Some(to)) => clock.encode_stamp(to, &mut bytes),
-            (state, _) => Stamp::encode_clock(state.clock(), &mut bytes),
+        // The full stamp's length comes with its encoding (the sizes it chose from).
+        let (stamp_len, full) = match (&mut self.clock, to) {
+            (ClockState::Differential(clock), Some(to)) => {
+                (clock.encode_stamp(to, &mut bytes), clock.full_len())
+            }
+            (state, _) => Stamp::encode_clock_sized(state.clock(), &mut bytes),
         };
         if stamp_len < 0x80 {
             bytes[at] = stamp_len as u8;
@@ -406,7 +412,8 @@ impl Node {
             )));
         }
         let end = pos + stamp_len as usize;
-        let stamp = StampRef::parse(&bytes[pos..end])
+        // The own entry is read during the check.
+        let (stamp, value) = StampRef::parse_with(&bytes[pos..end], self.me)
             .map_err(|err| malformed(format!("bad stamp: {err}")))?;
         let nodes = self.roster.len();
         if stamp.width() > nodes {
@@ -415,10 +422,9 @@ impl Node {
                 "stamp entry for node index {index}, but the cluster has {nodes} nodes"
             )));
         }
-        // Only this node's own entry needs a look (the width bounds the others), and only
-        // when the stamp reaches it.
-        if stamp.width() > self.me {
-            let (value, mine) = (stamp.get(self.me), self.clock().get(self.me));
+        // Only this node's own entry needs a look (the width bounds the others).
+        if value > 0 {
+            let mine = self.clock().get(self.me);
             if value > mine {
                 return Err(malformed(format!(
                     "stamp claims {value} events of {}, which has had {mine}",

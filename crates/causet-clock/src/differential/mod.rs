@@ -437,7 +437,9 @@ impl DiffClock {
         let old = self.clock.get(self.me);
         // Saturates rather than wrap: a hostile stamp may have raised the entry to the top.
         let value = old.saturating_add(1);
-        if self.raise_small(self.me, value, old, LOCAL) {
+        if old < u64::MAX && self.small_meta(self.me, value, old, LOCAL) {
+            // The clock's own inlined increment (its `set` is an out-of-line call).
+            self.clock.tick(self.me);
             return value;
         }
         self.set_entry(self.me, value, old, LOCAL);
@@ -1045,6 +1047,17 @@ impl DiffClock {
     /// its LastUpdate and its sources change (no size sums, no list gaps).
     #[inline]
     fn raise_small(&mut self, index: usize, value: u64, old: u64, source: u32) -> bool {
+        if self.small_meta(index, value, old, source) {
+            self.clock.set(index, value);
+            return true;
+        }
+        false
+    }
+
+    /// [`raise_small`](Self::raise_small)'s check and bookkeeping, all but setting the
+    /// value, which the caller must do when it returns `true`.
+    #[inline]
+    fn small_meta(&mut self, index: usize, value: u64, old: u64, source: u32) -> bool {
         if old == 0 || self.n > SCAN_ALWAYS {
             return false;
         }
@@ -1061,7 +1074,6 @@ impl DiffClock {
             len: meta.len,
         };
         *also = [LOCAL; ALSO_KNOWN];
-        self.clock.set(index, value);
         true
     }
 

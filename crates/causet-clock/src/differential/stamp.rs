@@ -313,6 +313,14 @@ impl Stamp {
     /// ```
     #[inline]
     pub fn encode_clock(clock: &crate::VectorClock, buf: &mut Vec<u8>) -> usize {
+        Self::encode_clock_sized(clock, buf).0
+    }
+
+    /// [`encode_clock`](Self::encode_clock), also returning the length of the clock's
+    /// dense full stamp (what [`VectorClock::encoded_len`](crate::VectorClock::encoded_len)
+    /// returns), from the same pass: `(bytes written, dense full length)`.
+    #[inline]
+    pub fn encode_clock_sized(clock: &crate::VectorClock, buf: &mut Vec<u8>) -> (usize, usize) {
         let values = clock.as_slice();
         let entries = values
             .iter()
@@ -331,7 +339,7 @@ impl Stamp {
             values.len(),
             buf,
         );
-        buf.len() - start
+        (buf.len() - start, 1 + sizes.dense)
     }
 
     /// Appends the stamp in the given encoding (for tests and measurements; the receiver
@@ -667,6 +675,41 @@ impl<'a> StampRef<'a> {
     /// returns the same errors as [`Stamp::decode`]. Never panics, never allocates.
     #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<StampRef<'a>, DecodeError> {
+        Ok(Self::parse_inner(bytes, usize::MAX)?.0)
+    }
+
+    /// [`parse`](Self::parse), also returning the carried value of node `index` (0 when
+    /// absent, as [`get`](Self::get)), read during the check where the encoding allows:
+    /// a receiver's own-entry check without a second walk over the bytes.
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{Stamp, StampRef};
+    ///
+    /// let mut bytes = Vec::new();
+    /// Stamp::encode_clock(&VectorClock::from_entries(vec![3, 0, 1]), &mut bytes);
+    /// let (stamp, value) = StampRef::parse_with(&bytes, 2)?;
+    /// assert_eq!((stamp.width(), value), (3, 1));
+    /// assert_eq!(StampRef::parse_with(&bytes, 7)?.1, 0);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn parse_with(bytes: &'a [u8], index: usize) -> Result<(StampRef<'a>, u64), DecodeError> {
+        let (stamp, found) = Self::parse_inner(bytes, index)?;
+        let value = match found {
+            Some(value) => value,
+            None => stamp.get(index),
+        };
+        Ok((stamp, value))
+    }
+
+    /// The parse, and node `want`'s value when the check met it (`Some(0)`: absent), or
+    /// `None` when it must be looked up (bitmaps).
+    #[inline]
+    fn parse_inner(
+        bytes: &'a [u8],
+        want: usize,
+    ) -> Result<(StampRef<'a>, Option<u64>), DecodeError> {
         let tag = *bytes
             .first()
             .ok_or(DecodeError::UnexpectedEnd { offset: 0 })?;
@@ -690,18 +733,27 @@ impl<'a> StampRef<'a> {
             }
             _ => return Err(unknown),
         };
-        let (form, width, count) = match tag & 0b11 {
-            0 => check_dense(bytes, pos)?,
-            1 => check_list(bytes, pos)?,
-            2 => check_bitmap(bytes, pos)?,
+        let ((form, width, count), found) = match tag & 0b11 {
+            0 => {
+                let (checked, found) = check_dense(bytes, pos, want)?;
+                (checked, Some(found))
+            }
+            1 => {
+                let (checked, found) = check_list(bytes, pos, want)?;
+                (checked, Some(found))
+            }
+            2 => (check_bitmap(bytes, pos)?, None),
             _ => return Err(unknown),
         };
-        Ok(StampRef {
-            kind,
-            form,
-            width,
-            count,
-        })
+        Ok((
+            StampRef {
+                kind,
+                form,
+                width,
+                count,
+            },
+            found,
+        ))
     }
 
     /// The kind: snapshot, session start or differential.
@@ -1035,13 +1087,23 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
     }
 }
 
-/// Checks a dense payload: `(form, width, count)`.
+/// What a payload check returns: `(form, width, count)`.
+type Checked<'a> = (Form<'a>, usize, usize);
+
+/// Checks a dense payload: `((form, width, count), value of node want or 0)`.
 #[inline]
-fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
+fn check_dense(
+    bytes: &[u8],
+    mut pos: usize,
+    want: usize,
+) -> Result<(Checked<'_>, u64), DecodeError> {
     let start = pos;
-    let (mut width, mut count, mut last) = (0, 0, None);
+    let (mut width, mut count, mut last, mut found) = (0, 0, None, 0);
     while pos < bytes.len() {
         let value = read_varint(bytes, &mut pos)?;
+        if width == want {
+            found = value;
+        }
         width += 1;
         count += usize::from(value > 0);
         last = Some(value);
@@ -1051,14 +1113,18 @@ fn check_dense(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize),
             reason: "dense stamp ends with a zero entry",
         });
     }
-    Ok((Form::Dense(&bytes[start..]), width, count))
+    Ok(((Form::Dense(&bytes[start..]), width, count), found))
 }
 
-/// Checks a list payload: `(form, width, count)`.
+/// Checks a list payload: `((form, width, count), value of node want or 0)`.
 #[inline]
-fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), DecodeError> {
+fn check_list(
+    bytes: &[u8],
+    mut pos: usize,
+    want: usize,
+) -> Result<(Checked<'_>, u64), DecodeError> {
     let start = pos;
-    let (mut next, mut count): (usize, usize) = (0, 0);
+    let (mut next, mut count, mut found): (usize, usize, u64) = (0, 0, 0);
     while pos < bytes.len() {
         let gap = read_varint(bytes, &mut pos)?;
         let index = usize::try_from(gap)
@@ -1074,10 +1140,13 @@ fn check_list(bytes: &[u8], mut pos: usize) -> Result<(Form<'_>, usize, usize), 
                 reason: "a stamp entry is zero",
             });
         }
+        if index == want {
+            found = value;
+        }
         count += 1;
         next = index + 1;
     }
-    Ok((Form::List(&bytes[start..]), next, count))
+    Ok(((Form::List(&bytes[start..]), next, count), found))
 }
 
 /// Checks a bitmap payload: `(form, width, count)`.
