@@ -1047,10 +1047,15 @@ pub(crate) fn read_checked(bytes: &[u8], pos: &mut usize) -> u64 {
     let Some(&first) = bytes.get(*pos) else {
         return 0;
     };
-    *pos += 1;
     if first < 0x80 {
+        *pos += 1;
         return u64::from(first);
     }
+    if let Some((value, len)) = short_varint(&bytes[*pos..]) {
+        *pos += len;
+        return value;
+    }
+    *pos += 1;
     let mut value = u64::from(first & 0x7f);
     let mut shift = 7u32;
     while let Some(&byte) = bytes.get(*pos) {
@@ -1075,15 +1080,39 @@ fn skip_checked(bytes: &[u8], pos: &mut usize) {
     }
 }
 
-/// [`read_u64`] with a fast path for the one-byte varints that most stamps are made of.
+/// [`read_u64`] with fast paths for varints of up to four bytes (values below 2^28).
 #[inline]
 fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
-    match bytes.get(*pos) {
+    let at = *pos;
+    match bytes.get(at) {
         Some(&byte) if byte < 0x80 => {
             *pos += 1;
-            Ok(u64::from(byte))
+            return Ok(u64::from(byte));
         }
-        _ => read_u64(bytes, pos),
+        Some(_) => {}
+        None => return read_u64(bytes, pos),
+    }
+    match short_varint(bytes.get(at..).unwrap_or_default()) {
+        Some((value, len)) => {
+            *pos = at + len;
+            Ok(value)
+        }
+        None => read_u64(bytes, pos),
+    }
+}
+
+/// A varint of two to four bytes at the start of `rest` (at most 28 bits: no overflow;
+/// all its bytes present: no truncation) and its length, or `None` for any other.
+#[inline(always)]
+fn short_varint(rest: &[u8]) -> Option<(u64, usize)> {
+    let low = |byte: u8| u64::from(byte & 0x7f);
+    match *rest {
+        [a, b, ..] if a >= 0x80 && b < 0x80 => Some((low(a) | low(b) << 7, 2)),
+        [a, b, c, ..] if a >= 0x80 && c < 0x80 => Some((low(a) | low(b) << 7 | low(c) << 14, 3)),
+        [a, b, c, d, ..] if a >= 0x80 && d < 0x80 => {
+            Some((low(a) | low(b) << 7 | low(c) << 14 | low(d) << 21, 4))
+        }
+        _ => None,
     }
 }
 
@@ -1232,5 +1261,42 @@ mod tests {
         }
         assert_eq!(super::varint_len(u64::MAX), 10);
         assert_eq!(super::varint_len(0), 1);
+    }
+
+    /// The fast varint readers against the plain one, on every prefix of valid, truncated,
+    /// non-minimal and overlong encodings, at several offsets.
+    #[test]
+    fn fast_varint_readers_agree_with_read_u64() {
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for bits in 0..64 {
+            for value in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 1] {
+                let mut buf = Vec::new();
+                crate::varint::write_u64(&mut buf, value);
+                inputs.push(buf);
+            }
+        }
+        inputs.extend([
+            vec![0x80, 0x00],
+            vec![0xff, 0x80, 0x80, 0x00],
+            vec![0xff; 11],
+        ]);
+        for input in inputs {
+            for cut in 0..=input.len() {
+                for offset in 0..3 {
+                    let mut bytes = vec![0x85; offset];
+                    bytes.extend_from_slice(&input[..cut]);
+                    bytes.extend_from_slice(&[0x01, 0x02][..offset.min(2)]);
+                    let (mut expected_pos, mut pos) = (offset, offset);
+                    let expected = crate::varint::read_u64(&bytes, &mut expected_pos);
+                    assert_eq!(super::read_varint(&bytes, &mut pos), expected, "{bytes:?}");
+                    if expected.is_ok() {
+                        assert_eq!(pos, expected_pos, "{bytes:?}");
+                        let mut pos = offset;
+                        assert_eq!(Ok(super::read_checked(&bytes, &mut pos)), expected);
+                        assert_eq!(pos, expected_pos, "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 }
