@@ -312,6 +312,7 @@ impl Node {
         self.send(priority, to, text, payload)
     }
 
+    #[inline]
     fn send(
         &mut self,
         priority: Priority,
@@ -449,6 +450,7 @@ impl Node {
     }
 
     /// [`deliver`](Self::deliver) with a priority.
+    #[inline]
     pub fn deliver_at<'a>(
         &mut self,
         priority: Priority,
@@ -491,6 +493,7 @@ impl Node {
     }
 
     /// Ticks and logs an event at `priority`, or hides it.
+    #[inline]
     fn record(&mut self, priority: Priority, text: &str) -> Result<(), RuntimeError> {
         if priority < self.min_priority {
             self.stats.hidden += 1;
