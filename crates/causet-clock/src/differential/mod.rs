@@ -90,7 +90,7 @@ pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
 use thiserror::Error;
 
 use crate::VectorClock;
-use stamp::{Entries, Payload, PayloadSizes, header_len, varint_len, write_exact};
+use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -843,40 +843,15 @@ impl DiffClock {
     #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
-        // One plain loop per form (the bytes were checked by `StampRef::parse`).
-        match stamp.payload() {
-            Payload::Dense(bytes) => {
-                let (mut pos, mut index) = (0, 0);
-                while pos < bytes.len() {
-                    let value = stamp::read_checked(bytes, &mut pos);
-                    // Most entries of a whole clock are neither raised nor equal.
-                    if value > 0 && value >= self.clock.get(index) {
-                        self.merge_entry(index, value, source);
-                    }
-                    index += 1;
-                }
-            }
-            Payload::List(bytes) => {
-                let (mut pos, mut next) = (0, 0usize);
-                while pos < bytes.len() {
-                    let index = next.wrapping_add(stamp::read_checked(bytes, &mut pos) as usize);
-                    let value = stamp::read_checked(bytes, &mut pos);
+        if stamp.is_dense() {
+            // Most entries of a whole clock are neither raised nor equal.
+            stamp.for_each_entry(|index, value| {
+                if value > 0 && value >= self.clock.get(index) {
                     self.merge_entry(index, value, source);
-                    next = index.wrapping_add(1);
                 }
-            }
-            Payload::Bitmap(bitmap, values) => {
-                let mut pos = 0;
-                for (byte, &bits) in bitmap.iter().enumerate() {
-                    let mut bits = bits;
-                    while bits != 0 {
-                        let index = byte * 8 + bits.trailing_zeros() as usize;
-                        bits &= bits - 1;
-                        let value = stamp::read_checked(values, &mut pos);
-                        self.merge_entry(index, value, source);
-                    }
-                }
-            }
+            });
+        } else {
+            stamp.for_each_entry(|index, value| self.merge_entry(index, value, source));
         }
         Ok(())
     }

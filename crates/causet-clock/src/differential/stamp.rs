@@ -648,17 +648,6 @@ pub struct StampRef<'a> {
     count: usize,
 }
 
-/// The validated payload of a [`StampRef`], for merges that read it directly.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Payload<'a> {
-    /// One varint per index from 0.
-    Dense(&'a [u8]),
-    /// (gap, value) pairs.
-    List(&'a [u8]),
-    /// The bitmap, then the values in index order.
-    Bitmap(&'a [u8], &'a [u8]),
-}
-
 /// The payload of a [`StampRef`], already validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form<'a> {
@@ -886,16 +875,22 @@ impl<'a> StampRef<'a> {
     /// ```
     #[inline]
     pub fn merge_into(&self, clock: &mut crate::VectorClock) {
-        let mut raise = |index: usize, value: u64| {
+        self.for_each_entry(|index, value| {
             if value > clock.get(index) {
                 clock.set(index, value);
             }
-        };
+        });
+    }
+
+    /// Calls `f(index, value)` for every carried entry in index order, straight from the
+    /// bytes (checked by [`StampRef::parse`]); a dense stamp's zeros included.
+    #[inline]
+    pub(crate) fn for_each_entry(&self, mut f: impl FnMut(usize, u64)) {
         match self.form {
             Form::Dense(bytes) => {
                 let (mut pos, mut index) = (0, 0);
                 while pos < bytes.len() {
-                    raise(index, read_checked(bytes, &mut pos));
+                    f(index, read_checked(bytes, &mut pos));
                     index += 1;
                 }
             }
@@ -903,7 +898,7 @@ impl<'a> StampRef<'a> {
                 let (mut pos, mut next) = (0, 0usize);
                 while pos < bytes.len() {
                     let index = next.wrapping_add(read_checked(bytes, &mut pos) as usize);
-                    raise(index, read_checked(bytes, &mut pos));
+                    f(index, read_checked(bytes, &mut pos));
                     next = index.wrapping_add(1);
                 }
             }
@@ -914,22 +909,17 @@ impl<'a> StampRef<'a> {
                     while bits != 0 {
                         let index = byte * 8 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        raise(index, read_checked(values, &mut pos));
+                        f(index, read_checked(values, &mut pos));
                     }
                 }
             }
         }
     }
 
-    /// The payload bytes, by form: one varint per index from 0 (dense), (gap, value)
-    /// pairs (list), or the bitmap and the values.
+    /// Whether the stamp carries a whole clock (one varint per index from 0).
     #[inline]
-    pub(crate) fn payload(&self) -> Payload<'a> {
-        match self.form {
-            Form::Dense(bytes) => Payload::Dense(bytes),
-            Form::List(bytes) => Payload::List(bytes),
-            Form::Bitmap { bitmap, values } => Payload::Bitmap(bitmap, values),
-        }
+    pub(crate) fn is_dense(&self) -> bool {
+        matches!(self.form, Form::Dense(_))
     }
 
     /// An owned copy.
