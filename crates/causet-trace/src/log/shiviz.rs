@@ -134,7 +134,45 @@ fn repetition_len(chars: &[char]) -> Option<usize> {
     (chars.get(i) == Some(&'}')).then_some(i + 1)
 }
 
+/// How many compiled regexes each thread keeps for reuse, and the longest source kept (a
+/// regex's compiled size is capped by `size_limit`, so the cache holds at most a few of them).
+const COMPILED_CACHE: usize = 4;
+const COMPILED_CACHE_SOURCE: usize = 1 << 10;
+
+thread_local! {
+    /// The regexes this thread compiled last, newest last: a program (or a test, or the
+    /// fuzzer) reading many logs with the same layout compiles it once. `Regex` clones
+    /// share the compiled program.
+    static COMPILED: std::cell::RefCell<Vec<(String, Regex)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Compiles the JavaScript regex `js` (see [`translate_js_regex`]), or reuses this thread's
+/// copy of it.
 fn compile(js: &str) -> Result<Regex, String> {
+    let cached = COMPILED.with_borrow(|cache| {
+        cache
+            .iter()
+            .find(|(source, _)| source == js)
+            .map(|(_, regex)| regex.clone())
+    });
+    if let Some(regex) = cached {
+        return Ok(regex);
+    }
+    let regex = compile_uncached(js)?;
+    if js.len() > COMPILED_CACHE_SOURCE {
+        return Ok(regex);
+    }
+    COMPILED.with_borrow_mut(|cache| {
+        if cache.len() == COMPILED_CACHE {
+            cache.remove(0);
+        }
+        cache.push((js.to_string(), regex.clone()));
+    });
+    Ok(regex)
+}
+
+fn compile_uncached(js: &str) -> Result<Regex, String> {
     RegexBuilder::new(&translate_js_regex(js))
         .multi_line(true)
         .size_limit(1 << 24)
@@ -763,10 +801,33 @@ mod tests {
     use std::io::Read;
     use std::path::Path;
 
-    use super::{Layout, newline_bound, read_streaming, read_with_regex};
+    use super::{
+        COMPILED, COMPILED_CACHE, Layout, compile, newline_bound, read_streaming, read_with_regex,
+    };
     use crate::log::{GenerateOptions, Log, LogError, SHIVIZ_DEFAULT_REGEX, generate_log};
 
     const DELIMITER: &str = r"^=== (?<trace>.*) ===$";
+
+    #[test]
+    fn compiled_regexes_are_reused_and_the_cache_stays_small() {
+        let first = compile(r"(?<host>\w+) x(?<n>\d)").unwrap();
+        let again = compile(r"(?<host>\w+) x(?<n>\d)").unwrap();
+        assert_eq!(first.as_str(), again.as_str());
+        assert_eq!(again.captures("ab x7").unwrap()["n"].to_string(), "7");
+        for i in 0..3 * COMPILED_CACHE {
+            let regex = compile(&format!("a{{{i}}}b")).unwrap();
+            assert!(regex.is_match(&format!("{}b", "a".repeat(i))));
+            assert!(!regex.is_match(&format!("{}c", "a".repeat(i))));
+        }
+        assert_eq!(COMPILED.with_borrow(Vec::len), COMPILED_CACHE);
+        // An error is reported each time, never cached as a success.
+        assert!(compile("(unclosed").is_err());
+        assert!(compile("(unclosed").is_err());
+        // A long source is compiled but not kept.
+        let long = "x".repeat(super::COMPILED_CACHE_SOURCE + 1);
+        assert!(compile(&long).unwrap().is_match(&long));
+        assert!(COMPILED.with_borrow(|cache| cache.iter().all(|(source, _)| source != &long)));
+    }
 
     /// Hands out its input in pieces whose sizes cycle through `sizes`.
     struct Pieces<'a> {
