@@ -13,16 +13,222 @@
 //! it, and reports an ill-formed trace at the exact event (with the line's text, which the
 //! batch carries); names in error messages are resolved at the end, from the reader's name
 //! tables (ids never change, so later names do not matter).
+//!
+//! The input is STD text ([`BatchReader`]) or RapidBin ([`RapidBinBatches`]): both fill the
+//! same batches of dense-id events, so the engines, the checks and the report are shared
+//! ([`EventSource`]); [`TraceFormat`] picks one, by content when asked to.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::io::Read;
+use std::str::FromStr;
 use std::sync::mpsc;
 
 use super::engines::{AccessHistory, Prior, Site, SyncClocks, Verdict};
 use super::error::TraceErrorKind;
+use super::rapidbin::{HEADER_LEN, RapidBinBatches, RapidBinHeader};
 use super::std_format::batch::{Batch, BatchReader};
 use super::std_format::{Names, Op, StdEvent};
-use super::{Access, Progress, Race, RaceOptions, RaceReport, TraceError};
+use super::{Access, Engine, Progress, Race, RaceOptions, RaceReport, TraceError, engines};
+
+/// The format of a trace given to [`detect_races_with_format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TraceFormat {
+    /// Decide by content ([`TraceFormat::detect`]).
+    #[default]
+    Auto,
+    /// RAPID's STD text format ([`std_format`](super::std_format)).
+    Std,
+    /// RAPID's binary RapidBin format ([`rapidbin`](super::rapidbin)).
+    RapidBin,
+}
+
+impl TraceFormat {
+    /// The format of a trace that starts with `prefix` (its first 18 bytes, or all of it if
+    /// shorter) and is `length` bytes long if known: RapidBin if the prefix holds a NUL byte
+    /// (never in STD text; the header of any trace with fewer than 256 threads starts with
+    /// one) or is a header whose event count matches `length` exactly, else STD.
+    pub fn detect(prefix: &[u8], length: Option<u64>) -> TraceFormat {
+        let prefix = &prefix[..prefix.len().min(HEADER_LEN)];
+        if memchr::memchr(0, prefix).is_some() {
+            return TraceFormat::RapidBin;
+        }
+        let header = <&[u8; HEADER_LEN]>::try_from(prefix)
+            .ok()
+            .and_then(|bytes| RapidBinHeader::decode(bytes).ok());
+        if let (Some(header), Some(length)) = (header, length) {
+            let expected = header
+                .events
+                .checked_mul(8)
+                .and_then(|n| n.checked_add(HEADER_LEN as u64));
+            if expected == Some(length) {
+                return TraceFormat::RapidBin;
+            }
+        }
+        TraceFormat::Std
+    }
+
+    /// The name used on the command line: `auto`, `std` or `rapidbin`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFormat::Auto => "auto",
+            TraceFormat::Std => "std",
+            TraceFormat::RapidBin => "rapidbin",
+        }
+    }
+}
+
+impl fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is none of `auto`, `std`, `rapidbin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown trace format `{0}` (expected auto, std or rapidbin)")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for TraceFormat {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(TraceFormat::Auto),
+            "std" => Ok(TraceFormat::Std),
+            "rapidbin" => Ok(TraceFormat::RapidBin),
+            other => Err(UnknownFormat(other.to_string())),
+        }
+    }
+}
+
+/// Reads a trace in `format` from `input` (named `source` in errors) and finds its races,
+/// calling `progress` every [`RaceOptions::progress_every`] events.
+///
+/// With [`TraceFormat::Auto`] the first 18 bytes decide ([`TraceFormat::detect`], without
+/// the length, which a reader does not know; callers that know it can detect first).
+/// A RapidBin trace gives the report of its STD rendering
+/// ([`rapidbin_to_std`](super::rapidbin::rapidbin_to_std)); its errors name the event and
+/// its byte offset instead of a line.
+pub fn detect_races_with_format<R: Read>(
+    mut input: R,
+    source: &str,
+    format: TraceFormat,
+    options: &RaceOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RaceReport, TraceError> {
+    match format {
+        TraceFormat::Std => run_engine(BatchReader::new(input, source), options, progress),
+        TraceFormat::RapidBin => run_engine(RapidBinBatches::new(input, source), options, progress),
+        TraceFormat::Auto => {
+            let mut prefix = [0u8; HEADER_LEN];
+            let mut n = 0;
+            // Read the prefix; a read error is reported by the reader that gets the rest.
+            while n < HEADER_LEN {
+                match input.read(&mut prefix[n..]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => n += k,
+                }
+            }
+            let input = (&prefix[..n]).chain(input);
+            match TraceFormat::detect(&prefix[..n], None) {
+                TraceFormat::RapidBin => {
+                    run_engine(RapidBinBatches::new(input, source), options, progress)
+                }
+                _ => run_engine(BatchReader::new(input, source), options, progress),
+            }
+        }
+    }
+}
+
+/// The analysis of `reader`'s events with the engine `options` ask for.
+fn run_engine<Src: EventSource>(
+    reader: Src,
+    options: &RaceOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RaceReport, TraceError> {
+    use engines::epoch::EpochHistory;
+    use engines::tree_clock::TreeClocks;
+    use engines::vector_clock::{FlatClocks, VectorHistory};
+    match options.engine {
+        Engine::VectorClock => {
+            run_source::<Src, FlatClocks, VectorHistory>(reader, options, progress)
+        }
+        Engine::Epoch => run_source::<Src, FlatClocks, EpochHistory>(reader, options, progress),
+        Engine::TreeClock => run_source::<Src, TreeClocks, EpochHistory>(reader, options, progress),
+    }
+}
+
+/// A reader that fills [`Batch`]es of dense-id events (STD text or RapidBin).
+pub(crate) trait EventSource {
+    /// The name tables, for the report and the errors.
+    type Names: NameTable;
+    /// Replaces `batch`'s events with the next ones (and the error that ends the input).
+    fn fill(&mut self, batch: &mut Batch);
+    /// The name tables so far.
+    fn names(&self) -> &Self::Names;
+    /// Events read so far.
+    fn events_read(&self) -> u64;
+    /// Bytes consumed from the input so far.
+    fn bytes_read(&self) -> u64;
+    /// An ill-formedness error at the 1-based event (line) `event`, whose text is `text`.
+    fn error(&self, event: u64, text: &[u8], kind: TraceErrorKind) -> TraceError;
+}
+
+/// Names by dense id, as reports and errors spell them.
+pub(crate) trait NameTable {
+    fn thread(&self, id: u32) -> String;
+    fn lock(&self, id: u32) -> String;
+    fn variable(&self, id: u32) -> String;
+    fn location(&self, key: u64) -> String;
+    fn thread_count(&self) -> usize;
+    fn lock_count(&self) -> usize;
+    fn variable_count(&self) -> usize;
+}
+
+impl NameTable for Names {
+    fn thread(&self, id: u32) -> String {
+        Names::thread(self, id)
+    }
+    fn lock(&self, id: u32) -> String {
+        Names::lock(self, id)
+    }
+    fn variable(&self, id: u32) -> String {
+        Names::variable(self, id)
+    }
+    fn location(&self, key: u64) -> String {
+        Names::location(self, key)
+    }
+    fn thread_count(&self) -> usize {
+        Names::thread_count(self)
+    }
+    fn lock_count(&self) -> usize {
+        Names::lock_count(self)
+    }
+    fn variable_count(&self) -> usize {
+        Names::variable_count(self)
+    }
+}
+
+impl<R: Read> EventSource for BatchReader<R> {
+    type Names = Names;
+    #[inline]
+    fn fill(&mut self, batch: &mut Batch) {
+        BatchReader::fill(self, batch);
+    }
+    fn names(&self) -> &Names {
+        BatchReader::names(self)
+    }
+    fn events_read(&self) -> u64 {
+        self.line()
+    }
+    fn bytes_read(&self) -> u64 {
+        BatchReader::bytes_read(self)
+    }
+    fn error(&self, event: u64, text: &[u8], kind: TraceErrorKind) -> TraceError {
+        TraceError::new(self.source(), event, text, kind)
+    }
+}
 
 const NONE: u32 = u32::MAX;
 
@@ -73,7 +279,8 @@ enum Stop {
 }
 
 impl Stop {
-    fn into_error(self, names: &Names, source: &str, max_threads: usize) -> TraceError {
+    fn into_error<Src: EventSource>(self, reader: &Src, max_threads: usize) -> TraceError {
+        let names = reader.names();
         let (line, text, ill) = match self {
             Stop::Read(err) => return err,
             Stop::Ill { line, text, ill } => (line, text, ill),
@@ -120,7 +327,7 @@ impl Stop {
             Ill::TooManyThreads => TraceErrorKind::TooManyThreads { max: max_threads },
             Ill::ClockOverflow { thread: t } => TraceErrorKind::ClockOverflow { thread: thread(t) },
         };
-        TraceError::new(source, line, &text, kind)
+        reader.error(line, &text, kind)
     }
 }
 
@@ -230,6 +437,13 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
         if state.joined {
             return Err(Ill::EventAfterJoin { thread: t });
         }
+        // Markers (lock requests, atomic-block begin and end) have no happens-before effect,
+        // so one before the thread's fork contradicts nothing (the recorder of RAPID's
+        // `Bensalem.data` writes a `begin` for every thread before forking them); only the
+        // other events mark a thread as having run.
+        if matches!(op, Op::Request | Op::Begin | Op::End) {
+            return Ok(());
+        }
         state.ran = true;
         let write = match op {
             Op::Read => false,
@@ -319,6 +533,7 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
                 self.sync.join(t, u);
                 return Ok(());
             }
+            // Returned above.
             Op::Request | Op::Begin | Op::End => return Ok(()),
         };
 
@@ -366,7 +581,7 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
     }
 
     /// The report, with ids resolved to names.
-    fn finish(self, names: &Names, events: u64) -> RaceReport {
+    fn finish(self, names: &impl NameTable, events: u64) -> RaceReport {
         let races = self
             .races
             .iter()
@@ -434,12 +649,26 @@ impl ProgressTicks<'_> {
 }
 
 pub(crate) fn run<R, S, H>(
-    mut reader: BatchReader<R>,
+    reader: BatchReader<R>,
     options: &RaceOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RaceReport, TraceError>
 where
     R: Read,
+    S: SyncClocks + Default + Send,
+    H: AccessHistory + Default + Send,
+{
+    run_source::<BatchReader<R>, S, H>(reader, options, progress)
+}
+
+/// The pass over any [`EventSource`].
+fn run_source<Src, S, H>(
+    mut reader: Src,
+    options: &RaceOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RaceReport, TraceError>
+where
+    Src: EventSource,
     S: SyncClocks + Default + Send,
     H: AccessHistory + Default + Send,
 {
@@ -467,29 +696,28 @@ where
             break pipelined(detector, &mut reader, batch, &mut ticks);
         }
     };
-    let names = reader.names();
     match outcome {
         Ok(detector) => {
-            let events = reader.line();
+            let events = reader.events_read();
             (ticks.callback)(Progress {
                 events,
                 bytes: reader.bytes_read(),
             });
-            Ok(detector.finish(names, events))
+            Ok(detector.finish(reader.names(), events))
         }
-        Err(stop) => Err(stop.into_error(names, reader.source(), options.max_threads)),
+        Err(stop) => Err(stop.into_error(&reader, options.max_threads)),
     }
 }
 
 /// The rest of the pass on two threads: this one reads, a scoped one runs the engine.
-fn pipelined<R, S, H>(
+fn pipelined<Src, S, H>(
     detector: Detector<S, H>,
-    reader: &mut BatchReader<R>,
+    reader: &mut Src,
     spare: Batch,
     ticks: &mut ProgressTicks<'_>,
 ) -> Result<Detector<S, H>, Stop>
 where
-    R: Read,
+    Src: EventSource,
     S: SyncClocks + Default + Send,
     H: AccessHistory + Default + Send,
 {

@@ -1,4 +1,4 @@
-//! Errors of the STD reader and of the well-formedness check.
+//! Errors of the trace readers (STD and RapidBin) and of the well-formedness check.
 
 use std::fmt;
 use std::io;
@@ -8,7 +8,10 @@ const QUOTE_LEN: usize = 120;
 
 /// A trace that cannot be read or is not well formed, with the place and the offending line.
 ///
-/// Displays as ``FILE:LINE: what is wrong: `line text` ``. Boxed, so that results stay small.
+/// Displays as ``FILE:LINE: what is wrong: `line text` `` for STD text traces, and as
+/// ``FILE: event N (byte offset B): what is wrong: `0x…` `` (the event's 8 bytes in hex
+/// where they are the problem) or `FILE: header: what is wrong` for RapidBin traces. Boxed,
+/// so that results stay small.
 #[derive(Debug)]
 pub struct TraceError(Box<Details>);
 
@@ -16,6 +19,8 @@ pub struct TraceError(Box<Details>);
 struct Details {
     file: String,
     line: u64,
+    /// For RapidBin traces: the byte offset of event `line` (of the header when `line` is 0).
+    offset: Option<u64>,
     text: String,
     kind: TraceErrorKind,
 }
@@ -26,7 +31,20 @@ impl TraceError {
         TraceError(Box::new(Details {
             file: file.to_string(),
             line,
+            offset: None,
             text: String::from_utf8_lossy(text).into_owned(),
+            kind,
+        }))
+    }
+
+    /// An error at the 1-based `event` of a RapidBin trace (0: the header), quoting `text`.
+    pub(crate) fn at_event(file: &str, event: u64, text: &str, kind: TraceErrorKind) -> Self {
+        let offset = crate::races::rapidbin::byte_offset(event);
+        TraceError(Box::new(Details {
+            file: file.to_string(),
+            line: event,
+            offset: Some(offset),
+            text: text.to_string(),
             kind,
         }))
     }
@@ -36,9 +54,16 @@ impl TraceError {
         &self.0.file
     }
 
-    /// The 1-based line number.
+    /// The 1-based line number; for a RapidBin trace, the 1-based event number (0 for the
+    /// header), which is the line of that event in the trace's STD rendering.
     pub fn line(&self) -> u64 {
         self.0.line
+    }
+
+    /// For a RapidBin trace, the byte offset of the event (0 for the header); `None` for
+    /// STD text traces.
+    pub fn byte_offset(&self) -> Option<u64> {
+        self.0.offset
     }
 
     /// The offending line (at most 120 bytes of it, lossily decoded; empty for I/O errors).
@@ -55,7 +80,17 @@ impl TraceError {
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let details = &self.0;
-        write!(f, "{}:{}: {}", details.file, details.line, details.kind)?;
+        match details.offset {
+            None => write!(f, "{}:{}: {}", details.file, details.line, details.kind)?,
+            Some(_) if details.line == 0 => {
+                write!(f, "{}: header: {}", details.file, details.kind)?
+            }
+            Some(offset) => write!(
+                f,
+                "{}: event {} (byte offset {offset}): {}",
+                details.file, details.line, details.kind
+            )?,
+        }
         if !details.text.is_empty() && !matches!(details.kind, TraceErrorKind::Binary) {
             write!(f, ": `{}`", details.text)?;
         }
@@ -87,9 +122,10 @@ pub enum TraceErrorKind {
         "unknown operation `{0}` (expected r, w, rd, wr, acq, rel, req, fork, join, begin or end)"
     )]
     UnknownOperation(String),
-    /// The line holds NUL bytes: a binary file, such as RAPID's RapidBin format.
+    /// The line holds NUL bytes: a binary file, such as RAPID's RapidBin format, read as STD
+    /// text.
     #[error(
-        "binary data, not an STD text trace (RapidBin `.data` files are not read; convert them to STD first)"
+        "binary data, not an STD text trace (for a RapidBin trace use format `rapidbin` or `auto`: `causet races --format rapidbin`)"
     )]
     Binary,
     /// A line is longer than the reader accepts.
@@ -159,6 +195,61 @@ pub enum TraceErrorKind {
     TooManyThreads {
         /// The limit.
         max: usize,
+    },
+    /// A RapidBin trace shorter than its 18-byte header.
+    #[error("RapidBin header cut short: {found} of 18 bytes")]
+    HeaderCut {
+        /// The bytes there are.
+        found: usize,
+    },
+    /// A RapidBin header with a negative count.
+    #[error("negative number of {what} in the RapidBin header: {count}")]
+    NegativeCount {
+        /// `threads`, `locks`, `variables` or `events`.
+        what: &'static str,
+        /// The count.
+        count: i64,
+    },
+    /// The last RapidBin event is cut short (the input ends inside it).
+    #[error("event cut short: {found} of 8 bytes")]
+    EventCut {
+        /// The bytes there are.
+        found: usize,
+    },
+    /// A RapidBin event with bit 63 set (events are non-negative 64-bit numbers).
+    #[error("bit 63 of the event is set")]
+    SignBit,
+    /// A RapidBin operation code that is none of 0-8.
+    #[error(
+        "unknown operation code {code} (expected 0 acq, 1 rel, 2 r, 3 w, 4 fork, 5 join, 6 begin, 7 end or 8 req)"
+    )]
+    UnknownOperationCode {
+        /// The code (bits 10-13).
+        code: u8,
+    },
+    /// A RapidBin thread, lock or variable id at or beyond the header's count.
+    #[error("{what} id {id} is beyond the header's {count} {what}s")]
+    IdBeyondHeader {
+        /// `thread`, `lock` or `variable`.
+        what: &'static str,
+        /// The id.
+        id: u64,
+        /// The header's count.
+        count: u64,
+    },
+    /// A RapidBin trace that ends before the header's number of events.
+    #[error("the trace ends after {found} events; the header says {expected}")]
+    MissingEvents {
+        /// Events the header announces.
+        expected: u64,
+        /// Events there are.
+        found: u64,
+    },
+    /// Bytes after the header's number of events.
+    #[error("data after the header's {expected} events")]
+    ExtraEvents {
+        /// Events the header announces.
+        expected: u64,
     },
     /// A thread's clock would exceed 2^32 - 1 (more than 4 billion releases and forks).
     #[error("clock overflow of {thread}")]

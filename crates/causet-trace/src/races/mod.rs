@@ -1,8 +1,9 @@
-//! Happens-before data races in RAPID STD traces.
+//! Happens-before data races in RAPID traces (STD text and binary RapidBin).
 //!
 //! A trace is a sequence of events of threads that share memory: reads and writes of
-//! variables, acquires and releases of locks, forks and joins of threads (format:
-//! [`std_format`]). Happens-before is the smallest transitive order containing program
+//! variables, acquires and releases of locks, forks and joins of threads (formats:
+//! [`std_format`], [`rapidbin`]; [`detect_races_with_format`] reads either, by content with
+//! [`TraceFormat::Auto`]). Happens-before is the smallest transitive order containing program
 //! order, release → later acquire of the same lock, fork → the child's events and the
 //! child's events → join. A **racy event** is an access e to a variable x such that some
 //! earlier access to x (in trace order) by another thread, at least one of the two a write,
@@ -51,12 +52,14 @@ mod detector;
 mod engines;
 mod error;
 pub mod generate;
+pub mod rapidbin;
 pub mod std_format;
 
 use std::fmt;
 use std::io::Read;
 use std::str::FromStr;
 
+pub use detector::{TraceFormat, UnknownFormat, detect_races_with_format};
 pub use error::{TraceError, TraceErrorKind};
 pub use std_format::{Names, Op, StdEvent, StdReader};
 
