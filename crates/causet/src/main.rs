@@ -37,7 +37,7 @@ enum Command {
     Order(cmd::order::OrderArgs),
     /// Draw a space-time diagram of a log as SVG.
     Render(cmd::render::RenderArgs),
-    /// Happens-before data races in a RAPID STD trace.
+    /// Happens-before data races in a RAPID trace (STD text or binary RapidBin).
     Races(cmd::races::RacesArgs),
     /// Run an instrumented demo cluster and analyze its log.
     Run(cmd::run::RunArgs),

@@ -1,13 +1,17 @@
-//! `causet races TRACE`: happens-before data races in a RAPID STD trace.
+//! `causet races TRACE`: happens-before data races in a RAPID trace (STD text or binary
+//! RapidBin).
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use causet_trace::races::{Engine, Progress, RaceOptions, RaceReport, detect_races_with_progress};
+use causet_trace::races::rapidbin::HEADER_LEN;
+use causet_trace::races::{
+    Engine, Progress, RaceOptions, RaceReport, TraceFormat, detect_races_with_format,
+};
 
 /// Arguments of `causet races`.
 ///
@@ -15,7 +19,8 @@ use causet_trace::races::{Engine, Progress, RaceOptions, RaceReport, detect_race
 /// order) by another thread, at least one of the two a write, does not happen before e.
 /// Happens-before: program order, lock release to later acquire, fork to the child, the
 /// child to join. Locks are re-entrant; an ill-formed trace (releasing a lock not held,
-/// acquiring a lock another thread holds, joining twice, ...) is an error naming the line.
+/// acquiring a lock another thread holds, joining twice, ...) is an error naming the line
+/// (for RapidBin: the event and its byte offset).
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "A racy event is an access e to a variable x such that some earlier access \
@@ -23,15 +28,28 @@ use causet_trace::races::{Engine, Progress, RaceOptions, RaceReport, detect_race
                   (happens-before: program order, release to later acquire of the lock, fork, \
                   join). Racy lines: distinct locations of racy events. Locks are re-entrant; \
                   an ill-formed trace is an error naming the line.\n\n\
+                  Formats: STD text (one `thread|op(operand)|location` event per line) and \
+                  RAPID's binary RapidBin (`.data`: an 18-byte big-endian header of thread, \
+                  lock, variable and event counts, then 8 bytes per event). By default the \
+                  content decides: NUL bytes in the first 18 bytes, or a header whose event \
+                  count matches the file's length, mean RapidBin. A RapidBin trace reports as \
+                  its STD rendering would: thread n is Tn, locks and variables are numbers, \
+                  event k is line k.\n\n\
                   Examples:\n  causet races trace.std\n  causet races trace.std \
-                  --engine tree --list 5\n  causet races trace.std --json"
+                  --engine tree --list 5\n  causet races trace.std --json\n  \
+                  causet races Bensalem.data\n  cat trace.data | causet races - --format rapidbin"
 )]
 pub struct RacesArgs {
-    /// The trace in RAPID's STD format, one `thread|op(operand)|location` event per line
+    /// The trace: RAPID's STD format, one `thread|op(operand)|location` event per line
     /// (ops r w acq rel fork join begin end, and the dialects req, rd, wr, `fork(9)` for
-    /// `T9`); `-` reads standard input.
+    /// `T9`), or RAPID's binary RapidBin format; `-` reads standard input.
     #[arg(value_name = "TRACE")]
     trace: PathBuf,
+    /// The trace's format: std, rapidbin, or auto (by content: NUL bytes in the first 18
+    /// bytes, or a RapidBin header whose event count matches the file's length, mean
+    /// rapidbin; standard input is decided by its first 18 bytes).
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = parse_format)]
+    format: TraceFormat,
     /// Happens-before engine; all give the same answer. vc: DJIT+ vector clocks; epoch:
     /// FastTrack epochs (exact after write-write races); tree: epochs with tree clocks for
     /// threads and locks.
@@ -56,8 +74,29 @@ fn parse_engine(text: &str) -> Result<Engine, String> {
         .map_err(|err: causet_trace::races::UnknownEngine| err.to_string())
 }
 
+fn parse_format(text: &str) -> Result<TraceFormat, String> {
+    text.parse()
+        .map_err(|err: causet_trace::races::UnknownFormat| err.to_string())
+}
+
+/// For a file with format `auto`: its format by its first bytes and its length, and the
+/// input to read (the file rewound, or the bytes read before it if it cannot seek: a pipe).
+fn sniff(mut file: File, total: Option<u64>) -> std::io::Result<(TraceFormat, Box<dyn Read>)> {
+    let mut prefix = Vec::with_capacity(HEADER_LEN);
+    Read::by_ref(&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut prefix)?;
+    let format = TraceFormat::detect(&prefix, total);
+    if file.seek(SeekFrom::Start(0)).is_ok() {
+        Ok((format, Box::new(file)))
+    } else {
+        Ok((format, Box::new(std::io::Cursor::new(prefix).chain(file))))
+    }
+}
+
 /// Runs `causet races`.
 pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
+    let mut format = args.format;
     let (input, name, total): (Box<dyn Read>, String, Option<u64>) =
         if args.trace.as_os_str() == "-" {
             (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)
@@ -65,7 +104,16 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
             let name = args.trace.display().to_string();
             let file = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
             let total = file.metadata().ok().map(|m| m.len());
-            (Box::new(file), name, total)
+            // Files are decided here, where their length is known.
+            let input: Box<dyn Read> = if format == TraceFormat::Auto {
+                let (found, input) =
+                    sniff(file, total).with_context(|| format!("cannot read {name}"))?;
+                format = found;
+                input
+            } else {
+                Box::new(file)
+            };
+            (input, name, total)
         };
     let mut options = RaceOptions::new(args.engine).with_list(args.list);
     options.max_threads = args.max_threads;
@@ -83,7 +131,7 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
         bar.set_position(p.bytes);
         bar.set_message(format!("{} events", p.events));
     };
-    let report = detect_races_with_progress(input, &name, &options, &mut progress);
+    let report = detect_races_with_format(input, &name, format, &options, &mut progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

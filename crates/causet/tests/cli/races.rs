@@ -145,10 +145,170 @@ fn races_peer_traces_agree_across_engines() {
         assert_eq!(outputs[0], outputs[1], "{file}: vc vs epoch");
         assert_eq!(outputs[0], outputs[2], "{file}: vc vs tree");
     }
+}
+
+/// RAPID's binary `Bensalem.data`: read by content (and with `--format rapidbin`), every
+/// engine the same report; as STD it is refused, pointing at the format option.
+#[test]
+fn races_peer_rapidbin_is_read() {
+    let Some(dir) = peer_data("races_peer_rapidbin_is_read") else {
+        return;
+    };
     let binary = dir.join("rapid-std").join("Bensalem.data");
-    let output = run(&["races", binary.to_str().expect("utf-8 path")]);
+    let path = binary.to_str().expect("utf-8 path");
+    let mut reports = Vec::new();
+    for engine in ["vc", "epoch", "tree"] {
+        for format in ["auto", "rapidbin"] {
+            let args = [
+                "races", path, "--json", "--engine", engine, "--format", format,
+            ];
+            let output = run(&args);
+            assert!(output.status.success(), "{engine}: {}", stderr(&output));
+            let mut value: serde_json::Value =
+                serde_json::from_str(&stdout(&output)).expect("JSON");
+            value.as_object_mut().expect("object").remove("engine");
+            reports.push(value);
+        }
+    }
+    // Header: 4 threads, 5 locks, 5 variables, 68 events; lock 4 and variable 4 unused.
+    assert_eq!(reports[0]["events"], 68);
+    assert_eq!(reports[0]["threads"], 4);
+    assert_eq!(reports[0]["locks"], 4);
+    assert_eq!(reports[0]["variables"], 4);
+    for report in &reports {
+        assert_eq!(report, &reports[0]);
+    }
+    let output = run(&["races", path, "--format", "std"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("RapidBin"), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(":1: binary data") && err.contains("--format rapidbin"),
+        "{err}"
+    );
+}
+
+/// A RapidBin trace: the 18-byte header and one 8-byte word per event.
+fn rapidbin(threads: i16, locks: i32, variables: i32, events: &[(u64, u64, u64, u64)]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&threads.to_be_bytes());
+    bytes.extend_from_slice(&locks.to_be_bytes());
+    bytes.extend_from_slice(&variables.to_be_bytes());
+    bytes.extend_from_slice(&(events.len() as i64).to_be_bytes());
+    for &(thread, op, decor, location) in events {
+        let word = thread | op << 10 | decor << 14 | location << 48;
+        bytes.extend_from_slice(&word.to_be_bytes());
+    }
+    bytes
+}
+
+/// `TRACE` in RapidBin (x is variable 0, y variable 1, m lock 0; ops: 0 acq, 1 rel, 2 r,
+/// 3 w, 4 fork).
+fn trace_rapidbin() -> Vec<u8> {
+    rapidbin(
+        2,
+        1,
+        2,
+        &[
+            (0, 4, 1, 1),
+            (0, 3, 0, 2),
+            (1, 3, 0, 3),
+            (1, 0, 0, 4),
+            (1, 3, 1, 5),
+            (1, 1, 0, 6),
+            (0, 0, 0, 7),
+            (0, 2, 1, 8),
+            (0, 1, 0, 9),
+            (1, 2, 0, 10),
+        ],
+    )
+}
+
+#[test]
+fn races_rapidbin_file_and_stdin_report_as_its_std_rendering() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("t.data"), trace_rapidbin()).expect("write");
+    // The same trace with RapidBin's names: x is 0, y is 1, m is 0.
+    let std_text = TRACE
+        .replace("(x)", "(0)")
+        .replace("(y)", "(1)")
+        .replace("(m)", "(0)")
+        .replace("1|r(0)|10", "T1|r(0)|10");
+    std::fs::write(dir.path().join("t.std"), &std_text).expect("write");
+    let args = |file: &'static str| ["races", file, "--json", "--list", "5"];
+    let binary = run_in(dir.path(), &args("t.data"));
+    assert!(binary.status.success(), "{}", stderr(&binary));
+    let text = run_in(dir.path(), &args("t.std"));
+    assert_eq!(stdout(&binary), stdout(&text));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&binary)).expect("JSON");
+    assert_eq!(value["racy_events"], 2);
+    assert_eq!(value["racy_variables"], serde_json::json!(["0"]));
+    assert_eq!(value["races"][0]["access"]["thread"], "T1");
+
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = super::util::causet()
+        .args(["races", "-", "--json", "--list", "5"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&trace_rapidbin())
+        .expect("write");
+    let output = child.wait_with_output().expect("finishes");
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), stdout(&text));
+}
+
+#[test]
+fn races_rapidbin_errors_name_the_event_and_byte_offset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cut = trace_rapidbin();
+    cut.truncate(cut.len() - 3);
+    let release_not_held = rapidbin(1, 1, 0, &[(0, 1, 0, 7)]);
+    let unknown_op = rapidbin(1, 1, 1, &[(0, 3, 0, 1), (0, 12, 0, 2)]);
+    let beyond = rapidbin(2, 1, 1, &[(0, 3, 0, 1), (0, 2, 1, 2)]);
+    for (bytes, needle) in [
+        (
+            cut,
+            "t.data: event 10 (byte offset 90): event cut short: 5 of 8 bytes",
+        ),
+        (
+            release_not_held,
+            "t.data: event 1 (byte offset 18): T0 releases lock 0, which is not held",
+        ),
+        (
+            unknown_op,
+            "t.data: event 2 (byte offset 26): unknown operation code 12",
+        ),
+        (
+            beyond,
+            "t.data: event 2 (byte offset 26): variable id 1 is beyond the header's 1 variables",
+        ),
+        (
+            vec![0, 1, 0],
+            "t.data: header: RapidBin header cut short: 3 of 18 bytes",
+        ),
+    ] {
+        std::fs::write(dir.path().join("t.data"), &bytes).expect("write");
+        let output = run_in(dir.path(), &["races", "t.data", "--format", "rapidbin"]);
+        assert_error(&output, needle);
+    }
+}
+
+#[test]
+fn races_bad_format_is_an_error() {
+    let (dir, file) = write_trace(TRACE);
+    let output = run_in(dir.path(), &["races", &file, "--format", "binary"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("unknown trace format `binary`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// The JSON report is a wire format: pinned byte for byte.
