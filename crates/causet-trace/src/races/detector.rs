@@ -888,6 +888,78 @@ mod tests {
         assert!(PIPELINED.load(Ordering::Relaxed) > before || !parallel_machine());
     }
 
+    /// The same for RapidBin input: generated traces converted, then spoiled at a random
+    /// event (a set bit 63, an unknown code, a release of a lock nobody holds, a cut end,
+    /// missing events), read through random-sized reads on one thread and two.
+    #[test]
+    fn two_threads_give_the_same_results_and_errors_as_one_on_rapidbin() {
+        use super::super::rapidbin::std_to_rapidbin;
+        use super::super::{TraceFormat, detect_races_with_format};
+        let before = PIPELINED.load(Ordering::Relaxed);
+        let mut rng = ChaCha8Rng::seed_from_u64(31);
+        for case in 0..12u64 {
+            let shape = TraceShape {
+                threads: rng.random_range(2..7),
+                locks: 3,
+                variables: 40,
+                events: 3_000,
+                lock_density: 0.2,
+                shared_fraction: 0.05,
+                seed: case,
+                ..TraceShape::default()
+            };
+            let mut text = Vec::new();
+            generate(&shape, &mut text).expect("writes to memory");
+            let mut out = io::Cursor::new(Vec::new());
+            let header = std_to_rapidbin(text.as_slice(), "t.std", &mut out).expect("converts");
+            let mut bytes = out.into_inner();
+            let at = 18 + 8 * rng.random_range(0..header.events as usize);
+            let word = u64::from_be_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+            let spoiled = match case % 6 {
+                0 => Some(word | 1 << 63),
+                1 => Some(word | 15 << 10),
+                // Thread 0 releases lock 0 (code 1), which it does not hold at the start.
+                2 => Some(1 << 10),
+                3 => {
+                    bytes.truncate(at + 3);
+                    None
+                }
+                4 => {
+                    bytes.truncate(at);
+                    None
+                }
+                _ => None,
+            };
+            if let Some(word) = spoiled {
+                bytes[at..at + 8].copy_from_slice(&word.to_be_bytes());
+            }
+            let engine = Engine::ALL[case as usize % 3];
+            let run = |parallel: bool| {
+                let mut options = RaceOptions::new(engine).with_list(20);
+                options.parallel = parallel;
+                options.pipeline_after = 0;
+                let source = Source {
+                    text: bytes.clone(),
+                    offset: 0,
+                    rng: ChaCha8Rng::seed_from_u64(case),
+                    fail_at: None,
+                };
+                let format = TraceFormat::RapidBin;
+                outcome(detect_races_with_format(
+                    source,
+                    "t.data",
+                    format,
+                    &options,
+                    &mut |_| {},
+                ))
+            };
+            let one = run(false);
+            assert_eq!(run(true), one, "case {case}");
+            assert_eq!(one.is_err(), case % 6 < 5, "case {case}: {one:?}");
+        }
+        assert!(PIPELINED.load(Ordering::Relaxed) > before || !parallel_machine());
+    }
+
     fn parallel_machine() -> bool {
         std::thread::available_parallelism().is_ok_and(|cores| cores.get() > 1)
     }

@@ -1,9 +1,15 @@
-//! Data races in STD traces: every engine against a brute-force model built from explicit
-//! happens-before histories, the peer traces, the dialects and the ill-formed traces.
+//! Data races in STD and RapidBin traces: every engine against a brute-force model built
+//! from explicit happens-before histories, the peer traces, the dialects, the ill-formed
+//! traces, and RapidBin against STD.
 
 use causet_trace::races::generate::{TraceShape, generate};
+use causet_trace::races::rapidbin::{
+    RapidBinEvent, RapidBinHeader, RapidBinReader, RapidBinWriteError, RapidBinWriter,
+    rapidbin_to_std, std_to_rapidbin,
+};
 use causet_trace::races::{
-    Engine, RaceOptions, RaceReport, StdReader, TraceError, TraceErrorKind, detect_races,
+    Engine, Op, RaceOptions, RaceReport, StdReader, TraceError, TraceErrorKind, TraceFormat,
+    detect_races, detect_races_with_format,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -593,11 +599,464 @@ fn peer_valid_and_ill_formed_traces() {
     }
 }
 
+/// RAPID's binary `Bensalem.data`, decoded here independently (header and words by hand)
+/// and by the library: the same op counts; every engine, both formats given and detected,
+/// and its STD rendering give one report.
 #[test]
-fn peer_rapidbin_is_refused_clearly() {
+fn peer_rapidbin_bensalem_is_read_by_every_engine() {
     let Some((path, bytes)) = peer_trace("peer_rapidbin", "Bensalem.data") else {
         return;
     };
+    // The independent decode: i16, i32, i32, i64 big-endian, then one i64 per event.
+    let be = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0u64, |n, &b| n << 8 | u64::from(b))
+    };
+    assert_eq!((be(0..2), be(2..6), be(6..10), be(10..18)), (4, 5, 5, 68));
+    assert_eq!(bytes.len(), 18 + 68 * 8);
+    let names = [
+        "acq", "rel", "r", "w", "fork", "join", "begin", "end", "req",
+    ];
+    let mut by_hand = std::collections::BTreeMap::new();
+    for k in 0..68 {
+        let word = be(18 + 8 * k..26 + 8 * k);
+        *by_hand
+            .entry(names[(word >> 10 & 15) as usize])
+            .or_insert(0) += 1;
+    }
+    let expected = [
+        ("begin", 7),
+        ("end", 6),
+        ("acq", 12),
+        ("rel", 12),
+        ("req", 10),
+        ("r", 11),
+        ("w", 7),
+        ("fork", 3),
+    ];
+    assert_eq!(by_hand, expected.into_iter().collect());
+    let mut reader = RapidBinReader::new(bytes.as_slice(), &path).expect("header");
+    let mut counts = std::collections::BTreeMap::new();
+    while let Some(event) = reader.next_event().expect("valid events") {
+        *counts.entry(event.op.as_str()).or_insert(0) += 1;
+    }
+    assert_eq!(counts, by_hand);
+
+    let mut std_text = Vec::new();
+    assert_eq!(
+        rapidbin_to_std(bytes.as_slice(), &path, &mut std_text).expect("renders"),
+        68
+    );
+    let std_text = String::from_utf8(std_text).expect("ascii");
+    let report = run_all(&std_text, 100);
+    for engine in Engine::ALL {
+        for format in [TraceFormat::Auto, TraceFormat::RapidBin] {
+            let options = RaceOptions::new(engine).with_list(100);
+            let binary =
+                detect_races_with_format(bytes.as_slice(), &path, format, &options, &mut |_| {})
+                    .unwrap_or_else(|e| panic!("{engine} {format}: {e}"));
+            assert_eq!(binary, report, "{engine} {format}");
+        }
+    }
+    assert_eq!((report.events, report.threads), (68, 4));
+    // Lock 4 and variable 4 of the header are never used.
+    assert_eq!((report.locks, report.variables), (4, 4));
+    // As STD text it is refused, pointing at the format.
     let err = detect_races(bytes.as_slice(), &path, &RaceOptions::default()).expect_err("binary");
     assert!(matches!(err.kind(), TraceErrorKind::Binary), "{err}");
+    assert!(err.to_string().contains("rapidbin"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// RapidBin: the same reports as STD, and every malformation named by event and offset.
+
+fn to_rapidbin(text: &str) -> (RapidBinHeader, Vec<u8>) {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let header = std_to_rapidbin(text.as_bytes(), "t.std", &mut out).expect("converts");
+    (header, out.into_inner())
+}
+
+fn run_binary(bytes: &[u8], engine: Engine, list: usize) -> Result<RaceReport, TraceError> {
+    let options = RaceOptions::new(engine).with_list(list);
+    detect_races_with_format(
+        bytes,
+        "t.data",
+        TraceFormat::RapidBin,
+        &options,
+        &mut |_| {},
+    )
+}
+
+/// What a report says, names aside: counts, and each race's events and locations.
+type Unnamed = (
+    (u64, usize, usize, usize),
+    (u64, usize, usize),
+    Vec<(u64, u64, String, String)>,
+);
+
+fn unnamed(r: &RaceReport) -> Unnamed {
+    let races = r
+        .races
+        .iter()
+        .map(|race| {
+            let (a, p) = (&race.access, &race.prior);
+            (a.line, p.line, a.location.clone(), p.location.clone())
+        })
+        .collect();
+    (
+        (r.events, r.threads, r.locks, r.variables),
+        (r.racy_events, r.racy_variables.len(), r.racy_lines),
+        races,
+    )
+}
+
+/// The report of a RapidBin trace equals that of its STD rendering for every engine, and
+/// that of the original STD trace up to names (same events, threads, locks, variables,
+/// racy events and lines, the same races at the same events); and the model agrees.
+#[test]
+fn rapidbin_and_std_give_the_same_reports_on_random_traces() {
+    for seed in 0..600 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let text = random_trace(&mut rng);
+        let original = run_all(&text, usize::MAX);
+        let (header, bytes) = to_rapidbin(&text);
+        assert_eq!(header.events, original.events, "seed {seed}");
+        assert_eq!(bytes.len() as u64, 18 + 8 * header.events);
+        let mut rendering = Vec::new();
+        rapidbin_to_std(bytes.as_slice(), "t.data", &mut rendering).expect("renders");
+        let rendering = run_all(std::str::from_utf8(&rendering).expect("ascii"), usize::MAX);
+        for engine in Engine::ALL {
+            let binary = run_binary(&bytes, engine, usize::MAX)
+                .unwrap_or_else(|e| panic!("seed {seed} {engine}: {e}\n{text}"));
+            assert_eq!(binary, rendering, "seed {seed} {engine}:\n{text}");
+        }
+        let context = format!("seed {seed}:\n{text}");
+        assert_eq!(unnamed(&rendering), unnamed(&original), "{context}");
+        let expected = model(&parse_model(&text));
+        assert_eq!(
+            rendering.racy_events,
+            expected.racy.len() as u64,
+            "{context}"
+        );
+    }
+}
+
+/// A generated trace long enough for the two-thread pass: RapidBin gives the report of its
+/// STD rendering on one thread and two, and the counts of the original trace.
+#[test]
+fn rapidbin_generated_trace_on_one_and_two_threads() {
+    let shape = TraceShape {
+        threads: 12,
+        locks: 5,
+        variables: 400,
+        events: 200_000,
+        lock_density: 0.1,
+        shared_fraction: 0.05,
+        seed: 5,
+        ..TraceShape::default()
+    };
+    let mut text = Vec::new();
+    generate(&shape, &mut text).expect("writes to memory");
+    let text = String::from_utf8(text).expect("ascii");
+    let (_, bytes) = to_rapidbin(&text);
+    assert!(bytes.len() > 1 << 20, "long enough for the second thread");
+    let mut rendering = Vec::new();
+    rapidbin_to_std(bytes.as_slice(), "t.data", &mut rendering).expect("renders");
+    let rendering = String::from_utf8(rendering).expect("ascii");
+    let expected = detect_races(
+        rendering.as_bytes(),
+        "t.std",
+        &RaceOptions::default().with_list(20),
+    )
+    .expect("valid");
+    for parallel in [true, false] {
+        let mut options = RaceOptions::new(Engine::Epoch).with_list(20);
+        options.parallel = parallel;
+        let report = detect_races_with_format(
+            bytes.as_slice(),
+            "t.data",
+            TraceFormat::Auto,
+            &options,
+            &mut |_| {},
+        )
+        .expect("valid");
+        assert_eq!(report, expected, "parallel {parallel}");
+    }
+    let original = detect_races(text.as_bytes(), "t.std", &RaceOptions::default()).expect("valid");
+    assert_eq!(
+        (original.events, original.racy_events, original.racy_lines),
+        (expected.events, expected.racy_events, expected.racy_lines)
+    );
+    assert!(expected.racy_events > 0);
+}
+
+/// Spoils one random event (or the end) of a random valid RapidBin trace and checks the
+/// error: its kind, the event number and byte offset, and the message's place, the same for
+/// every engine and on one thread or two.
+#[test]
+fn rapidbin_malformations_are_errors_naming_event_and_offset() {
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    for case in 0..400u64 {
+        let text = random_trace(&mut rng);
+        let (header, mut bytes) = to_rapidbin(&text);
+        let n = header.events;
+        let k = rng.random_range(0..n); // the 0-based event spoiled
+        let at = 18 + 8 * k as usize;
+        let word = u64::from_be_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let set =
+            |bytes: &mut Vec<u8>, word: u64| bytes[at..at + 8].copy_from_slice(&word.to_be_bytes());
+        let (event, what): (u64, &str) = match case % 7 {
+            0 => {
+                set(&mut bytes, word | 1 << 63);
+                (k + 1, "bit 63")
+            }
+            1 => {
+                let code = rng.random_range(9..16u64);
+                set(&mut bytes, word & !(15 << 10) | code << 10);
+                (k + 1, "unknown operation code")
+            }
+            2 => {
+                set(&mut bytes, word & !0x3ff | u64::from(header.threads));
+                (k + 1, "thread id")
+            }
+            3 => {
+                // A write of a variable beyond the header's count.
+                let w = u64::from(header.threads - 1) | 3 << 10 | header.variables << 14;
+                set(&mut bytes, w);
+                (k + 1, "variable id")
+            }
+            4 => {
+                let cut = rng.random_range(1..8);
+                bytes.truncate(bytes.len() - cut);
+                (n, "event cut short")
+            }
+            5 => {
+                bytes.extend_from_slice(&[0; 8][..rng.random_range(1..9)]);
+                (n + 1, "data after the header's")
+            }
+            _ => {
+                bytes.truncate(bytes.len() - 8);
+                (n, "the trace ends after")
+            }
+        };
+        let offset = 18 + 8 * (event - 1);
+        let place = format!("t.data: event {event} (byte offset {offset}): ");
+        let mut messages = Vec::new();
+        for engine in Engine::ALL {
+            for parallel in [true, false] {
+                let mut options = RaceOptions::new(engine);
+                options.parallel = parallel;
+                let err = detect_races_with_format(
+                    bytes.as_slice(),
+                    "t.data",
+                    TraceFormat::RapidBin,
+                    &options,
+                    &mut |_| {},
+                )
+                .expect_err("spoiled");
+                assert_eq!(
+                    (err.line(), err.byte_offset()),
+                    (event, Some(offset)),
+                    "case {case}: {err}"
+                );
+                messages.push(err.to_string());
+            }
+        }
+        let message = &messages[0];
+        assert!(message.starts_with(&place), "case {case}: {message}");
+        assert!(
+            message.contains(what),
+            "case {case}: {message} lacks {what}"
+        );
+        assert!(
+            messages.iter().all(|m| m == message),
+            "case {case}: {messages:?}"
+        );
+        // The public reader finds the same error.
+        let mut reader = RapidBinReader::new(bytes.as_slice(), "t.data").expect("header intact");
+        let err = loop {
+            match reader.next_event() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("case {case}: spoiled trace read to the end"),
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(&err.to_string(), message, "case {case}");
+    }
+}
+
+#[test]
+fn rapidbin_header_errors_and_huge_counts() {
+    let header = |threads: i16, locks: i32, variables: i32, events: i64| {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&threads.to_be_bytes());
+        bytes.extend_from_slice(&locks.to_be_bytes());
+        bytes.extend_from_slice(&variables.to_be_bytes());
+        bytes.extend_from_slice(&events.to_be_bytes());
+        bytes
+    };
+    let error = |bytes: &[u8]| {
+        run_binary(bytes, Engine::Epoch, 0)
+            .expect_err("malformed")
+            .to_string()
+    };
+    for cut in 0..18 {
+        let message = error(&header(1, 1, 1, 0)[..cut]);
+        let expected = format!("t.data: header: RapidBin header cut short: {cut} of 18 bytes");
+        assert_eq!(message, expected);
+    }
+    assert!(error(&header(-1, 0, 0, 0)).contains("negative number of threads"));
+    assert!(error(&header(1, 0, -5, 0)).contains("negative number of variables in the RapidBin header: -5"));
+    assert!(error(&header(1, 0, 0, i64::MIN)).contains("negative number of events"));
+    // Counts at their maxima are not allocated for: one event, then "ends after".
+    let mut bytes = header(i16::MAX, i32::MAX, i32::MAX, i64::MAX);
+    let write = 1023u64 | 3 << 10 | ((1u64 << 31) - 2) << 14 | 32767 << 48;
+    bytes.extend_from_slice(&write.to_be_bytes());
+    let message = error(&bytes);
+    assert!(
+        message.starts_with("t.data: event 2 (byte offset 26): the trace ends after 1 events"),
+        "{message}"
+    );
+    // An empty trace is a trace.
+    let report = run_binary(&header(0, 0, 0, 0), Engine::TreeClock, 0).expect("empty");
+    assert_eq!((report.events, report.threads), (0, 0));
+}
+
+#[test]
+fn rapidbin_thread_limit_and_ill_formed_events() {
+    // Five threads each write x: one too many for a limit of 4, at event 5.
+    let events: String = (0..5).map(|t| format!("T{t}|w(x)|1\n")).collect();
+    let (_, bytes) = to_rapidbin(&events);
+    let mut options = RaceOptions::new(Engine::Epoch);
+    options.max_threads = 4;
+    let err = detect_races_with_format(
+        bytes.as_slice(),
+        "t.data",
+        TraceFormat::RapidBin,
+        &options,
+        &mut |_| {},
+    )
+    .expect_err("too many threads");
+    assert!(
+        matches!(err.kind(), TraceErrorKind::TooManyThreads { max: 4 }),
+        "{err}"
+    );
+    assert_eq!((err.line(), err.byte_offset()), (5, Some(50)));
+    // Ill-formed traces are reported as in STD, with the event instead of the line.
+    for (text, event, what) in [
+        (
+            "T1|acq(m)|1\nT2|acq(m)|2",
+            2,
+            "T1 acquires lock 0, which T0 holds",
+        ),
+        (
+            "T1|fork(T2)|1\nT1|join(2)|2\nT1|join(T2)|3",
+            3,
+            "T1 is joined twice",
+        ),
+        (
+            "T2|w(x)|1\nT1|fork(T2)|2",
+            2,
+            "T0 is forked after it already ran",
+        ),
+    ] {
+        let (_, bytes) = to_rapidbin(text);
+        for engine in Engine::ALL {
+            let err = run_binary(&bytes, engine, 0).expect_err("ill-formed");
+            let offset = 18 + 8 * (event - 1);
+            let expected = format!("t.data: event {event} (byte offset {offset}): {what}");
+            assert_eq!(err.to_string(), expected, "{engine}");
+        }
+    }
+}
+
+#[test]
+fn format_detection_by_content_and_length() {
+    let text = b"T0|w(x)|1\nT1|w(x)|2\n";
+    assert_eq!(
+        TraceFormat::detect(text, Some(text.len() as u64)),
+        TraceFormat::Std
+    );
+    assert_eq!(TraceFormat::detect(b"", None), TraceFormat::Std);
+    assert_eq!(TraceFormat::detect(b"\0\x04", None), TraceFormat::RapidBin);
+    // No NUL: RapidBin only if the header's event count matches the length.
+    let mut header = Vec::new();
+    header.extend_from_slice(&0x0101i16.to_be_bytes());
+    header.extend_from_slice(&0x0101_0101i32.to_be_bytes());
+    header.extend_from_slice(&0x0101_0101i32.to_be_bytes());
+    let events: i64 = 0x0101_0101_0101_0101;
+    header.extend_from_slice(&events.to_be_bytes());
+    let length = 18 + 8 * events as u64;
+    assert_eq!(
+        TraceFormat::detect(&header, Some(length)),
+        TraceFormat::RapidBin
+    );
+    assert_eq!(
+        TraceFormat::detect(&header, Some(length - 1)),
+        TraceFormat::Std
+    );
+    assert_eq!(TraceFormat::detect(&header, None), TraceFormat::Std);
+    assert_eq!(
+        "rapidbin".parse::<TraceFormat>().ok(),
+        Some(TraceFormat::RapidBin)
+    );
+    assert!("bin".parse::<TraceFormat>().is_err());
+}
+
+/// The writer refuses what does not fit the header or the format.
+#[test]
+fn rapidbin_writer_checks_events_and_counts() {
+    let header = RapidBinHeader {
+        threads: 2,
+        locks: 1,
+        variables: 1,
+        events: 2,
+    };
+    let event = |thread, op, decor, location| RapidBinEvent {
+        thread,
+        op,
+        decor,
+        location,
+    };
+    let mut writer = RapidBinWriter::new(Vec::new(), header).expect("header fits");
+    assert!(
+        writer.write_event(event(2, Op::Read, 0, 0)).is_err(),
+        "thread 2 of 2"
+    );
+    assert!(
+        writer.write_event(event(0, Op::Acquire, 1, 0)).is_err(),
+        "lock 1 of 1"
+    );
+    assert!(
+        writer.write_event(event(0, Op::Read, 0, 40_000)).is_err(),
+        "location"
+    );
+    writer.write_event(event(0, Op::Write, 0, 1)).expect("fits");
+    assert!(matches!(
+        RapidBinWriter::new(Vec::new(), header)
+            .expect("fits")
+            .finish(),
+        Err(RapidBinWriteError::Count {
+            expected: 2,
+            written: 0
+        })
+    ));
+    writer
+        .write_event(event(1, Op::Begin, 77, 2))
+        .expect("fits");
+    assert!(
+        writer.write_event(event(1, Op::End, 0, 2)).is_err(),
+        "a third event"
+    );
+    let bytes = writer.finish().expect("two events");
+    assert_eq!(bytes.len(), 34);
+    // Text locations cannot be converted.
+    let err = std_to_rapidbin(
+        "T0|w(x)|Foo.java:3".as_bytes(),
+        "t.std",
+        std::io::Cursor::new(Vec::new()),
+    )
+    .expect_err("text location");
+    assert!(err.to_string().contains("location `Foo.java:3`"), "{err}");
 }
