@@ -79,7 +79,22 @@ impl VectorClock {
     }
 
     /// Sets entry `node` to `value`.
+    #[inline]
     pub fn set(&mut self, node: usize, value: u64) {
+        // Inlined: an existing entry, and no trailing zero to trim (the common raise).
+        let len = self.entries.len();
+        if let Some(entry) = self.entries.get_mut(node) {
+            if value != 0 || node + 1 < len {
+                *entry = value;
+                return;
+            }
+        }
+        self.set_slow(node, value);
+    }
+
+    /// [`set`](Self::set) of an entry past the end, or of the last one to zero.
+    #[inline(never)]
+    fn set_slow(&mut self, node: usize, value: u64) {
         if node >= self.entries.len() {
             if value == 0 {
                 return;

@@ -372,9 +372,6 @@ const PAIRED_RUNS: usize = 101;
 /// runs first), `PAIRED_RUNS` of each per mode: the median run time of each, and the
 /// median of the per-pair ratios, which a machine shared with other work disturbs least.
 fn paired() {
-    println!(
-        "\n== paired: gossip {NODES}x{MESSAGES}, baseline vs clocks (log discarded), {PAIRED_RUNS} interleaved runs each =="
-    );
     let plan = Plan::new(Workload::Gossip, NODES, MESSAGES, 1).expect("plan");
     let total = plan.total_messages() as f64;
     let config = |instrumented: bool| {
@@ -396,7 +393,21 @@ fn paired() {
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or(2);
+    // `CAUSET_BENCH_PAIRED_RUNS` shortens the comparison (for callgrind), `CAUSET_BENCH_MODE`
+    // (`thread` or `task`) keeps one mode.
+    let runs = std::env::var("CAUSET_BENCH_PAIRED_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(PAIRED_RUNS)
+        .max(1);
+    let only_mode = std::env::var("CAUSET_BENCH_MODE").unwrap_or_default();
+    println!(
+        "\n== paired: gossip {NODES}x{MESSAGES}, baseline vs clocks (log discarded), {runs} interleaved runs each =="
+    );
     for mode in ["thread", "task"] {
+        if !only_mode.is_empty() && only_mode != mode {
+            continue;
+        }
         let run = |config: &ClusterConfig| {
             let run = if mode == "thread" {
                 run_threads(config)
@@ -416,12 +427,12 @@ fn paired() {
             elapsed
         };
         // Warm-up.
-        for _ in 0..5 {
+        for _ in 0..5.min(runs) {
             run(&baseline);
             run(&clocks);
         }
         let (mut base, mut ours, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..PAIRED_RUNS {
+        for i in 0..runs {
             let (b, c) = if i % 2 == 0 {
                 let b = timed(&baseline, 0);
                 (b, timed(&clocks, 1))
@@ -446,13 +457,13 @@ fn paired() {
             c * 1e3,
             total / c / 1e3,
             c / b,
-            ratios[PAIRED_RUNS / 4],
-            ratios[3 * PAIRED_RUNS / 4],
+            ratios[runs / 4],
+            ratios[3 * runs / 4],
         );
         println!(
             "{mode}: CPU (all threads) per run: baseline {:.2} ms, clocks {:.2} ms, ratio {:.3}",
-            cpu[0] as f64 * 10.0 / PAIRED_RUNS as f64,
-            cpu[1] as f64 * 10.0 / PAIRED_RUNS as f64,
+            cpu[0] as f64 * 10.0 / runs as f64,
+            cpu[1] as f64 * 10.0 / runs as f64,
             cpu[1] as f64 / cpu[0].max(1) as f64,
         );
     }

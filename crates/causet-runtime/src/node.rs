@@ -42,6 +42,7 @@ impl ClockState {
         }
     }
 
+    #[inline]
     fn tick(&mut self, me: usize) {
         match self {
             ClockState::Full(clock) => {

@@ -286,6 +286,15 @@ pub struct DiffClock {
     /// peers pays 4 bytes for each other one.
     slots: Vec<u32>,
     channels: Vec<Channel>,
+    /// Per channel (same slots as `channels`), for clocks of up to 16 nodes only: the
+    /// entries changed since the channel's `last_sent` (low 32 bits) and since its
+    /// `last_sent_any` (high 32 bits), i.e. exactly those whose `updated` is later, as of
+    /// the last stamp; the changes since then are in `pending`. A stamp then reads its
+    /// entries from a mask instead of comparing n counters.
+    dirty: Vec<u64>,
+    /// Entries changed since the last stamp to any peer, not yet in `dirty` (one OR per
+    /// change; folded into every channel's masks once per stamp).
+    pending: u32,
     /// The session floor this incarnation started with: the first session of every channel.
     first_session: u64,
     /// Every session this node may still start is at least this.
@@ -330,6 +339,8 @@ impl DiffClock {
             changes: Vec::new(),
             slots: vec![NO_CHANNEL; n],
             channels: Vec::new(),
+            dirty: Vec::new(),
+            pending: 0,
             first_session: session_floor,
             session_floor,
             value_bytes: n,
@@ -377,7 +388,48 @@ impl DiffClock {
             },
             incoming: None,
         });
+        if self.n <= SCAN_ALWAYS {
+            // Nothing sent yet (LastSent = 0): every entry ever changed is new to the peer.
+            let changed = self
+                .meta
+                .iter()
+                .enumerate()
+                .filter(|(_, meta)| meta.updated > 0)
+                .fold(0u64, |mask, (index, _)| mask | 1 << index);
+            self.dirty.push(changed | changed << 32);
+        }
         slot
+    }
+
+    /// Records a change of entry `index` for the [`dirty`](Self::dirty) masks.
+    #[inline]
+    fn mark_changed(&mut self, index: usize) {
+        // (Also for larger clocks, where it is never read: an OR beats a branch.)
+        self.pending |= 1 << (index & 31);
+    }
+
+    /// Folds the pending changes into every channel's [`dirty`](Self::dirty) masks.
+    #[inline]
+    fn flush_pending(&mut self) {
+        if self.pending != 0 {
+            let bits = u64::from(self.pending) * 0x1_0000_0001;
+            // Contiguous and branch-free: a few vector ORs for a handful of channels.
+            for mask in &mut self.dirty {
+                *mask |= bits;
+            }
+            self.pending = 0;
+        }
+    }
+
+    /// The channel in `slot` has just set its `last_sent_any` to the counter (a stamp of
+    /// any kind), and its `last_sent` too when `chain` (a Start or a Diff): clears the
+    /// matching [`dirty`](Self::dirty) mask.
+    #[inline]
+    fn clear_dirty(&mut self, slot: usize, chain: bool) {
+        self.flush_pending();
+        if let Some(mask) = self.dirty.get_mut(slot) {
+            *mask &= if chain { 0 } else { u64::from(u32::MAX) };
+        }
     }
 
     /// The receiving side of the channel from `peer` (`None` before the first contact).
@@ -395,6 +447,7 @@ impl DiffClock {
             + self.changes.capacity() * size_of::<(u64, usize)>()
             + self.slots.capacity() * size_of::<u32>()
             + self.channels.capacity() * size_of::<Channel>()
+            + self.dirty.capacity() * size_of::<u64>()
             + self.scratch.capacity() * size_of::<usize>()
     }
 
@@ -500,6 +553,7 @@ impl DiffClock {
                 channel.last_sent_any = self.counter;
                 stamp.kind = StampKind::Snapshot;
                 copy_whole(values, whole, stamp);
+                self.clear_dirty(slot, false);
                 return;
             }
             channel.started = true;
@@ -511,6 +565,7 @@ impl DiffClock {
                 session: channel.session,
             };
             copy_whole(values, whole, stamp);
+            self.clear_dirty(slot, true);
             return;
         }
         // Size the entries changed since the chain's last stamp (the Diff), and those
@@ -587,11 +642,13 @@ impl DiffClock {
             stamp.sizes = Some(exact);
             channel.next_seq += 1;
             channel.last_sent = self.counter;
+            self.clear_dirty(slot, true);
             return;
         }
         channel.prefer_scan = true;
         copy_whole(self.clock.as_slice(), whole, stamp);
-        if anchor && start_fits {
+        let chain = anchor && start_fits;
+        if chain {
             channel.session = session;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
@@ -601,6 +658,7 @@ impl DiffClock {
             // The chain does not advance: the next Diff is still relative to its last stamp.
             stamp.kind = StampKind::Snapshot;
         }
+        self.clear_dirty(slot, chain);
     }
 
     /// [`stamp_into`](Self::stamp_into) and [`Stamp::encode`] in one: appends the stamp for
@@ -645,33 +703,40 @@ impl DiffClock {
             seq: channel.next_seq,
         };
         let header = header_len(kind);
-        // The scan of `scan_changes`, the carried indices kept on the stack (n <= 16: each
-        // fits a byte, and the peer's source id is its index).
+        // Only the entries changed since the chain's last stamp (the channel's dirty mask),
+        // less those the peer holds already: its own entry, and the entries it told us
+        // (n <= 16: the peer's source id is its index).
         let peer_source = peer as u32;
-        let mut picked = [0u8; SCAN_ALWAYS];
+        self.flush_pending();
+        let masks = self.dirty.get(slot as usize).copied().unwrap_or(0);
+        let (changed, fresh) = (masks as u32 & !(1u32 << (peer & 31)), (masks >> 32) as u32);
+        let (mut carried_mask, mut recent_mask) = (0u32, 0u32);
         let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
-        let values = self.clock.as_slice();
-        let entries = self.meta.iter().zip(&self.also_known).zip(values);
-        // Branch-free: which entries changed is unpredictable.
-        for (index, ((meta, also), _)) in entries.enumerate() {
-            let carried = (meta.updated > channel.last_sent)
-                & (meta.source != peer_source)
-                & (index != peer)
-                & also
-                    .iter()
-                    .fold(true, |unknown, &id| unknown & (id != peer_source));
-            // Always written, kept only if carried (`diff.count < n <= 16` here).
-            picked[diff.count % SCAN_ALWAYS] = index as u8;
-            let (take, len) = (usize::from(carried), meta.len as usize);
-            diff.count += take;
-            diff.values += take * len;
-            diff.next = if carried { index + 1 } else { diff.next };
-            let fresh = carried & (meta.updated > channel.last_sent_any);
-            let take = usize::from(fresh);
-            recent.count += take;
-            recent.values += take * len;
-            recent.next = if fresh { index + 1 } else { recent.next };
+        let mut bits = changed;
+        while bits != 0 {
+            let index = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let (Some(meta), Some(also)) = (self.meta.get(index), self.also_known.get(index))
+            else {
+                continue;
+            };
+            if meta.source == peer_source || also.contains(&peer_source) {
+                continue;
+            }
+            carried_mask |= 1 << index;
+            diff.add_sized(index, meta.len);
+            if fresh & 1 << index != 0 {
+                recent_mask |= 1 << index;
+                recent.add_sized(index, meta.len);
+            }
         }
+        let values = self.clock.as_slice();
+        debug_assert_eq!(
+            carried_mask,
+            self.scan_mask(peer, channel.last_sent),
+            "dirty mask out of step with LastUpdate"
+        );
+        debug_assert_eq!(recent_mask, self.scan_mask(peer, channel.last_sent_any));
         // `stamp_into`'s choice, with the same size bounds (see there).
         let full_len = self.full_len();
         let gap_bound = varint_len(self.n as u64);
@@ -689,15 +754,22 @@ impl DiffClock {
         let channel = &mut self.channels[slot as usize].outgoing;
         channel.last_sent_any = self.counter;
         channel.last_was_diff = send_diff;
+        // (Only the whole-clock Snapshot leaves the chain's mask; `pending` is empty.)
+        if let Some(mask) = self.dirty.get_mut(slot as usize) {
+            *mask &= if send_diff || anchor && start_fits {
+                0
+            } else {
+                u64::from(u32::MAX)
+            };
+        }
+        let channel = &mut self.channels[slot as usize].outgoing;
         if send_diff {
             // Every list gap is below n <= 16: one byte each.
             let gaps = diff.count;
             let (encoding, payload) =
                 PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
-            let carried = picked.iter().take(diff.count).map(|&index| {
-                let index = usize::from(index);
-                (index, values.get(index).copied().unwrap_or(0))
-            });
+            let carried =
+                SetBits(carried_mask).map(|index| (index, values.get(index).copied().unwrap_or(0)));
             write_exact(kind, encoding, payload, carried, diff.next, buf);
             channel.prefer_scan = diff.count > self.n / 4;
             channel.next_seq += 1;
@@ -723,6 +795,21 @@ impl DiffClock {
             .map(|(index, &value)| (index, value));
         write_exact(kind, encoding, payload, carried, values.len(), buf);
         Some(buf.len() - start)
+    }
+
+    /// The entries a Diff to `peer` carries by a scan of every entry (`updated > since`,
+    /// not known to the peer): what the dirty masks must agree with (debug builds).
+    fn scan_mask(&self, peer: usize, since: u64) -> u32 {
+        let peer_source = source_of(peer);
+        let entries = self.meta.iter().zip(&self.also_known).enumerate();
+        entries
+            .filter(|&(index, (meta, also))| {
+                meta.updated > since
+                    && meta.source != peer_source
+                    && index != peer
+                    && !also.contains(&peer_source)
+            })
+            .fold(0, |mask, (index, _)| mask | 1 << index)
     }
 
     /// Finds the changes by reading the change log back from the latest; gives up
@@ -1049,6 +1136,7 @@ impl DiffClock {
             len: meta.len,
         };
         *also = [LOCAL; ALSO_KNOWN];
+        self.mark_changed(index);
         true
     }
 
@@ -1065,6 +1153,7 @@ impl DiffClock {
         // `meta.len` is the old value's size (1 for 0).
         self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
         self.clock.set(index, value);
+        self.mark_changed(index);
         self.meta[index] = EntryMeta {
             updated: self.counter,
             source,
@@ -1169,6 +1258,24 @@ struct Changes {
     diff_fits: bool,
     /// Whether they were collected in index order.
     sorted: bool,
+}
+
+/// The indices of the set bits of a mask, lowest first.
+#[derive(Debug, Clone, Copy)]
+struct SetBits(u32);
+
+impl Iterator for SetBits {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let index = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(index)
+    }
 }
 
 /// Sizes of a set of entries, without the list gaps.
