@@ -1,0 +1,66 @@
+//! Fuzz the RapidBin reader and the race engines on binary input: any input either fails
+//! with an error naming the header or an event and its byte offset (the same for every
+//! engine, and for the public reader when the fault is in the words), or every engine gives
+//! the report of the trace's STD rendering. Memory stays bounded whatever the header says.
+#![no_main]
+
+use causet_trace::races::rapidbin::{RapidBinReader, rapidbin_to_std};
+use causet_trace::races::{
+    Engine, RaceOptions, TraceFormat, detect_races, detect_races_with_format,
+};
+
+fn run(
+    data: &[u8],
+    engine: Engine,
+) -> Result<causet_trace::races::RaceReport, causet_trace::races::TraceError> {
+    let mut options = RaceOptions::new(engine).with_list(8);
+    // Keep clock memory small: fuzz inputs can name many threads.
+    options.max_threads = 256;
+    detect_races_with_format(
+        data,
+        "fuzz.data",
+        TraceFormat::RapidBin,
+        &options,
+        &mut |_| {},
+    )
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let reference = run(data, Engine::VectorClock);
+    for engine in [Engine::Epoch, Engine::TreeClock] {
+        let other = run(data, engine);
+        match (&reference, &other) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{engine} differs from vc"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            _ => panic!("engines disagree on whether the trace is valid"),
+        }
+    }
+    match &reference {
+        Err(err) => {
+            let offset = err
+                .byte_offset()
+                .expect("RapidBin errors have a byte offset");
+            if err.line() == 0 {
+                assert_eq!(offset, 0, "header errors are at offset 0");
+            } else {
+                assert_eq!(offset, 18 + 8 * (err.line() - 1), "{err}");
+            }
+        }
+        Ok(report) => {
+            // Well-formed: the STD rendering reads to the same report.
+            let mut text = Vec::new();
+            let events = rapidbin_to_std(data, "fuzz.data", &mut text).expect("valid words");
+            assert_eq!(events, report.events);
+            let mut options = RaceOptions::new(Engine::VectorClock).with_list(8);
+            options.max_threads = 256;
+            let from_text =
+                detect_races(text.as_slice(), "fuzz.std", &options).expect("same trace");
+            assert_eq!(&from_text, report);
+        }
+    }
+    // The public reader accepts exactly the words the detector accepts, up to
+    // well-formedness (which only the detector checks).
+    if let Ok(mut reader) = RapidBinReader::new(data, "fuzz.data") {
+        while let Ok(Some(_)) = reader.next_event() {}
+    }
+});
