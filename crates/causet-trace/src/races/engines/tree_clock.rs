@@ -68,7 +68,7 @@ fn set_word(links: &mut [[u32; 4]], r: u32, value: u32) {
 /// receiving clock: the receiver's entry for u before the join, the next child of u in
 /// the sending clock to look at, and the word (of the receiver's links) after which the
 /// next updated child of u goes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Frame {
     old: u32,
     cursor: u32,
@@ -151,7 +151,12 @@ impl TreeClock {
         let old_z = mine[z as usize];
         mine[z as usize] = theirs[z as usize];
         move_after(links, z, root_clock, at(root, FIRST_CHILD));
-        stack.clear();
+        // The walk is at most n deep: the frames live in a slice of that length, one bounds
+        // check per push and pop, no growth checks.
+        if stack.len() < n {
+            stack.resize(n, Frame::default());
+        }
+        let mut depth = 0;
         let mut frame = Frame {
             old: old_z,
             cursor: their_links[z as usize][FIRST_CHILD],
@@ -160,10 +165,11 @@ impl TreeClock {
         loop {
             let v = frame.cursor;
             if v == NONE {
-                match stack.pop() {
-                    Some(parent) => frame = parent,
-                    None => return,
+                if depth == 0 {
+                    return;
                 }
+                depth -= 1;
+                frame = stack[depth];
                 continue;
             }
             let i = v as usize;
@@ -176,7 +182,8 @@ impl TreeClock {
                 move_after(links, v, aclk, frame.slot);
                 frame.slot = at(v, NEXT);
                 if first_child != NONE {
-                    stack.push(frame);
+                    stack[depth] = frame;
+                    depth += 1;
                     frame = Frame {
                         old,
                         cursor: first_child,
