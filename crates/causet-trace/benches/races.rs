@@ -9,11 +9,18 @@
 //! (`vc/1`, `epoch/1`, `tree/1` in `RACES_WHAT` keep everything on one thread). CPU time
 //! counts every thread of the child.
 //!
+//! RapidBin input: each trace is also converted once to RapidBin (`std_to_rapidbin`), and
+//! `bin/parse`, `bin/vc`, `bin/epoch`, `bin/tree` (and `bin/epoch/1` etc.) measure the same
+//! cells on it: reading a word costs a few instructions instead of about 265 for an STD
+//! line, so these show the engines' own speed. Ratio columns are printed for the pairs
+//! measured (`tree/vc`, and `bin/tree/bin/vc` with RapidBin input).
+//!
 //! ```text
 //! cargo bench -p causet-trace --bench races
 //! RACES_THREADS=8,64 RACES_EVENTS=1000000 RACES_RUNS=5 cargo bench -p causet-trace --bench races
 //! RACES_KEEP=/tmp cargo bench -p causet-trace --bench races   # keep the traces
 //! RACES_WHAT=parse,epoch,epoch/1 cargo bench -p causet-trace --bench races
+//! RACES_WHAT=parse,vc,epoch,tree,bin/parse,bin/vc,bin/epoch,bin/tree cargo bench -p causet-trace --bench races
 //! ```
 
 use std::fs::File;
@@ -23,7 +30,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use causet_trace::races::generate::{TraceShape, generate};
-use causet_trace::races::{Engine, RaceOptions, StdReader, detect_races};
+use causet_trace::races::rapidbin::{RapidBinReader, std_to_rapidbin};
+use causet_trace::races::{
+    Engine, RaceOptions, StdReader, TraceFormat, detect_races, detect_races_with_format,
+};
 
 const CHILD: &str = "CAUSET_RACES_BENCH_CHILD";
 
@@ -54,21 +64,39 @@ fn main() {
         "M events/s, wall clock, median of {runs} runs per cell (CPU time of all threads over the {runs} runs in parentheses)"
     );
     // Ratios of wall-clock rates, for the pairs measured.
-    let pairs: Vec<(&str, &str)> = [("tree", "vc"), ("epoch", "vc"), ("tree", "epoch")]
-        .into_iter()
-        .filter(|(a, b)| whats.contains(a) && whats.contains(b))
+    let pairs: Vec<(&str, &str)> = [
+        ("tree", "vc"),
+        ("epoch", "vc"),
+        ("tree", "epoch"),
+        ("bin/tree", "bin/vc"),
+        ("bin/epoch", "bin/vc"),
+        ("bin/epoch", "epoch"),
+    ]
+    .into_iter()
+    .filter(|(a, b)| whats.contains(a) && whats.contains(b))
+    .collect();
+    let engines: Vec<&str> = whats
+        .iter()
+        .copied()
+        .filter(|w| !w.ends_with("parse"))
         .collect();
-    let engines: Vec<&str> = whats.iter().copied().filter(|w| *w != "parse").collect();
+    let binary = whats.iter().any(|w| w.starts_with("bin/"));
     let mut header = String::from("| threads | events | locks per thread |");
     for what in &whats {
         if *what == "parse" {
             header.push_str(" parse only (baseline) |");
+        } else if *what == "bin/parse" {
+            header.push_str(" bin/parse only |");
         } else {
             header.push_str(&format!(" {what} |"));
         }
     }
     for (a, b) in &pairs {
-        header.push_str(&format!(" {a}/{b} |"));
+        let label = match (a.strip_prefix("bin/"), b.strip_prefix("bin/")) {
+            (Some(a), Some(b)) => format!("bin {a}/{b}"),
+            _ => format!("{a} / {b}"),
+        };
+        header.push_str(&format!(" {label} |"));
     }
     header.push_str(&format!(" racy events | VmHWM {} |", engines.join(" / ")));
     println!("{header}");
@@ -91,19 +119,31 @@ fn main() {
                 let path = dir_path.join(format!("t{t}-e{events}-k{locks_per_thread}.std"));
                 let file = BufWriter::new(File::create(&path).expect("create trace"));
                 generate(&shape, file).expect("write trace");
+                let binary_path = path.with_extension("data");
+                if binary {
+                    let input = File::open(&path).expect("trace");
+                    let out = File::create(&binary_path).expect("create RapidBin trace");
+                    std_to_rapidbin(std::io::BufReader::new(input), "trace", out)
+                        .expect("convert trace");
+                }
                 let mut cells = Vec::new();
                 let mut rates = Vec::new();
                 let mut memory = Vec::new();
                 let mut racy_events = 0;
                 for &what in &whats {
-                    let (rate, cpu_rate, hwm, racy) = measure(what, &path, runs);
+                    let input = if what.starts_with("bin/") {
+                        &binary_path
+                    } else {
+                        &path
+                    };
+                    let (rate, cpu_rate, hwm, racy) = measure(what, input, runs);
                     eprintln!(
                         "threads {t} events {events} locality {locks_per_thread} {what}: {rate:.2} M events/s ({cpu_rate:.2} of CPU time), VmHWM {hwm} kB, racy {racy}"
                     );
                     cells.push(format!("{rate:.2} ({cpu_rate:.2})"));
                     rates.push((what, rate));
                     racy_events = racy_events.max(racy);
-                    if what != "parse" {
+                    if !what.ends_with("parse") {
                         memory.push(format!("{:.0}", hwm as f64 / 1024.0));
                     }
                 }
@@ -125,6 +165,7 @@ fn main() {
                 println!("{row}");
                 if std::env::var_os("RACES_KEEP").is_none() {
                     std::fs::remove_file(&path).ok();
+                    std::fs::remove_file(&binary_path).ok();
                 }
             }
         }
@@ -167,7 +208,15 @@ fn child(spec: &str) {
     for _ in 0..runs.max(1) {
         let file = File::open(path).expect("trace");
         let started = Instant::now();
-        let events = if what == "parse" {
+        let events = if what == "bin/parse" {
+            let mut reader = RapidBinReader::new(file, path).expect("valid header");
+            let mut n = 0u64;
+            while let Some(event) = reader.next_event().expect("valid trace") {
+                std::hint::black_box(event);
+                n += 1;
+            }
+            n
+        } else if what == "parse" {
             let mut reader = StdReader::new(file, path);
             let mut n = 0u64;
             while let Some(event) = reader.next_event().expect("valid trace") {
@@ -176,6 +225,11 @@ fn child(spec: &str) {
             }
             n
         } else {
+            // `bin/epoch`: RapidBin input.
+            let (format, what) = match what.strip_prefix("bin/") {
+                Some(rest) => (TraceFormat::RapidBin, rest),
+                None => (TraceFormat::Std, what),
+            };
             // `epoch/1` etc.: the engine on the calling thread only (no reading thread).
             let (name, single) = match what.strip_suffix("/1") {
                 Some(name) => (name, true),
@@ -184,7 +238,12 @@ fn child(spec: &str) {
             let engine: Engine = name.parse().expect("engine");
             let mut options = RaceOptions::new(engine);
             options.parallel = !single;
-            let report = detect_races(file, path, &options).expect("valid trace");
+            let report = if format == TraceFormat::Std {
+                detect_races(file, path, &options).expect("valid trace")
+            } else {
+                detect_races_with_format(file, path, format, &options, &mut |_| {})
+                    .expect("valid trace")
+            };
             racy = report.racy_events;
             report.events
         };
