@@ -122,9 +122,25 @@ impl TreeClock {
         }
     }
 
-    /// `self := self ⊔ other`, visiting only the nodes of `other` whose entries are newer
-    /// than ours, plus at most one more child per visited node (the pruning of the paper's
-    /// `Join`), in one pre-order pass that moves each updated node into place as it goes.
+    /// `self := self ⊔ other`, the `way` asked for; returns how many entries changed.
+    /// O(1) when we already know `other`'s root entry (then we know all of `other`).
+    fn join(&mut self, other: &TreeClock, stack: &mut Vec<Frame>, way: Way) -> u32 {
+        let z = other.root;
+        if z == NONE || other.clk[z as usize] <= self.get(z) {
+            return 0;
+        }
+        // One resize up front: every node of `other` indexes `self` directly below.
+        self.grow(other.clk.len());
+        match way {
+            Way::Tree => self.join_tree(other, stack),
+            Way::Flat => self.join_flat(other),
+        }
+    }
+
+    /// The tree join: visits only the nodes of `other` whose entries are newer than ours,
+    /// plus at most one more child per visited node (the pruning of the paper's `Join`),
+    /// in one pre-order pass that moves each updated node into place as it goes. `other`'s
+    /// root is newer than ours and `self` is at least as long as `other`.
     ///
     /// The updated nodes form a subtree of `other` holding its root z: if we knew a node's
     /// parent u at its attachment time or later, we knew it, so an updated node's parent is
@@ -133,14 +149,8 @@ impl TreeClock {
     /// `other` (z: under our root), in front of that parent's old children, in `other`'s
     /// order: its attachment time exceeds our old entry of the parent, and so every old
     /// child's, which keeps the children in decreasing attachment time.
-    fn join(&mut self, other: &TreeClock, stack: &mut Vec<Frame>) {
-        let z = other.root;
-        if z == NONE || other.clk[z as usize] <= self.get(z) {
-            return;
-        }
-        // One resize up front: every node of `other` indexes `self` directly below.
-        self.grow(other.clk.len());
-        let root = self.root;
+    fn join_tree(&mut self, other: &TreeClock, stack: &mut Vec<Frame>) -> u32 {
+        let (z, root) = (other.root, self.root);
         let root_clock = self.clk[root as usize];
         let n = other.clk.len();
         // Ours indexed by their nodes: one length for the three, one bounds check per visit.
@@ -157,6 +167,7 @@ impl TreeClock {
             stack.resize(n, Frame::default());
         }
         let mut depth = 0;
+        let mut moved = 1;
         let mut frame = Frame {
             old: old_z,
             cursor: their_links[z as usize][FIRST_CHILD],
@@ -166,7 +177,7 @@ impl TreeClock {
             let v = frame.cursor;
             if v == NONE {
                 if depth == 0 {
-                    return;
+                    return moved;
                 }
                 depth -= 1;
                 frame = stack[depth];
@@ -180,6 +191,7 @@ impl TreeClock {
             if old < new {
                 mine[i] = new;
                 move_after(links, v, aclk, frame.slot);
+                moved += 1;
                 frame.slot = at(v, NEXT);
                 if first_child != NONE {
                     stack[depth] = frame;
@@ -194,6 +206,68 @@ impl TreeClock {
                 // Every later child was attached earlier: all known already.
                 frame.cursor = NONE;
             }
+        }
+    }
+
+    /// The flat join: the element-wise max over all of `other`'s entries (vectorised), after
+    /// which the tree is re-hung as a star ([`TreeClock::star`]). `other`'s root is newer
+    /// than ours and `self` is at least as long as `other`.
+    fn join_flat(&mut self, other: &TreeClock) -> u32 {
+        let n = other.clk.len();
+        let mut changed = 0;
+        for (a, &b) in self.clk[..n].iter_mut().zip(&other.clk) {
+            changed += u32::from(b > *a);
+            *a = (*a).max(b);
+        }
+        self.star();
+        changed
+    }
+
+    /// Hangs every present node directly under the root, as a leaf attached at the root's
+    /// current entry k. A valid tree clock for any entries: a clock that learns our root at
+    /// k or later learns it where the root's epoch k ends (a release, a fork, or a join of
+    /// a finished thread: the engine ticks right after each, and only then is k seen), when
+    /// our clock is at least what it is now; so it knows every entry we hold now. It prunes
+    /// less than the tree it replaces (a later tree join from it looks at every child), and
+    /// costs one sequential pass over the records.
+    fn star(&mut self) {
+        let root = self.root as usize;
+        let k = self.clk[root];
+        let len = self.clk.len();
+        if len >= 3 && self.clk.iter().fold(true, |all, &entry| all & (entry != 0)) {
+            // Every node present (the usual case once threads have met): the children in
+            // index order, written in one sequential pass, then the root cut out of it.
+            // Record v is [k, NONE, v + 1, at(v - 1, NEXT) = 4v - 2]: a vector step of
+            // [0, 0, 1, 4] from one record to the next.
+            let mut record = [k, NONE, 1, at(0, NEXT).wrapping_sub(4)];
+            for slot in self.links.iter_mut() {
+                *slot = record;
+                record[NEXT] += 1;
+                record[PREV] = record[PREV].wrapping_add(4);
+            }
+            let links = &mut self.links[..];
+            let first = usize::from(root == 0);
+            let last = if root == len - 1 { len - 2 } else { len - 1 };
+            if root > 0 && root < len - 1 {
+                links[root - 1][NEXT] = root as u32 + 1;
+                links[root + 1][PREV] = at(root as u32 - 1, NEXT);
+            }
+            links[first][PREV] = at(root as u32, FIRST_CHILD);
+            links[last][NEXT] = NONE;
+            links[root] = [0, first as u32, NONE, NONE];
+            return;
+        }
+        let links = &mut self.links[..];
+        links[root] = DETACHED;
+        let mut slot = at(root as u32, FIRST_CHILD);
+        for (v, &entry) in self.clk.iter().enumerate() {
+            if entry == 0 || v == root {
+                continue;
+            }
+            let v = v as u32;
+            links[v as usize] = [k, NONE, NONE, slot];
+            set_word(links, slot, v);
+            slot = at(v, NEXT);
         }
     }
 
@@ -229,10 +303,51 @@ fn move_after(links: &mut [[u32; 4]], v: u32, aclk: u32, slot: u32) {
     }
 }
 
+/// How a join is done: [`TreeClock::join_tree`] or [`TreeClock::join_flat`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Tree,
+    Flat,
+}
+
+/// Instructions per changed entry of a tree join (a visit and a move), and per entry of a
+/// flat join (the max and the star), measured with cachegrind at 64 threads: about 100
+/// and 10.
+const TREE_COST: u32 = 100;
+const FLAT_COST: u32 = 10;
+
+/// Picks the cheaper join for a thread from `recent`, 8 times a running average of the
+/// entries its joins changed, for a sender of `len` entries; then folds in what changed.
+fn adaptive_join(
+    clock: &mut TreeClock,
+    recent: &mut u32,
+    other: &TreeClock,
+    stack: &mut Vec<Frame>,
+) {
+    let len = other.clk.len() as u64;
+    let expected = u64::from(*recent) / 8;
+    let way = if expected * u64::from(TREE_COST) > len * u64::from(FLAT_COST) {
+        Way::Flat
+    } else {
+        Way::Tree
+    };
+    let changed = clock.join(other, stack, way);
+    if changed > 0 {
+        *recent = *recent - *recent / 8 + changed.min(1 << 24);
+    }
+}
+
 /// Tree clocks for every thread and lock.
+///
+/// Each join picks its way by the receiving thread's recent joins: the tree join costs
+/// about `TREE_COST` instructions per entry that changes, the flat join about `FLAT_COST`
+/// per entry of the sender, so a thread whose joins change more than a tenth of the
+/// entries joins flat (on the dense 64-thread bench traces, a third change).
 #[derive(Debug, Default)]
 pub(crate) struct TreeClocks {
     threads: Vec<TreeClock>,
+    /// Per thread: 8 times the running average of entries its joins changed.
+    recent: Vec<u32>,
     locks: Vec<TreeClock>,
     stack: Vec<Frame>,
 }
@@ -241,6 +356,7 @@ impl SyncClocks for TreeClocks {
     fn add_thread(&mut self) {
         let t = self.threads.len() as u32;
         self.threads.push(TreeClock::for_thread(t));
+        self.recent.push(0);
     }
 
     fn add_lock(&mut self) {
@@ -253,7 +369,13 @@ impl SyncClocks for TreeClocks {
     }
 
     fn acquire(&mut self, t: u32, l: u32) {
-        self.threads[t as usize].join(&self.locks[l as usize], &mut self.stack);
+        let t = t as usize;
+        adaptive_join(
+            &mut self.threads[t],
+            &mut self.recent[t],
+            &self.locks[l as usize],
+            &mut self.stack,
+        );
     }
 
     fn release(&mut self, t: u32, l: u32) -> bool {
@@ -264,14 +386,26 @@ impl SyncClocks for TreeClocks {
 
     fn fork(&mut self, t: u32, u: u32) -> bool {
         let parent = std::mem::replace(&mut self.threads[t as usize], TreeClock::empty());
-        self.threads[u as usize].join(&parent, &mut self.stack);
+        let u = u as usize;
+        adaptive_join(
+            &mut self.threads[u],
+            &mut self.recent[u],
+            &parent,
+            &mut self.stack,
+        );
         self.threads[t as usize] = parent;
         self.threads[t as usize].tick()
     }
 
     fn join(&mut self, t: u32, u: u32) {
         let child = std::mem::replace(&mut self.threads[u as usize], TreeClock::empty());
-        self.threads[t as usize].join(&child, &mut self.stack);
+        let t = t as usize;
+        adaptive_join(
+            &mut self.threads[t],
+            &mut self.recent[t],
+            &child,
+            &mut self.stack,
+        );
         self.threads[u as usize] = child;
     }
 }
@@ -343,6 +477,15 @@ mod tests {
         }
     }
 
+    /// A random way of joining, mostly the tree join (a flat join flattens the tree).
+    fn way(rng: &mut ChaCha8Rng) -> Way {
+        if rng.random_range(0..4) == 0 {
+            Way::Flat
+        } else {
+            Way::Tree
+        }
+    }
+
     /// Tree clocks driven directly, without lock discipline: threads tick, snapshots copy
     /// a thread's clock (any time, so a copy may go backwards), and a thread joins another
     /// thread or a snapshot. As in the engine, a clock seen by another ends its owner's
@@ -384,7 +527,7 @@ mod tests {
                         flat[t][t] += 1;
                     }
                     2 => {
-                        trees[t].join(&snapshot_trees[s], &mut stack);
+                        trees[t].join(&snapshot_trees[s], &mut stack, way(&mut rng));
                         for (a, &b) in flat[t].iter_mut().zip(&snapshot_flat[s]) {
                             *a = (*a).max(b);
                         }
@@ -393,7 +536,7 @@ mod tests {
                         let u = rng.random_range(0..threads) as usize;
                         if u != t {
                             let other = std::mem::replace(&mut trees[u], TreeClock::empty());
-                            trees[t].join(&other, &mut stack);
+                            trees[t].join(&other, &mut stack, way(&mut rng));
                             trees[u] = other;
                             let other = flat[u].clone();
                             for (a, &b) in flat[t].iter_mut().zip(&other) {
