@@ -9,6 +9,15 @@
 //! sibling: a join stops there and visits only the entries that change, instead of all of
 //! them. The entries also sit in a flat array, so the race checks read `C_t[u]` in O(1).
 //!
+//! A tree join costs about 100 instructions per entry that changes (a visit, and a move
+//! of the node: unlink, relink, four neighbours' links), a vectorised max about 1 per entry
+//! whether it changes or not. So each join picks its way ([`TreeClocks`]): the tree join
+//! when the receiving thread's recent joins changed few entries, else a flat max after which
+//! the tree is re-hung as a star, every node a child of the root attached at the root's
+//! current entry (valid: see [`TreeClock::star`]). On traces where a join changes a fifth
+//! or more of 64 entries the flat way wins by 5x; with hundreds of threads and joins that
+//! change a handful of entries, the tree way does, as in the paper.
+//!
 //! Release (`L := C_t`) copies the thread's tree clock wholesale, two `memcpy`s (20 bytes
 //! per thread), instead of the paper's `MonotoneCopy`, which walks the changed nodes:
 //! on the benchmark traces (64 threads, locks shared by all) a release changed about a
@@ -42,6 +51,9 @@ struct TreeClock {
     clk: Vec<u32>,
     /// The tree, one record per node (see above); `links.len() == clk.len()`.
     links: Vec<[u32; 4]>,
+    /// Whether `links` is the full star of [`TreeClock::star`] (every node present, the
+    /// root's children in index order), which a later star only needs to re-time.
+    star: bool,
 }
 
 /// The links of a node that is in no tree.
@@ -81,6 +93,7 @@ impl Clone for TreeClock {
             root: self.root,
             clk: self.clk.clone(),
             links: self.links.clone(),
+            star: self.star,
         }
     }
 
@@ -89,6 +102,7 @@ impl Clone for TreeClock {
         self.root = source.root;
         self.clk.clone_from(&source.clk);
         self.links.clone_from(&source.links);
+        self.star = source.star;
     }
 }
 
@@ -98,6 +112,7 @@ impl TreeClock {
             root: NONE,
             clk: Vec::new(),
             links: Vec::new(),
+            star: false,
         }
     }
 
@@ -119,6 +134,7 @@ impl TreeClock {
         if self.clk.len() < len {
             self.clk.resize(len, 0);
             self.links.resize(len, DETACHED);
+            self.star = false;
         }
     }
 
@@ -150,6 +166,7 @@ impl TreeClock {
     /// order: its attachment time exceeds our old entry of the parent, and so every old
     /// child's, which keeps the children in decreasing attachment time.
     fn join_tree(&mut self, other: &TreeClock, stack: &mut Vec<Frame>) -> u32 {
+        self.star = false;
         let (z, root) = (other.root, self.root);
         let root_clock = self.clk[root as usize];
         let n = other.clk.len();
@@ -234,6 +251,14 @@ impl TreeClock {
         let root = self.root as usize;
         let k = self.clk[root];
         let len = self.clk.len();
+        if self.star {
+            // Same links as the last star (entries never return to 0): new times only.
+            for record in self.links.iter_mut() {
+                record[ACLK] = k;
+            }
+            self.links[root][ACLK] = 0;
+            return;
+        }
         if len >= 3 && self.clk.iter().fold(true, |all, &entry| all & (entry != 0)) {
             // Every node present (the usual case once threads have met): the children in
             // index order, written in one sequential pass, then the root cut out of it.
@@ -255,6 +280,7 @@ impl TreeClock {
             links[first][PREV] = at(root as u32, FIRST_CHILD);
             links[last][NEXT] = NONE;
             links[root] = [0, first as u32, NONE, NONE];
+            self.star = true;
             return;
         }
         let links = &mut self.links[..];
@@ -310,11 +336,12 @@ enum Way {
     Flat,
 }
 
-/// Instructions per changed entry of a tree join (a visit and a move), and per entry of a
-/// flat join (the max and the star), measured with cachegrind at 64 threads: about 100
-/// and 10.
+/// Instructions per changed entry of a tree join (its visit and its move, with the
+/// unchanged nodes visited beside), and per entry of the sender in a flat join (the max
+/// and re-timing the star), measured with cachegrind on the 64-thread bench traces: about
+/// 100 and 7.
 const TREE_COST: u32 = 100;
-const FLAT_COST: u32 = 10;
+const FLAT_COST: u32 = 7;
 
 /// Picks the cheaper join for a thread from `recent`, 8 times a running average of the
 /// entries its joins changed, for a sender of `len` entries; then folds in what changed.
@@ -341,8 +368,8 @@ fn adaptive_join(
 ///
 /// Each join picks its way by the receiving thread's recent joins: the tree join costs
 /// about `TREE_COST` instructions per entry that changes, the flat join about `FLAT_COST`
-/// per entry of the sender, so a thread whose joins change more than a tenth of the
-/// entries joins flat (on the dense 64-thread bench traces, a third change).
+/// per entry of the sender, so a thread whose joins change more than 7% of the entries
+/// joins flat (on the 64-thread bench traces, 20-38% change).
 #[derive(Debug, Default)]
 pub(crate) struct TreeClocks {
     threads: Vec<TreeClock>,
