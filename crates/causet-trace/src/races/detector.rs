@@ -440,10 +440,9 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
         // Markers (lock requests, atomic-block begin and end) have no happens-before effect,
         // so one before the thread's fork contradicts nothing (the recorder of RAPID's
         // `Bensalem.data` writes a `begin` for every thread before forking them); only the
-        // other events mark a thread as having run.
-        if matches!(op, Op::Request | Op::Begin | Op::End) {
-            return Ok(());
-        }
+        // other events mark a thread as having run. Set here for all and put back for
+        // markers, so that the hot path (accesses) pays nothing for the exception.
+        let ran = state.ran;
         state.ran = true;
         let write = match op {
             Op::Read => false,
@@ -533,8 +532,10 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
                 self.sync.join(t, u);
                 return Ok(());
             }
-            // Returned above.
-            Op::Request | Op::Begin | Op::End => return Ok(()),
+            Op::Request | Op::Begin | Op::End => {
+                self.threads[t as usize].ran = ran;
+                return Ok(());
+            }
         };
 
         let site = Site { line, location };
