@@ -92,6 +92,13 @@ impl VectorClock {
         self.set_slow(node, value);
     }
 
+    /// Entry `node` in place, if stored (`node < len`). Callers keep the invariant: no
+    /// trailing zero (so they never lower the last entry to zero).
+    #[inline]
+    pub(crate) fn entry_mut(&mut self, node: usize) -> Option<&mut u64> {
+        self.entries.get_mut(node)
+    }
+
     /// [`set`](Self::set) of an entry past the end, or of the last one to zero.
     #[inline(never)]
     fn set_slow(&mut self, node: usize, value: u64) {
