@@ -14,12 +14,14 @@
 //! whether it changes or not. So each join picks its way ([`TreeClocks`]): the tree join
 //! when the receiving thread's recent joins changed few entries, else a flat max after which
 //! the tree is re-hung as a star, every node a child of the root attached at the root's
-//! current entry (valid: see [`TreeClock::star`]). On traces where a join changes a fifth
-//! or more of 64 entries the flat way wins by 5x; with hundreds of threads and joins that
-//! change a handful of entries, the tree way does, as in the paper.
+//! current entry (valid: see [`TreeClock::star`]). A star with every node present is a
+//! fixed pattern: it is kept as its attachment time only and written out when a tree join
+//! needs it. On traces where a join changes a fifth or more of 64 entries the flat way
+//! wins by 5x or more; with hundreds of threads and joins that change a handful of
+//! entries, the tree way should, as in the paper (the bench traces have none such).
 //!
 //! Release (`L := C_t`) copies the thread's tree clock wholesale, two `memcpy`s (20 bytes
-//! per thread), instead of the paper's `MonotoneCopy`, which walks the changed nodes:
+//! per thread; only the entries for a star), instead of the paper's `MonotoneCopy`, which walks the changed nodes:
 //! on the benchmark traces (64 threads, locks shared by all) a release changed about a
 //! third of the entries, and the pointer walk at tens of nanoseconds per node lost to the
 //! copy (tree engine 5.3 -> 7.0 M events/s of CPU time at 64 threads, A/B in one sitting).
@@ -49,11 +51,15 @@ struct TreeClock {
     root: u32,
     /// The entries, flat, for O(1) reads by the race checks.
     clk: Vec<u32>,
-    /// The tree, one record per node (see above); `links.len() == clk.len()`.
+    /// The tree, one record per node (see above); `links.len() == clk.len()`. Stale while
+    /// `star` holds.
     links: Vec<[u32; 4]>,
-    /// Whether `links` is the full star of [`TreeClock::star`] (every node present, the
-    /// root's children in index order), which a later star only needs to re-time.
+    /// Whether the tree is the full star of [`TreeClock::star`] attached at `star_time`
+    /// (every node present, the root's children in index order). Then `links` is not kept
+    /// up to date: the star is a fixed pattern, written out ([`TreeClock::materialize`])
+    /// only when a tree join needs it; flat joins and releases skip the records.
     star: bool,
+    star_time: u32,
 }
 
 /// The links of a node that is in no tree.
@@ -94,15 +100,22 @@ impl Clone for TreeClock {
             clk: self.clk.clone(),
             links: self.links.clone(),
             star: self.star,
+            star_time: self.star_time,
         }
     }
 
-    /// Field by field, reusing the allocations (the derived one would allocate anew).
+    /// Field by field, reusing the allocations (the derived one would allocate anew); a
+    /// star's records are not copied, only sized.
     fn clone_from(&mut self, source: &Self) {
         self.root = source.root;
         self.clk.clone_from(&source.clk);
-        self.links.clone_from(&source.links);
+        if source.star {
+            self.links.resize(source.links.len(), DETACHED);
+        } else {
+            self.links.clone_from(&source.links);
+        }
         self.star = source.star;
+        self.star_time = source.star_time;
     }
 }
 
@@ -113,6 +126,7 @@ impl TreeClock {
             clk: Vec::new(),
             links: Vec::new(),
             star: false,
+            star_time: 0,
         }
     }
 
@@ -132,6 +146,7 @@ impl TreeClock {
     /// Room for nodes `0 .. len` (absent ones detached).
     fn grow(&mut self, len: usize) {
         if self.clk.len() < len {
+            self.materialize();
             self.clk.resize(len, 0);
             self.links.resize(len, DETACHED);
             self.star = false;
@@ -140,7 +155,9 @@ impl TreeClock {
 
     /// `self := self ⊔ other`, the `way` asked for; returns how many entries changed.
     /// O(1) when we already know `other`'s root entry (then we know all of `other`).
-    fn join(&mut self, other: &TreeClock, stack: &mut Vec<Frame>, way: Way) -> u32 {
+    /// A tree join writes out a star on either side first (O(entries), as is the visit of
+    /// a star's children that follows).
+    fn join(&mut self, other: &mut TreeClock, stack: &mut Vec<Frame>, way: Way) -> u32 {
         let z = other.root;
         if z == NONE || other.clk[z as usize] <= self.get(z) {
             return 0;
@@ -148,7 +165,11 @@ impl TreeClock {
         // One resize up front: every node of `other` indexes `self` directly below.
         self.grow(other.clk.len());
         match way {
-            Way::Tree => self.join_tree(other, stack),
+            Way::Tree => {
+                self.materialize();
+                other.materialize();
+                self.join_tree(other, stack)
+            }
             Way::Flat => self.join_flat(other),
         }
     }
@@ -166,7 +187,7 @@ impl TreeClock {
     /// order: its attachment time exceeds our old entry of the parent, and so every old
     /// child's, which keeps the children in decreasing attachment time.
     fn join_tree(&mut self, other: &TreeClock, stack: &mut Vec<Frame>) -> u32 {
-        self.star = false;
+        debug_assert!(!self.star && !other.star);
         let (z, root) = (other.root, self.root);
         let root_clock = self.clk[root as usize];
         let n = other.clk.len();
@@ -251,36 +272,11 @@ impl TreeClock {
         let root = self.root as usize;
         let k = self.clk[root];
         let len = self.clk.len();
-        if self.star {
-            // Same links as the last star (entries never return to 0): new times only.
-            for record in self.links.iter_mut() {
-                record[ACLK] = k;
-            }
-            self.links[root][ACLK] = 0;
-            return;
-        }
-        if len >= 3 && self.clk.iter().fold(true, |all, &entry| all & (entry != 0)) {
-            // Every node present (the usual case once threads have met): the children in
-            // index order, written in one sequential pass, then the root cut out of it.
-            // Record v is [k, NONE, v + 1, at(v - 1, NEXT) = 4v - 2]: a vector step of
-            // [0, 0, 1, 4] from one record to the next.
-            let mut record = [k, NONE, 1, at(0, NEXT).wrapping_sub(4)];
-            for slot in self.links.iter_mut() {
-                *slot = record;
-                record[NEXT] += 1;
-                record[PREV] = record[PREV].wrapping_add(4);
-            }
-            let links = &mut self.links[..];
-            let first = usize::from(root == 0);
-            let last = if root == len - 1 { len - 2 } else { len - 1 };
-            if root > 0 && root < len - 1 {
-                links[root - 1][NEXT] = root as u32 + 1;
-                links[root + 1][PREV] = at(root as u32 - 1, NEXT);
-            }
-            links[first][PREV] = at(root as u32, FIRST_CHILD);
-            links[last][NEXT] = NONE;
-            links[root] = [0, first as u32, NONE, NONE];
+        // Every node present (the usual case once threads have met; entries never return
+        // to 0, so a star stays full): the children in index order, kept as a pattern.
+        if self.star || (len >= 3 && self.clk.iter().fold(true, |all, &entry| all & (entry != 0))) {
             self.star = true;
+            self.star_time = k;
             return;
         }
         let links = &mut self.links[..];
@@ -295,6 +291,34 @@ impl TreeClock {
             set_word(links, slot, v);
             slot = at(v, NEXT);
         }
+    }
+
+    /// Writes out the records of a full star (see `star`): in one sequential pass, then the
+    /// root cut out of the chain.
+    fn materialize(&mut self) {
+        if !self.star {
+            return;
+        }
+        self.star = false;
+        let (root, len) = (self.root as usize, self.clk.len());
+        // Record v is [k, NONE, v + 1, at(v - 1, NEXT) = 4v - 2]: a vector step of
+        // [0, 0, 1, 4] from one record to the next.
+        let mut record = [self.star_time, NONE, 1, at(0, NEXT).wrapping_sub(4)];
+        for slot in self.links.iter_mut() {
+            *slot = record;
+            record[NEXT] += 1;
+            record[PREV] = record[PREV].wrapping_add(4);
+        }
+        let links = &mut self.links[..];
+        let first = usize::from(root == 0);
+        let last = if root == len - 1 { len - 2 } else { len - 1 };
+        if root > 0 && root < len - 1 {
+            links[root - 1][NEXT] = root as u32 + 1;
+            links[root + 1][PREV] = at(root as u32 - 1, NEXT);
+        }
+        links[first][PREV] = at(root as u32, FIRST_CHILD);
+        links[last][NEXT] = NONE;
+        links[root] = [0, first as u32, NONE, NONE];
     }
 
     fn tick(&mut self) -> bool {
@@ -337,18 +361,18 @@ enum Way {
 }
 
 /// Instructions per changed entry of a tree join (its visit and its move, with the
-/// unchanged nodes visited beside), and per entry of the sender in a flat join (the max
-/// and re-timing the star), measured with cachegrind on the 64-thread bench traces: about
-/// 100 and 7.
+/// unchanged nodes visited beside), and per entry of the sender in a flat join (the max,
+/// counting the changes, and the check that every node is present), measured with
+/// cachegrind on the 64-thread bench traces: about 100 and 5.
 const TREE_COST: u32 = 100;
-const FLAT_COST: u32 = 7;
+const FLAT_COST: u32 = 5;
 
 /// Picks the cheaper join for a thread from `recent`, 8 times a running average of the
 /// entries its joins changed, for a sender of `len` entries; then folds in what changed.
 fn adaptive_join(
     clock: &mut TreeClock,
     recent: &mut u32,
-    other: &TreeClock,
+    other: &mut TreeClock,
     stack: &mut Vec<Frame>,
 ) {
     let len = other.clk.len() as u64;
@@ -368,7 +392,7 @@ fn adaptive_join(
 ///
 /// Each join picks its way by the receiving thread's recent joins: the tree join costs
 /// about `TREE_COST` instructions per entry that changes, the flat join about `FLAT_COST`
-/// per entry of the sender, so a thread whose joins change more than 7% of the entries
+/// per entry of the sender, so a thread whose joins change more than 5% of the entries
 /// joins flat (on the 64-thread bench traces, 20-38% change).
 #[derive(Debug, Default)]
 pub(crate) struct TreeClocks {
@@ -400,7 +424,7 @@ impl SyncClocks for TreeClocks {
         adaptive_join(
             &mut self.threads[t],
             &mut self.recent[t],
-            &self.locks[l as usize],
+            &mut self.locks[l as usize],
             &mut self.stack,
         );
     }
@@ -412,12 +436,12 @@ impl SyncClocks for TreeClocks {
     }
 
     fn fork(&mut self, t: u32, u: u32) -> bool {
-        let parent = std::mem::replace(&mut self.threads[t as usize], TreeClock::empty());
+        let mut parent = std::mem::replace(&mut self.threads[t as usize], TreeClock::empty());
         let u = u as usize;
         adaptive_join(
             &mut self.threads[u],
             &mut self.recent[u],
-            &parent,
+            &mut parent,
             &mut self.stack,
         );
         self.threads[t as usize] = parent;
@@ -425,12 +449,12 @@ impl SyncClocks for TreeClocks {
     }
 
     fn join(&mut self, t: u32, u: u32) {
-        let child = std::mem::replace(&mut self.threads[u as usize], TreeClock::empty());
+        let mut child = std::mem::replace(&mut self.threads[u as usize], TreeClock::empty());
         let t = t as usize;
         adaptive_join(
             &mut self.threads[t],
             &mut self.recent[t],
-            &child,
+            &mut child,
             &mut self.stack,
         );
         self.threads[u as usize] = child;
@@ -463,6 +487,10 @@ mod tests {
     /// entry. (What the pruning relies on beyond this is checked by the entries: a wrong
     /// prune leaves an entry behind the flat model's.)
     fn check_shape(clock: &TreeClock) {
+        // A star is checked as written out (a copy: the clock itself stays a star).
+        let mut written = clock.clone();
+        written.materialize();
+        let clock = &written;
         let n = clock.clk.len();
         assert_eq!(clock.links.len(), n);
         if clock.root == NONE {
@@ -554,7 +582,7 @@ mod tests {
                         flat[t][t] += 1;
                     }
                     2 => {
-                        trees[t].join(&snapshot_trees[s], &mut stack, way(&mut rng));
+                        trees[t].join(&mut snapshot_trees[s], &mut stack, way(&mut rng));
                         for (a, &b) in flat[t].iter_mut().zip(&snapshot_flat[s]) {
                             *a = (*a).max(b);
                         }
@@ -562,8 +590,8 @@ mod tests {
                     _ => {
                         let u = rng.random_range(0..threads) as usize;
                         if u != t {
-                            let other = std::mem::replace(&mut trees[u], TreeClock::empty());
-                            trees[t].join(&other, &mut stack, way(&mut rng));
+                            let mut other = std::mem::replace(&mut trees[u], TreeClock::empty());
+                            trees[t].join(&mut other, &mut stack, way(&mut rng));
                             trees[u] = other;
                             let other = flat[u].clone();
                             for (a, &b) in flat[t].iter_mut().zip(&other) {
