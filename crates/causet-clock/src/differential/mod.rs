@@ -964,7 +964,28 @@ impl DiffClock {
     #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
-        if stamp.is_dense() {
+        if stamp.is_dense() && stamp.width() <= SCAN_ALWAYS {
+            // A whole small clock: its values read into a stack array first, then which
+            // entries it raises or matches found branch-free (unpredictable), and only
+            // those merged.
+            let mut values = [0u64; SCAN_ALWAYS];
+            stamp.for_each_entry(|index, value| {
+                if let Some(slot) = values.get_mut(index) {
+                    *slot = value;
+                }
+            });
+            let current = self.clock.as_slice();
+            let mut touched = 0u32;
+            let width = stamp.width().min(SCAN_ALWAYS);
+            for (index, &value) in values[..width].iter().enumerate() {
+                let mine = current.get(index).copied().unwrap_or(0);
+                let merged = (value > mine) | (value == mine) & (value > 0);
+                touched |= u32::from(merged) << index;
+            }
+            for index in SetBits(touched) {
+                self.merge_entry(index, values[index], source);
+            }
+        } else if stamp.is_dense() {
             // Most entries of a whole clock are neither raised nor equal.
             stamp.for_each_entry(|index, value| {
                 if value > 0 && value >= self.clock.get(index) {
