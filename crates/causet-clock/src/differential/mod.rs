@@ -773,8 +773,12 @@ impl DiffClock {
         debug_assert_eq!(recent_mask, self.scan_mask(peer, channel.last_sent_any));
         // `stamp_into`'s choice, with the same size bounds (see there).
         let full_len = self.full_len();
-        let gap_bound = varint_len(self.n as u64);
-        let bound = diff.best_bound(gap_bound);
+        // Every list gap is below n <= 16: one byte each, so the bound is exact, and its
+        // encoding the one to write.
+        let gap_bound = 1;
+        debug_assert_eq!(gap_bound, varint_len(self.n as u64));
+        let (encoding, bound) =
+            PayloadSizes::from_parts(diff.count, diff.next, diff.values, diff.count).best();
         let diff_fits = bound <= (full_len + 1).saturating_sub(header);
         let diff_len = header + bound;
         let session = channel.session + 1;
@@ -798,13 +802,9 @@ impl DiffClock {
         }
         let channel = &mut self.channels[slot as usize].outgoing;
         if send_diff {
-            // Every list gap is below n <= 16: one byte each.
-            let gaps = diff.count;
-            let (encoding, payload) =
-                PayloadSizes::from_parts(diff.count, diff.next, diff.values, gaps).best();
             let carried =
                 SetBits(carried_mask).map(|index| (index, values.get(index).copied().unwrap_or(0)));
-            write_exact(kind, encoding, payload, carried, diff.next, buf);
+            write_exact(kind, encoding, bound, carried, diff.next, buf);
             channel.prefer_scan = diff.count > self.n / 4;
             channel.next_seq += 1;
             channel.last_sent = self.counter;
