@@ -907,7 +907,10 @@ fn rapidbin_header_errors_and_huge_counts() {
         assert_eq!(message, expected);
     }
     assert!(error(&header(-1, 0, 0, 0)).contains("negative number of threads"));
-    assert!(error(&header(1, 0, -5, 0)).contains("negative number of variables in the RapidBin header: -5"));
+    assert!(
+        error(&header(1, 0, -5, 0))
+            .contains("negative number of variables in the RapidBin header: -5")
+    );
     assert!(error(&header(1, 0, 0, i64::MIN)).contains("negative number of events"));
     // Counts at their maxima are not allocated for: one event, then "ends after".
     let mut bytes = header(i16::MAX, i32::MAX, i32::MAX, i64::MAX);
