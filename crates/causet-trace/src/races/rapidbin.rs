@@ -864,6 +864,56 @@ mod tests {
         assert_eq!(too_wide.encode(), None);
     }
 
+    /// The layout pinned byte for byte: the header and four events of RAPID's
+    /// `Bensalem.data` (Proglang-Uni-Freiburg/trace-analyzer, `input/Bensalem.data`),
+    /// written by the writer and read back by the reader.
+    #[test]
+    fn golden_bytes_of_bensalem_data() {
+        let header = RapidBinHeader {
+            threads: 4,
+            locks: 5,
+            variables: 5,
+            events: 4,
+        };
+        let events = [
+            // Event 11: T0|fork(T1)|0.
+            (0, Op::Fork, 1, 0, 0x0000_0000_0000_5000u64),
+            // Event 15: T1|acq(0)|6.
+            (1, Op::Acquire, 0, 6, 0x0006_0000_0000_0001),
+            // Event 25: T1|fork(T2)|17.
+            (1, Op::Fork, 2, 17, 0x0011_0000_0000_9001),
+            // Event 50: T0|fork(T3)|1.
+            (0, Op::Fork, 3, 1, 0x0001_0000_0000_d000),
+        ];
+        let mut expected = vec![
+            0x00, 0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x04,
+        ];
+        let mut writer = RapidBinWriter::new(Vec::new(), header).expect("fits");
+        for (thread, op, decor, location, word) in events {
+            let event = RapidBinEvent {
+                thread,
+                op,
+                decor,
+                location,
+            };
+            writer.write_event(event).expect("fits");
+            expected.extend_from_slice(&u64::to_be_bytes(word));
+        }
+        let bytes = writer.finish().expect("four events");
+        assert_eq!(bytes, expected);
+        let mut reader = RapidBinReader::new(bytes.as_slice(), "golden").expect("header");
+        assert_eq!(reader.header(), &header);
+        for (thread, op, decor, location, _) in events {
+            let event = reader.next_event().expect("valid").expect("an event");
+            assert_eq!(
+                (event.thread, event.op, event.decor, event.location),
+                (thread, op, decor, location)
+            );
+        }
+        assert_eq!(reader.next_event().expect("the end").map(|e| e.op), None);
+    }
+
     #[test]
     fn header_round_trips_and_refuses_negative_counts() {
         let header = RapidBinHeader {
