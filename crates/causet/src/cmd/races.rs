@@ -99,7 +99,21 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
     let mut format = args.format;
     let (input, name, total): (Box<dyn Read>, String, Option<u64>) =
         if args.trace.as_os_str() == "-" {
-            (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)
+            let stdin = std::io::stdin().lock();
+            let input: Box<dyn Read> = if format == TraceFormat::Auto {
+                // By its first bytes (the length is unknown), kept for the reader.
+                let mut prefix = Vec::with_capacity(HEADER_LEN);
+                let mut stdin = stdin;
+                Read::by_ref(&mut stdin)
+                    .take(HEADER_LEN as u64)
+                    .read_to_end(&mut prefix)
+                    .context("cannot read <stdin>")?;
+                format = TraceFormat::detect(&prefix, None);
+                Box::new(std::io::Cursor::new(prefix).chain(stdin))
+            } else {
+                Box::new(stdin)
+            };
+            (input, "<stdin>".into(), None)
         } else {
             let name = args.trace.display().to_string();
             let file = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
@@ -149,7 +163,14 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut out, &value).context("writing the report")?;
         writeln!(out)?;
     } else {
-        print_text(&mut out, &name, args.engine, &report)?;
+        // A RapidBin trace has events, not lines (the JSON keeps the key `line`: event k is
+        // line k of the trace's STD rendering).
+        let place = if format == TraceFormat::RapidBin {
+            "event"
+        } else {
+            "line"
+        };
+        print_text(&mut out, &name, args.engine, place, &report)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -180,6 +201,7 @@ fn print_text(
     out: &mut impl Write,
     name: &str,
     engine: Engine,
+    place: &str,
     report: &RaceReport,
 ) -> std::io::Result<()> {
     writeln!(out, "trace:           {name}")?;
@@ -216,7 +238,7 @@ fn print_text(
         let op = |write: bool| if write { "w" } else { "r" };
         writeln!(
             out,
-            "race {}: line {} {}|{}({})|{} races with line {} {}|{}({})|{}",
+            "race {}: {place} {} {}|{}({})|{} races with {place} {} {}|{}({})|{}",
             i + 1,
             race.access.line,
             race.access.thread,

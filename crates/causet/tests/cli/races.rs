@@ -261,6 +261,32 @@ fn races_rapidbin_file_and_stdin_report_as_its_std_rendering() {
     let output = child.wait_with_output().expect("finishes");
     assert!(output.status.success());
     assert_eq!(stdout(&output), stdout(&text));
+
+    // The text report names events rather than lines, for a file and for standard input.
+    let output = run_in(dir.path(), &["races", "t.data", "--list", "1"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("race 1: event 3 T1|w(0)|3 races with event 2 T0|w(0)|2"),
+        "{text}"
+    );
+    let mut child = super::util::causet()
+        .args(["races", "-", "--list", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&trace_rapidbin())
+        .expect("write");
+    let output = child.wait_with_output().expect("finishes");
+    assert!(
+        stdout(&output).contains("race 1: event 3 T1|w(0)|3"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
