@@ -209,7 +209,7 @@ pub struct Race {
 /// One access in a [`Race`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Access {
-    /// The 1-based line of the trace.
+    /// The 1-based line of an STD trace; in a RapidBin trace, the 1-based event number.
     pub line: u64,
     /// The thread's canonical name.
     pub thread: String,
