@@ -1,9 +1,8 @@
 //! CLI tests: `causet clock compare` and `causet clock merge` run as the real binary.
 
-use std::io::Write;
-use std::process::Stdio;
+use std::path::Path;
 
-use crate::util::{assert_error, causet, run, run_in, stderr, stdout};
+use crate::util::{assert_error, run, run_in, run_with_stdin, stderr, stdout};
 
 fn compare(a: &str, b: &str) -> String {
     let output = run(&["clock", "compare", a, b]);
@@ -171,17 +170,11 @@ fn thousands_of_pairs_from_stdin() {
             (true, true) => "concurrent\n",
         });
     }
-    let mut child = causet()
-        .args(["clock", "compare", "--pairs", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let output = run_with_stdin(
+        Path::new("."),
+        &["clock", "compare", "--pairs", "-"],
+        input.as_bytes(),
+    );
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     assert_eq!(stdout(&output), expected);
 }

@@ -1,10 +1,8 @@
 //! CLI tests of `causet check`, `causet analyze` and `causet order`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
-use crate::util::{causet, peer_data, run_in, stderr, stdout};
+use crate::util::{peer_data, run_in, run_with_stdin, stderr, stdout};
 
 /// a:1 sends to b (b:2 receives it); b:1 and a:2 are local; c:1 alone.
 const SMALL: &str = "\
@@ -342,21 +340,11 @@ fn order_pairs_from_a_file_and_from_stdin() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(stdout(&output), "before\nconcurrent\nafter\n");
     // Standard input.
-    let mut child = causet()
-        .args(["order", "small.log", "--pairs", "-"])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"c:1 c:1\n")
-        .expect("writes");
-    let output = child.wait_with_output().expect("finishes");
+    let output = run_with_stdin(
+        dir.path(),
+        &["order", "small.log", "--pairs", "-"],
+        b"c:1 c:1\n",
+    );
     assert_eq!(stdout(&output), "equal\n");
     // A bad line names the pairs file and line.
     write(dir.path(), "bad.txt", "a:1 b:2\na:1\n");

@@ -1,6 +1,8 @@
 //! CLI tests: `causet races`.
 
-use super::util::{assert_error, peer_data, run, run_in, stderr, stdout};
+use std::path::Path;
+
+use super::util::{assert_error, peer_data, run, run_in, run_with_stdin, stderr, stdout};
 
 const TRACE: &str = "\
 T0|fork(T1)|1
@@ -67,21 +69,7 @@ fn races_list_prints_both_locations() {
 
 #[test]
 fn races_reads_standard_input() {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = super::util::causet()
-        .args(["races", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(TRACE.as_bytes())
-        .expect("write");
-    let output = child.wait_with_output().expect("finishes");
+    let output = run_with_stdin(Path::new("."), &["races", "-", "--json"], TRACE.as_bytes());
     assert!(output.status.success());
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
     assert_eq!(value["racy_events"], 2);
@@ -244,21 +232,11 @@ fn races_rapidbin_file_and_stdin_report_as_its_std_rendering() {
     assert_eq!(value["racy_variables"], serde_json::json!(["0"]));
     assert_eq!(value["races"][0]["access"]["thread"], "T1");
 
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = super::util::causet()
-        .args(["races", "-", "--json", "--list", "5"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&trace_rapidbin())
-        .expect("write");
-    let output = child.wait_with_output().expect("finishes");
+    let output = run_with_stdin(
+        dir.path(),
+        &["races", "-", "--json", "--list", "5"],
+        &trace_rapidbin(),
+    );
     assert!(output.status.success());
     assert_eq!(stdout(&output), stdout(&text));
 
@@ -269,19 +247,11 @@ fn races_rapidbin_file_and_stdin_report_as_its_std_rendering() {
         text.contains("race 1: event 3 T1|w(0)|3 races with event 2 T0|w(0)|2"),
         "{text}"
     );
-    let mut child = super::util::causet()
-        .args(["races", "-", "--list", "1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&trace_rapidbin())
-        .expect("write");
-    let output = child.wait_with_output().expect("finishes");
+    let output = run_with_stdin(
+        dir.path(),
+        &["races", "-", "--list", "1"],
+        &trace_rapidbin(),
+    );
     assert!(
         stdout(&output).contains("race 1: event 3 T1|w(0)|3"),
         "{}",

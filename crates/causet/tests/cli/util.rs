@@ -20,6 +20,29 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the causet binary starts")
 }
 
+/// Runs `causet ARGS` in `dir` with `input` as its standard input (written from another
+/// thread, so a large input cannot deadlock against a full output pipe).
+pub fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = causet()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the causet binary starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child
+        .wait_with_output()
+        .expect("the causet binary finishes");
+    // A command may stop reading early (an error on the first line): a broken pipe is fine.
+    let _ = writer.join().expect("the writer thread does not panic");
+    output
+}
+
 /// Runs `causet ARGS` in the current directory.
 pub fn run(args: &[&str]) -> Output {
     run_in(Path::new("."), args)
