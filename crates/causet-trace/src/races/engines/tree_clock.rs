@@ -10,7 +10,7 @@
 //! them. The entries also sit in a flat array, so the race checks read `C_t[u]` in O(1).
 //!
 //! A tree join costs about 100 instructions per entry that changes (a visit, and a move
-//! of the node: unlink, relink, four neighbours' links), a vectorised max about 1 per entry
+//! of the node: unlink, relink, four neighbours' links), a vectorised max a few per entry
 //! whether it changes or not. So each join picks its way ([`TreeClocks`]): the tree join
 //! when the receiving thread's recent joins changed few entries, else a flat max after which
 //! the tree is re-hung as a star, every node a child of the root attached at the root's
