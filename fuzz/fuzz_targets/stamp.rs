@@ -1,14 +1,16 @@
 //! Fuzz target stamp: the differential stamp decoders (`Stamp::decode`, `Stamp::decode_into`,
-//! `StampRef::parse`) and a receiver merging what decodes.
+//! `StampRef::parse`, and `SmallStamp::parse` for the stamps of small clocks) and a receiver
+//! merging what decodes.
 //!
 //! Any bytes must decode or return a `DecodeError` (never panic, never allocate beyond one
 //! entry per input byte); the three decoders agree; whatever decodes is sorted with non-zero
 //! values, reads back by index (`StampRef::get`), re-encodes no longer than the input and
 //! decodes back to the same stamp; merging it into a `DiffClock` either is refused or leaves
-//! a clock that holds every entry.
+//! a clock that holds every entry. Whatever `SmallStamp::parse` reads, the others read the
+//! same, and merging it (`DiffClock::merge_small`) does what merging the view does.
 #![no_main]
 
-use causet_clock::differential::{DiffClock, Stamp, StampKind, StampRef};
+use causet_clock::differential::{DiffClock, SmallStamp, Stamp, StampKind, StampRef};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let decoded = Stamp::decode(data);
@@ -16,7 +18,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert_eq!(view.map(|view| view.to_stamp()), decoded.clone());
     let mut reused = Stamp::new(StampKind::Snapshot, vec![(2, 5)]).expect("valid stamp");
     assert_eq!(reused.decode_into(data).map(|()| reused), decoded.clone());
+    let small = SmallStamp::parse(data);
     let Ok(stamp) = decoded else {
+        assert!(small.is_none(), "SmallStamp read what decode refused");
         return;
     };
     let Ok(view) = StampRef::parse(data) else {
@@ -50,9 +54,17 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // without its session) or merged, and then the clock holds every entry.
     let n = 1 + usize::from(data.len() % 8);
     let mut receiver = DiffClock::new(n - 1, n + 1);
-    if receiver.merge_ref(n, &view).is_ok() {
+    let mut twin = receiver.clone();
+    let merged = receiver.merge_ref(n, &view);
+    if merged.is_ok() {
         for &(index, value) in &entries {
             assert!(receiver.clock().get(index) >= value);
         }
+    }
+    if let Some(small) = small {
+        assert_eq!(small.kind(), stamp.kind());
+        assert_eq!(small.entries().collect::<Vec<_>>(), entries);
+        assert_eq!(twin.merge_small(n, &small), merged);
+        assert_eq!(twin.clock(), receiver.clock());
     }
 });

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use causet_clock::VectorClock;
-use causet_clock::differential::{DiffClock, Stamp, StampKind, StampRef};
+use causet_clock::differential::{DiffClock, SmallStamp, Stamp, StampKind, StampRef};
 
 use crate::log::LogSink;
 use crate::varint::{read_varint, write_varint};
@@ -93,8 +93,16 @@ pub struct Incoming<'a> {
     pub from: usize,
     /// The application payload.
     pub payload: &'a [u8],
-    /// The stamp, checked but not copied out of the message.
-    stamp: Option<StampRef<'a>>,
+    /// The stamp, checked.
+    stamp: Option<Carried<'a>>,
+}
+
+/// A checked stamp: most read into a fixed array in the check's one pass (so the merge
+/// does not read the bytes again), any other left in the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Carried<'a> {
+    Small(SmallStamp),
+    Bytes(StampRef<'a>),
 }
 
 /// One node: a name in a [`Roster`], its vector clock and its log.
@@ -414,12 +422,20 @@ impl Node {
             )));
         }
         let end = pos + stamp_len as usize;
-        // The own entry is read during the check.
-        let (stamp, value) = StampRef::parse_with(&bytes[pos..end], self.me)
-            .map_err(|err| malformed(format!("bad stamp: {err}")))?;
+        // The common stamps are read into an array in one pass; any other (or a malformed
+        // one, for its precise error) by the general parser. The own entry is read during
+        // the check.
+        let (stamp, width, value) = match SmallStamp::parse(&bytes[pos..end]) {
+            Some(small) => (Carried::Small(small), small.width(), small.get(self.me)),
+            None => {
+                let (stamp, value) = StampRef::parse_with(&bytes[pos..end], self.me)
+                    .map_err(|err| malformed(format!("bad stamp: {err}")))?;
+                (Carried::Bytes(stamp), stamp.width(), value)
+            }
+        };
         let nodes = self.roster.len();
-        if stamp.width() > nodes {
-            let index = stamp.width() - 1;
+        if width > nodes {
+            let index = width - 1;
             return Err(malformed(format!(
                 "stamp entry for node index {index}, but the cluster has {nodes} nodes"
             )));
@@ -468,17 +484,27 @@ impl Node {
                 peer: self.roster.name(from).unwrap_or("?").to_string(),
                 reason,
             };
-            match &mut self.clock {
-                ClockState::Differential(clock) => clock
+            match (&mut self.clock, stamp) {
+                (ClockState::Differential(clock), Carried::Small(stamp)) => clock
+                    .merge_small(from, stamp)
+                    .map_err(|err| refused(err.to_string()))?,
+                (ClockState::Differential(clock), Carried::Bytes(stamp)) => clock
                     .merge_ref(from, stamp)
                     .map_err(|err| refused(err.to_string()))?,
-                ClockState::Full(clock) => {
-                    if let StampKind::Diff { .. } = stamp.kind() {
+                (ClockState::Full(clock), stamp) => {
+                    let kind = match stamp {
+                        Carried::Small(stamp) => stamp.kind(),
+                        Carried::Bytes(stamp) => stamp.kind(),
+                    };
+                    if let StampKind::Diff { .. } = kind {
                         return Err(refused(
                             "a differential stamp, but this node keeps no channel state".into(),
                         ));
                     }
-                    stamp.merge_into(clock);
+                    match stamp {
+                        Carried::Small(stamp) => stamp.merge_into(clock),
+                        Carried::Bytes(stamp) => stamp.merge_into(clock),
+                    }
                 }
             }
         }

@@ -85,7 +85,9 @@ mod cost;
 mod stamp;
 
 pub use cost::{InFlight, StampCost, StampTotals};
-pub use stamp::{Encoding, EntryIter, RefEntries, Stamp, StampKind, StampRef};
+pub use stamp::{
+    Encoding, EntryIter, RefEntries, SMALL_WIDTH, SmallStamp, Stamp, StampKind, StampRef,
+};
 
 use thiserror::Error;
 
@@ -998,6 +1000,34 @@ impl DiffClock {
         Ok(())
     }
 
+    /// [`merge`](Self::merge) of a stamp read into a [`SmallStamp`] (the same checks and
+    /// the same result as [`merge_ref`](Self::merge_ref) of its bytes): the entries it
+    /// raises or matches are found branch-free (unpredictable), then only those merged.
+    #[inline]
+    pub fn merge_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
+        let source = self.admit(from, stamp.kind(), stamp.width())?;
+        let values = stamp.values();
+        let clock = self.clock.as_slice();
+        // Carried values are non-zero: raised or matched means at least ours.
+        let mut touched = 0u32;
+        for index in SetBits(stamp.mask()) {
+            let mine = clock.get(index).copied().unwrap_or(0);
+            touched |= u32::from(u64::from(values[index]) >= mine) << index;
+        }
+        for index in SetBits(touched) {
+            self.merge_entry(index, u64::from(values[index]), source);
+        }
+        Ok(())
+    }
+
+    /// [`receive`](Self::receive) of a [`SmallStamp`]: [`merge_small`](Self::merge_small),
+    /// then a tick.
+    pub fn receive_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
+        self.merge_small(from, stamp)?;
+        self.tick();
+        Ok(())
+    }
+
     /// [`receive`](Self::receive) of a borrowed stamp: [`merge_ref`](Self::merge_ref), then
     /// a tick.
     pub fn receive_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
@@ -1009,7 +1039,7 @@ impl DiffClock {
     /// Checks a stamp of `kind` whose highest entry is below `width` against the channel
     /// from `from`; if it may be merged, advances the channel and the counter and returns
     /// the source id to record on the entries it raises.
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, from: usize, kind: StampKind, width: usize) -> Result<u32, ResyncRequired> {
         let refuse = |reason| Err(ResyncRequired { from, reason });
         if from >= self.n {

@@ -957,6 +957,229 @@ impl<'a> StampRef<'a> {
     }
 }
 
+/// Stamps whose entries all lie below this index can be read into a [`SmallStamp`].
+pub const SMALL_WIDTH: usize = 16;
+
+/// A checked stamp of a small clock (no entry at index [`SMALL_WIDTH`] or beyond), read
+/// into a fixed array in one pass over its bytes: what a receiver of a small cluster checks
+/// and merges from, without a second read of the bytes.
+///
+/// [`parse`](Self::parse) takes only the common stamps (varints of at most four bytes,
+/// entries below index 16, a bitmap of at most two bytes) and returns `None` for anything
+/// else, valid or not: the caller then falls back to [`StampRef::parse`], which reads every
+/// valid stamp and reports the precise error of an invalid one. So every stamp it accepts
+/// is one `StampRef::parse` accepts with the same kind and entries (the property tests and
+/// the `stamp` fuzz target check this).
+///
+/// ```
+/// use causet_clock::differential::{SmallStamp, Stamp, StampKind, StampRef};
+///
+/// let stamp = Stamp::new(StampKind::Diff { session: 0, seq: 3 }, vec![(1, 7), (12, 300)])?;
+/// let mut bytes = Vec::new();
+/// stamp.encode(&mut bytes);
+/// let small = SmallStamp::parse(&bytes).ok_or("a small stamp")?;
+/// assert_eq!(small.kind(), StampKind::Diff { session: 0, seq: 3 });
+/// assert_eq!((small.get(1), small.get(2), small.get(12), small.width()), (7, 0, 300, 13));
+/// assert_eq!(small.entries().collect::<Vec<_>>(), StampRef::parse(&bytes)?.entries().collect::<Vec<_>>());
+/// // An entry at index 40 is not small: the general parser reads it.
+/// bytes.clear();
+/// Stamp::new(StampKind::Snapshot, vec![(40, 1)])?.encode(&mut bytes);
+/// assert!(SmallStamp::parse(&bytes).is_none());
+/// assert!(StampRef::parse(&bytes).is_ok());
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmallStamp {
+    /// The kind's tag bits (`KIND_SNAPSHOT`, `KIND_START` or `KIND_DIFF`).
+    kind: u8,
+    /// Session and sequence number (0 where the kind has none).
+    session: u32,
+    seq: u32,
+    /// Bit `i` set: entry `i` is carried (its value is non-zero).
+    mask: u32,
+    /// The carried values by index, 0 where not carried. Varints of at most four bytes
+    /// hold 28 bits: the stamp is as small as a [`StampRef`], cheap to move.
+    values: [u32; SMALL_WIDTH],
+}
+
+impl SmallStamp {
+    /// Reads `bytes` if they are a valid stamp whose entries all lie below index 16 and
+    /// whose varints take at most four bytes; `None` otherwise (see the type's docs: use
+    /// [`StampRef::parse`] then). Never panics.
+    #[inline]
+    pub fn parse(bytes: &[u8]) -> Option<SmallStamp> {
+        let tag = *bytes.first()?;
+        if tag & 0xf0 != 0 {
+            return None;
+        }
+        let mut pos = 1;
+        let kind = (tag >> 2) & 0b11;
+        let (session, seq) = match kind {
+            KIND_SNAPSHOT => (0, 0),
+            KIND_START => (small_varint(bytes, &mut pos)?, 0),
+            KIND_DIFF => {
+                let session = small_varint(bytes, &mut pos)?;
+                (session, small_varint(bytes, &mut pos)?)
+            }
+            _ => return None,
+        };
+        let mut values = [0u32; SMALL_WIDTH];
+        let mut mask = 0u32;
+        match tag & 0b11 {
+            0 => {
+                // Dense: one value per index from 0, the last non-zero (zeros allowed
+                // before it).
+                let mut index = 0;
+                let mut last = 0;
+                while pos < bytes.len() {
+                    let value = small_varint(bytes, &mut pos)?;
+                    *values.get_mut(index)? = value;
+                    mask |= u32::from(value > 0) << index;
+                    last = value;
+                    index += 1;
+                }
+                if index > 0 && last == 0 {
+                    return None;
+                }
+            }
+            1 => {
+                // List: (gap, value) pairs, every value non-zero.
+                let mut next = 0usize;
+                while pos < bytes.len() {
+                    let gap = small_varint(bytes, &mut pos)?;
+                    let value = small_varint(bytes, &mut pos)?;
+                    let index = next.checked_add(usize::try_from(gap).ok()?)?;
+                    if value == 0 {
+                        return None;
+                    }
+                    *values.get_mut(index)? = value;
+                    mask |= 1 << index;
+                    next = index + 1;
+                }
+            }
+            2 => {
+                // Bitmap: its byte count (one or two bytes for 16 entries), the bitmap
+                // (last byte non-zero), then the values in index order, nothing after.
+                let (&count, rest) = bytes.get(pos..)?.split_first()?;
+                let bitmap = match (count, rest) {
+                    (1, [low, ..]) if *low != 0 => u32::from(*low),
+                    (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
+                    _ => return None,
+                };
+                pos += 1 + usize::from(count);
+                let mut bits = bitmap;
+                while bits != 0 {
+                    let index = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let value = small_varint(bytes, &mut pos)?;
+                    if value == 0 {
+                        return None;
+                    }
+                    *values.get_mut(index)? = value;
+                }
+                if pos != bytes.len() {
+                    return None;
+                }
+                mask = bitmap;
+            }
+            _ => return None,
+        }
+        Some(SmallStamp {
+            kind,
+            session,
+            seq,
+            mask,
+            values,
+        })
+    }
+
+    /// The kind: snapshot, session start or differential.
+    #[inline]
+    pub fn kind(&self) -> StampKind {
+        let session = u64::from(self.session);
+        match self.kind {
+            KIND_START => StampKind::Start { session },
+            KIND_DIFF => StampKind::Diff {
+                session,
+                seq: u64::from(self.seq),
+            },
+            _ => StampKind::Snapshot,
+        }
+    }
+
+    /// Highest carried index + 1 (0 when nothing is carried).
+    #[inline]
+    pub fn width(&self) -> usize {
+        (u32::BITS - self.mask.leading_zeros()) as usize
+    }
+
+    /// Number of carried entries.
+    pub fn len(&self) -> usize {
+        self.mask.count_ones() as usize
+    }
+
+    /// Whether the stamp carries no entry.
+    pub fn is_empty(&self) -> bool {
+        self.mask == 0
+    }
+
+    /// The carried entries as a bit set: bit `i` for node `i`.
+    #[inline]
+    pub fn mask(&self) -> u32 {
+        self.mask
+    }
+
+    /// The carried value of node `index` (0 when not carried).
+    #[inline]
+    pub fn get(&self, index: usize) -> u64 {
+        self.values.get(index).map_or(0, |&value| u64::from(value))
+    }
+
+    /// The carried values by index `0..16`, 0 where not carried (each below 2^28).
+    #[inline]
+    pub fn values(&self) -> &[u32; SMALL_WIDTH] {
+        &self.values
+    }
+
+    /// The carried `(node index, value)` entries, by increasing index (values > 0).
+    pub fn entries(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let mut bits = self.mask;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let index = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            Some((index, u64::from(self.values[index])))
+        })
+    }
+
+    /// Merges the carried entries into `clock` (element-wise max), as
+    /// [`StampRef::merge_into`]: sessions and sequence numbers are not checked.
+    #[inline]
+    pub fn merge_into(&self, clock: &mut crate::VectorClock) {
+        for (index, value) in self.entries() {
+            if value > clock.get(index) {
+                clock.set(index, value);
+            }
+        }
+    }
+}
+
+/// [`read_varint`] of at most four bytes (28 bits), `None` for anything else (a longer,
+/// truncated or missing varint): the same value and length wherever it answers.
+#[inline(always)]
+fn small_varint(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let rest = bytes.get(*pos..)?;
+    let (value, len) = match *rest.first()? {
+        byte if byte < 0x80 => (u64::from(byte), 1),
+        _ => short_varint(rest)?,
+    };
+    *pos += len;
+    // (Always fits: at most 28 bits.)
+    u32::try_from(value).ok()
+}
+
 /// The entries of a [`StampRef`], read from its bytes.
 #[derive(Debug, Clone)]
 pub struct RefEntries<'a> {
