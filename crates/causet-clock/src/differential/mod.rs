@@ -744,10 +744,10 @@ impl DiffClock {
         self.flush_pending();
         let masks = self.dirty.get(slot as usize).copied().unwrap_or(0);
         let (changed, fresh) = (masks as u32 & !(1u32 << (peer & 31)), (masks >> 32) as u32);
-        let (mut carried_mask, mut recent_mask) = (0u32, 0u32);
-        let (mut diff, mut recent) = (RoughSize::default(), RoughSize::default());
+        let mut carried_mask = 0u32;
+        let mut diff_values = 0;
         // Only the changed entries (a branch-free pass over all of them costs more than the
-        // few mispredictions of this loop).
+        // few mispredictions of this loop); the count and width come from the mask.
         let mut bits = changed;
         while bits != 0 {
             let index = bits.trailing_zeros() as usize;
@@ -760,12 +760,15 @@ impl DiffClock {
                 continue;
             }
             carried_mask |= 1 << index;
-            diff.add_sized(index, meta.len);
-            if fresh & 1 << index != 0 {
-                recent_mask |= 1 << index;
-                recent.add_sized(index, meta.len);
-            }
+            diff_values += meta.len as usize;
         }
+        let diff = RoughSize {
+            count: carried_mask.count_ones() as usize,
+            values: diff_values,
+            next: (u32::BITS - carried_mask.leading_zeros()) as usize,
+        };
+        // What a re-anchored chain would carry: sized only when the choice needs it.
+        let recent_mask = carried_mask & fresh;
         let values = self.clock.as_slice();
         debug_assert_eq!(
             carried_mask,
@@ -786,8 +789,15 @@ impl DiffClock {
         let session = channel.session + 1;
         let start_len = snapshot_len + varint_len(session);
         let start_fits = start_len <= full_len + 1;
-        let anchor = channel.last_was_diff
-            || 1 + varint_len(session) + 1 + recent.best_bound(gap_bound) <= snapshot_len;
+        let anchor = channel.last_was_diff || {
+            let mut recent = RoughSize::default();
+            for index in SetBits(recent_mask) {
+                if let Some(meta) = self.meta.get(index) {
+                    recent.add_sized(index, meta.len);
+                }
+            }
+            1 + varint_len(session) + 1 + recent.best_bound(gap_bound) <= snapshot_len
+        };
         let send_diff = diff_fits
             && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
         let start = buf.len();
