@@ -727,11 +727,6 @@ impl DiffClock {
         if !channel.started {
             return None;
         }
-        if self.gaps_stale {
-            self.gap_bytes = list_gap_bytes(self.clock.as_slice());
-            self.gaps_stale = false;
-        }
-        let snapshot_len = 1 + self.snapshot_sizes().best().1;
         let kind = StampKind::Diff {
             session: channel.session,
             seq: channel.next_seq,
@@ -769,7 +764,6 @@ impl DiffClock {
         };
         // What a re-anchored chain would carry: sized only when the choice needs it.
         let recent_mask = carried_mask & fresh;
-        let values = self.clock.as_slice();
         debug_assert_eq!(
             carried_mask,
             self.scan_mask(peer, channel.last_sent),
@@ -787,31 +781,43 @@ impl DiffClock {
         let diff_fits = bound <= (full_len + 1).saturating_sub(header);
         let diff_len = header + bound;
         let session = channel.session + 1;
-        let start_len = snapshot_len + varint_len(session);
-        let start_fits = start_len <= full_len + 1;
-        let anchor = channel.last_was_diff || {
-            let mut recent = RoughSize::default();
-            for index in SetBits(recent_mask) {
-                if let Some(meta) = self.meta.get(index) {
-                    recent.add_sized(index, meta.len);
-                }
+        // Every encoding of the whole clock carries all its non-zero values: a Diff that fits
+        // and is no larger than those values alone (the common case) is no larger than the
+        // Snapshot, so it goes out without the whole clock being sized.
+        let whole_values = self.value_bytes - (self.n - self.nonzero);
+        // `chain`: whether the stamp is a Diff or a re-anchoring Start.
+        let (send_diff, chain) = if diff_fits && diff_len <= 1 + whole_values {
+            (true, true)
+        } else {
+            if self.gaps_stale {
+                self.gap_bytes = list_gap_bytes(self.clock.as_slice());
+                self.gaps_stale = false;
             }
-            1 + varint_len(session) + 1 + recent.best_bound(gap_bound) <= snapshot_len
+            let snapshot_len = 1 + self.snapshot_sizes().best().1;
+            let start_len = snapshot_len + varint_len(session);
+            let start_fits = start_len <= full_len + 1;
+            let anchor = channel.last_was_diff || {
+                let mut recent = RoughSize::default();
+                for index in SetBits(recent_mask) {
+                    if let Some(meta) = self.meta.get(index) {
+                        recent.add_sized(index, meta.len);
+                    }
+                }
+                1 + varint_len(session) + 1 + recent.best_bound(gap_bound) <= snapshot_len
+            };
+            let send_diff = diff_fits
+                && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
+            (send_diff, send_diff || anchor && start_fits)
         };
-        let send_diff = diff_fits
-            && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
         let start = buf.len();
         let channel = &mut self.channels[slot as usize].outgoing;
         channel.last_sent_any = self.counter;
         channel.last_was_diff = send_diff;
         // (Only the whole-clock Snapshot leaves the chain's mask; `pending` is empty.)
         if let Some(mask) = self.dirty.get_mut(slot as usize) {
-            *mask &= if send_diff || anchor && start_fits {
-                0
-            } else {
-                u64::from(u32::MAX)
-            };
+            *mask &= if chain { 0 } else { u64::from(u32::MAX) };
         }
+        let values = self.clock.as_slice();
         let channel = &mut self.channels[slot as usize].outgoing;
         if send_diff {
             let carried =
@@ -824,7 +830,7 @@ impl DiffClock {
         }
         // The whole clock: the Start of a new session re-anchoring the chain, or a Snapshot.
         channel.prefer_scan = true;
-        let kind = if anchor && start_fits {
+        let kind = if chain {
             channel.session = session;
             channel.next_seq = 1;
             channel.last_sent = self.counter;
