@@ -158,6 +158,19 @@ impl Names {
         }
     }
 
+    /// The event of an all-numeric read or write line (`op` is [`Op::Read`] or
+    /// [`Op::Write`]): [`Names::intern_numeric`] without the dispatch on the op.
+    #[inline(always)]
+    fn intern_access(&mut self, t: u64, op: Op, operand: u64, location: u64) -> StdEvent {
+        debug_assert!(op.is_access());
+        StdEvent {
+            operand: self.variables.intern_number(operand),
+            thread: self.threads.intern_number(t),
+            op,
+            location,
+        }
+    }
+
     /// The event of a line split into `fields` (byte ranges of `line`), any names.
     #[inline]
     fn intern_fields(&mut self, line: &[u8], fields: Fields) -> StdEvent {
@@ -306,7 +319,20 @@ impl<R: Read> StdReader<R> {
         // scan that also finds its end (no separate newline search). A line this path
         // declines (another shape, or cut by the end of the buffer) goes the general way.
         let rest = &self.buf[self.start..self.end];
-        if let Some(parsed) = parse_short_numeric_line(rest).or_else(|| parse_numeric_line(rest)) {
+        if let Some(parsed) = parse_short_numeric_line(rest) {
+            let start = self.start;
+            self.start += parsed.len;
+            self.bytes_read += parsed.len as u64;
+            self.line += 1;
+            self.last_line = (start, start + parsed.text_len);
+            return Ok(Some(self.names.intern_access(
+                parsed.thread,
+                parsed.op,
+                parsed.operand,
+                parsed.location,
+            )));
+        }
+        if let Some(parsed) = parse_numeric_line(rest) {
             let start = self.start;
             self.start += parsed.len;
             self.bytes_read += parsed.len as u64;
@@ -541,13 +567,30 @@ fn word_at(buf: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// A canonical number of 1 to 7 digits at the start of `word`: its value and length.
+/// The run of 1 to 7 canonical digits at the start of `word`: its length and the word with
+/// the digits turned into their values (`word ^ 0x30..30`), for [`digits_value`] or
+/// [`two_short_values`]. `None` for no digits, too many for this path, or a leading zero.
 #[inline(always)]
-fn short_number(word: u64) -> Option<(u64, usize)> {
-    let (len, value) = leading_digits(word);
-    // No digits, too many for this path, or a leading zero.
+fn short_run(word: u64) -> Option<(usize, u64)> {
+    let (len, x) = digit_run(word);
     let leading_zero = len > 1 && word & 0xFF == u64::from(b'0');
-    (len != 0 && len != 8 && !leading_zero).then_some((value, len))
+    (len != 0 && len != 8 && !leading_zero).then_some((len, x))
+}
+
+/// Two runs of 1 to 4 digits (`x`, `y` as [`digit_run`] gives them, with their lengths)
+/// converted together: each right-aligned in its own 32-bit half of one word, then the
+/// usual pairwise steps, which keep the halves apart (every partial sum stays below 2^16).
+#[inline(always)]
+fn two_short_values(x: u64, x_len: usize, y: u64, y_len: usize) -> (u64, u64) {
+    // `x`'s digits in the top bytes of the low half, `y`'s in the top bytes of the high half.
+    let low = u64::from((x << (32 - 8 * x_len)) as u32);
+    let high = y << (64 - 8 * y_len);
+    let v = low | high;
+    // Per 16-bit lane: the value of its two digits (first digit in the lower byte).
+    let v = (v.wrapping_mul(10).wrapping_add(v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    // Per 32-bit half: 100 x its first pair + its second, in the half's upper 16 bits.
+    let v = v.wrapping_mul(1 + (100 << 16));
+    ((v >> 16) & 0xFFFF, v >> 48)
 }
 
 /// The common lines of real and generated traces, `T<n>|r(<n>)|<n>` and `w`, with a thread
@@ -560,8 +603,8 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
         return None;
     }
     let mut p = usize::from(buf[0] == b'T');
-    let (thread, len) = short_number(word_at(buf, p))?;
-    p += len;
+    let (thread_len, thread_run) = short_run(word_at(buf, p))?;
+    p += thread_len;
     // "|r(" or "|w(". Reads and writes come in random order, so the test has no branch on
     // which one it is (it would be mispredicted on a third of the lines): against "|r(",
     // only the middle byte may differ, by 0 or 5 (`r ^ w`).
@@ -570,7 +613,7 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
     if (diff & !0xFF00) | middle.wrapping_mul(middle ^ 5) != 0 {
         return None;
     }
-    let op = [Op::Read, Op::Write][(middle >> 2) as usize & 1];
+    let op = if middle & 4 != 0 { Op::Write } else { Op::Read };
     p += 3;
     let (len, mut operand) = leading_digits(word_at(buf, p));
     if len == 0 || (len > 1 && buf[p] == b'0') {
@@ -591,12 +634,20 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
         return None;
     }
     p += 2;
-    let (location, len) = short_number(word_at(buf, p))?;
-    p += len;
+    let (location_len, location_run) = short_run(word_at(buf, p))?;
+    p += location_len;
     let (text_len, len) = match word_at(buf, p) & 0xFFFF {
         w if w & 0xFF == 0x0A => (p, p + 1),
         0x0A_0D => (p, p + 2),
         _ => return None,
+    };
+    let (thread, location) = if thread_len <= 4 && location_len <= 4 {
+        two_short_values(thread_run, thread_len, location_run, location_len)
+    } else {
+        (
+            digits_value(thread_run, thread_len),
+            digits_value(location_run, location_len),
+        )
     };
     Some(NumericLine {
         thread,
@@ -672,15 +723,28 @@ const POWERS_OF_TEN: [u64; 9] = [
 /// their value (SWAR: Lemire's eight-digit conversion after shifting the run to the top).
 #[inline(always)]
 fn leading_digits(word: u64) -> (usize, u64) {
+    let (len, x) = digit_run(word);
+    if len == 0 {
+        return (0, 0);
+    }
+    (len, digits_value(x, len))
+}
+
+/// The number of leading ASCII digits of `word` (first byte lowest) and `word ^ 0x30..30`,
+/// whose first `len` bytes are then the digits' values.
+#[inline(always)]
+fn digit_run(word: u64) -> (usize, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let x = word ^ (0x30 * ONES);
     // A byte of x is a digit iff it is below 10: neither it nor it + 0x76 has the top bit
     // (a carry out of a byte comes only from a non-digit, so it cannot hide an earlier one).
     let non_digits = (x | x.wrapping_add(0x76 * ONES)) & (0x80 * ONES);
-    let len = (non_digits.trailing_zeros() / 8) as usize;
-    if len == 0 {
-        return (0, 0);
-    }
+    ((non_digits.trailing_zeros() / 8) as usize, x)
+}
+
+/// The value of the first `len` (1 to 8) digit values of `x` (as [`digit_run`] gives it).
+#[inline(always)]
+fn digits_value(x: u64, len: usize) -> u64 {
     // The run's digits in the top `len` bytes, zeros (leading zero digits) below.
     let val = x << (8 * (8 - len));
     let val = val.wrapping_mul(10).wrapping_add(val >> 8);
@@ -689,7 +753,7 @@ fn leading_digits(word: u64) -> (usize, u64) {
         .wrapping_mul(0x000F_4240_0000_0064)
         .wrapping_add(((val >> 16) & mask).wrapping_mul(0x0000_2710_0000_0001)))
         >> 32;
-    (len, val & 0xFFFF_FFFF)
+    val & 0xFFFF_FFFF
 }
 
 /// Splits a line into its fields in one pass over its bytes (lines are short: a simple loop
@@ -1207,6 +1271,10 @@ mod tests {
             "0",
             "7",
             "07",
+            "42",
+            "999",
+            "9999",
+            "10000",
             "1234567",
             "12345678",
             "4294967298",
@@ -1244,6 +1312,40 @@ mod tests {
             }
         }
         assert!(short > 50, "the short path answered only {short} times");
+    }
+
+    /// Two short runs converted together equal each converted alone, for every pair of
+    /// lengths 1 to 4 and random digits (9s included: the largest partial sums), whatever
+    /// bytes follow the runs.
+    #[test]
+    fn two_short_values_equal_one_at_a_time() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
+        let word = |rng: &mut rand_chacha::ChaCha8Rng, len: usize| {
+            let mut bytes = [0u8; 8];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = if i >= len {
+                    rng.random_range(0..=255u8)
+                } else if rng.random_bool(0.3) {
+                    b'9'
+                } else {
+                    rng.random_range(b'0'..=b'9')
+                };
+            }
+            if len < 8 && bytes[len].is_ascii_digit() {
+                bytes[len] = b'|';
+            }
+            u64::from_le_bytes(bytes)
+        };
+        for _ in 0..5_000 {
+            let (x_len, y_len) = (rng.random_range(1..=4), rng.random_range(1..=4));
+            let (x, y) = (word(&mut rng, x_len), word(&mut rng, y_len));
+            let (xl, xr) = digit_run(x);
+            let (yl, yr) = digit_run(y);
+            assert_eq!((xl, yl), (x_len, y_len));
+            let expected = (leading_digits(x).1, leading_digits(y).1);
+            assert_eq!(two_short_values(xr, xl, yr, yl), expected, "{x:x} {y:x}");
+        }
     }
 
     /// Reads `text` through a source that hands out `chunk(i)` bytes per read, so lines

@@ -214,9 +214,17 @@ impl<R: Read> BatchReader<R> {
         let stop = loop {
             let rest = &text[pos..];
             // The in-place path of `next_event`: an all-numeric line ended inside `text`.
-            if let Some(parsed) =
-                parse_short_numeric_line(rest).or_else(|| parse_numeric_line(rest))
-            {
+            if let Some(parsed) = parse_short_numeric_line(rest) {
+                pos += parsed.len;
+                events.push(self.names.intern_access(
+                    parsed.thread,
+                    parsed.op,
+                    parsed.operand,
+                    parsed.location,
+                ));
+                continue;
+            }
+            if let Some(parsed) = parse_numeric_line(rest) {
                 pos += parsed.len;
                 events.push(self.names.intern_numeric(
                     parsed.thread,
