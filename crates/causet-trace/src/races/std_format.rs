@@ -577,7 +577,7 @@ fn short_run(word: u64) -> Option<(usize, u64)> {
     (len != 0 && len != 8 && !leading_zero).then_some((len, x))
 }
 
-/// Two runs of 1 to 4 digits (`x`, `y` as [`digit_run`] gives them, with their lengths)
+/// Two runs of 0 to 4 and 1 to 4 digits (`x`, `y` as [`digit_run`] gives them, with their lengths)
 /// converted together: each right-aligned in its own 32-bit half of one word, then the
 /// usual pairwise steps, which keep the halves apart (every partial sum stays below 2^16).
 #[inline(always)]
@@ -615,19 +615,22 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
     }
     let op = if middle & 4 != 0 { Op::Write } else { Op::Read };
     p += 3;
-    let (len, mut operand) = leading_digits(word_at(buf, p));
+    // The operand: its first 8 digits (if it has more) as `high`, the rest as a run.
+    let (len, run) = digit_run(word_at(buf, p));
     if len == 0 || (len > 1 && buf[p] == b'0') {
         return None;
     }
     let mut end = p + len;
-    if len == 8 {
-        let (more, low) = leading_digits(word_at(buf, end));
+    let (high, tail_len, tail_run) = if len == 8 {
+        let (more, tail_run) = digit_run(word_at(buf, end));
         if more == 8 {
             return None;
         }
-        operand = operand * POWERS_OF_TEN[more] + low;
         end += more;
-    }
+        (digits_value(run, 8), more, tail_run)
+    } else {
+        (0, len, run)
+    };
     p = end;
     if word_at(buf, p) & 0xFFFF != 0x7C_29 {
         // ")|"
@@ -641,13 +644,25 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
         0x0A_0D => (p, p + 2),
         _ => return None,
     };
-    let (thread, location) = if thread_len <= 4 && location_len <= 4 {
-        two_short_values(thread_run, thread_len, location_run, location_len)
+    // The operand's last digits (none for exactly 8) and the location together.
+    let (tail, location) = if tail_len <= 4 && location_len <= 4 {
+        two_short_values(tail_run, tail_len, location_run, location_len)
     } else {
         (
-            digits_value(thread_run, thread_len),
+            if tail_len == 0 {
+                0
+            } else {
+                digits_value(tail_run, tail_len)
+            },
             digits_value(location_run, location_len),
         )
+    };
+    let operand = high * POWERS_OF_TEN[tail_len] + tail;
+    // Thread numbers are short: one or two digits without a general conversion.
+    let thread = match thread_len {
+        1 => thread_run & 0xFF,
+        2 => (thread_run & 0xFF) * 10 + ((thread_run >> 8) & 0xFF),
+        _ => digits_value(thread_run, thread_len),
     };
     Some(NumericLine {
         thread,
@@ -1277,7 +1292,11 @@ mod tests {
             "10000",
             "1234567",
             "12345678",
+            "123456789",
             "4294967298",
+            "123456789012",
+            "1234567890123",
+            "100000000000000",
             "123456789012345",
             "1234567890123456",
             "x",
@@ -1315,7 +1334,7 @@ mod tests {
     }
 
     /// Two short runs converted together equal each converted alone, for every pair of
-    /// lengths 1 to 4 and random digits (9s included: the largest partial sums), whatever
+    /// lengths 0 to 4 and 1 to 4, random digits (9s included: the largest partial sums), whatever
     /// bytes follow the runs.
     #[test]
     fn two_short_values_equal_one_at_a_time() {
@@ -1338,7 +1357,7 @@ mod tests {
             u64::from_le_bytes(bytes)
         };
         for _ in 0..5_000 {
-            let (x_len, y_len) = (rng.random_range(1..=4), rng.random_range(1..=4));
+            let (x_len, y_len) = (rng.random_range(0..=4), rng.random_range(1..=4));
             let (x, y) = (word(&mut rng, x_len), word(&mut rng, y_len));
             let (xl, xr) = digit_run(x);
             let (yl, yr) = digit_run(y);

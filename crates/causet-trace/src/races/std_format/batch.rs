@@ -214,14 +214,10 @@ impl<R: Read> BatchReader<R> {
         let stop = loop {
             let rest = &text[pos..];
             // The in-place path of `next_event`: an all-numeric line ended inside `text`.
-            if let Some(parsed) = parse_short_numeric_line(rest) {
-                pos += parsed.len;
-                events.push(self.names.intern_access(
-                    parsed.thread,
-                    parsed.op,
-                    parsed.operand,
-                    parsed.location,
-                ));
+            // Runs of the common read/write lines in a tight loop of their own.
+            let after = decode_short_lines(&mut self.names, text, pos, events);
+            if after != pos {
+                pos = after;
                 continue;
             }
             if let Some(parsed) = parse_numeric_line(rest) {
@@ -298,6 +294,23 @@ impl<R: Read> BatchReader<R> {
         self.bytes_read += pos as u64;
         (pos, stop)
     }
+}
+
+/// Decodes the read/write lines [`parse_short_numeric_line`] takes, from `pos` on, into
+/// `events`; returns where the first line it does not take starts. A loop of its own, apart
+/// from the general one, so that its few values stay in registers.
+#[inline(never)]
+fn decode_short_lines(
+    names: &mut Names,
+    text: &[u8],
+    mut pos: usize,
+    events: &mut Vec<StdEvent>,
+) -> usize {
+    while let Some(parsed) = text.get(pos..).and_then(parse_short_numeric_line) {
+        pos += parsed.len;
+        events.push(names.intern_access(parsed.thread, parsed.op, parsed.operand, parsed.location));
+    }
+    pos
 }
 
 #[cfg(test)]
