@@ -92,7 +92,7 @@ pub use stamp::{
 use thiserror::Error;
 
 use crate::VectorClock;
-use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact};
+use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact, write_small_diff};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -194,25 +194,52 @@ const LOCAL: u32 = u32::MAX;
 /// [`Window::peer_source`] of a peer whose index does not fit: matches no entry.
 const UNMATCHED: u32 = u32::MAX - 1;
 
-/// The bookkeeping of one entry, read together by the stamp scan.
+/// The bookkeeping of one entry, read together by the stamp scan (one 32-byte record, so
+/// a stamp's walk over the changed entries touches one line per entry).
 #[derive(Debug, Clone, Copy)]
 struct EntryMeta {
     /// `LastUpdate[k]`: the counter when the entry last changed (0 = never).
     updated: u64,
     /// The peer whose stamp raised the entry to its value ([`LOCAL`] for a tick or a
     /// resume). Its clock holds the value, so stamps to it leave the entry out; so do
-    /// stamps to the peers in [`DiffClock::also_known`].
+    /// stamps to the peers in `also`.
     source: u32,
     /// Varint size of the entry's value.
     len: u32,
+    /// Other peers (latest first, [`LOCAL`] when unused) whose stamps carried the entry's
+    /// current value: they hold it too.
+    also: [u32; ALSO_KNOWN],
+}
+
+impl EntryMeta {
+    /// An entry set to a value of `len` varint bytes at bookkeeping counter `updated` by
+    /// `source`, known to no other peer yet.
+    #[inline]
+    fn set(updated: u64, source: u32, len: u32) -> EntryMeta {
+        EntryMeta {
+            updated,
+            source,
+            len,
+            also: [LOCAL; ALSO_KNOWN],
+        }
+    }
+
+    /// Whether the peer with source id `peer` is known to hold the entry's value.
+    #[inline]
+    fn known_to(&self, peer: u32) -> bool {
+        // Four compares ORed: no branch per slot.
+        (self.source == peer)
+            | (self.also[0] == peer)
+            | (self.also[1] == peer)
+            | (self.also[2] == peer)
+    }
 }
 
 /// Up to this many nodes, a stamp finds its entries by a scan of the whole clock, which is
 /// then cheaper than reading back the change log (which such clocks do not keep).
 const SCAN_ALWAYS: usize = 16;
 
-/// How many more peers [`DiffClock::also_known`] remembers per entry (storage stays
-/// O(n)).
+/// How many more peers [`EntryMeta::also`] remembers per entry (storage stays O(n)).
 const ALSO_KNOWN: usize = 3;
 
 /// The [`EntryMeta::source`] id that records `peer`.
@@ -274,11 +301,8 @@ pub struct DiffClock {
     clock: VectorClock,
     /// Bookkeeping counter: advanced before every change of the clock.
     counter: u64,
-    /// `LastUpdate`, source and size of every entry.
+    /// `LastUpdate`, source, size and the other peers known to hold it, of every entry.
     meta: Vec<EntryMeta>,
-    /// Per entry, other peers (latest first, [`LOCAL`] when unused) whose stamps carried
-    /// the entry's current value: they hold it too.
-    also_known: Vec<[u32; ALSO_KNOWN]>,
     /// `(counter, index)` of every change, oldest first, so that a stamp reads back only
     /// the changes since the last one. A pair whose counter is no longer the entry's
     /// `updated` is stale; the log is compacted to one pair per entry when it reaches
@@ -337,7 +361,6 @@ impl DiffClock {
             clock: VectorClock::new(),
             counter: 1,
             // Grown with the clock's width (see `set_entry`).
-            also_known: Vec::new(),
             meta: Vec::new(),
             changes: Vec::new(),
             slots: vec![NO_CHANNEL; n],
@@ -446,7 +469,6 @@ impl DiffClock {
         use std::mem::size_of;
         self.clock.len() * size_of::<u64>()
             + self.meta.capacity() * size_of::<EntryMeta>()
-            + self.also_known.capacity() * size_of::<[u32; ALSO_KNOWN]>()
             + self.changes.capacity() * size_of::<(u64, usize)>()
             + self.slots.capacity() * size_of::<u32>()
             + self.channels.capacity() * size_of::<Channel>()
@@ -494,22 +516,12 @@ impl DiffClock {
         if self.n <= SCAN_ALWAYS {
             // The common case in a few loads and stores: a small clock whose own entry is
             // non-zero, below the top, and keeps its varint size (`small_meta`'s case).
-            let slots = (
-                self.clock.entry_mut(me),
-                self.meta.get_mut(me),
-                self.also_known.get_mut(me),
-            );
-            if let (Some(entry), Some(meta), Some(also)) = slots {
+            if let (Some(entry), Some(meta)) = (self.clock.entry_mut(me), self.meta.get_mut(me)) {
                 let old = *entry;
                 let value = old.wrapping_add(1);
                 if old != 0 && value != 0 && meta.len as usize == varint_len(value) {
                     *entry = value;
-                    *meta = EntryMeta {
-                        updated: self.counter,
-                        source: LOCAL,
-                        len: meta.len,
-                    };
-                    *also = [LOCAL; ALSO_KNOWN];
+                    *meta = EntryMeta::set(self.counter, LOCAL, meta.len);
                     self.pending |= 1 << (me & 31);
                     return value;
                 }
@@ -747,11 +759,10 @@ impl DiffClock {
         while bits != 0 {
             let index = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let (Some(meta), Some(also)) = (self.meta.get(index), self.also_known.get(index))
-            else {
+            let Some(meta) = self.meta.get(index) else {
                 continue;
             };
-            if meta.source == peer_source || also.contains(&peer_source) {
+            if meta.known_to(peer_source) {
                 continue;
             }
             carried_mask |= 1 << index;
@@ -820,9 +831,21 @@ impl DiffClock {
         let values = self.clock.as_slice();
         let channel = &mut self.channels[slot as usize].outgoing;
         if send_diff {
-            let carried =
-                SetBits(carried_mask).map(|index| (index, values.get(index).copied().unwrap_or(0)));
-            write_exact(kind, encoding, bound, carried, diff.next, buf);
+            // Each value's varint size is in its bookkeeping: written without sizing again.
+            let meta = &self.meta;
+            let carried = SetBits(carried_mask).map(|index| {
+                let value = values.get(index).copied().unwrap_or(0);
+                (index, value, meta.get(index).map_or(1, |meta| meta.len))
+            });
+            write_small_diff(
+                channel.session,
+                channel.next_seq,
+                encoding,
+                bound,
+                carried,
+                diff.next,
+                buf,
+            );
             channel.prefer_scan = diff.count > self.n / 4;
             channel.next_seq += 1;
             channel.last_sent = self.counter;
@@ -853,13 +876,13 @@ impl DiffClock {
     /// not known to the peer): what the dirty masks must agree with (debug builds).
     fn scan_mask(&self, peer: usize, since: u64) -> u32 {
         let peer_source = source_of(peer);
-        let entries = self.meta.iter().zip(&self.also_known).enumerate();
+        let entries = self.meta.iter().enumerate();
         entries
-            .filter(|&(index, (meta, also))| {
+            .filter(|&(index, meta)| {
                 meta.updated > since
                     && meta.source != peer_source
                     && index != peer
-                    && !also.contains(&peer_source)
+                    && !meta.also.contains(&peer_source)
             })
             .fold(0, |mask, (index, _)| mask | 1 << index)
     }
@@ -922,9 +945,9 @@ impl DiffClock {
 
     /// Whether the window's peer is among those also known to hold entry `index`.
     fn also_knows(&self, window: &Window, index: usize) -> bool {
-        self.also_known
+        self.meta
             .get(index)
-            .is_some_and(|also| also.contains(&window.peer_source))
+            .is_some_and(|meta| meta.also.contains(&window.peer_source))
     }
 
     /// Finds the changes by a branch-free scan of every entry, then collects the Diff's
@@ -1159,10 +1182,10 @@ impl DiffClock {
             }
         } else if value == current && source != LOCAL {
             // The sender holds our value too: remember it (latest first).
-            let also = &mut self.also_known[index];
-            if self.meta[index].source != source && !also.contains(&source) {
-                also.copy_within(0..ALSO_KNOWN - 1, 1);
-                also[0] = source;
+            let meta = &mut self.meta[index];
+            if meta.source != source && !meta.also.contains(&source) {
+                meta.also.copy_within(0..ALSO_KNOWN - 1, 1);
+                meta.also[0] = source;
             }
         }
     }
@@ -1224,19 +1247,13 @@ impl DiffClock {
         if old == 0 || self.n > SCAN_ALWAYS {
             return false;
         }
-        let (Some(meta), Some(also)) = (self.meta.get_mut(index), self.also_known.get_mut(index))
-        else {
+        let Some(meta) = self.meta.get_mut(index) else {
             return false;
         };
         if meta.len as usize != varint_len(value) {
             return false;
         }
-        *meta = EntryMeta {
-            updated: self.counter,
-            source,
-            len: meta.len,
-        };
-        *also = [LOCAL; ALSO_KNOWN];
+        *meta = EntryMeta::set(self.counter, source, meta.len);
         self.mark_changed(index);
         true
     }
@@ -1255,14 +1272,7 @@ impl DiffClock {
         self.value_bytes = self.value_bytes + len - self.meta[index].len as usize;
         self.clock.set(index, value);
         self.mark_changed(index);
-        self.meta[index] = EntryMeta {
-            updated: self.counter,
-            source,
-            len: len as u32,
-        };
-        if let Some(also) = self.also_known.get_mut(index) {
-            *also = [LOCAL; ALSO_KNOWN];
-        }
+        self.meta[index] = EntryMeta::set(self.counter, source, len as u32);
         if self.n > SCAN_ALWAYS {
             // (Small clocks are always scanned: no change log.)
             self.log_change(index);
@@ -1276,15 +1286,7 @@ impl DiffClock {
     #[cold]
     fn widen(&mut self, index: usize) {
         let width = (index + 1).max(self.meta.len() * 5 / 4).min(self.n);
-        self.meta.resize(
-            width,
-            EntryMeta {
-                updated: 0,
-                source: LOCAL,
-                len: 1,
-            },
-        );
-        self.also_known.resize(width, [LOCAL; ALSO_KNOWN]);
+        self.meta.resize(width, EntryMeta::set(0, LOCAL, 1));
     }
 
     /// Appends a change of entry `index` to the change log (clocks of more than 16 nodes).
