@@ -158,16 +158,20 @@ impl Names {
         }
     }
 
-    /// The event of an all-numeric read or write line (`op` is [`Op::Read`] or
-    /// [`Op::Write`]): [`Names::intern_numeric`] without the dispatch on the op.
+    /// The event of a line [`parse_short_numeric_line`] took (a read, write, acquire or
+    /// release): [`Names::intern_numeric`] with one branch for the op, not a jump table.
     #[inline(always)]
-    fn intern_access(&mut self, t: u64, op: Op, operand: u64, location: u64) -> StdEvent {
-        debug_assert!(op.is_access());
+    fn intern_short(&mut self, line: &NumericLine) -> StdEvent {
+        let operand = if line.op.is_access() {
+            self.variables.intern_number(line.operand)
+        } else {
+            self.locks.intern_number(line.operand)
+        };
         StdEvent {
-            operand: self.variables.intern_number(operand),
-            thread: self.threads.intern_number(t),
-            op,
-            location,
+            operand,
+            thread: self.threads.intern_number(line.thread),
+            op: line.op,
+            location: line.location,
         }
     }
 
@@ -325,12 +329,7 @@ impl<R: Read> StdReader<R> {
             self.bytes_read += parsed.len as u64;
             self.line += 1;
             self.last_line = (start, start + parsed.text_len);
-            return Ok(Some(self.names.intern_access(
-                parsed.thread,
-                parsed.op,
-                parsed.operand,
-                parsed.location,
-            )));
+            return Ok(Some(self.names.intern_short(&parsed)));
         }
         if let Some(parsed) = parse_numeric_line(rest) {
             let start = self.start;
@@ -593,8 +592,9 @@ fn two_short_values(x: u64, x_len: usize, y: u64, y_len: usize) -> (u64, u64) {
     ((v >> 16) & 0xFFFF, v >> 48)
 }
 
-/// The common lines of real and generated traces, `T<n>|r(<n>)|<n>` and `w`, with a thread
-/// and location of at most 7 digits and an operand of at most 15, parsed from whole words:
+/// The common lines of real and generated traces, `T<n>|r(<n>)|<n>` and `w` (then `acq`
+/// and `rel`), with a thread and location of at most 7 digits and an operand of at most 15,
+/// parsed from whole words:
 /// the same answer as [`parse_numeric_line`] where it answers (a test checks), with fewer
 /// branches. Needs [`SHORT_WINDOW`] bytes from the line's start in `buf`.
 #[inline(always)]
@@ -608,13 +608,22 @@ fn parse_short_numeric_line(buf: &[u8]) -> Option<NumericLine> {
     // "|r(" or "|w(". Reads and writes come in random order, so the test has no branch on
     // which one it is (it would be mispredicted on a third of the lines): against "|r(",
     // only the middle byte may differ, by 0 or 5 (`r ^ w`).
-    let diff = (word_at(buf, p) & 0xFF_FFFF) ^ 0x28_72_7C;
+    let word = word_at(buf, p);
+    let diff = (word & 0xFF_FFFF) ^ 0x28_72_7C;
     let middle = diff >> 8;
-    if (diff & !0xFF00) | middle.wrapping_mul(middle ^ 5) != 0 {
-        return None;
-    }
-    let op = if middle & 4 != 0 { Op::Write } else { Op::Read };
-    p += 3;
+    let op = if (diff & !0xFF00) | middle.wrapping_mul(middle ^ 5) == 0 {
+        p += 3;
+        if middle & 4 != 0 { Op::Write } else { Op::Read }
+    } else {
+        // The next most common lines: `|acq(` and `|rel(`.
+        let op = match word & 0xFF_FFFF_FFFF {
+            0x28_71_63_61_7C => Op::Acquire,
+            0x28_6C_65_72_7C => Op::Release,
+            _ => return None,
+        };
+        p += 5;
+        op
+    };
     // The operand: its first 8 digits (if it has more) as `high`, the rest as a run.
     let (len, run) = digit_run(word_at(buf, p));
     if len == 0 || (len > 1 && buf[p] == b'0') {
@@ -1302,7 +1311,7 @@ mod tests {
             "x",
             "",
         ];
-        let ops = ["r", "w", "rd", "acq", "R", "ww"];
+        let ops = ["r", "w", "rd", "acq", "rel", "req", "re", "R", "ww"];
         let ends = ["\n", "\r\n", "\r", "|", "x", ""];
         let mut short = 0;
         for _ in 0..20_000 {

@@ -296,7 +296,7 @@ impl<R: Read> BatchReader<R> {
     }
 }
 
-/// Decodes the read/write lines [`parse_short_numeric_line`] takes, from `pos` on, into
+/// Decodes the lines [`parse_short_numeric_line`] takes, from `pos` on, into
 /// `events`; returns where the first line it does not take starts. A loop of its own, apart
 /// from the general one, so that its few values stay in registers.
 #[inline(never)]
@@ -308,7 +308,7 @@ fn decode_short_lines(
 ) -> usize {
     while let Some(parsed) = text.get(pos..).and_then(parse_short_numeric_line) {
         pos += parsed.len;
-        events.push(names.intern_access(parsed.thread, parsed.op, parsed.operand, parsed.location));
+        events.push(names.intern_short(&parsed));
     }
     pos
 }
