@@ -342,13 +342,12 @@ impl Node {
         // per message, as without clocks.
         // Room for the stamp without a pass over the clock: its exact full length where
         // the bookkeeping keeps it, else three bytes an entry (values below 2^21; a larger
-        // stamp only grows the vector once). The slack covers the header and the fixed
-        // 32-byte span a small Diff is written into before it is trimmed.
+        // stamp only grows the vector once).
         let room = match &self.clock {
             ClockState::Full(clock) => 3 * clock.len(),
             ClockState::Differential(clock) => clock.full_len(),
         };
-        let mut bytes = Vec::with_capacity(payload.len() + room + 48);
+        let mut bytes = Vec::with_capacity(payload.len() + room + 16);
         bytes.push(STAMPED);
         write_varint(&mut bytes, self.me as u64);
         // The length goes before the stamp: one byte reserved, which fits all stamps below

@@ -92,7 +92,7 @@ pub use stamp::{
 use thiserror::Error;
 
 use crate::VectorClock;
-use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact, write_small_diff};
+use stamp::{Entries, PayloadSizes, header_len, varint_len, write_exact};
 
 /// Why a stamp was refused. The receiver's clock and channel state are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -831,21 +831,9 @@ impl DiffClock {
         let values = self.clock.as_slice();
         let channel = &mut self.channels[slot as usize].outgoing;
         if send_diff {
-            // Each value's varint size is in its bookkeeping: written without sizing again.
-            let meta = &self.meta;
-            let carried = SetBits(carried_mask).map(|index| {
-                let value = values.get(index).copied().unwrap_or(0);
-                (index, value, meta.get(index).map_or(1, |meta| meta.len))
-            });
-            write_small_diff(
-                channel.session,
-                channel.next_seq,
-                encoding,
-                bound,
-                carried,
-                diff.next,
-                buf,
-            );
+            let carried =
+                SetBits(carried_mask).map(|index| (index, values.get(index).copied().unwrap_or(0)));
+            write_exact(kind, encoding, bound, carried, diff.next, buf);
             channel.prefer_scan = diff.count > self.n / 4;
             channel.next_seq += 1;
             channel.last_sent = self.counter;
