@@ -343,24 +343,31 @@ impl Node {
         // Room for the stamp without a pass over the clock: its exact full length where
         // the bookkeeping keeps it, else three bytes an entry (values below 2^21; a larger
         // stamp only grows the vector once).
-        let room = match &self.clock {
-            ClockState::Full(clock) => 3 * clock.len(),
-            ClockState::Differential(clock) => clock.full_len(),
+        // (A differential clock's full length, kept by its bookkeeping, is also the
+        // statistics' full-stamp size: a stamp does not change the clock.)
+        let (room, kept_full) = match &self.clock {
+            ClockState::Full(clock) => (3 * clock.len(), None),
+            ClockState::Differential(clock) => (clock.full_len(), Some(clock.full_len())),
         };
         let mut bytes = Vec::with_capacity(payload.len() + room + 16);
-        bytes.push(STAMPED);
-        write_varint(&mut bytes, self.me as u64);
         // The length goes before the stamp: one byte reserved, which fits all stamps below
         // 128 bytes; a longer one gets its length spliced in (sizing stamps up front would
         // cost a pass over a whole clock).
-        let at = bytes.len();
-        bytes.push(0);
+        if self.me < 0x80 {
+            // Tag, one-byte sender index, length placeholder: one copy.
+            bytes.extend_from_slice(&[STAMPED, self.me as u8, 0]);
+        } else {
+            bytes.push(STAMPED);
+            write_varint(&mut bytes, self.me as u64);
+            bytes.push(0);
+        }
+        let at = bytes.len() - 1;
         // The full stamp's length comes with its encoding (the sizes it chose from).
-        let (stamp_len, full) = match (&mut self.clock, to) {
-            (ClockState::Differential(clock), Some(to)) => {
-                (clock.encode_stamp(to, &mut bytes), clock.full_len())
+        let (stamp_len, full) = match (&mut self.clock, to, kept_full) {
+            (ClockState::Differential(clock), Some(to), Some(full)) => {
+                (clock.encode_stamp(to, &mut bytes), full)
             }
-            (state, _) => Stamp::encode_clock_sized(state.clock(), &mut bytes),
+            (state, _, _) => Stamp::encode_clock_sized(state.clock(), &mut bytes),
         };
         if stamp_len < 0x80 {
             bytes[at] = stamp_len as u8;
