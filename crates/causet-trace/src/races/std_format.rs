@@ -975,12 +975,12 @@ impl Interner {
     #[inline(always)]
     fn intern_number(&mut self, n: u64) -> u32 {
         // Hits first, without computing the next id: a small number's table entry, or a
-        // large one's on the page used last.
-        if n < SMALL_NUMBERS {
-            if let Some(&id) = self.small.get(n as usize) {
-                if id != EMPTY {
-                    return id;
-                }
+        // large one's on the page used last. No test of `n < SMALL_NUMBERS` is needed: the
+        // small table never grows past it, and a small number's slot on page 0 stays empty
+        // (small numbers never go to the pages), so either way a wrong guess is a miss.
+        if let Some(&id) = self.small.get(n as usize) {
+            if id != EMPTY {
+                return id;
             }
         } else if n >> PAGE_BITS == self.last_page.0 {
             let slot = self.last_page.1 + (n & ((1 << PAGE_BITS) - 1)) as usize;
