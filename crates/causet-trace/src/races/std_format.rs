@@ -770,14 +770,14 @@ fn digit_run(word: u64) -> (usize, u64) {
 #[inline(always)]
 fn digits_value(x: u64, len: usize) -> u64 {
     // The run's digits in the top `len` bytes, zeros (leading zero digits) below.
-    let val = x << (8 * (8 - len));
-    let val = val.wrapping_mul(10).wrapping_add(val >> 8);
-    let mask = 0x0000_00FF_0000_00FF;
-    let val = ((val & mask)
-        .wrapping_mul(0x000F_4240_0000_0064)
-        .wrapping_add(((val >> 16) & mask).wrapping_mul(0x0000_2710_0000_0001)))
-        >> 32;
-    val & 0xFFFF_FFFF
+    let v = x << (8 * (8 - len));
+    // Per 16-bit lane: the value of its two digits (first digit in the lower byte).
+    let v = (v.wrapping_mul(10).wrapping_add(v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    // Per 32-bit half: 100 x its first pair + its second, in the half's upper 16 bits
+    // (every partial sum stays below 2^16, so the lanes never mix; as in
+    // [`two_short_values`], whose mask this shares).
+    let v = v.wrapping_mul(1 + (100 << 16));
+    ((v >> 16) & 0xFFFF) * 10_000 + (v >> 48)
 }
 
 /// Splits a line into its fields in one pass over its bytes (lines are short: a simple loop
@@ -1340,6 +1340,41 @@ mod tests {
             }
         }
         assert!(short > 50, "the short path answered only {short} times");
+    }
+
+    /// The word conversion of 1 to 8 digits against the decimal value: every length, the
+    /// extremes (all 9s: the largest partial sums; a 1 then 0s) and random digits biased to
+    /// 9, with random bytes after the run.
+    #[test]
+    fn digits_value_equals_the_number() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(37);
+        for len in 1..=8usize {
+            let mut texts = vec!["9".repeat(len), format!("1{}", "0".repeat(len - 1))];
+            for _ in 0..2_000 {
+                let digits: String = (0..len)
+                    .map(|_| {
+                        if rng.random_bool(0.4) {
+                            '9'
+                        } else {
+                            char::from(b'0' + rng.random_range(0..10u8))
+                        }
+                    })
+                    .collect();
+                texts.push(digits);
+            }
+            for text in texts {
+                let mut bytes = [b'|'; 8];
+                bytes[..len].copy_from_slice(text.as_bytes());
+                if len < 7 {
+                    bytes[len + 1] = rng.random_range(0..=255u8);
+                }
+                let (run, x) = digit_run(u64::from_le_bytes(bytes));
+                assert_eq!(run, len, "{text}");
+                let expected: u64 = text.parse().unwrap_or_default();
+                assert_eq!(digits_value(x, len), expected, "{text}");
+            }
+        }
     }
 
     /// Two short runs converted together equal each converted alone, for every pair of
