@@ -429,16 +429,23 @@ impl Node {
             )));
         }
         let end = pos + stamp_len as usize;
-        // The common stamps are read into an array in one pass; any other (or a malformed
-        // one, for its precise error) by the general parser. The own entry is read during
-        // the check.
-        let (stamp, width, value) = match SmallStamp::parse(&bytes[pos..end]) {
-            Some(small) => (Carried::Small(small), small.width(), small.get(self.me)),
-            None => {
-                let (stamp, value) = StampRef::parse_with(&bytes[pos..end], self.me)
-                    .map_err(|err| malformed(format!("bad stamp: {err}")))?;
-                (Carried::Bytes(stamp), stamp.width(), value)
-            }
+        // The common stamps are read into an array in one pass, in the place they are
+        // returned in (80 bytes: not moved again); any other (or a malformed one, for its
+        // precise error) by the general parser. The own entry is read during the check.
+        let mut incoming = Incoming {
+            from,
+            payload: &bytes[end..],
+            stamp: Some(Carried::Small(SmallStamp::EMPTY)),
+        };
+        let (width, value) = if let Some(Carried::Small(small)) = &mut incoming.stamp
+            && small.parse_into(&bytes[pos..end])
+        {
+            (small.width(), small.get(self.me))
+        } else {
+            let (stamp, value) = StampRef::parse_with(&bytes[pos..end], self.me)
+                .map_err(|err| malformed(format!("bad stamp: {err}")))?;
+            incoming.stamp = Some(Carried::Bytes(stamp));
+            (stamp.width(), value)
         };
         let nodes = self.roster.len();
         if width > nodes {
@@ -457,11 +464,7 @@ impl Node {
                 )));
             }
         }
-        Ok(Incoming {
-            from,
-            payload: &bytes[end..],
-            stamp: Some(stamp),
-        })
+        Ok(incoming)
     }
 
     /// Merges a decoded message's stamp, ticks and logs the receive; returns the payload.

@@ -1008,6 +1008,47 @@ impl SmallStamp {
     /// [`StampRef::parse`] then). Never panics.
     #[inline]
     pub fn parse(bytes: &[u8]) -> Option<SmallStamp> {
+        let mut stamp = SmallStamp::EMPTY;
+        stamp.read(bytes)?;
+        Some(stamp)
+    }
+
+    /// [`parse`](Self::parse) into `self`, for a stamp that already has its place (a
+    /// received message's): `true` and `self` is the stamp, or `false` and `self` holds
+    /// unspecified values (read `bytes` with [`StampRef::parse`] then). Never panics.
+    ///
+    /// ```
+    /// use causet_clock::differential::{SmallStamp, Stamp, StampKind};
+    ///
+    /// let mut bytes = Vec::new();
+    /// Stamp::new(StampKind::Snapshot, vec![(0, 2), (3, 9)])?.encode(&mut bytes);
+    /// let mut small = SmallStamp::EMPTY;
+    /// assert!(small.parse_into(&bytes));
+    /// assert_eq!(Some(small), SmallStamp::parse(&bytes));
+    /// // Not small (an entry at index 40), or not a stamp: `false`.
+    /// bytes.clear();
+    /// Stamp::new(StampKind::Snapshot, vec![(40, 1)])?.encode(&mut bytes);
+    /// assert!(!small.parse_into(&bytes));
+    /// assert!(!small.parse_into(&[]));
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn parse_into(&mut self, bytes: &[u8]) -> bool {
+        self.read(bytes).is_some()
+    }
+
+    /// A snapshot carrying no entry (the value [`parse_into`](Self::parse_into) overwrites).
+    pub const EMPTY: SmallStamp = SmallStamp {
+        kind: KIND_SNAPSHOT,
+        session: 0,
+        seq: 0,
+        mask: 0,
+        values: [0; SMALL_WIDTH],
+    };
+
+    /// The body of [`parse_into`](Self::parse_into).
+    #[inline(always)]
+    fn read(&mut self, bytes: &[u8]) -> Option<()> {
         let tag = *bytes.first()?;
         if tag & 0xf0 != 0 {
             return None;
@@ -1023,7 +1064,8 @@ impl SmallStamp {
             }
             _ => return None,
         };
-        let mut values = [0u32; SMALL_WIDTH];
+        self.values = [0u32; SMALL_WIDTH];
+        let values = &mut self.values;
         let mut mask = 0u32;
         match tag & 0b11 {
             0 => {
@@ -1084,13 +1126,11 @@ impl SmallStamp {
             }
             _ => return None,
         }
-        Some(SmallStamp {
-            kind,
-            session,
-            seq,
-            mask,
-            values,
-        })
+        self.kind = kind;
+        self.session = session;
+        self.seq = seq;
+        self.mask = mask;
+        Some(())
     }
 
     /// The kind: snapshot, session start or differential.

@@ -172,10 +172,18 @@ fn small_stamp() -> impl Strategy<Value = Stamp> {
 
 /// Whatever [`SmallStamp::parse`] reads, [`StampRef::parse`] reads the same (kind, entries,
 /// width, own-entry lookups); whatever it leaves, the general parser must handle.
+/// `parse_into` a stamp that held other entries gives `parse`'s verdict and stamp.
 fn small_agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let Some(small) = SmallStamp::parse(bytes) else {
+    let parsed = SmallStamp::parse(bytes);
+    // A dense snapshot of sixteen entries of 5, then `bytes` read over it.
+    let mut dirty = SmallStamp::parse(&[[0u8].as_slice(), &[5; 16]].concat())
+        .ok_or_else(|| TestCaseError::fail("a dense snapshot of 16 entries is small"))?;
+    prop_assert_eq!(dirty.len(), 16);
+    prop_assert_eq!(dirty.parse_into(bytes), parsed.is_some(), "{:?}", bytes);
+    let Some(small) = parsed else {
         return Ok(());
     };
+    prop_assert_eq!(dirty, small);
     let view = StampRef::parse(bytes).map_err(|err| {
         TestCaseError::fail(format!(
             "SmallStamp read {bytes:?}, StampRef refused it: {err}"
