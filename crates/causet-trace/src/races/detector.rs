@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::io::Read;
+use std::io::{self, Read};
 use std::str::FromStr;
 use std::sync::mpsc;
 
@@ -69,6 +69,21 @@ impl TraceFormat {
         TraceFormat::Std
     }
 
+    /// Reads the first bytes of `input` (up to 18, fewer at its end) and decides its format
+    /// with [`TraceFormat::detect`]; returns the format and `input` with those bytes put back
+    /// in front, so the chosen reader sees the whole trace.
+    pub fn sniff<R: Read>(
+        mut input: R,
+        length: Option<u64>,
+    ) -> io::Result<(TraceFormat, Sniffed<R>)> {
+        let mut prefix = Vec::with_capacity(HEADER_LEN);
+        Read::by_ref(&mut input)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut prefix)?;
+        let format = TraceFormat::detect(&prefix, length);
+        Ok((format, io::Cursor::new(prefix).chain(input)))
+    }
+
     /// The name used on the command line: `auto`, `std` or `rapidbin`.
     pub fn name(self) -> &'static str {
         match self {
@@ -84,6 +99,9 @@ impl fmt::Display for TraceFormat {
         f.write_str(self.name())
     }
 }
+
+/// An input whose first bytes [`TraceFormat::sniff`] read, with them put back in front.
+pub type Sniffed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
 /// A format name that is none of `auto`, `std`, `rapidbin`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,13 +123,13 @@ impl FromStr for TraceFormat {
 /// Reads a trace in `format` from `input` (named `source` in errors) and finds its races,
 /// calling `progress` every [`RaceOptions::progress_every`] events.
 ///
-/// With [`TraceFormat::Auto`] the first 18 bytes decide ([`TraceFormat::detect`], without
-/// the length, which a reader does not know; callers that know it can detect first).
+/// With [`TraceFormat::Auto`] the first 18 bytes decide ([`TraceFormat::sniff`], without
+/// the length, which a reader does not know; callers that know it can sniff first).
 /// A RapidBin trace gives the report of its STD rendering
 /// ([`rapidbin_to_std`](super::rapidbin::rapidbin_to_std)); its errors name the event and
 /// its byte offset instead of a line.
 pub fn detect_races_with_format<R: Read>(
-    mut input: R,
+    input: R,
     source: &str,
     format: TraceFormat,
     options: &RaceOptions,
@@ -121,17 +139,9 @@ pub fn detect_races_with_format<R: Read>(
         TraceFormat::Std => run_engine(BatchReader::new(input, source), options, progress),
         TraceFormat::RapidBin => run_engine(RapidBinBatches::new(input, source), options, progress),
         TraceFormat::Auto => {
-            let mut prefix = [0u8; HEADER_LEN];
-            let mut n = 0;
-            // Read the prefix; a read error is reported by the reader that gets the rest.
-            while n < HEADER_LEN {
-                match input.read(&mut prefix[n..]) {
-                    Ok(0) | Err(_) => break,
-                    Ok(k) => n += k,
-                }
-            }
-            let input = (&prefix[..n]).chain(input);
-            match TraceFormat::detect(&prefix[..n], None) {
+            let (format, input) = TraceFormat::sniff(input, None)
+                .map_err(|err| TraceError::new(source, 1, b"", TraceErrorKind::Io(err)))?;
+            match format {
                 TraceFormat::RapidBin => {
                     run_engine(RapidBinBatches::new(input, source), options, progress)
                 }

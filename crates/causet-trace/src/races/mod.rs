@@ -59,7 +59,7 @@ use std::fmt;
 use std::io::Read;
 use std::str::FromStr;
 
-pub use detector::{TraceFormat, UnknownFormat, detect_races_with_format};
+pub use detector::{Sniffed, TraceFormat, UnknownFormat, detect_races_with_format};
 pub use error::{TraceError, TraceErrorKind};
 pub use std_format::{Names, Op, StdEvent, StdReader};
 

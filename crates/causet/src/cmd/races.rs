@@ -2,13 +2,12 @@
 //! RapidBin).
 
 use std::fs::File;
-use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use causet_trace::races::rapidbin::HEADER_LEN;
 use causet_trace::races::{
     Engine, Progress, RaceOptions, RaceReport, TraceFormat, detect_races_with_format,
 };
@@ -79,56 +78,26 @@ fn parse_format(text: &str) -> Result<TraceFormat, String> {
         .map_err(|err: causet_trace::races::UnknownFormat| err.to_string())
 }
 
-/// For a file with format `auto`: its format by its first bytes and its length, and the
-/// input to read (the file rewound, or the bytes read before it if it cannot seek: a pipe).
-fn sniff(mut file: File, total: Option<u64>) -> std::io::Result<(TraceFormat, Box<dyn Read>)> {
-    let mut prefix = Vec::with_capacity(HEADER_LEN);
-    Read::by_ref(&mut file)
-        .take(HEADER_LEN as u64)
-        .read_to_end(&mut prefix)?;
-    let format = TraceFormat::detect(&prefix, total);
-    if file.seek(SeekFrom::Start(0)).is_ok() {
-        Ok((format, Box::new(file)))
-    } else {
-        Ok((format, Box::new(std::io::Cursor::new(prefix).chain(file))))
-    }
-}
-
 /// Runs `causet races`.
 pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
-    let mut format = args.format;
     let (input, name, total): (Box<dyn Read>, String, Option<u64>) =
         if args.trace.as_os_str() == "-" {
-            let stdin = std::io::stdin().lock();
-            let input: Box<dyn Read> = if format == TraceFormat::Auto {
-                // By its first bytes (the length is unknown), kept for the reader.
-                let mut prefix = Vec::with_capacity(HEADER_LEN);
-                let mut stdin = stdin;
-                Read::by_ref(&mut stdin)
-                    .take(HEADER_LEN as u64)
-                    .read_to_end(&mut prefix)
-                    .context("cannot read <stdin>")?;
-                format = TraceFormat::detect(&prefix, None);
-                Box::new(std::io::Cursor::new(prefix).chain(stdin))
-            } else {
-                Box::new(stdin)
-            };
-            (input, "<stdin>".into(), None)
+            (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)
         } else {
             let name = args.trace.display().to_string();
             let file = File::open(&args.trace).with_context(|| format!("cannot open {name}"))?;
             let total = file.metadata().ok().map(|m| m.len());
-            // Files are decided here, where their length is known.
-            let input: Box<dyn Read> = if format == TraceFormat::Auto {
-                let (found, input) =
-                    sniff(file, total).with_context(|| format!("cannot read {name}"))?;
-                format = found;
-                input
-            } else {
-                Box::new(file)
-            };
-            (input, name, total)
+            (Box::new(file), name, total)
         };
+    // Decided here (by the first bytes, and a file's length), so the report can say
+    // "event" or "line".
+    let (format, input): (TraceFormat, Box<dyn Read>) = if args.format == TraceFormat::Auto {
+        let (format, input) =
+            TraceFormat::sniff(input, total).with_context(|| format!("cannot read {name}"))?;
+        (format, Box::new(input))
+    } else {
+        (args.format, input)
+    };
     let mut options = RaceOptions::new(args.engine).with_list(args.list);
     options.max_threads = args.max_threads;
     options.progress_every = 1 << 18;
