@@ -789,6 +789,23 @@ mod tests {
     use super::super::generate::{TraceShape, generate};
     use super::super::{Engine, RaceOptions, RaceReport, TraceError, detect_races};
 
+    /// A small generated trace (3 locks, 40 variables, dense locking) in STD text.
+    fn small_trace(threads: u32, events: u64, seed: u64) -> Vec<u8> {
+        let shape = TraceShape {
+            threads,
+            locks: 3,
+            variables: 40,
+            events,
+            lock_density: 0.2,
+            shared_fraction: 0.05,
+            seed,
+            ..TraceShape::default()
+        };
+        let mut text = Vec::new();
+        generate(&shape, &mut text).expect("writes to memory");
+        text
+    }
+
     /// Passes that went on two threads (the test checks that it tested them).
     pub(super) static PIPELINED: AtomicUsize = AtomicUsize::new(0);
 
@@ -832,18 +849,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(23);
         for case in 0..24u64 {
             let threads = rng.random_range(2..7);
-            let shape = TraceShape {
-                threads,
-                locks: 3,
-                variables: 40,
-                events: 1_500,
-                lock_density: 0.2,
-                shared_fraction: 0.05,
-                seed: case,
-                ..TraceShape::default()
-            };
-            let mut text = Vec::new();
-            generate(&shape, &mut text).expect("writes to memory");
+            let text = small_trace(threads, 1_500, case);
             let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
             lines.pop();
             let at = rng.random_range(0..lines.len());
@@ -909,18 +915,7 @@ mod tests {
         let before = PIPELINED.load(Ordering::Relaxed);
         let mut rng = ChaCha8Rng::seed_from_u64(31);
         for case in 0..12u64 {
-            let shape = TraceShape {
-                threads: rng.random_range(2..7),
-                locks: 3,
-                variables: 40,
-                events: 3_000,
-                lock_density: 0.2,
-                shared_fraction: 0.05,
-                seed: case,
-                ..TraceShape::default()
-            };
-            let mut text = Vec::new();
-            generate(&shape, &mut text).expect("writes to memory");
+            let text = small_trace(rng.random_range(2..7), 3_000, case);
             let mut out = io::Cursor::new(Vec::new());
             let header = std_to_rapidbin(text.as_slice(), "t.std", &mut out).expect("converts");
             let mut bytes = out.into_inner();
