@@ -679,13 +679,16 @@ fn to_rapidbin(text: &str) -> (RapidBinHeader, Vec<u8>) {
 
 fn run_binary(bytes: &[u8], engine: Engine, list: usize) -> Result<RaceReport, TraceError> {
     let options = RaceOptions::new(engine).with_list(list);
-    detect_races_with_format(
-        bytes,
-        "t.data",
-        TraceFormat::RapidBin,
-        &options,
-        &mut |_| {},
-    )
+    read_binary(bytes, TraceFormat::RapidBin, &options)
+}
+
+/// Reads `bytes`, named `t.data`, in `format` with `options`.
+fn read_binary(
+    bytes: &[u8],
+    format: TraceFormat,
+    options: &RaceOptions,
+) -> Result<RaceReport, TraceError> {
+    detect_races_with_format(bytes, "t.data", format, options, &mut |_| {})
 }
 
 /// What a report says, names aside: counts, and each race's events and locations.
@@ -773,14 +776,7 @@ fn rapidbin_generated_trace_on_one_and_two_threads() {
     for parallel in [true, false] {
         let mut options = RaceOptions::new(Engine::Epoch).with_list(20);
         options.parallel = parallel;
-        let report = detect_races_with_format(
-            bytes.as_slice(),
-            "t.data",
-            TraceFormat::Auto,
-            &options,
-            &mut |_| {},
-        )
-        .expect("valid");
+        let report = read_binary(&bytes, TraceFormat::Auto, &options).expect("valid");
         assert_eq!(report, expected, "parallel {parallel}");
     }
     let original = detect_races(text.as_bytes(), "t.std", &RaceOptions::default()).expect("valid");
@@ -847,14 +843,8 @@ fn rapidbin_malformations_are_errors_naming_event_and_offset() {
             for parallel in [true, false] {
                 let mut options = RaceOptions::new(engine);
                 options.parallel = parallel;
-                let err = detect_races_with_format(
-                    bytes.as_slice(),
-                    "t.data",
-                    TraceFormat::RapidBin,
-                    &options,
-                    &mut |_| {},
-                )
-                .expect_err("spoiled");
+                let err =
+                    read_binary(&bytes, TraceFormat::RapidBin, &options).expect_err("spoiled");
                 assert_eq!(
                     (err.line(), err.byte_offset()),
                     (event, Some(offset)),
@@ -933,14 +923,7 @@ fn rapidbin_thread_limit_and_ill_formed_events() {
     let (_, bytes) = to_rapidbin(&events);
     let mut options = RaceOptions::new(Engine::Epoch);
     options.max_threads = 4;
-    let err = detect_races_with_format(
-        bytes.as_slice(),
-        "t.data",
-        TraceFormat::RapidBin,
-        &options,
-        &mut |_| {},
-    )
-    .expect_err("too many threads");
+    let err = read_binary(&bytes, TraceFormat::RapidBin, &options).expect_err("too many threads");
     assert!(
         matches!(err.kind(), TraceErrorKind::TooManyThreads { max: 4 }),
         "{err}"
