@@ -178,9 +178,17 @@ impl Session {
                 match self.node.decode(&bytes) {
                     Ok(incoming) => {
                         let from = incoming.from;
-                        let payload = String::from_utf8_lossy(incoming.payload).into_owned();
-                        let sender = self.node.roster().name(from).unwrap_or("?").to_string();
-                        let text = format!("receive {payload} from {sender}");
+                        // Borrows the message's bytes when they are UTF-8 (they are, from
+                        // this runtime's workloads).
+                        let payload = String::from_utf8_lossy(incoming.payload);
+                        // The event's text only when it is written: formatting it for a
+                        // discarded log would be logging work in a run without a log.
+                        let text = if self.node.logs_at(Priority::Info) {
+                            let sender = self.node.roster().name(from).unwrap_or("?");
+                            format!("receive {payload} from {sender}")
+                        } else {
+                            String::new()
+                        };
                         self.node.deliver(incoming, &text)?;
                         self.program.on_message(from, &payload, &mut self.actions);
                     }
@@ -229,8 +237,13 @@ impl Session {
             match action {
                 Action::Local(text) => self.node.log_local(&text)?,
                 Action::Send { to, payload } => {
-                    let receiver = self.node.roster().name(to).unwrap_or("?").to_string();
-                    let text = format!("send {payload} to {receiver}");
+                    // (As for a receive: no text for a log that would throw it away.)
+                    let text = if self.node.logs_at(Priority::Info) {
+                        let receiver = self.node.roster().name(to).unwrap_or("?");
+                        format!("send {payload} to {receiver}")
+                    } else {
+                        String::new()
+                    };
                     let bytes = if fifo {
                         self.node.prepare_send_fifo(to, &text, payload.as_bytes())?
                     } else {
@@ -238,6 +251,7 @@ impl Session {
                     };
                     if let Err(why) = outbox.send(to, bytes) {
                         self.send_failures += 1;
+                        let receiver = self.node.roster().name(to).unwrap_or("?");
                         self.problem(format!("send {payload} to {receiver} failed: {why}"));
                     }
                 }

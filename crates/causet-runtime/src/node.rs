@@ -226,6 +226,28 @@ impl Node {
         self.min_priority = priority;
     }
 
+    /// Whether an event at `priority` would be written to the log now: the node is
+    /// instrumented, the priority passes the filter and the log is not discarded. A caller
+    /// that builds event texts can skip the formatting when it would be thrown away (the
+    /// clock work happens either way).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use causet_runtime::{LogSink, Node, Priority, Roster};
+    ///
+    /// let roster = Arc::new(Roster::new(["alice", "bob"])?);
+    /// let mut alice = Node::new(roster, "alice", LogSink::discard())?;
+    /// assert!(!alice.logs_at(Priority::Info));
+    /// let text = if alice.logs_at(Priority::Info) { format!("send {} to bob", 7) } else { String::new() };
+    /// alice.prepare_send_fifo(1, &text, b"7")?; // ticks and stamps all the same
+    /// assert_eq!(alice.clock().get(0), 1);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn logs_at(&self, priority: Priority) -> bool {
+        self.instrumented && priority >= self.min_priority && self.log.is_enabled()
+    }
+
     /// This node's name.
     pub fn name(&self) -> &str {
         self.roster.name(self.me).unwrap_or("?")
