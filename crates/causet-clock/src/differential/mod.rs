@@ -82,6 +82,7 @@
 //! ```
 
 mod cost;
+mod fast;
 mod stamp;
 
 pub use cost::{InFlight, StampCost, StampTotals};
@@ -717,6 +718,10 @@ impl DiffClock {
     #[inline]
     pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
         if self.n <= SCAN_ALWAYS {
+            // The steady state's straight-line path first, then the masks' general choice.
+            if let Some(written) = self.stamp_small(peer, buf) {
+                return written;
+            }
             if let Some(written) = self.encode_small(peer, buf) {
                 return written;
             }

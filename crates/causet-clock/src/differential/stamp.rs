@@ -228,7 +228,7 @@ pub(crate) fn varint_len(value: u64) -> usize {
 
 const KIND_SNAPSHOT: u8 = 0;
 const KIND_START: u8 = 1;
-const KIND_DIFF: u8 = 2;
+pub(super) const KIND_DIFF: u8 = 2;
 
 impl Stamp {
     /// A stamp from explicit entries, which must be sorted by strictly increasing index with
@@ -1209,7 +1209,7 @@ impl SmallStamp {
 /// [`read_varint`] of at most four bytes (28 bits), `None` for anything else (a longer,
 /// truncated or missing varint): the same value and length wherever it answers.
 #[inline(always)]
-fn small_varint(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+pub(super) fn small_varint(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     let rest = bytes.get(*pos..)?;
     let (value, len) = match *rest.first()? {
         byte if byte < 0x80 => (u64::from(byte), 1),

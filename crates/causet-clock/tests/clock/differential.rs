@@ -335,6 +335,15 @@ struct Sim {
     fused: bool,
     /// Every stamp sent, in order.
     wire: Vec<Vec<u8>>,
+    /// Sends that [`DiffClock::stamp_small`] wrote (compared with the general path).
+    fast_sends: usize,
+    /// Receives that [`DiffClock::merge_small_bytes`] merged (compared likewise).
+    fast_receives: usize,
+    /// Every how many delivered messages one is also mutated at every byte, each version
+    /// fed to the fast merge and to the general one (0: none).
+    mutate_every: usize,
+    /// Messages delivered.
+    delivered: usize,
 }
 
 impl Sim {
@@ -364,6 +373,10 @@ impl Sim {
             diffs: 0,
             fused: false,
             wire: Vec::new(),
+            fast_sends: 0,
+            fast_receives: 0,
+            mutate_every: 0,
+            delivered: 0,
         }
     }
 
@@ -398,6 +411,7 @@ impl Sim {
         let mut bytes = Vec::new();
         let stamp = if self.fused {
             self.nodes[from].tick();
+            self.check_fast_send(from, to)?;
             let written = self.nodes[from].encode_stamp(to, &mut bytes);
             prop_assert_eq!(written, bytes.len());
             let decoded = Stamp::decode(&bytes);
@@ -446,6 +460,14 @@ impl Sim {
         prop_assert!(stamp.is_ok(), "{:?}", stamp);
         let stamp = stamp.unwrap_or_else(|_| unreachable!());
         let before = self.nodes[to].clock().clone();
+        let node_before = self.nodes[to].clone();
+        // The fast merge, on a copy, before the general one (compared below).
+        let mut fast = node_before.clone();
+        let took = fast.merge_small_bytes(from, &message.bytes);
+        self.delivered += 1;
+        if self.mutate_every > 0 && self.delivered % self.mutate_every == 0 {
+            check_fast_merge_of_mutations(&node_before, from, &message.bytes, self.delivered)?;
+        }
         // A third of the receivers read the stamp straight from the bytes, a third into a
         // `SmallStamp` where it fits (else from the bytes): every path must agree with the
         // model.
@@ -462,6 +484,19 @@ impl Sim {
         };
         match received {
             Ok(()) => {
+                if took {
+                    // The same result: exactly the same state where the general path
+                    // merges a borrowed or small stamp, else the same clock and stamps.
+                    self.fast_receives += 1;
+                    fast.tick();
+                    if to % 3 == 0 {
+                        same_behaviour(&fast, &self.nodes[to])?;
+                    } else {
+                        prop_assert_eq!(format!("{fast:?}"), format!("{:?}", self.nodes[to]));
+                    }
+                } else {
+                    prop_assert_eq!(format!("{fast:?}"), format!("{node_before:?}"));
+                }
                 self.accepted += 1;
                 self.history[to].extend(message.history.iter().copied());
                 let value = self.nodes[to].clock().get(to);
@@ -470,6 +505,8 @@ impl Sim {
                 Ok(true)
             }
             Err(refusal) => {
+                prop_assert!(!took, "the fast merge took a refused stamp");
+                prop_assert_eq!(format!("{fast:?}"), format!("{node_before:?}"));
                 self.refused += 1;
                 prop_assert_eq!(refusal.from, from);
                 prop_assert_eq!(self.nodes[to].clock(), &before, "refusal changed the clock");
@@ -480,6 +517,31 @@ impl Sim {
                 Ok(false)
             }
         }
+    }
+
+    /// Compares [`DiffClock::stamp_small`] of the (ticked) sender with the general
+    /// `stamp_for` + `encode`, each on a copy: the same bytes and the same state (clock
+    /// and the next stamps), or `None` and nothing changed.
+    fn check_fast_send(&mut self, from: usize, to: usize) -> Result<(), TestCaseError> {
+        let before = self.nodes[from].clone();
+        let mut fast = before.clone();
+        let mut fast_bytes = vec![7];
+        match fast.stamp_small(to, &mut fast_bytes) {
+            Some(written) => {
+                self.fast_sends += 1;
+                prop_assert_eq!(written + 1, fast_bytes.len());
+                let mut general = before.clone();
+                let mut general_bytes = vec![7];
+                general.stamp_for(to).encode(&mut general_bytes);
+                prop_assert_eq!(&fast_bytes, &general_bytes);
+                same_behaviour(&fast, &general)?;
+            }
+            None => {
+                prop_assert_eq!(fast_bytes, vec![7]);
+                prop_assert_eq!(format!("{fast:?}"), format!("{before:?}"));
+            }
+        }
+        Ok(())
     }
 
     /// Delivers everything in flight, then has every node send to every other one; after
@@ -506,6 +568,68 @@ impl Sim {
         }
         Ok(())
     }
+}
+
+/// Two clocks behave the same: the same clock, and the same next stamps to every peer,
+/// twice over with a tick between (each on a copy).
+fn same_behaviour(a: &DiffClock, b: &DiffClock) -> Result<(), TestCaseError> {
+    prop_assert_eq!(a.clock(), b.clock());
+    prop_assert_eq!(a.session_floor(), b.session_floor());
+    for peer in (0..a.n()).filter(|&peer| peer != a.me()) {
+        let (mut a, mut b) = (a.clone(), b.clone());
+        for _ in 0..2 {
+            let (mut a_bytes, mut b_bytes) = (Vec::new(), Vec::new());
+            a.stamp_for(peer).encode(&mut a_bytes);
+            b.stamp_for(peer).encode(&mut b_bytes);
+            prop_assert_eq!(a_bytes, b_bytes, "next stamps to {}", peer);
+            a.tick();
+            b.tick();
+        }
+    }
+    Ok(())
+}
+
+/// Every byte of `bytes` changed (its continuation bit flipped, to zero, or to an arbitrary byte
+/// drawn from `seed`), every prefix, and a byte appended: where the fast merge takes the bytes, the general parse and merge
+/// accept them with exactly the same resulting state; where it does not, it changed
+/// nothing.
+fn check_fast_merge_of_mutations(
+    node: &DiffClock,
+    from: usize,
+    bytes: &[u8],
+    seed: usize,
+) -> Result<(), TestCaseError> {
+    let mut versions: Vec<Vec<u8>> = (0..bytes.len()).map(|cut| bytes[..cut].to_vec()).collect();
+    for extra in [0, 1, 0x81] {
+        versions.push([bytes, &[extra]].concat());
+    }
+    for at in 0..bytes.len() {
+        let arbitrary = (seed.wrapping_mul(89) ^ at.wrapping_mul(151)).wrapping_add(17) as u8;
+        for changed in [bytes[at] ^ 0x80, 0, arbitrary] {
+            let mut mutated = bytes.to_vec();
+            mutated[at] = changed;
+            versions.push(mutated);
+        }
+    }
+    for version in versions {
+        let mut fast = node.clone();
+        if fast.merge_small_bytes(from, &version) {
+            let mut general = node.clone();
+            let parsed = StampRef::parse(&version);
+            prop_assert!(
+                parsed.is_ok(),
+                "fast merge took {:?}: {:?}",
+                version,
+                parsed
+            );
+            let merged = parsed.map(|view| general.merge_ref(from, &view));
+            prop_assert_eq!(merged, Ok(Ok(())), "fast merge took {:?}", version);
+            prop_assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{:?}", version);
+        } else {
+            prop_assert_eq!(format!("{fast:?}"), format!("{node:?}"), "{:?}", version);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug)]
@@ -565,7 +689,9 @@ fn run(n: usize, base: u64, floor: u64, ops: &[Op]) -> Result<Sim, TestCaseError
     run_with(n, base, floor, ops, false)
 }
 
-/// [`run`], stamping with [`DiffClock::encode_stamp`] when `fused`.
+/// [`run`], stamping with [`DiffClock::encode_stamp`] (each stamp compared with the fast
+/// path's) and checking the fast merge on every byte mutation of every twentieth message
+/// when `fused`.
 fn run_with(
     n: usize,
     base: u64,
@@ -573,8 +699,21 @@ fn run_with(
     ops: &[Op],
     fused: bool,
 ) -> Result<Sim, TestCaseError> {
+    run_mutating(n, base, floor, ops, fused, if fused { 20 } else { 0 })
+}
+
+/// [`run_with`], mutating every `mutate_every`-th delivered message (0: none).
+fn run_mutating(
+    n: usize,
+    base: u64,
+    floor: u64,
+    ops: &[Op],
+    fused: bool,
+    mutate_every: usize,
+) -> Result<Sim, TestCaseError> {
     let mut sim = Sim::new(n, base, floor);
     sim.fused = fused;
+    sim.mutate_every = mutate_every;
     for op in ops {
         match *op {
             Op::Local(a) => sim.event(a % n)?,
@@ -701,6 +840,18 @@ fn fault_runs_exercise_diffs_and_refusals() -> Result<(), TestCaseError> {
     assert!(sim.diffs > 20, "{} differential stamps", sim.diffs);
     assert!(sim.refused > 5, "{} refusals", sim.refused);
     assert!(sim.accepted > 60, "{} accepted", sim.accepted);
+    // The fused paths are compared with the general ones on this run's steady state, and
+    // every delivered message mutated at every byte.
+    // (One-byte values too: a value byte mutated to zero is then a zero entry.)
+    for base in [0, 1000] {
+        let fused = run_mutating(4, base, 0, &ops, true, 1)?;
+        assert!(fused.fast_sends > 10, "{} fast sends", fused.fast_sends);
+        assert!(
+            fused.fast_receives > 10,
+            "{} fast receives",
+            fused.fast_receives
+        );
+    }
     Ok(())
 }
 

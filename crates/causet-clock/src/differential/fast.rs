@@ -1,0 +1,330 @@
+//! The fused paths of a small clock's steady state: a channel that has started, and a
+//! [`Diff`](super::StampKind::Diff) the stamp the general code picks.
+//!
+//! The general code sizes a stamp through [`RoughSize`](super::RoughSize) and
+//! [`PayloadSizes`](super::stamp::PayloadSizes), writes it through a zeroed stack buffer,
+//! and reads a received one into a [`SmallStamp`](super::SmallStamp) before checking its
+//! session and merging it. For clocks of up to 16 nodes the common stamp is a few bytes:
+//! here each direction is one straight pass that decides exactly what the general code
+//! decides and answers `None` / `false`, having changed nothing, in every other case (a
+//! first stamp, a Start or Snapshot choice, long stamps, refusals, malformed bytes), which
+//! the caller then hands to the general code (which produces the stamp, the refusal or
+//! the error). The property tests compare both paths byte for byte and state for state.
+
+use super::stamp::{KIND_DIFF, SMALL_WIDTH, small_varint, varint_len};
+use super::{DiffClock, Incoming, SCAN_ALWAYS, SetBits};
+
+/// The fast send writes stamps of at most this many bytes (a Diff of a few entries).
+const FAST_STAMP: usize = 32;
+
+impl DiffClock {
+    /// The steady-state stamp for `peer` (without ticking), appended to `buf`: `Some`
+    /// (bytes written) when the clock has at most 16 nodes, the channel to `peer` has
+    /// started and the stamp [`encode_stamp`](Self::encode_stamp) would write is a
+    /// [`Diff`](super::StampKind::Diff) of at most 32 bytes that is no larger than the
+    /// whole clock's values; then the bytes and the channel state are exactly
+    /// `encode_stamp`'s. `None` otherwise, with `buf` and the clock unchanged: call
+    /// `encode_stamp` (which calls this first).
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{DiffClock, Stamp, StampKind};
+    ///
+    /// let mut alice = DiffClock::restart(0, 3, &VectorClock::from_entries(vec![1, 300, 300]), 0);
+    /// let mut buf = Vec::new();
+    /// alice.tick();
+    /// assert_eq!(alice.stamp_small(1, &mut buf), None); // the first stamp: a Start
+    /// alice.encode_stamp(1, &mut buf);
+    /// buf.clear();
+    /// alice.tick();
+    /// assert_eq!(alice.stamp_small(1, &mut buf), Some(4));
+    /// let stamp = Stamp::decode(&buf)?;
+    /// assert_eq!(stamp.kind(), StampKind::Diff { session: 0, seq: 1 });
+    /// assert_eq!(stamp.entries().collect::<Vec<_>>(), [(0, 3)]);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn stamp_small(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
+        if self.n > SCAN_ALWAYS {
+            return None;
+        }
+        let slot = *self.slots.get(peer)? as usize;
+        let channel = self.channels.get(slot)?.outgoing;
+        if !channel.started {
+            return None;
+        }
+        // The entries changed since the chain's last stamp: the channel's mask and the
+        // changes not folded into it yet, less the peer's own entry and those it holds.
+        let masks = *self.dirty.get(slot)?;
+        let changed = (masks as u32 | self.pending) & !(1u32 << (peer & 31));
+        // (n <= 16: a peer's source id is its index.)
+        let peer_source = peer as u32;
+        let (mut carried, mut values) = (0u32, 0usize);
+        for index in SetBits(changed) {
+            let Some(meta) = self.meta.get(index) else {
+                continue;
+            };
+            if !meta.known_to(peer_source) {
+                carried |= 1 << index;
+                values += meta.len as usize;
+            }
+        }
+        debug_assert_eq!(carried, self.scan_mask(peer, channel.last_sent));
+        // The three payload sizes (every list gap is below 16: one byte; a bitmap of at
+        // most two bytes: one byte of length), and `PayloadSizes::best`'s choice: dense,
+        // unless the list is smaller, unless the bitmap is smaller still.
+        let count = carried.count_ones() as usize;
+        let width = (u32::BITS - carried.leading_zeros()) as usize;
+        let bitmap_bytes = width.div_ceil(8);
+        let mut best = (0u8, values + width - count);
+        if values + count < best.1 {
+            best = (1, values + count);
+        }
+        if 1 + bitmap_bytes + values < best.1 {
+            best = (2, 1 + bitmap_bytes + values);
+        }
+        let (encoding, payload) = best;
+        let len = 1 + varint_len(channel.session) + varint_len(channel.next_seq) + payload;
+        // `encode_small`'s first choice: the Diff fits in the bound (the dense encoding
+        // plus one byte) and is no larger than the whole clock's values, so no larger than
+        // any whole-clock stamp. Anything else is the general code's to decide.
+        let whole_values = self.value_bytes - (self.n - self.nonzero);
+        if len > self.full_len() + 1 || len > 1 + whole_values || len > FAST_STAMP {
+            return None;
+        }
+        // Written in place: 32 zero bytes appended (the dense encoding's skipped entries
+        // and the bitmap stay zero), filled, then cut to the stamp's length.
+        let start = buf.len();
+        buf.extend_from_slice(&[0u8; FAST_STAMP]);
+        let Some(out) = buf[start..].first_chunk_mut::<FAST_STAMP>() else {
+            buf.truncate(start);
+            return None;
+        };
+        out[0] = encoding | KIND_DIFF << 2;
+        let mut pos = 1;
+        put_varint(out, &mut pos, channel.session);
+        put_varint(out, &mut pos, channel.next_seq);
+        let clock = self.clock.as_slice();
+        let value_of = |index: usize| clock.get(index).copied().unwrap_or(0);
+        let mut next = 0;
+        match encoding {
+            0 => {
+                for index in SetBits(carried) {
+                    pos += index - next;
+                    put_varint(out, &mut pos, value_of(index));
+                    next = index + 1;
+                }
+            }
+            1 => {
+                for index in SetBits(carried) {
+                    out[pos % FAST_STAMP] = (index - next) as u8;
+                    pos += 1;
+                    put_varint(out, &mut pos, value_of(index));
+                    next = index + 1;
+                }
+            }
+            _ => {
+                out[pos % FAST_STAMP] = bitmap_bytes as u8;
+                out[(pos + 1) % FAST_STAMP] = carried as u8;
+                if bitmap_bytes == 2 {
+                    out[(pos + 2) % FAST_STAMP] = (carried >> 8) as u8;
+                }
+                pos += 1 + bitmap_bytes;
+                for index in SetBits(carried) {
+                    put_varint(out, &mut pos, value_of(index));
+                }
+            }
+        }
+        debug_assert_eq!(pos, len, "entry sizes out of step with the values");
+        buf.truncate(start + len);
+        // The channel state `encode_small` leaves: the pending changes folded into every
+        // channel's masks, this one's cleared (a chain stamp), the chain advanced.
+        let pending = u64::from(self.pending) * 0x1_0000_0001;
+        self.pending = 0;
+        for mask in &mut self.dirty {
+            *mask |= pending;
+        }
+        self.dirty[slot] = 0;
+        let counter = self.counter;
+        let n = self.n;
+        let channel = &mut self.channels[slot].outgoing;
+        channel.last_sent_any = counter;
+        channel.last_was_diff = true;
+        channel.prefer_scan = count > n / 4;
+        channel.next_seq += 1;
+        channel.last_sent = counter;
+        Some(len)
+    }
+
+    /// Merges a steady-state [`Diff`](super::StampKind::Diff) from `from` straight from its
+    /// bytes, without ticking: `true` when the clock has at most 16 nodes and `bytes` are
+    /// a Diff that continues the channel's chain (same session, next sequence number), with
+    /// varints of at most four bytes, every entry below `n`, and no more events of this
+    /// node than it has had; the result is then exactly
+    /// [`merge_ref`](Self::merge_ref)'s of the parsed stamp. `false` otherwise, with
+    /// nothing changed: hand the bytes to the general parser and merge, which merge them
+    /// or give the precise error or refusal. One pass checks, a second merges.
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{DiffClock, StampRef};
+    ///
+    /// let resume = VectorClock::from_entries(vec![1, 300, 300]);
+    /// let (mut alice, mut bob) = (DiffClock::restart(0, 3, &resume, 0), DiffClock::new(1, 3));
+    /// let mut wire = Vec::new();
+    /// alice.tick();
+    /// alice.encode_stamp(1, &mut wire);
+    /// assert!(!bob.merge_small_bytes(0, &wire)); // a session start: the general path's
+    /// bob.merge_ref(0, &StampRef::parse(&wire)?)?;
+    /// wire.clear();
+    /// alice.tick();
+    /// alice.encode_stamp(1, &mut wire);
+    /// assert!(bob.merge_small_bytes(0, &wire));
+    /// assert_eq!(bob.clock(), &VectorClock::from_entries(vec![3, 300, 300]));
+    /// assert!(!bob.merge_small_bytes(0, &wire)); // a duplicate: refused by the general path
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn merge_small_bytes(&mut self, from: usize, bytes: &[u8]) -> bool {
+        if self.n > SCAN_ALWAYS {
+            return false;
+        }
+        let Some(&tag) = bytes.first() else {
+            return false;
+        };
+        // A Diff (kind bits 2, high bits zero) in one of the three encodings.
+        let encoding = tag & 0b11;
+        if tag >> 2 != KIND_DIFF || encoding == 0b11 {
+            return false;
+        }
+        let mut pos = 1;
+        let Some(session) = small_varint(bytes, &mut pos) else {
+            return false;
+        };
+        let Some(seq) = small_varint(bytes, &mut pos) else {
+            return false;
+        };
+        let Some(&slot) = self.slots.get(from) else {
+            return false;
+        };
+        let Some(chain) = self.channels.get(slot as usize).and_then(|c| c.incoming) else {
+            return false;
+        };
+        if u64::from(session) != chain.session || u64::from(seq) != chain.next_seq {
+            return false;
+        }
+        let payload = bytes.get(pos..).unwrap_or_default();
+        // The check: a valid small payload, every entry below n, the own entry not ahead.
+        let me = self.me;
+        let mut own = 0;
+        let Some(mask) = walk_small(encoding, payload, |index, value| {
+            if index == me {
+                own = value;
+            }
+        }) else {
+            return false;
+        };
+        let width = (u32::BITS - mask.leading_zeros()) as usize;
+        if width > self.n || u64::from(own) > self.clock.get(me) {
+            return false;
+        }
+        // `admit`'s bookkeeping for an accepted Diff, then the merge.
+        self.channels[slot as usize].incoming = Some(Incoming {
+            session: chain.session,
+            next_seq: chain.next_seq + 1,
+        });
+        self.counter += 1;
+        // (n <= 16: a peer's source id is its index.)
+        let source = from as u32;
+        walk_small(encoding, payload, |index, value| {
+            self.merge_entry(index, u64::from(value), source);
+        });
+        true
+    }
+}
+
+/// Writes `value` as a varint at `out[*pos..]` (the caller sized the stamp; the index
+/// wraps rather than panic should it not have).
+#[inline(always)]
+fn put_varint(out: &mut [u8; FAST_STAMP], pos: &mut usize, mut value: u64) {
+    while value >= 0x80 {
+        out[*pos % FAST_STAMP] = (value as u8) | 0x80;
+        *pos += 1;
+        value >>= 7;
+    }
+    out[*pos % FAST_STAMP] = value as u8;
+    *pos += 1;
+}
+
+/// Walks a Diff's payload in `encoding` (0 dense, 1 list, 2 bitmap), calling `f(index,
+/// value)` for each carried entry in index order; the mask of the carried indices if the
+/// payload is valid with every entry below 16 and every varint of at most four bytes,
+/// `None` (after calls for a prefix) otherwise, including for valid payloads the general
+/// parser must read (an empty bitmap). Accepts exactly what [`SmallStamp`] accepts.
+///
+/// [`SmallStamp`]: super::SmallStamp
+#[inline(always)]
+fn walk_small(encoding: u8, payload: &[u8], mut f: impl FnMut(usize, u32)) -> Option<u32> {
+    let mut pos = 0;
+    let mut mask = 0u32;
+    match encoding {
+        0 => {
+            // One value per index from 0, zeros for those not carried, the last non-zero.
+            let (mut index, mut last) = (0, 0);
+            while pos < payload.len() {
+                let value = small_varint(payload, &mut pos)?;
+                if index >= SMALL_WIDTH {
+                    return None;
+                }
+                if value > 0 {
+                    f(index, value);
+                    mask |= 1 << index;
+                }
+                last = value;
+                index += 1;
+            }
+            if index > 0 && last == 0 {
+                return None;
+            }
+        }
+        1 => {
+            // (gap, value) pairs, every value non-zero.
+            let mut next = 0usize;
+            while pos < payload.len() {
+                let gap = small_varint(payload, &mut pos)?;
+                let value = small_varint(payload, &mut pos)?;
+                // (No overflow: gap < 2^28, next <= 16.)
+                let index = next + gap as usize;
+                if index >= SMALL_WIDTH || value == 0 {
+                    return None;
+                }
+                f(index, value);
+                mask |= 1 << index;
+                next = index + 1;
+            }
+        }
+        _ => {
+            // The bitmap's byte count (one or two), the bitmap (last byte non-zero), then
+            // the values in index order, nothing after.
+            let (&count, rest) = payload.split_first()?;
+            let bitmap = match (count, rest) {
+                (1, [low, ..]) if *low != 0 => u32::from(*low),
+                (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
+                _ => return None,
+            };
+            pos = 1 + usize::from(count);
+            for index in SetBits(bitmap) {
+                let value = small_varint(payload, &mut pos)?;
+                if value == 0 {
+                    return None;
+                }
+                f(index, value);
+            }
+            if pos != payload.len() {
+                return None;
+            }
+            mask = bitmap;
+        }
+    }
+    Some(mask)
+}
