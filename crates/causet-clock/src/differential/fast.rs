@@ -12,7 +12,7 @@
 //! the error). The property tests compare both paths byte for byte and state for state.
 
 use super::stamp::{KIND_DIFF, SMALL_WIDTH, small_varint, varint_len};
-use super::{DiffClock, Incoming, SCAN_ALWAYS, SetBits};
+use super::{DiffClock, EntryMeta, Incoming, SCAN_ALWAYS, SetBits};
 
 /// The fast send writes stamps of at most this many bytes (a Diff of a few entries).
 const FAST_STAMP: usize = 32;
@@ -84,7 +84,13 @@ impl DiffClock {
             best = (2, 1 + bitmap_bytes + values);
         }
         let (encoding, payload) = best;
-        let len = 1 + varint_len(channel.session) + varint_len(channel.next_seq) + payload;
+        // (Ids below 128, the common case, take one byte each.)
+        let header = if channel.session | channel.next_seq < 0x80 {
+            3
+        } else {
+            1 + varint_len(channel.session) + varint_len(channel.next_seq)
+        };
+        let len = header + payload;
         // `encode_small`'s first choice: the Diff fits in the bound (the dense encoding
         // plus one byte) and is no larger than the whole clock's values, so no larger than
         // any whole-clock stamp. Anything else is the general code's to decide.
@@ -163,7 +169,8 @@ impl DiffClock {
     /// node than it has had; the result is then exactly
     /// [`merge_ref`](Self::merge_ref)'s of the parsed stamp. `false` otherwise, with
     /// nothing changed: hand the bytes to the general parser and merge, which merge them
-    /// or give the precise error or refusal. One pass checks, a second merges.
+    /// or give the precise error or refusal. One pass over the bytes checks them and keeps
+    /// the entries packed on the stack; a second, over those, merges.
     ///
     /// ```
     /// use causet_clock::VectorClock;
@@ -198,10 +205,10 @@ impl DiffClock {
             return false;
         }
         let mut pos = 1;
-        let Some(session) = small_varint(bytes, &mut pos) else {
+        let Some(session) = read_small(bytes, &mut pos) else {
             return false;
         };
-        let Some(seq) = small_varint(bytes, &mut pos) else {
+        let Some(seq) = read_small(bytes, &mut pos) else {
             return false;
         };
         let Some(&slot) = self.slots.get(from) else {
@@ -213,19 +220,17 @@ impl DiffClock {
         if u64::from(session) != chain.session || u64::from(seq) != chain.next_seq {
             return false;
         }
-        let payload = bytes.get(pos..).unwrap_or_default();
-        // The check: a valid small payload, every entry below n, the own entry not ahead.
-        let me = self.me;
-        let mut own = 0;
-        let Some(mask) = walk_small(encoding, payload, |index, value| {
-            if index == me {
-                own = value;
-            }
-        }) else {
+        // The check, in one pass over the payload: valid and small, every entry below n,
+        // the own entry not ahead of this node. The entries are kept packed (value << 4 |
+        // index; values below 2^28) for the merge, which then needs no second read.
+        let mine = self.clock.get(self.me);
+        let mut packed = [0u32; SMALL_WIDTH];
+        let Some((count, mask)) = read_payload(encoding, bytes, pos, self.me, mine, &mut packed)
+        else {
             return false;
         };
         let width = (u32::BITS - mask.leading_zeros()) as usize;
-        if width > self.n || u64::from(own) > self.clock.get(me) {
+        if width > self.n {
             return false;
         }
         // `admit`'s bookkeeping for an accepted Diff, then the merge.
@@ -236,10 +241,30 @@ impl DiffClock {
         self.counter += 1;
         // (n <= 16: a peer's source id is its index.)
         let source = from as u32;
-        walk_small(encoding, payload, |index, value| {
-            self.merge_entry(index, u64::from(value), source);
-        });
+        for &entry in packed.get(..count).unwrap_or_default() {
+            self.merge_one((entry & 15) as usize, u64::from(entry >> 4), source);
+        }
         true
+    }
+
+    /// [`merge_entry`](Self::merge_entry) with its common case inline: a non-zero entry
+    /// raised to a value of the same varint size (only the value, its LastUpdate, its
+    /// source and the pending mask change), or a value below ours (nothing to do).
+    #[inline(always)]
+    fn merge_one(&mut self, index: usize, value: u64, source: u32) {
+        if let (Some(entry), Some(meta)) = (self.clock.entry_mut(index), self.meta.get_mut(index)) {
+            let current = *entry;
+            if value < current {
+                return;
+            }
+            if value > current && current != 0 && meta.len as usize == varint_len(value) {
+                *entry = value;
+                *meta = EntryMeta::set(self.counter, source, meta.len);
+                self.pending |= 1 << (index & 31);
+                return;
+            }
+        }
+        self.merge_entry(index, value, source);
     }
 }
 
@@ -247,6 +272,18 @@ impl DiffClock {
 /// wraps rather than panic should it not have).
 #[inline(always)]
 fn put_varint(out: &mut [u8; FAST_STAMP], pos: &mut usize, mut value: u64) {
+    // One and two bytes (values below 2^14) without a loop.
+    if value < 0x80 {
+        out[*pos % FAST_STAMP] = value as u8;
+        *pos += 1;
+        return;
+    }
+    if value < 0x4000 {
+        out[*pos % FAST_STAMP] = (value as u8) | 0x80;
+        out[(*pos + 1) % FAST_STAMP] = (value >> 7) as u8;
+        *pos += 2;
+        return;
+    }
     while value >= 0x80 {
         out[*pos % FAST_STAMP] = (value as u8) | 0x80;
         *pos += 1;
@@ -256,29 +293,66 @@ fn put_varint(out: &mut [u8; FAST_STAMP], pos: &mut usize, mut value: u64) {
     *pos += 1;
 }
 
-/// Walks a Diff's payload in `encoding` (0 dense, 1 list, 2 bitmap), calling `f(index,
-/// value)` for each carried entry in index order; the mask of the carried indices if the
-/// payload is valid with every entry below 16 and every varint of at most four bytes,
-/// `None` (after calls for a prefix) otherwise, including for valid payloads the general
-/// parser must read (an empty bitmap). Accepts exactly what [`SmallStamp`] accepts.
+/// A varint of at most four bytes at `bytes[*pos..]`, as [`small_varint`] (the same value
+/// and length where it answers, `None` for anything else), with the one- and two-byte
+/// cases inline.
+#[inline(always)]
+fn read_small(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let first = *bytes.get(*pos)?;
+    if first < 0x80 {
+        *pos += 1;
+        return Some(u32::from(first));
+    }
+    match bytes.get(*pos + 1) {
+        Some(&second) if second < 0x80 => {
+            *pos += 2;
+            Some(u32::from(first & 0x7f) | u32::from(second) << 7)
+        }
+        _ => small_varint(bytes, pos),
+    }
+}
+
+/// Reads a Diff's payload, `bytes[pos..]`, in `encoding` (0 dense, 1 list, 2 bitmap) into
+/// `packed` (`value << 4 | index` per carried entry, in index order): the number of
+/// entries and the mask of their indices, if the payload is valid with every entry below
+/// 16, every varint of at most four bytes and node `me`'s value at most `mine`; `None`
+/// otherwise, including for valid payloads the general parser must read (an empty
+/// bitmap). Accepts exactly the payloads [`SmallStamp`] accepts, less those ahead of `me`.
 ///
 /// [`SmallStamp`]: super::SmallStamp
 #[inline(always)]
-fn walk_small(encoding: u8, payload: &[u8], mut f: impl FnMut(usize, u32)) -> Option<u32> {
-    let mut pos = 0;
-    let mut mask = 0u32;
+fn read_payload(
+    encoding: u8,
+    bytes: &[u8],
+    mut pos: usize,
+    me: usize,
+    mine: u64,
+    packed: &mut [u32; SMALL_WIDTH],
+) -> Option<(usize, u32)> {
+    let (mut count, mut mask) = (0usize, 0u32);
+    // Records a carried entry (index < 16, so at most 16 distinct entries: `count` < 16).
+    macro_rules! carry {
+        ($index:expr, $value:expr) => {{
+            let (index, value): (usize, u32) = ($index, $value);
+            if index == me && u64::from(value) > mine {
+                return None;
+            }
+            packed[count % SMALL_WIDTH] = value << 4 | index as u32;
+            count += 1;
+            mask |= 1 << index;
+        }};
+    }
     match encoding {
         0 => {
             // One value per index from 0, zeros for those not carried, the last non-zero.
             let (mut index, mut last) = (0, 0);
-            while pos < payload.len() {
-                let value = small_varint(payload, &mut pos)?;
+            while pos < bytes.len() {
+                let value = read_small(bytes, &mut pos)?;
                 if index >= SMALL_WIDTH {
                     return None;
                 }
                 if value > 0 {
-                    f(index, value);
-                    mask |= 1 << index;
+                    carry!(index, value);
                 }
                 last = value;
                 index += 1;
@@ -290,41 +364,39 @@ fn walk_small(encoding: u8, payload: &[u8], mut f: impl FnMut(usize, u32)) -> Op
         1 => {
             // (gap, value) pairs, every value non-zero.
             let mut next = 0usize;
-            while pos < payload.len() {
-                let gap = small_varint(payload, &mut pos)?;
-                let value = small_varint(payload, &mut pos)?;
+            while pos < bytes.len() {
+                let gap = read_small(bytes, &mut pos)?;
+                let value = read_small(bytes, &mut pos)?;
                 // (No overflow: gap < 2^28, next <= 16.)
                 let index = next + gap as usize;
                 if index >= SMALL_WIDTH || value == 0 {
                     return None;
                 }
-                f(index, value);
-                mask |= 1 << index;
+                carry!(index, value);
                 next = index + 1;
             }
         }
         _ => {
             // The bitmap's byte count (one or two), the bitmap (last byte non-zero), then
             // the values in index order, nothing after.
-            let (&count, rest) = payload.split_first()?;
-            let bitmap = match (count, rest) {
+            let (&length, rest) = bytes.get(pos..)?.split_first()?;
+            let bitmap = match (length, rest) {
                 (1, [low, ..]) if *low != 0 => u32::from(*low),
                 (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
                 _ => return None,
             };
-            pos = 1 + usize::from(count);
+            pos += 1 + usize::from(length);
             for index in SetBits(bitmap) {
-                let value = small_varint(payload, &mut pos)?;
+                let value = read_small(bytes, &mut pos)?;
                 if value == 0 {
                     return None;
                 }
-                f(index, value);
+                carry!(index, value);
             }
-            if pos != payload.len() {
+            if pos != bytes.len() {
                 return None;
             }
-            mask = bitmap;
         }
     }
-    Some(mask)
+    Some((count, mask))
 }
