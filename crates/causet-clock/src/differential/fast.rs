@@ -59,7 +59,7 @@ impl DiffClock {
         let changed = (masks as u32 | self.pending) & !(1u32 << (peer & 31));
         // (n <= 16: a peer's source id is its index.)
         let peer_source = peer as u32;
-        let (mut carried, mut values) = (0u32, 0usize);
+        let (mut carried, mut values, mut count) = (0u32, 0usize, 0usize);
         for index in SetBits(changed) {
             let Some(meta) = self.meta.get(index) else {
                 continue;
@@ -67,13 +67,13 @@ impl DiffClock {
             if !meta.known_to(peer_source) {
                 carried |= 1 << index;
                 values += meta.len as usize;
+                count += 1;
             }
         }
         debug_assert_eq!(carried, self.scan_mask(peer, channel.last_sent));
         // The three payload sizes (every list gap is below 16: one byte; a bitmap of at
         // most two bytes: one byte of length), and `PayloadSizes::best`'s choice: dense,
         // unless the list is smaller, unless the bitmap is smaller still.
-        let count = carried.count_ones() as usize;
         let width = (u32::BITS - carried.leading_zeros()) as usize;
         let bitmap_bytes = width.div_ceil(8);
         let mut best = (0u8, values + width - count);
@@ -91,12 +91,26 @@ impl DiffClock {
             1 + varint_len(channel.session) + varint_len(channel.next_seq)
         };
         let len = header + payload;
-        // `encode_small`'s first choice: the Diff fits in the bound (the dense encoding
-        // plus one byte) and is no larger than the whole clock's values, so no larger than
-        // any whole-clock stamp. Anything else is the general code's to decide.
-        let whole_values = self.value_bytes - (self.n - self.nonzero);
-        if len > self.full_len() + 1 || len > 1 + whole_values || len > FAST_STAMP {
+        // `encode_small`'s choice of a Diff: it fits in the bound (the dense encoding plus
+        // one byte), and either it is no larger than the whole clock's values, so no larger
+        // than any whole-clock stamp, or the chain's last stamp was a Diff (a chain worth
+        // keeping) and it is no larger than the Snapshot or than a new session's Start, or
+        // that Start does not fit. Anything else (a stale list-gap count included) is the
+        // general code's to decide.
+        let full_len = self.full_len();
+        if len > full_len + 1 || len > FAST_STAMP {
             return None;
+        }
+        let whole_values = self.value_bytes - (self.n - self.nonzero);
+        if len > 1 + whole_values {
+            if !channel.last_was_diff || self.gaps_stale {
+                return None;
+            }
+            let snapshot_len = 1 + self.snapshot_sizes().best().1;
+            let start_len = snapshot_len + varint_len(channel.session + 1);
+            if len > snapshot_len && len > start_len && start_len <= full_len + 1 {
+                return None;
+            }
         }
         // Written in place: 32 zero bytes appended (the dense encoding's skipped entries
         // and the bitmap stay zero), filled, then cut to the stamp's length.
