@@ -8,11 +8,15 @@
 //! decodes back to the same stamp; merging it into a `DiffClock` either is refused or leaves
 //! a clock that holds every entry. Whatever `SmallStamp::parse` reads, the others read the
 //! same, and merging it (`DiffClock::merge_small`) does what merging the view does.
+//! `DiffClock::merge_small_bytes` (the fused receive), on a receiver whose channel from the
+//! sender has started, either takes the bytes, which then decode and merge to exactly the
+//! same state, or leaves the receiver exactly as it was.
 #![no_main]
 
 use causet_clock::differential::{DiffClock, SmallStamp, Stamp, StampKind, StampRef};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    fused_receive(data);
     let decoded = Stamp::decode(data);
     let view = StampRef::parse(data);
     assert_eq!(view.map(|view| view.to_stamp()), decoded.clone());
@@ -68,3 +72,28 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert_eq!(twin.clock(), receiver.clock());
     }
 });
+
+/// The fused receive against the general parse and merge, on a receiver (node 0 of
+/// `1..=8` nodes, some entries set) whose channel from node 1 has started session 0.
+fn fused_receive(data: &[u8]) {
+    let n = 2 + usize::from(data.len() % 7);
+    let resume = causet_clock::VectorClock::from_entries(vec![3, 200, 1]);
+    let mut receiver = DiffClock::restart(0, n, &resume, 0);
+    let mut sender = DiffClock::new(1, n);
+    let start = sender.send(0);
+    if receiver.merge(1, &start).is_err() {
+        unreachable!("a session start is merged");
+    }
+    let before = format!("{receiver:?}");
+    let mut fast = receiver.clone();
+    if fast.merge_small_bytes(1, data) {
+        let Ok(view) = StampRef::parse(data) else {
+            panic!("the fused receive took bytes the parser refuses");
+        };
+        assert!(matches!(view.kind(), StampKind::Diff { .. }));
+        assert_eq!(receiver.merge_ref(1, &view), Ok(()));
+        assert_eq!(format!("{fast:?}"), format!("{receiver:?}"));
+    } else {
+        assert_eq!(format!("{fast:?}"), before, "a refusal changed the receiver");
+    }
+}
