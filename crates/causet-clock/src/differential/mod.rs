@@ -197,7 +197,11 @@ const UNMATCHED: u32 = u32::MAX - 1;
 
 /// The bookkeeping of one entry, read together by the stamp scan (one 32-byte record, so
 /// a stamp's walk over the changed entries touches one line per entry).
+///
+/// (`repr(C)`: `source` and `also` are four adjacent ids, which [`known_to`](Self::known_to)
+/// compares with one vector compare.)
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct EntryMeta {
     /// `LastUpdate[k]`: the counter when the entry last changed (0 = never).
     updated: u64,
@@ -205,11 +209,11 @@ struct EntryMeta {
     /// resume). Its clock holds the value, so stamps to it leave the entry out; so do
     /// stamps to the peers in `also`.
     source: u32,
-    /// Varint size of the entry's value.
-    len: u32,
     /// Other peers (latest first, [`LOCAL`] when unused) whose stamps carried the entry's
     /// current value: they hold it too.
     also: [u32; ALSO_KNOWN],
+    /// Varint size of the entry's value.
+    len: u32,
 }
 
 impl EntryMeta {
@@ -229,10 +233,8 @@ impl EntryMeta {
     #[inline]
     fn known_to(&self, peer: u32) -> bool {
         // Four compares ORed: no branch per slot.
-        (self.source == peer)
-            | (self.also[0] == peer)
-            | (self.also[1] == peer)
-            | (self.also[2] == peer)
+        let ids = [self.source, self.also[0], self.also[1], self.also[2]];
+        ids.iter().fold(false, |known, &id| known | (id == peer))
     }
 }
 
