@@ -379,9 +379,15 @@ const PAIRED_RUNS: usize = 101;
 fn paired() {
     let plan = Plan::new(Workload::Gossip, NODES, MESSAGES, 1).expect("plan");
     let total = plan.total_messages() as f64;
+    // `CAUSET_BENCH_STAMPS=full` sends full stamps instead of differential ones.
+    let stamps = match std::env::var("CAUSET_BENCH_STAMPS").as_deref() {
+        Ok("full") => Stamps::Full,
+        _ => Stamps::Differential,
+    };
     let config = |instrumented: bool| {
         let mut config = ClusterConfig::new(plan.clone(), Logs::Discard);
         config.instrumented = instrumented;
+        config.stamps = stamps;
         config.timing.pace = Duration::ZERO;
         config
     };
