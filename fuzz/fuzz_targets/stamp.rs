@@ -94,6 +94,10 @@ fn fused_receive(data: &[u8]) {
         assert_eq!(receiver.merge_ref(1, &view), Ok(()));
         assert_eq!(format!("{fast:?}"), format!("{receiver:?}"));
     } else {
-        assert_eq!(format!("{fast:?}"), before, "a refusal changed the receiver");
+        assert_eq!(
+            format!("{fast:?}"),
+            before,
+            "a refusal changed the receiver"
+        );
     }
 }
