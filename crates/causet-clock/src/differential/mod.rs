@@ -43,6 +43,11 @@
 //! [`Stamp`] for the wire format). [`StampCost`] replays a message exchange and totals what
 //! full and differential stamps would cost.
 //!
+//! A runtime's hot path: [`DiffClock::encode_stamp`] writes a stamp straight into a
+//! message, and for clocks of up to 16 nodes the steady state takes fused paths on both
+//! sides ([`DiffClock::stamp_small`], [`DiffClock::merge_small_bytes`]) that decide and
+//! produce exactly what the general code does, and leave every other case to it.
+//!
 //! # Example: two nodes
 //!
 //! ```
