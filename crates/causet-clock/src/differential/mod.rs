@@ -517,7 +517,7 @@ impl DiffClock {
     }
 
     /// A local event: increments the own entry and returns its new value.
-    #[inline]
+    #[inline(always)]
     pub fn tick(&mut self) -> u64 {
         self.counter += 1;
         let me = self.me;
