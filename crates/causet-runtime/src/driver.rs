@@ -261,6 +261,9 @@ impl Session {
                         self.node.prepare_send(&text, payload.as_bytes())?
                     };
                     if let Err(why) = outbox.send(to, bytes) {
+                        // This message, and maybe earlier ones still in flight, are lost:
+                        // the next stamp to `to` restarts the chain with the whole clock.
+                        self.node.resync(to);
                         self.send_failures += 1;
                         let receiver = self.node.roster().name(to).unwrap_or("?");
                         self.problem(format!("send {payload} to {receiver} failed: {why}"));

@@ -221,6 +221,41 @@ impl Node {
         self
     }
 
+    /// Messages to `peer` may have been lost (a send failed, a connection dropped): the
+    /// next differential stamp to `peer` starts a new session carrying the whole clock, so
+    /// that the receiver, which refuses a stamp that does not continue its chain, can
+    /// apply it. Does nothing with full stamps or for an index outside the cluster.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use causet_runtime::{LogSink, Node, Roster};
+    ///
+    /// let roster = Arc::new(Roster::new(["alice", "bob", "carol"])?);
+    /// let mut alice = Node::new(roster.clone(), "alice", LogSink::discard())?;
+    /// let mut bob = Node::new(roster.clone(), "bob", LogSink::discard())?;
+    /// let mut carol = Node::new(roster, "carol", LogSink::discard())?;
+    /// for _ in 0..200 {
+    ///     carol.log_local("work")?; // (a clock worth sending differentially)
+    /// }
+    /// alice.unpack_receive("news", &carol.prepare_send_fifo(0, "news", b"n")?)?;
+    /// bob.unpack_receive("first", &alice.prepare_send_fifo(1, "send 1", b"1")?)?;
+    /// let _lost = alice.prepare_send_fifo(1, "send 2", b"2")?;
+    /// let gap = alice.prepare_send_fifo(1, "send 3", b"3")?;
+    /// assert!(bob.unpack_receive("third", &gap).is_err()); // refused: message 2 is missing
+    /// alice.resync(1);
+    /// bob.unpack_receive("fourth", &alice.prepare_send_fifo(1, "send 4", b"4")?)?;
+    /// assert_eq!(bob.clock().get(0), 5);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resync(&mut self, peer: usize) {
+        if let ClockState::Differential(clock) = &mut self.clock
+            && peer < clock.n()
+            && peer != self.me
+        {
+            clock.resync(peer);
+        }
+    }
+
     /// Events below `priority` are no longer logged (see the type's docs).
     pub fn set_min_priority(&mut self, priority: Priority) {
         self.min_priority = priority;

@@ -38,6 +38,9 @@ pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
 pub const MAX_TOKEN_LEN: usize = 256;
 /// Most connections a node serves at once (authenticated or not).
 const MAX_CONNECTIONS: usize = 256;
+/// Most times a node reconnects to one peer after losing the connection (a peer that keeps
+/// dropping it is then given up, like one that cannot be reached).
+const MAX_RECONNECTS: u32 = 8;
 /// How often blocked I/O wakes up to see whether the node has finished.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -302,6 +305,7 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
         addresses,
         streams: (0..roster.len()).map(|_| None).collect(),
         dead: vec![false; roster.len()],
+        reconnects: vec![0; roster.len()],
         timing: config.timing,
     };
     let mut session = Session::new(node, config.plan.program(me), config.timing);
@@ -528,18 +532,28 @@ fn check_message(body: &[u8], from: usize, name: &str) -> Result<Vec<u8>, Runtim
 }
 
 /// Outgoing connections, one per peer, opened at the first send.
+///
+/// A connection that fails a write is dropped; the next send to that peer connects again
+/// (for at most the handshake timeout, and at most [`MAX_RECONNECTS`] times), and the
+/// driver has meanwhile restarted the differential chain to that peer (the messages lost
+/// with the old connection must not leave a gap), so the first stamp on the new connection
+/// carries the whole clock.
 struct TcpOutbox {
     hello: Hello,
     addresses: Vec<Option<SocketAddr>>,
     streams: Vec<Option<TcpStream>>,
     dead: Vec<bool>,
+    /// Per peer, how many connections were lost so far.
+    reconnects: Vec<u32>,
     timing: Timing,
 }
 
 impl TcpOutbox {
-    fn connect(&self, to: usize) -> Result<TcpStream, String> {
+    /// Connects to peer `to` and says hello, retrying for `patience` (a peer may not be
+    /// listening yet).
+    fn connect(&self, to: usize, patience: Duration) -> Result<TcpStream, String> {
         let address = self.addresses[to].ok_or("no address configured for this peer")?;
-        let deadline = Instant::now() + self.timing.connect_timeout;
+        let deadline = Instant::now() + patience;
         let mut stream = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match TcpStream::connect_timeout(&address, left.max(Duration::from_millis(10))) {
@@ -580,7 +594,14 @@ impl Outbox for TcpOutbox {
             return Err("connection lost earlier".into());
         }
         if self.streams[to].is_none() {
-            match self.connect(to) {
+            // The first connection waits for the peer to come up; a reconnection only as
+            // long as a handshake may take (a peer that died is given up at once).
+            let patience = if self.reconnects[to] == 0 {
+                self.timing.connect_timeout
+            } else {
+                self.timing.handshake_timeout
+            };
+            match self.connect(to, patience) {
                 Ok(stream) => self.streams[to] = Some(stream),
                 Err(why) => {
                     self.dead[to] = true;
@@ -592,9 +613,15 @@ impl Outbox for TcpOutbox {
             return Err("not connected".into());
         };
         if let Err(err) = write_frame(stream, MESSAGE, &bytes) {
-            self.dead[to] = true;
             self.streams[to] = None;
-            return Err(err.to_string());
+            self.reconnects[to] += 1;
+            if self.reconnects[to] > MAX_RECONNECTS {
+                self.dead[to] = true;
+                return Err(format!(
+                    "{err} (connection lost {MAX_RECONNECTS} times: given up)"
+                ));
+            }
+            return Err(format!("{err} (connection lost: the next send reconnects)"));
         }
         Ok(())
     }

@@ -1,14 +1,16 @@
 //! TCP nodes on threads: a complete run, and a node that survives garbage, a stalled
-//! connection, wrong tokens and oversized frames, and a peer that never comes.
+//! connection, wrong tokens and oversized frames, a peer that never comes, and a lost
+//! connection reopened.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use causet_clock::differential::{Stamp, StampKind};
 use causet_runtime::{
-    Hello, LogSink, NodeReport, NodeStatus, Plan, Roster, Stamps, TcpNode, Timing, Workload,
-    run_tcp_node, write_frame,
+    Frame, FrameReader, Hello, LogSink, NodeReport, NodeStatus, Plan, Roster, Stamps, TcpNode,
+    Timing, Workload, run_tcp_node, write_frame,
 };
 
 use crate::model;
@@ -182,4 +184,103 @@ fn a_node_whose_peer_never_comes_gives_up_and_says_so() {
     );
     // start, send token 1, gave up: three events, own entries 1..3.
     assert_eq!(report.events, 3);
+}
+
+/// The next `count` frame bodies from `stream` (each with its kind byte first).
+fn frames(stream: &mut TcpStream, count: usize) -> Vec<Vec<u8>> {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut reader = FrameReader::new(4096);
+    let mut bodies = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while bodies.len() < count {
+        assert!(std::time::Instant::now() < deadline, "only {bodies:?}");
+        match reader.poll(stream, "node0").unwrap() {
+            Frame::Body(body) => bodies.push(body),
+            Frame::Pending => {}
+            Frame::Closed => panic!("closed after {bodies:?}"),
+        }
+    }
+    bodies
+}
+
+/// The next connection to `listener`, waiting at most 20 seconds.
+fn accept_within(listener: &TcpListener) -> TcpStream {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).unwrap();
+                return stream;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(std::time::Instant::now() < deadline, "no connection");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(err) => panic!("accept: {err}"),
+        }
+    }
+}
+
+/// The kind of the stamp in a message frame's body (`M`, `0xc5`, sender, length, stamp).
+fn stamp_kind(body: &[u8]) -> StampKind {
+    assert_eq!(&body[..3], &[b'M', 0xc5, 0], "a stamped message from node0");
+    let len = usize::from(body[3]);
+    Stamp::decode(&body[4..4 + len]).unwrap().kind()
+}
+
+#[test]
+fn a_lost_connection_is_reopened_and_its_chain_restarts_with_the_whole_clock() {
+    // node0 gossips to node1, played here: node1 reads the hello and two messages of the
+    // first connection, then drops it (with what else node0 sent: lost), then accepts
+    // node0's second connection.
+    // 150 sends 10 ms apart: node0 is still sending when node1 drops the connection.
+    let plan = Plan::new(Workload::Gossip, 2, 150, 1).unwrap();
+    let (l0, _) = listener();
+    let (l1, a1) = listener();
+    let timing = Timing {
+        pace: Duration::from_millis(10),
+        receive_timeout: Duration::from_millis(300),
+        ..timing()
+    };
+    let node0 = node("node0", ("node1", a1), &plan, timing, LogSink::memory());
+    let run = std::thread::spawn(move || run_tcp_node(node0, l0).unwrap());
+
+    let mut first = accept_within(&l1);
+    let before = frames(&mut first, 3);
+    assert_eq!(before[0][0], b'H');
+    assert_eq!(stamp_kind(&before[1]), StampKind::Start { session: 0 });
+    assert!(matches!(
+        stamp_kind(&before[2]),
+        StampKind::Diff { session: 0, seq: 1 } | StampKind::Snapshot
+    ));
+    drop(first);
+
+    let mut second = accept_within(&l1);
+    let after = frames(&mut second, 3);
+    assert_eq!(after[0][0], b'H');
+    // The first stamp on the new connection is a new session's Start (the whole clock),
+    // which the receiver applies whatever the old connection lost; then the new chain
+    // goes on (or, with two nodes, a whole clock no larger than its Diff).
+    assert_eq!(stamp_kind(&after[1]), StampKind::Start { session: 1 });
+    assert!(matches!(
+        stamp_kind(&after[2]),
+        StampKind::Diff { session: 1, seq: 1 } | StampKind::Snapshot
+    ));
+    drop(second);
+
+    let report = run.join().unwrap();
+    // node1 never sends: node0 gives up waiting for its messages.
+    assert_eq!(report.status, NodeStatus::Incomplete);
+    assert!(report.send_failures >= 1, "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|problem| problem.contains("the next send reconnects")),
+        "{:?}",
+        report.problems
+    );
 }
