@@ -11,7 +11,7 @@
 //! the caller then hands to the general code (which produces the stamp, the refusal or
 //! the error). The property tests compare both paths byte for byte and state for state.
 
-use super::stamp::{KIND_DIFF, SMALL_WIDTH, small_varint, varint_len};
+use super::stamp::{KIND_DIFF, SMALL_WIDTH, read_small, varint_len, walk_small_payload};
 use super::{DiffClock, EntryMeta, Incoming, SCAN_ALWAYS, SetBits};
 
 /// The fast send writes stamps of at most this many bytes (a Diff of a few entries).
@@ -307,25 +307,6 @@ fn put_varint(out: &mut [u8; FAST_STAMP], pos: &mut usize, mut value: u64) {
     *pos += 1;
 }
 
-/// A varint of at most four bytes at `bytes[*pos..]`, as [`small_varint`] (the same value
-/// and length where it answers, `None` for anything else), with the one- and two-byte
-/// cases inline.
-#[inline(always)]
-fn read_small(bytes: &[u8], pos: &mut usize) -> Option<u32> {
-    let first = *bytes.get(*pos)?;
-    if first < 0x80 {
-        *pos += 1;
-        return Some(u32::from(first));
-    }
-    match bytes.get(*pos + 1) {
-        Some(&second) if second < 0x80 => {
-            *pos += 2;
-            Some(u32::from(first & 0x7f) | u32::from(second) << 7)
-        }
-        _ => small_varint(bytes, pos),
-    }
-}
-
 /// Reads a Diff's payload, `bytes[pos..]`, in `encoding` (0 dense, 1 list, 2 bitmap) into
 /// `packed` (`value << 4 | index` per carried entry, in index order): the number of
 /// entries and the mask of their indices, if the payload is valid with every entry below
@@ -338,79 +319,20 @@ fn read_small(bytes: &[u8], pos: &mut usize) -> Option<u32> {
 fn read_payload(
     encoding: u8,
     bytes: &[u8],
-    mut pos: usize,
+    pos: usize,
     me: usize,
     mine: u64,
     packed: &mut [u32; SMALL_WIDTH],
 ) -> Option<(usize, u32)> {
-    let (mut count, mut mask) = (0usize, 0u32);
-    // Records a carried entry (index < 16, so at most 16 distinct entries: `count` < 16).
-    macro_rules! carry {
-        ($index:expr, $value:expr) => {{
-            let (index, value): (usize, u32) = ($index, $value);
-            if index == me && u64::from(value) > mine {
-                return None;
-            }
-            packed[count % SMALL_WIDTH] = value << 4 | index as u32;
-            count += 1;
-            mask |= 1 << index;
-        }};
-    }
-    match encoding {
-        0 => {
-            // One value per index from 0, zeros for those not carried, the last non-zero.
-            let (mut index, mut last) = (0, 0);
-            while pos < bytes.len() {
-                let value = read_small(bytes, &mut pos)?;
-                if index >= SMALL_WIDTH {
-                    return None;
-                }
-                if value > 0 {
-                    carry!(index, value);
-                }
-                last = value;
-                index += 1;
-            }
-            if index > 0 && last == 0 {
-                return None;
-            }
+    let mut count = 0usize;
+    // (At most 16 distinct indices below 16 are carried: `count` < 16.)
+    let mask = walk_small_payload(encoding, bytes, pos, |index, value| {
+        if index == me && u64::from(value) > mine {
+            return None;
         }
-        1 => {
-            // (gap, value) pairs, every value non-zero.
-            let mut next = 0usize;
-            while pos < bytes.len() {
-                let gap = read_small(bytes, &mut pos)?;
-                let value = read_small(bytes, &mut pos)?;
-                // (No overflow: gap < 2^28, next <= 16.)
-                let index = next + gap as usize;
-                if index >= SMALL_WIDTH || value == 0 {
-                    return None;
-                }
-                carry!(index, value);
-                next = index + 1;
-            }
-        }
-        _ => {
-            // The bitmap's byte count (one or two), the bitmap (last byte non-zero), then
-            // the values in index order, nothing after.
-            let (&length, rest) = bytes.get(pos..)?.split_first()?;
-            let bitmap = match (length, rest) {
-                (1, [low, ..]) if *low != 0 => u32::from(*low),
-                (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
-                _ => return None,
-            };
-            pos += 1 + usize::from(length);
-            for index in SetBits(bitmap) {
-                let value = read_small(bytes, &mut pos)?;
-                if value == 0 {
-                    return None;
-                }
-                carry!(index, value);
-            }
-            if pos != bytes.len() {
-                return None;
-            }
-        }
-    }
+        packed[count % SMALL_WIDTH] = value << 4 | index as u32;
+        count += 1;
+        Some(())
+    })?;
     Some((count, mask))
 }

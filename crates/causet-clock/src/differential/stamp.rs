@@ -1,6 +1,7 @@
 //! The stamp a [`DiffClock`](super::DiffClock) attaches to a message, and its three wire
 //! encodings.
 
+use super::SetBits;
 use crate::DecodeError;
 use crate::varint::{read_u64, write_u64};
 
@@ -1066,66 +1067,10 @@ impl SmallStamp {
         };
         self.values = [0u32; SMALL_WIDTH];
         let values = &mut self.values;
-        let mut mask = 0u32;
-        match tag & 0b11 {
-            0 => {
-                // Dense: one value per index from 0, the last non-zero (zeros allowed
-                // before it).
-                let mut index = 0;
-                let mut last = 0;
-                while pos < bytes.len() {
-                    let value = small_varint(bytes, &mut pos)?;
-                    *values.get_mut(index)? = value;
-                    mask |= u32::from(value > 0) << index;
-                    last = value;
-                    index += 1;
-                }
-                if index > 0 && last == 0 {
-                    return None;
-                }
-            }
-            1 => {
-                // List: (gap, value) pairs, every value non-zero.
-                let mut next = 0usize;
-                while pos < bytes.len() {
-                    let gap = small_varint(bytes, &mut pos)?;
-                    let value = small_varint(bytes, &mut pos)?;
-                    let index = next.checked_add(usize::try_from(gap).ok()?)?;
-                    if value == 0 {
-                        return None;
-                    }
-                    *values.get_mut(index)? = value;
-                    mask |= 1 << index;
-                    next = index + 1;
-                }
-            }
-            2 => {
-                // Bitmap: its byte count (one or two bytes for 16 entries), the bitmap
-                // (last byte non-zero), then the values in index order, nothing after.
-                let (&count, rest) = bytes.get(pos..)?.split_first()?;
-                let bitmap = match (count, rest) {
-                    (1, [low, ..]) if *low != 0 => u32::from(*low),
-                    (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
-                    _ => return None,
-                };
-                pos += 1 + usize::from(count);
-                let mut bits = bitmap;
-                while bits != 0 {
-                    let index = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let value = small_varint(bytes, &mut pos)?;
-                    if value == 0 {
-                        return None;
-                    }
-                    *values.get_mut(index)? = value;
-                }
-                if pos != bytes.len() {
-                    return None;
-                }
-                mask = bitmap;
-            }
-            _ => return None,
-        }
+        let mask = walk_small_payload(tag & 0b11, bytes, pos, |index, value| {
+            *values.get_mut(index)? = value;
+            Some(())
+        })?;
         self.kind = kind;
         self.session = session;
         self.seq = seq;
@@ -1218,6 +1163,102 @@ pub(super) fn small_varint(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     *pos += len;
     // (Always fits: at most 28 bits.)
     u32::try_from(value).ok()
+}
+
+/// A varint of at most four bytes at `bytes[*pos..]`, as [`small_varint`] (the same value
+/// and length where it answers, `None` for anything else), with the one- and two-byte
+/// cases inline.
+#[inline(always)]
+pub(super) fn read_small(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let first = *bytes.get(*pos)?;
+    if first < 0x80 {
+        *pos += 1;
+        return Some(u32::from(first));
+    }
+    match bytes.get(*pos + 1) {
+        Some(&second) if second < 0x80 => {
+            *pos += 2;
+            Some(u32::from(first & 0x7f) | u32::from(second) << 7)
+        }
+        _ => small_varint(bytes, pos),
+    }
+}
+
+/// Reads the payload of a small stamp, `bytes[pos..]`, in `encoding` (0 dense, 1 list,
+/// 2 bitmap; 3 is refused), calling `carry(index, value)` for each non-zero entry in index
+/// order: the mask of the carried indices if the payload is valid with every index below
+/// 16 and every varint of at most four bytes, `None` otherwise or as soon as `carry` says
+/// `None`. The one reader of [`SmallStamp`] and of the fused receive (both compared with
+/// the general parser by the property tests).
+#[inline(always)]
+pub(super) fn walk_small_payload(
+    encoding: u8,
+    bytes: &[u8],
+    mut pos: usize,
+    mut carry: impl FnMut(usize, u32) -> Option<()>,
+) -> Option<u32> {
+    let mut mask = 0u32;
+    match encoding {
+        0 => {
+            // Dense: one value per index from 0, the last non-zero (zeros allowed before).
+            let (mut index, mut last) = (0usize, 0u32);
+            while pos < bytes.len() {
+                let value = read_small(bytes, &mut pos)?;
+                if index >= SMALL_WIDTH {
+                    return None;
+                }
+                if value > 0 {
+                    carry(index, value)?;
+                    mask |= 1 << index;
+                }
+                last = value;
+                index += 1;
+            }
+            if index > 0 && last == 0 {
+                return None;
+            }
+        }
+        1 => {
+            // List: (gap, value) pairs, every value non-zero.
+            let mut next = 0usize;
+            while pos < bytes.len() {
+                let gap = read_small(bytes, &mut pos)?;
+                let value = read_small(bytes, &mut pos)?;
+                // (No overflow: gap < 2^28, next <= 16.)
+                let index = next + gap as usize;
+                if index >= SMALL_WIDTH || value == 0 {
+                    return None;
+                }
+                carry(index, value)?;
+                mask |= 1 << index;
+                next = index + 1;
+            }
+        }
+        2 => {
+            // Bitmap: its byte count (one or two bytes for 16 entries), the bitmap (last
+            // byte non-zero), then the values in index order, nothing after.
+            let (&length, rest) = bytes.get(pos..)?.split_first()?;
+            let bitmap = match (length, rest) {
+                (1, [low, ..]) if *low != 0 => u32::from(*low),
+                (2, [low, high, ..]) if *high != 0 => u32::from(*low) | u32::from(*high) << 8,
+                _ => return None,
+            };
+            pos += 1 + usize::from(length);
+            for index in SetBits(bitmap) {
+                let value = read_small(bytes, &mut pos)?;
+                if value == 0 {
+                    return None;
+                }
+                carry(index, value)?;
+            }
+            if pos != bytes.len() {
+                return None;
+            }
+            mask = bitmap;
+        }
+        _ => return None,
+    }
+    Some(mask)
 }
 
 /// The entries of a [`StampRef`], read from its bytes.
