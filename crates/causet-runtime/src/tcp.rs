@@ -17,10 +17,16 @@
 //! stamps on it can be differential. A node accepts only configured peers that present the
 //! run's token and the same roster and plan; a connection that sends garbage, an oversized
 //! frame, or no hello within the handshake timeout is closed and reported.
+//!
+//! A lost connection is reopened by its sender at its next send, and the stamps on the new
+//! connection start a new differential chain with the whole clock. The newest connection
+//! from a peer replaces an older one the node still holds (a sender only reconnects once it
+//! has given the old one up; the old one may be half-open): the older is closed. Anything
+//! still read from it afterwards belongs to the old chain and is refused, never applied.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -279,7 +285,8 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
         handshake_timeout: config.timing.handshake_timeout,
         stop: AtomicBool::new(false),
         connections: AtomicUsize::new(0),
-        connected: std::sync::Mutex::new(vec![false; roster.len()]),
+        current: (0..roster.len()).map(|_| AtomicU64::new(0)).collect(),
+        next_connection: AtomicU64::new(1),
     });
     let (inbox, receiver) = mpsc::channel::<Input>();
     listener
@@ -338,7 +345,10 @@ struct Shared {
     handshake_timeout: Duration,
     stop: AtomicBool,
     connections: AtomicUsize,
-    connected: std::sync::Mutex<Vec<bool>>,
+    /// Per peer, the id of its current connection (0: none); a newer one replaces it.
+    current: Vec<AtomicU64>,
+    /// The next connection id.
+    next_connection: AtomicU64,
 }
 
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>, inbox: mpsc::Sender<Input>) {
@@ -427,7 +437,7 @@ fn serve(
             }
         }
     };
-    let from = authenticate(&hello, shared).map_err(|reason| {
+    let (from, id) = authenticate(&hello, shared).map_err(|reason| {
         let _ = stream.shutdown(Shutdown::Both);
         RuntimeError::Handshake {
             peer: label.clone(),
@@ -435,8 +445,11 @@ fn serve(
         }
     })?;
     let name = shared.roster.name(from).unwrap_or("?").to_string();
+    // Ends when the peer closes, the node stops, or a newer connection from the peer
+    // replaces this one (checked between frames: one atomic load).
+    let current = &shared.current[from];
     let result = (|| {
-        while !shared.stop.load(Ordering::SeqCst) {
+        while !shared.stop.load(Ordering::SeqCst) && current.load(Ordering::SeqCst) == id {
             match reader.poll(&mut stream, &name)? {
                 Frame::Body(body) => {
                     let message = check_message(&body, from, &name)?;
@@ -450,17 +463,19 @@ fn serve(
         }
         Ok(())
     })();
-    if let Ok(mut connected) = shared.connected.lock() {
-        connected[from] = false;
-    }
-    if result.is_err() {
+    // (Unless a newer connection has taken the peer's place.)
+    let replaced = current
+        .compare_exchange(id, 0, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err();
+    if result.is_err() || replaced {
         let _ = stream.shutdown(Shutdown::Both);
     }
     result
 }
 
-/// Checks a hello; returns the peer's clock index.
-fn authenticate(body: &[u8], shared: &Shared) -> Result<usize, String> {
+/// Checks a hello; returns the peer's clock index and the id of its connection, which
+/// becomes the peer's current one.
+fn authenticate(body: &[u8], shared: &Shared) -> Result<(usize, u64), String> {
     let (&kind, rest) = body.split_first().ok_or("empty frame")?;
     if kind != HELLO {
         return Err(format!("first frame is of kind {kind:#04x}, not a hello"));
@@ -496,15 +511,9 @@ fn authenticate(body: &[u8], shared: &Shared) -> Result<usize, String> {
             hello.name
         ));
     }
-    let mut connected = shared
-        .connected
-        .lock()
-        .map_err(|_| "internal lock poisoned")?;
-    if connected[from] {
-        return Err(format!("{} is already connected", hello.name));
-    }
-    connected[from] = true;
-    Ok(from)
+    let id = shared.next_connection.fetch_add(1, Ordering::SeqCst);
+    shared.current[from].store(id, Ordering::SeqCst);
+    Ok((from, id))
 }
 
 /// A message frame's node message, whose sender must be the authenticated peer.

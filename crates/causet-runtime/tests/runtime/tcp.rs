@@ -284,3 +284,51 @@ fn a_lost_connection_is_reopened_and_its_chain_restarts_with_the_whole_clock() {
         report.problems
     );
 }
+
+#[test]
+fn a_newer_connection_from_a_peer_replaces_the_older_one() {
+    // node1, played here, says hello twice, as a sender that gave up a half-open
+    // connection and reconnected: node0 keeps the newer connection and closes the older.
+    let plan = Plan::new(Workload::Ring, 2, 2, 1).unwrap();
+    let (l0, a0) = listener();
+    let (_l1, a1) = listener();
+    let timing = Timing {
+        receive_timeout: Duration::from_millis(1500),
+        ..timing()
+    };
+    let node0 = node("node0", ("node1", a1), &plan, timing, LogSink::memory());
+    let roster = node0.roster.clone();
+    let run = std::thread::spawn(move || run_tcp_node(node0, l0).unwrap());
+
+    let mut older = TcpStream::connect(a0).unwrap();
+    write_frame(&mut older, b'H', &hello("node1", "t0ken", &roster, &plan)).unwrap();
+    // (The node reads the older hello first: the newer one is a later connection.)
+    std::thread::sleep(Duration::from_millis(100));
+    let mut newer = TcpStream::connect(a0).unwrap();
+    write_frame(&mut newer, b'H', &hello("node1", "t0ken", &roster, &plan)).unwrap();
+    wait_closed(&mut older);
+    // The newer connection stays open: a read times out instead of seeing the end.
+    newer
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = [0u8; 8];
+    let err = newer.read(&mut buf).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{err}"
+    );
+    drop(newer);
+    let report = run.join().unwrap();
+    // Neither connection is a problem: no "already connected" refusal, no error.
+    assert!(
+        report
+            .problems
+            .iter()
+            .all(|problem| !problem.contains("node1 is") && !problem.contains("hello")),
+        "{:?}",
+        report.problems
+    );
+}
