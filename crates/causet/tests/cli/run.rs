@@ -94,18 +94,20 @@ fn default_run_uses_four_processes_and_writes_logs_a_diagram_and_a_summary() {
     assert_eq!((events, messages, unreceived), (40, 16, 0));
     let text = stdout(&output);
     assert!(text.contains("4 nodes as OS processes"), "{text}");
-    // The summary's messages are those the clocks imply (as ShiViz infers them), so a
-    // receive whose stamp brings nothing new is not counted: with real processes that
-    // depends on timing, and the figure must agree with `causet analyze` on the same log.
+    // The summary counts the messages sent and, when fewer, those the clocks imply (as
+    // ShiViz infers them: a receive whose stamp brings nothing new shows no edge; with real
+    // processes that depends on timing); that figure must agree with `causet analyze`.
     let analyze = run_in(&out, &["analyze", "causet.log", "--json"]);
     assert!(analyze.status.success(), "{}", stderr(&analyze));
     let analysis: serde_json::Value = serde_json::from_slice(&analyze.stdout).unwrap();
     let inferred = analysis["executions"][0]["messages"].as_u64().unwrap();
     assert_eq!(inferred, visible as u64);
-    assert!(
-        text.contains(&format!("events 40, messages {inferred}, concurrent pairs")),
-        "{text}"
-    );
+    let expected = if inferred == 16 {
+        "events 40, messages 16, concurrent pairs".to_string()
+    } else {
+        format!("events 40, messages 16 ({inferred} seen in the clocks;")
+    };
+    assert!(text.contains(&expected), "{text}");
     assert!(text.contains("merged log passes causet check"), "{text}");
     let check = run_in(&out, &["check", "causet.log"]);
     assert!(check.status.success(), "{}", stderr(&check));
