@@ -152,7 +152,7 @@ pub fn detect_races_with_format<R: Read>(
 }
 
 /// The analysis of `reader`'s events with the engine `options` ask for.
-fn run_engine<Src: EventSource>(
+pub(crate) fn run_engine<Src: EventSource>(
     reader: Src,
     options: &RaceOptions,
     progress: &mut dyn FnMut(Progress),
@@ -657,19 +657,6 @@ impl ProgressTicks<'_> {
             self.next += self.every;
         }
     }
-}
-
-pub(crate) fn run<R, S, H>(
-    reader: BatchReader<R>,
-    options: &RaceOptions,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<RaceReport, TraceError>
-where
-    R: Read,
-    S: SyncClocks + Default + Send,
-    H: AccessHistory + Default + Send,
-{
-    run_source::<BatchReader<R>, S, H>(reader, options, progress)
 }
 
 /// The pass over any [`EventSource`].

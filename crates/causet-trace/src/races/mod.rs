@@ -235,22 +235,5 @@ pub fn detect_races_with_progress<R: Read>(
     options: &RaceOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RaceReport, TraceError> {
-    let reader = BatchReader::new(input, source);
-    match options.engine {
-        Engine::VectorClock => detector::run::<
-            R,
-            engines::vector_clock::FlatClocks,
-            engines::vector_clock::VectorHistory,
-        >(reader, options, progress),
-        Engine::Epoch => {
-            detector::run::<R, engines::vector_clock::FlatClocks, engines::epoch::EpochHistory>(
-                reader, options, progress,
-            )
-        }
-        Engine::TreeClock => {
-            detector::run::<R, engines::tree_clock::TreeClocks, engines::epoch::EpochHistory>(
-                reader, options, progress,
-            )
-        }
-    }
+    detector::run_engine(BatchReader::new(input, source), options, progress)
 }
