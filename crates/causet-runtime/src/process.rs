@@ -113,7 +113,7 @@ struct Member {
 /// `kills` are carried out with `Child::kill` (SIGKILL); the report of a killed node has
 /// status [`NodeStatus::Killed`]. The run never hangs: a node that neither reports nor
 /// exits within the receive timeout (plus a grace period) after the last sign of life of
-/// the cluster is killed and reported as crashed.
+/// the cluster (a line printed, or a log file grown) is killed and reported as crashed.
 pub fn run_processes(
     config: &ClusterConfig,
     program: &Path,
@@ -251,6 +251,7 @@ pub fn run_processes(
     pending_kills.sort_by_key(|&(_, after)| after);
     let quiet_limit = config.timing.receive_timeout + Duration::from_secs(5);
     let mut last_life = Instant::now();
+    let mut last_bytes = logged_bytes(&log_files);
     while members.iter().any(|m| !m.ended) {
         let now = go.elapsed();
         while let Some(&(index, after)) = pending_kills.first() {
@@ -281,7 +282,13 @@ pub fn run_processes(
                 members[index].ended = true;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if last_life.elapsed() >= quiet_limit {
+                // Working nodes print nothing until they report: liveness is progress, and
+                // a node makes progress by logging (flushed per event by default).
+                let bytes = logged_bytes(&log_files);
+                if bytes != last_bytes {
+                    last_bytes = bytes;
+                    last_life = Instant::now();
+                } else if last_life.elapsed() >= quiet_limit {
                     // Nobody spoke for too long: stop the stragglers.
                     for member in members.iter_mut().filter(|m| !m.ended) {
                         let _ = member.child.kill();
@@ -319,6 +326,15 @@ pub fn run_processes(
         startup: Some(startup),
         clock_heap_bytes: 0,
     })
+}
+
+/// The bytes the nodes' log files hold so far (a file not there yet counts 0).
+fn logged_bytes(files: &[PathBuf]) -> u64 {
+    files
+        .iter()
+        .filter_map(|file| std::fs::metadata(file).ok())
+        .map(|meta| meta.len())
+        .sum()
 }
 
 fn kill_all(members: &mut [Member]) {

@@ -175,8 +175,11 @@ fn json_summary_of_each_mode_agrees_with_its_log() {
 fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("killed");
-    // A ring of 3 with far too many rounds to finish and a short receive timeout: node1
-    // dies after 100 ms, the token stops, node0 and node2 give up after 400 ms of silence.
+    // A ring of 3 that cannot finish before the kill whatever the machine's load (a million
+    // rounds: three million hops at no less than ~10 us each, against a kill at 100 ms)
+    // and a short receive timeout: node1 dies after 100 ms, the token stops, node0 and
+    // node2 give up after 400 ms of silence. (With 1,000 rounds the ring could finish in
+    // 63-80 ms under a parallel test load, before the kill fired.)
     let output = causet()
         .args([
             "run",
@@ -186,7 +189,7 @@ fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
             "--nodes",
             "3",
             "--messages",
-            "1000",
+            "1000000",
         ])
         .args(["--kill", "node1@100", "--timeout-ms", "400", "--out"])
         .arg(&out)
@@ -214,6 +217,33 @@ fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", stderr(&check));
+}
+
+/// Regression: the watchdog counted only what nodes print, and working nodes print nothing
+/// until they report, so a healthy run longer than the receive timeout plus its 5 s grace
+/// was SIGKILLed and reported as crashed with 0 messages sent.
+#[test]
+fn a_healthy_run_longer_than_the_watchdog_grace_is_not_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("long");
+    // 450,000 hops take about 8 s here, well past the 5.1 s of silence the watchdog allows
+    // with a 100 ms receive timeout; under load they take longer, never shorter than 4 s.
+    let messages = 150_000u64;
+    let output = causet()
+        .args(["run", "--json", "--workload", "ring", "--nodes", "3"])
+        .args(["--messages", &messages.to_string(), "--timeout-ms", "100"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["complete"], true, "{}", stderr(&output));
+    assert_eq!(summary["messages_sent"], 3 * messages);
+    for report in summary["node_reports"].as_array().unwrap() {
+        assert_eq!(report["status"], "finished", "{report}");
+        assert_eq!(report["sent"], messages, "{report}");
+    }
 }
 
 #[test]
