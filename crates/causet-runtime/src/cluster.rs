@@ -142,6 +142,8 @@ pub struct ClusterRun {
     pub startup: Option<Duration>,
     /// Heap bytes of the nodes' clocks and stamp state at the end (memory accounting).
     pub clock_heap_bytes: usize,
+    /// Process mode: the kills whose time had not come when the run ended (they never fired).
+    pub unfired_kills: Vec<crate::Kill>,
 }
 
 impl ClusterRun {
@@ -213,6 +215,7 @@ fn collect(
             .collect(),
         memory_logs: Vec::new(),
         elapsed,
+        unfired_kills: Vec::new(),
         startup: None,
         clock_heap_bytes: 0,
     };

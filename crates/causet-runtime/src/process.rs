@@ -325,6 +325,13 @@ pub fn run_processes(
         elapsed,
         startup: Some(startup),
         clock_heap_bytes: 0,
+        unfired_kills: pending_kills
+            .iter()
+            .map(|&(index, after)| Kill {
+                node: roster.names()[index].clone(),
+                after,
+            })
+            .collect(),
     })
 }
 

@@ -314,6 +314,12 @@ impl Summary<'_> {
             "diagram": self.diagram.as_ref().ok(),
             "truncated_logs": self.merged.truncated,
             "missing_logs": self.merged.missing,
+            "unfired_kills": self
+                .cluster
+                .unfired_kills
+                .iter()
+                .map(|kill| format!("{}@{}", kill.node, kill.after.as_millis()))
+                .collect::<Vec<_>>(),
             "node_reports": self.cluster.nodes,
         })
     }
@@ -402,6 +408,15 @@ impl Summary<'_> {
                 self.cluster.elapsed.as_secs_f64() * 1e3
             ),
         }?;
+        for kill in &self.cluster.unfired_kills {
+            writeln!(
+                out,
+                "  --kill {}@{} never fired: the run ended after {:.0} ms",
+                kill.node,
+                kill.after.as_millis(),
+                self.cluster.elapsed.as_secs_f64() * 1e3
+            )?;
+        }
         for node in &self.cluster.nodes {
             match node.status {
                 NodeStatus::Finished => Ok(()),

@@ -246,6 +246,43 @@ fn a_healthy_run_longer_than_the_watchdog_grace_is_not_killed() {
     }
 }
 
+/// Regression: a `--kill` whose time came after the run ended was not mentioned at all.
+#[test]
+fn a_kill_that_never_fires_is_said_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("unfired");
+    let args = [
+        "run",
+        "--workload",
+        "ring",
+        "--nodes",
+        "3",
+        "--messages",
+        "5",
+    ];
+    let kill = ["--kill", "node1@600000", "--out"];
+    let text = causet().args(args).args(kill).arg(&out).output().unwrap();
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(
+        stdout(&text).contains("--kill node1@600000 never fired: the run ended after"),
+        "{}",
+        stdout(&text)
+    );
+    let json = causet()
+        .args(args)
+        .arg("--json")
+        .args(kill)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        summary["unfired_kills"],
+        serde_json::json!(["node1@600000"])
+    );
+    assert_eq!(summary["complete"], true);
+}
+
 #[test]
 fn bad_arguments_are_errors_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
