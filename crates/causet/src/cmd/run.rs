@@ -454,11 +454,33 @@ impl Summary<'_> {
             Ok(svg) => writeln!(out, "  diagram: {}", svg.display()),
             Err(why) => writeln!(out, "  diagram: not drawn ({why})"),
         }?;
+        let causet = command_name();
         writeln!(
             out,
-            "  next: causet check {0}; causet analyze {0}",
+            "  next: {causet} check {0}; {causet} analyze {0}",
             self.merged.path.display()
         )?;
         Ok(())
+    }
+}
+
+/// How the user can call this binary again: `causet` when that name on `PATH` is this very
+/// file (after `cargo install --path crates/causet`), else the binary's own path (after
+/// `cargo run`, `causet` is not on `PATH`).
+fn command_name() -> String {
+    let Ok(me) = std::env::current_exe().and_then(|exe| exe.canonicalize()) else {
+        return "causet".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            dir.join("causet")
+                .canonicalize()
+                .is_ok_and(|found| found == me)
+        })
+    });
+    if on_path {
+        "causet".into()
+    } else {
+        me.display().to_string()
     }
 }

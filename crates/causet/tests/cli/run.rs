@@ -352,6 +352,28 @@ fn nodes_die_with_their_launcher() {
     assert!(left.is_empty(), "orphaned nodes still running: {left:?}");
 }
 
+/// Regression: the summary suggested `causet check ...` though after the README's `cargo
+/// run` no `causet` is on `PATH`; it names the binary's real path then.
+#[test]
+fn the_next_step_names_a_command_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = causet()
+        .args(["run", "--mode", "thread", "--nodes", "2", "--out"])
+        .arg(dir.path().join("next"))
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let next = text.lines().find(|l| l.contains("next: ")).unwrap();
+    let program = next.trim().strip_prefix("next: ").unwrap();
+    let program = program.split(" check ").next().unwrap();
+    assert!(
+        Path::new(program).is_file(),
+        "{program:?} in {next:?} is not the binary's path"
+    );
+}
+
 #[test]
 fn bad_arguments_are_errors_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
