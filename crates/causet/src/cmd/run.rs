@@ -178,6 +178,7 @@ fn remove_stale_logs(dir: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(()); // not there yet
     };
+    let mut removed = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
@@ -188,7 +189,22 @@ fn remove_stale_logs(dir: &Path) -> anyhow::Result<()> {
         if is_node_log && entry.file_type().is_ok_and(|t| t.is_file()) {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed.push(name.to_string());
         }
+    }
+    // Said on stderr, so that --json output stays one document.
+    removed.sort_by_key(|name| (name.len(), name.clone()));
+    if let (Some(first), Some(last)) = (removed.first(), removed.last()) {
+        let shown = if removed.len() == 1 {
+            first.clone()
+        } else {
+            format!("{first} ... {last}")
+        };
+        eprintln!(
+            "causet run: removed {} node log(s) of an earlier run from {} ({shown})",
+            removed.len(),
+            dir.display()
+        );
     }
     Ok(())
 }

@@ -374,6 +374,32 @@ fn the_next_step_names_a_command_that_runs() {
     );
 }
 
+/// Regression: `--out` deleted the node logs of an earlier run without a word.
+#[test]
+fn old_node_logs_removed_from_out_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("again");
+    for (nodes, said) in [("4", None), ("2", Some("removed 4 node log(s)"))] {
+        let output = causet()
+            .args([
+                "run", "--json", "--mode", "thread", "--nodes", nodes, "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let err = stderr(&output);
+        match said {
+            None => assert!(!err.contains("removed"), "{err}"),
+            Some(said) => {
+                assert!(err.contains(said), "{err}");
+                assert!(err.contains("(node0.log ... node3.log)"), "{err}");
+            }
+        }
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap();
+    }
+}
+
 #[test]
 fn bad_arguments_are_errors_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
