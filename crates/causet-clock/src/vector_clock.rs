@@ -83,11 +83,11 @@ impl VectorClock {
     pub fn set(&mut self, node: usize, value: u64) {
         // Inlined: an existing entry, and no trailing zero to trim (the common raise).
         let len = self.entries.len();
-        if let Some(entry) = self.entries.get_mut(node) {
-            if value != 0 || node + 1 < len {
-                *entry = value;
-                return;
-            }
+        if let Some(entry) = self.entries.get_mut(node)
+            && (value != 0 || node + 1 < len)
+        {
+            *entry = value;
+            return;
         }
         self.set_slow(node, value);
     }

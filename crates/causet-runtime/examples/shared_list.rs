@@ -76,11 +76,11 @@ fn threads(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
                 let mut guard = shared.lock().map_err(|_| "poisoned")?;
                 // Acquire: merge the clock another worker released with the lock (a worker
                 // taking the lock back from itself learns nothing new).
-                if let Some((holder, stamp)) = guard.released.take() {
-                    if holder != index {
-                        node.unpack_receive("acquire list", &stamp)
-                            .map_err(|err| err.to_string())?;
-                    }
+                if let Some((holder, stamp)) = guard.released.take()
+                    && holder != index
+                {
+                    node.unpack_receive("acquire list", &stamp)
+                        .map_err(|err| err.to_string())?;
                 }
                 guard.items.push(format!("worker{index}-{item}"));
                 let text = format!("append worker{index}-{item}: list is {:?}", guard.items);
@@ -107,10 +107,10 @@ fn threads(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    if let [_, role, index, dir] = &args[..] {
-        if role == "worker" {
-            return process_worker(index.parse()?, Path::new(dir));
-        }
+    if let [_, role, index, dir] = &args[..]
+        && role == "worker"
+    {
+        return process_worker(index.parse()?, Path::new(dir));
     }
     let dir = std::env::temp_dir().join("causet-shared-list");
     std::fs::create_dir_all(&dir)?;

@@ -259,7 +259,7 @@ impl Program {
         out.push(Action::Local("start".into()));
         let m = self.messages;
         match self.workload {
-            Workload::Ping if m > 0 && self.me % 2 == 0 => {
+            Workload::Ping if m > 0 && self.me.is_multiple_of(2) => {
                 let to = partner(self.me, self.nodes);
                 out.push(Action::Send {
                     to,

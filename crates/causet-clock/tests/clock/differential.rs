@@ -469,7 +469,7 @@ impl Sim {
         let mut fast = node_before.clone();
         let took = fast.merge_small_bytes(from, &message.bytes);
         self.delivered += 1;
-        if self.mutate_every > 0 && self.delivered % self.mutate_every == 0 {
+        if self.mutate_every > 0 && self.delivered.is_multiple_of(self.mutate_every) {
             check_fast_merge_of_mutations(&node_before, from, &message.bytes, self.delivered)?;
         }
         // A third of the receivers read the stamp straight from the bytes, a third into a
@@ -478,7 +478,7 @@ impl Sim {
         let small = SmallStamp::parse(&message.bytes).filter(|_| to % 3 == 2);
         let received = if let Some(small) = small {
             self.nodes[to].receive_small(from, &small)
-        } else if to % 3 == 0 {
+        } else if to.is_multiple_of(3) {
             self.nodes[to].receive(from, &stamp)
         } else {
             match StampRef::parse(&message.bytes) {
@@ -493,7 +493,7 @@ impl Sim {
                     // merges a borrowed or small stamp, else the same clock and stamps.
                     self.fast_receives += 1;
                     fast.tick();
-                    if to % 3 == 0 {
+                    if to.is_multiple_of(3) {
                         same_behaviour(&fast, &self.nodes[to])?;
                     } else {
                         prop_assert_eq!(format!("{fast:?}"), format!("{:?}", self.nodes[to]));

@@ -20,7 +20,10 @@ pub struct Event {
 /// without the library's reader.
 pub fn parse(text: &str) -> Vec<Event> {
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() % 2 == 0, "odd number of lines:\n{text}");
+    assert!(
+        lines.len().is_multiple_of(2),
+        "odd number of lines:\n{text}"
+    );
     lines
         .chunks(2)
         .map(|pair| {

@@ -285,11 +285,9 @@ fn receive_either(
     let text = |sender: &str, payload: &[u8]| {
         format!("receive {} from {sender}", String::from_utf8_lossy(payload))
     };
-    if fast {
-        if let Some(received) = node.receive_fast(bytes, text) {
-            let received = received.map(|(from, payload)| (from, payload.to_vec()));
-            return (received.map_err(|err| err.to_string()), true);
-        }
+    if fast && let Some(received) = node.receive_fast(bytes, text) {
+        let received = received.map(|(from, payload)| (from, payload.to_vec()));
+        return (received.map_err(|err| err.to_string()), true);
     }
     let received = node.decode(bytes).and_then(|incoming| {
         let from = incoming.from;

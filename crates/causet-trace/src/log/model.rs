@@ -390,7 +390,7 @@ impl Offsets {
     /// 2^32 or more past it.
     #[inline]
     pub(crate) fn push(&mut self, value: u64) -> bool {
-        if self.low.len() % Self::BLOCK == 0 {
+        if self.low.len().is_multiple_of(Self::BLOCK) {
             self.bases.push(value);
             self.low.push(0);
             return true;

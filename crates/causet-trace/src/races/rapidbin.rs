@@ -213,10 +213,10 @@ impl RapidBinEvent {
             Op::Fork | Op::Join => Some(("thread", u64::from(header.threads))),
             Op::Begin | Op::End => None,
         };
-        if let Some((what, count)) = limit {
-            if decor >= count {
-                return Err(beyond(what, decor, count));
-            }
+        if let Some((what, count)) = limit
+            && decor >= count
+        {
+            return Err(beyond(what, decor, count));
         }
         Ok(RapidBinEvent {
             thread,
@@ -425,10 +425,10 @@ const DIRECT_IDS: u64 = 1 << 20;
 impl DenseIds {
     #[inline(always)]
     fn id(&mut self, raw: u64) -> u32 {
-        if let Some(&id) = self.direct.get(raw as usize) {
-            if id != u32::MAX {
-                return id;
-            }
+        if let Some(&id) = self.direct.get(raw as usize)
+            && id != u32::MAX
+        {
+            return id;
         }
         self.new_id(raw)
     }

@@ -964,10 +964,10 @@ impl Interner {
     /// Thread names: `T9` and `9` are one thread.
     #[inline]
     fn intern_thread(&mut self, bytes: &[u8]) -> u32 {
-        if let [b'T', digits @ ..] = bytes {
-            if let Some(n) = canonical_number(digits) {
-                return self.intern_number(n);
-            }
+        if let [b'T', digits @ ..] = bytes
+            && let Some(n) = canonical_number(digits)
+        {
+            return self.intern_number(n);
         }
         self.intern(bytes)
     }
@@ -984,10 +984,10 @@ impl Interner {
             }
         } else if n >> PAGE_BITS == self.last_page.0 {
             let slot = self.last_page.1 + (n & ((1 << PAGE_BITS) - 1)) as usize;
-            if let Some(&id) = self.paged.get(slot) {
-                if id != EMPTY {
-                    return id;
-                }
+            if let Some(&id) = self.paged.get(slot)
+                && id != EMPTY
+            {
+                return id;
             }
         }
         self.intern_number_new(n)

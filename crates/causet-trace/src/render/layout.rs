@@ -245,10 +245,9 @@ fn latest_at_or_before(diagram: &Diagram, list: &[usize], node: usize, time: u64
     if let Some(&event) = usize::try_from(time)
         .ok()
         .and_then(|time| list.get(time.wrapping_sub(1)))
+        && diagram.clock(event)[node] == time
     {
-        if diagram.clock(event)[node] == time {
-            return Some(event);
-        }
+        return Some(event);
     }
     let after = list.partition_point(|&event| diagram.clock(event)[node] <= time);
     after.checked_sub(1).map(|position| list[position])

@@ -132,6 +132,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         ..Timing::default()
     };
+    let _lock = lock_out(&args.out)?;
     remove_stale_logs(&args.out)?;
     let cluster = match mode {
         Mode::Thread => run_threads(&config),
@@ -143,7 +144,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("{mode} mode run"))?;
     let merged = merge_run_logs(&cluster, &args.out).context("merging the node logs")?;
-    let lenient = !cluster.is_complete();
+    // Complete only when every node finished and the merged log holds every event the
+    // nodes logged: never report a run complete with events missing.
+    let complete = cluster.is_complete() && merged.events as u64 == cluster.events();
+    let lenient = !complete;
     let analysis = analyze(&merged.path, config.plan.nodes(), merged.events, lenient);
     let diagram = render(&merged.path, &args.out.join("diagram.svg"), merged.events);
     let summary = Summary {
@@ -153,6 +157,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         merged: &merged,
         analysis,
         diagram,
+        complete,
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -160,7 +165,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         summary.print(&mut stdout)?;
     }
-    Ok(if cluster.is_complete() {
+    Ok(if complete {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -171,6 +176,35 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 /// clock and bookkeeping per node at 2,000 nodes in the task-mode memory probe
 /// (BENCHMARKS.md), as 1,000 nodes cost before the per-peer state became lazy.
 const MAX_DIFFERENTIAL_NODES: usize = 2_000;
+
+/// The lock file that keeps two runs from writing into one `--out` at once.
+const LOCK_FILE: &str = ".causet-run.lock";
+
+/// Takes the `--out` directory for this run: an OS lock on [`LOCK_FILE`] inside it, held
+/// until the returned file is dropped (the kernel releases it however the process ends, so
+/// a killed run leaves no stale lock). A second run into the same directory is refused.
+fn lock_out(dir: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another causet run is writing into {} (it holds {}): wait for it, or choose \
+             another --out",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
 
 /// Removes `nodeN.log` files of an earlier run from `dir`, so that the directory only holds
 /// this run's logs.
@@ -287,6 +321,8 @@ struct Summary<'a> {
     merged: &'a MergeSummary,
     analysis: Result<Analysis, String>,
     diagram: Result<PathBuf, String>,
+    /// Every node finished and the merged log holds every event they logged.
+    complete: bool,
 }
 
 impl Summary<'_> {
@@ -305,7 +341,7 @@ impl Summary<'_> {
             "workload": plan.workload().name(),
             "messages_per_node": plan.messages(),
             "seed": plan.seed(),
-            "complete": self.cluster.is_complete(),
+            "complete": self.complete,
             "events": self.merged.events,
             "messages": match &self.analysis {
                 Ok(analysis) => analysis.messages as u64,
@@ -424,6 +460,14 @@ impl Summary<'_> {
                 self.cluster.elapsed.as_secs_f64() * 1e3
             ),
         }?;
+        let logged = self.cluster.events();
+        if self.cluster.is_complete() && self.merged.events as u64 != logged {
+            writeln!(
+                out,
+                "  incomplete: the nodes logged {logged} events, the merged log holds {}",
+                self.merged.events
+            )?;
+        }
         for kill in &self.cluster.unfired_kills {
             writeln!(
                 out,

@@ -400,6 +400,38 @@ fn old_node_logs_removed_from_out_are_named() {
     }
 }
 
+/// Regression: two runs into one `--out` interleaved their node logs, and one of them
+/// reported itself complete and valid with events missing.
+#[test]
+fn a_second_run_into_the_same_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("busy");
+    std::fs::create_dir_all(&out).unwrap();
+    // Stand in for a running `causet run` by holding its lock.
+    let held = std::fs::File::create(out.join(".causet-run.lock")).unwrap();
+    held.try_lock().unwrap();
+    let output = causet()
+        .args(["run", "--mode", "thread", "--nodes", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("another causet run is writing into"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.join("causet.log").exists());
+    // Once the lock is free, the run goes ahead.
+    drop(held);
+    let output = causet()
+        .args(["run", "--mode", "thread", "--nodes", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 #[test]
 fn bad_arguments_are_errors_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
