@@ -1,6 +1,6 @@
 //! `causet node`: run one node of a TCP cluster, by hand or under `causet run`.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,11 +33,12 @@ pub struct NodeArgs {
     #[arg(long)]
     name: String,
     /// Address to listen on for messages from the peers.
-    #[arg(long, default_value = "127.0.0.1:0")]
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "HOST:PORT", value_parser = parse_address)]
     listen: SocketAddr,
-    /// A peer, NAME=HOST:PORT; give every other node of the cluster.
-    #[arg(long = "peer", value_name = "NAME=HOST:PORT")]
-    peers: Vec<String>,
+    /// A peer, NAME=HOST:PORT (HOST a name such as localhost or an IP address); give every
+    /// other node of the cluster.
+    #[arg(long = "peer", value_name = "NAME=HOST:PORT", value_parser = parse_peer)]
+    peers: Vec<(String, SocketAddr)>,
     /// Run token shared by the cluster; connections without it are refused [default: the
     /// CAUSET_TOKEN environment variable].
     #[arg(long)]
@@ -53,11 +54,11 @@ pub struct NodeArgs {
     /// Milliseconds a node with sends left waits for a message before sending anyway.
     #[arg(long, default_value_t = 5)]
     pace_ms: u64,
-    /// Milliseconds without any message after which a node gives up waiting.
-    #[arg(long, default_value_t = 3000)]
+    /// Milliseconds without any message after which a node gives up waiting (at least 1).
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
-    /// Milliseconds to keep retrying to connect to a peer.
-    #[arg(long, default_value_t = 10_000)]
+    /// Milliseconds to keep retrying to connect to a peer (at least 1).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     connect_timeout_ms: u64,
     /// Send the whole clock with every message instead of differential stamps.
     #[arg(long)]
@@ -116,16 +117,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     if token.is_empty() || token.len() > 256 || token.contains(char::is_whitespace) {
         bail!("--token: 1 to 256 characters without spaces");
     }
-    let mut peers = Vec::with_capacity(args.peers.len());
-    for peer in &args.peers {
-        let (name, address) = peer
-            .split_once('=')
-            .with_context(|| format!("--peer {peer:?}: expected NAME=HOST:PORT"))?;
-        let address: SocketAddr = address
-            .parse()
-            .with_context(|| format!("--peer {peer:?}: {address:?} is not HOST:PORT"))?;
-        peers.push((name.to_string(), address));
-    }
+    let peers = args.peers;
     if peers.is_empty() {
         bail!("give at least one --peer NAME=HOST:PORT");
     }
@@ -173,6 +165,42 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(exit_code(&report))
+}
+
+/// Parses `HOST:PORT`, resolving a host name (`localhost:7001`) to one address: its first
+/// IPv4 address when it has one (so `--listen localhost:P` and `--peer n=localhost:P` agree
+/// even where `localhost` also names `::1`), else its first address.
+fn parse_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{text:?} is not HOST:PORT (no ':PORT')"))?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(format!("{text:?} is not HOST:PORT (PORT is 0 to 65535)"));
+    }
+    let addresses: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|error| format!("cannot resolve {host:?}: {error}"))?
+        .collect();
+    addresses
+        .iter()
+        .find(|address| address.is_ipv4())
+        .or(addresses.first())
+        .copied()
+        .ok_or_else(|| format!("{host:?} resolves to no address"))
+}
+
+/// Parses `--peer NAME=HOST:PORT`.
+fn parse_peer(text: &str) -> Result<(String, SocketAddr), String> {
+    let (name, address) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected NAME=HOST:PORT"))?;
+    if name.is_empty() {
+        return Err(format!("{text:?}: the NAME before '=' is empty"));
+    }
+    Ok((name.to_string(), parse_address(address)?))
 }
 
 fn exit_code(report: &NodeReport) -> ExitCode {

@@ -51,8 +51,9 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 5)]
     pace_ms: u64,
     /// Milliseconds without any message after which a node gives up waiting [default: 3000
-    /// plus 10 per node, since in big clusters a node may wait for node0 to hear everyone].
-    #[arg(long)]
+    /// plus 10 per node, since in big clusters a node may wait for node0 to hear everyone;
+    /// at least 1].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: Option<u64>,
     /// Send the whole clock with every message instead of differential stamps (differential
     /// stamps keep about 4x the clock's memory in bookkeeping; above 2000 nodes full stamps

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use crate::util::{causet, run_in, stderr, stdout};
+use crate::util::{assert_error, causet, run_in, stderr, stdout};
 
 /// One event of a GoVector log: node, clock, text.
 type Event = (String, BTreeMap<String, u64>, String);
@@ -443,6 +443,33 @@ fn bad_arguments_are_errors_with_exit_code_2() {
         &["run", "--workload", "chat"],
         &["node", "--name", "a", "--peer", "b=127.0.0.1:1"],
         &["node", "--name", "a", "--token", "t", "--peer", "b"],
+        &[
+            "node",
+            "--name",
+            "a",
+            "--token",
+            "t",
+            "--peer",
+            "b=localhost:99999",
+        ],
+        &[
+            "node",
+            "--name",
+            "a",
+            "--token",
+            "t",
+            "--peer",
+            "=localhost:1",
+        ],
+        &[
+            "node",
+            "--name",
+            "a",
+            "--token",
+            "t",
+            "--peer",
+            "b=no.such.host.invalid:1",
+        ],
     ] {
         let output = run_in(dir.path(), args);
         assert_eq!(
@@ -452,6 +479,47 @@ fn bad_arguments_are_errors_with_exit_code_2() {
             stdout(&output)
         );
         assert!(stderr(&output).starts_with("causet:") || stderr(&output).contains("error"));
+    }
+}
+
+#[test]
+fn a_zero_timeout_is_refused_as_a_bad_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, flag) in [
+        (&["run", "--timeout-ms", "0"][..], "--timeout-ms"),
+        (
+            &[
+                "node",
+                "--name",
+                "a",
+                "--token",
+                "t",
+                "--peer",
+                "b=127.0.0.1:1",
+                "--timeout-ms",
+                "0",
+            ],
+            "--timeout-ms",
+        ),
+        (
+            &[
+                "node",
+                "--name",
+                "a",
+                "--token",
+                "t",
+                "--peer",
+                "b=127.0.0.1:1",
+                "--connect-timeout-ms",
+                "0",
+            ],
+            "--connect-timeout-ms",
+        ),
+    ] {
+        let output = run_in(dir.path(), args);
+        assert_error(&output, flag);
+        // Refused before any node started: nothing was written.
+        assert!(!dir.path().join("causet-run").exists(), "{args:?}");
     }
 }
 
@@ -466,11 +534,12 @@ fn two_nodes_started_by_hand_talk_and_refuse_a_garbage_peer() {
         })
         .collect();
     let address = |i: usize| format!("127.0.0.1:{}", ports[i]);
+    // Host names resolve: the peers are given as localhost:PORT.
     let start = |name: &str, me: usize, peer: &str, other: usize| {
         causet()
             .current_dir(dir.path())
             .args(["node", "--json", "--name", name, "--listen", &address(me)])
-            .args(["--peer", &format!("{peer}={}", address(other))])
+            .args(["--peer", &format!("{peer}=localhost:{}", ports[other])])
             .args(["--token", "s3cret", "--workload", "ping", "--messages", "3"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
