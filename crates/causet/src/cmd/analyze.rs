@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use causet_trace::log::analyze;
 
-use super::check::{LogArgs, require_valid};
+use super::check::LogArgs;
 
 /// Arguments of `causet analyze`.
 ///
@@ -15,7 +15,7 @@ use super::check::{LogArgs, require_valid};
 /// inferred from the clocks as ShiViz does), the exact number of concurrent event pairs
 /// (counted in O(events × nodes), no pair enumeration), and the bytes the messages' stamps
 /// take as full dense clocks versus differential stamps. The log must pass `causet check`
-/// (or `check --lenient`, with a warning).
+/// (with `--lenient`: `check --lenient`).
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
@@ -28,15 +28,8 @@ pub struct AnalyzeArgs {
 
 /// Runs `causet analyze`.
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let file = args.log.log.clone();
     let log = args.log.read()?;
-    if log.executions.is_empty() {
-        anyhow::bail!(
-            "{}: no log entries found (another layout? see --regex)",
-            file.display()
-        );
-    }
-    require_valid(&file, &log)?;
+    args.log.require_valid(&log, &log.executions)?;
     let summaries: Vec<_> = log.executions.iter().map(analyze).collect();
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use causet_trace::log::{CheckOptions, Log, ReadOptions, Violation, read_log_with_progress};
+use causet_trace::log::{
+    CheckOptions, Execution, Log, ReadOptions, Violation, read_log_with_progress,
+};
 
 /// How to read a log (shared by `check`, `analyze` and `order`).
 #[derive(Debug, Clone, clap::Args)]
@@ -31,11 +33,17 @@ pub struct LogArgs {
     /// Treat text that matches no log entry as an error (by default: a warning on stderr).
     #[arg(long)]
     pub strict: bool,
+    /// Accept holes (missing events) and clock entries for nodes that log nothing, as in
+    /// logs taken from network captures; still rejects duplicates, clocks that go
+    /// backwards and cycles. Without it, every command reads logs by ShiViz's rules.
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 impl LogArgs {
     /// Reads the log, with a progress bar on stderr for reads over a second (when stderr is
-    /// a terminal), and warns about unmatched text.
+    /// a terminal), and warns about unmatched text. A log without a single entry is an
+    /// error (almost surely read with the wrong layout), the same for every command.
     pub fn read(&self) -> anyhow::Result<Log> {
         let options = ReadOptions {
             regex: self.regex.clone(),
@@ -67,7 +75,46 @@ impl LogArgs {
         }
         let log = log?;
         warn_unmatched(&self.log, &log);
+        if log.executions.is_empty() {
+            anyhow::bail!(
+                "{}: no log entries found (another layout? see --regex)",
+                self.log.display()
+            );
+        }
         Ok(log)
+    }
+
+    /// The check options these arguments ask for.
+    pub fn check_options(&self) -> CheckOptions {
+        CheckOptions {
+            lenient: self.lenient,
+        }
+    }
+
+    /// Fails, naming the first violation's line, unless every one of `executions` passes
+    /// `causet check` with these arguments (`--lenient` or not): for `analyze`, `order` and
+    /// `render`, whose answers assume a valid log. Says when `--lenient` would accept it.
+    pub fn require_valid<'a>(
+        &self,
+        log: &Log,
+        executions: impl IntoIterator<Item = &'a Execution>,
+    ) -> anyhow::Result<()> {
+        for execution in executions {
+            let Err(violation) = execution.check(&self.check_options()) else {
+                continue;
+            };
+            let hint = if !self.lenient && execution.check(&CheckOptions { lenient: true }).is_ok()
+            {
+                "; --lenient accepts it and answers from the clocks as given"
+            } else {
+                "; run `causet check` for details"
+            };
+            anyhow::bail!(
+                "{} (answers need a valid log{hint})",
+                describe_violation(&self.log, log, &violation)
+            );
+        }
+        Ok(())
     }
 }
 
@@ -110,46 +157,19 @@ pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violati
     }
 }
 
-/// Checks every execution strictly, then leniently; fails (naming the line) if an execution
-/// is invalid even leniently, and warns when it needs `--lenient`. For `analyze`/`order`,
-/// whose answers assume a valid log.
-pub fn require_valid(file: &std::path::Path, log: &Log) -> anyhow::Result<()> {
-    for execution in &log.executions {
-        if let Err(violation) = execution.check(&CheckOptions::default()) {
-            if let Err(violation) = execution.check(&CheckOptions { lenient: true }) {
-                anyhow::bail!(
-                    "{} (run `causet check` for details; answers need a valid log)",
-                    describe_violation(file, log, &violation)
-                );
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "causet: warning: {} (answering from the clocks as given, as `check --lenient` \
-                 accepts)",
-                describe_violation(file, log, &violation)
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Arguments of `causet check`.
 ///
 /// Exit status: 0 when every execution is valid, 1 when one is not (the first violation is
-/// printed as FILE:LINE: what is wrong), 2 when the log cannot be read.
+/// printed as FILE:LINE: what is wrong), 2 when the log cannot be read or holds no entry.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit status: 0 when every execution is valid; 1 when one is not (the first \
-                  violation is printed as FILE:LINE: what is wrong); 2 when the log cannot be read."
+                  violation is printed as FILE:LINE: what is wrong); 2 when the log cannot be read or \
+                  holds no entry."
 )]
 pub struct CheckArgs {
     #[command(flatten)]
     log: LogArgs,
-    /// Accept holes (missing events) and clock entries for nodes that log nothing, as in
-    /// logs taken from network captures; still rejects duplicates, clocks that go
-    /// backwards and cycles.
-    #[arg(long)]
-    lenient: bool,
     /// Print the verdict as JSON:
     /// {"valid":B,"executions":[{"name":"","events":N,"nodes":H,"valid":B,"violation":{"line":L,"message":"..."}}]}
     #[arg(long)]
@@ -160,17 +180,13 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let file = args.log.log.clone();
     let log = args.log.read()?;
-    let options = CheckOptions {
-        lenient: args.lenient,
-    };
+    let options = args.log.check_options();
     let verdicts: Vec<Result<(), Violation>> = log
         .executions
         .iter()
         .map(|execution| execution.check(&options))
         .collect();
-    // A log without a single entry is almost surely read with the wrong layout.
-    let empty = log.executions.is_empty();
-    let valid = !empty && verdicts.iter().all(Result::is_ok);
+    let valid = verdicts.iter().all(Result::is_ok);
     let mut out = std::io::stdout().lock();
     if args.json {
         let executions: Vec<serde_json::Value> = log
@@ -196,27 +212,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
         let json = serde_json::json!({ "valid": valid, "executions": executions });
-        if empty {
-            let _ = writeln!(
-                std::io::stderr(),
-                "causet: {}: no log entries",
-                file.display()
-            );
-        }
         writeln!(out, "{json}").context("writing the verdict")?;
-    } else if empty {
-        writeln!(
-            out,
-            "{}: no log entries found (another layout? see --regex)",
-            file.display()
-        )
-        .context("writing the verdict")?;
     } else if valid {
         writeln!(
             out,
             "{}: valid{}: {} events, {} execution(s)",
             file.display(),
-            if args.lenient { " (lenient)" } else { "" },
+            if args.log.lenient { " (lenient)" } else { "" },
             log.event_count(),
             log.executions.len()
         )

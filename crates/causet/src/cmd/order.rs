@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use causet_trace::log::Execution;
 
-use super::check::{LogArgs, require_valid};
+use super::check::LogArgs;
 
 /// Arguments of `causet order`.
 ///
@@ -68,7 +68,7 @@ pub fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
             )
         })?,
     };
-    require_valid(&file, &log)?;
+    args.log.require_valid(&log, [execution])?;
     let pairs: Vec<(String, String, String)> = match (&args.pairs, &args.a, &args.b) {
         (Some(path), _, _) => read_pairs(path)?,
         (None, Some(a), Some(b)) => vec![(String::new(), a.clone(), b.clone())],

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use causet_trace::log::{CheckOptions, Execution, Log};
+use causet_trace::log::{Execution, Log};
 use causet_trace::render::{Diagram, RenderError, RenderOptions, write_svg};
 
-use super::check::{LogArgs, describe_violation};
+use super::check::LogArgs;
 
 /// Arguments of `causet render`.
 ///
@@ -17,7 +17,7 @@ use super::check::{LogArgs, describe_violation};
 /// before an event is drawn above it), arrows from each send to its receive (messages
 /// inferred from the clocks), and runs of local events collapsed into one numbered dot whose
 /// tooltip lists their texts. Every dot's tooltip shows its id (node:n) and text. The log must
-/// pass `causet check` (or `check --lenient`, with a warning).
+/// pass `causet check` (with `--lenient`: `check --lenient`).
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -58,7 +58,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let file = args.log.log.clone();
     let log = args.log.read()?;
     let execution = pick_execution(&file, &log, args.execution.as_deref())?;
-    require_valid(&file, &log, execution)?;
+    args.log.require_valid(&log, [execution])?;
     if execution.len() > args.max_events {
         bail!(
             "{}: execution '{}' has {} events, more than --max-events {} (an SVG that large \
@@ -135,25 +135,6 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         .context("writing the summary")?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Checks the execution strictly, then leniently: fails naming the line when it is invalid
-/// even leniently (no causal order to draw), warns when it needs `--lenient`.
-fn require_valid(file: &Path, log: &Log, execution: &Execution) -> anyhow::Result<()> {
-    if let Err(violation) = execution.check(&CheckOptions::default()) {
-        if let Err(violation) = execution.check(&CheckOptions { lenient: true }) {
-            bail!(
-                "{} (run `causet check` for details; a diagram needs a valid log)",
-                describe_violation(file, log, &violation)
-            );
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "causet: warning: {} (drawing the clocks as given, as `check --lenient` accepts)",
-            describe_violation(file, log, &violation)
-        );
-    }
-    Ok(())
 }
 
 /// The execution named `name`, or the first one (with a note when there are others).

@@ -516,9 +516,13 @@ impl Summary<'_> {
             Err(why) => writeln!(out, "  diagram: not drawn ({why})"),
         }?;
         let causet = command_name();
+        let lenient = match &self.analysis {
+            Ok(analysis) if analysis.lenient => " --lenient",
+            _ => "",
+        };
         writeln!(
             out,
-            "  next: {causet} check {0}; {causet} analyze {0}",
+            "  next: {causet} check{lenient} {0}; {causet} analyze{lenient} {0}",
             self.merged.path.display()
         )?;
         Ok(())

@@ -284,20 +284,41 @@ fn errors_name_the_file_and_line() {
 }
 
 #[test]
-fn lenient_logs_render_with_a_warning() {
+fn lenient_logs_render_only_with_lenient_like_every_log_command() {
     // a:2 is missing (a hole): ShiViz rejects it, `check --lenient` accepts it.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "hole.log", "a {\"a\":1}\nx\na {\"a\":3}\ny\n");
+    for args in [
+        &["check", "hole.log"][..],
+        &["analyze", "hole.log"],
+        &["order", "hole.log", "a:1", "a:3"],
+        &["render", "hole.log", "-o", "h.svg"],
+    ] {
+        let output = run_in(dir.path(), args);
+        let expected = if args[0] == "check" { 1 } else { 2 };
+        assert_eq!(output.status.code(), Some(expected), "{args:?}");
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(said.contains("hole.log:3:"), "{args:?}: {said}");
+        if args[0] != "check" {
+            assert!(said.contains("--lenient accepts it"), "{args:?}: {said}");
+        }
+        let mut lenient = args.to_vec();
+        lenient.insert(1, "--lenient");
+        let output = run_in(dir.path(), &lenient);
+        assert!(output.status.success(), "{lenient:?}: {}", stderr(&output));
+    }
     let output = run_in(
         dir.path(),
-        &["render", "hole.log", "-o", "h.svg", "--no-collapse"],
+        &[
+            "render",
+            "--lenient",
+            "hole.log",
+            "-o",
+            "h.svg",
+            "--no-collapse",
+        ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("warning: hole.log:"),
-        "{}",
-        stderr(&output)
-    );
     let drawn = read_svg(dir.path(), "h.svg");
     let ids: Vec<&str> = drawn.dots.iter().map(|dot| dot.0.as_str()).collect();
     assert_eq!(ids, ["a:1", "a:3"]);
