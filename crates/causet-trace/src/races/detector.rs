@@ -230,7 +230,7 @@ impl<R: Read> EventSource for BatchReader<R> {
         BatchReader::names(self)
     }
     fn events_read(&self) -> u64 {
-        self.line()
+        self.events()
     }
     fn bytes_read(&self) -> u64 {
         BatchReader::bytes_read(self)

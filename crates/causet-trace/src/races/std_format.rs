@@ -349,8 +349,14 @@ impl<R: Read> StdReader<R> {
 
     #[inline(never)]
     fn next_event_general(&mut self) -> Result<Option<StdEvent>, TraceError> {
-        let Some((start, end)) = self.next_line()? else {
-            return Ok(None);
+        // Blank lines (nothing, or only spaces and tabs) are skipped, as in logs.
+        let (start, end) = loop {
+            let Some((start, end)) = self.next_line()? else {
+                return Ok(None);
+            };
+            if !is_blank(&self.buf[start..end]) {
+                break (start, end);
+            }
         };
         let line_no = self.line;
         // A binary file shows on its first line; later lines are only checked for NUL bytes
@@ -819,12 +825,15 @@ fn parse_line(line: &[u8]) -> Result<Fields, TraceErrorKind> {
     })
 }
 
+/// Whether a line is blank (empty, or only spaces and tabs): skipped by the readers.
+#[inline]
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&byte| byte == b' ' || byte == b'\t')
+}
+
 /// What is wrong with a line that is not `thread|op(operand)|location`.
 #[cold]
 fn explain(line: &[u8]) -> TraceErrorKind {
-    if line.is_empty() {
-        return TraceErrorKind::NotAnEvent("empty line");
-    }
     if memchr::memchr(0, line).is_some() {
         return TraceErrorKind::Binary;
     }

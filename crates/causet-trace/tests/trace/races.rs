@@ -377,10 +377,25 @@ fn error_of(text: &str) -> TraceError {
 }
 
 #[test]
+fn blank_lines_are_skipped_as_in_logs() {
+    let plain = "T1|w(x)|1\nT2|w(x)|2\nT2|r(y)|3\nT1|w(y)|4\n";
+    let with_blanks = "\n  \nT1|w(x)|1\n\nT2|w(x)|2\r\n\t\nT2|r(y)|3\nT1|w(y)|4\n\n\n";
+    let expected = run_all(plain, 8);
+    assert_eq!(expected.events, 4);
+    assert_eq!(expected.racy_events, 2);
+    let report = run_all(with_blanks, 8);
+    assert_eq!(report.events, expected.events);
+    assert_eq!(report.racy_events, expected.racy_events);
+    assert_eq!(report.racy_variables, expected.racy_variables);
+    // A trailing blank line, the case users hit.
+    assert_eq!(run_all("T1|w(x)|1\nT2|w(x)|2\n\n", 0).racy_events, 1);
+}
+
+#[test]
 fn a_line_that_is_not_an_event_is_an_error_naming_file_and_line() {
     for (text, line, what) in [
         ("T1|w(x)|1\nhello\n", 2, "not an event"),
-        ("T1|w(x)|1\n\nT1|w(x)|2", 2, "empty line"),
+        ("T1|w(x)|1\n\n \t\r\nT1|w(x)\n", 4, "missing the second"),
         ("T1|w(x)|1\nT1|w(x)\n", 2, "missing the second"),
         ("T1|w(x|1", 1, "op(operand)"),
         ("T1|w()|1", 1, "empty operand"),
