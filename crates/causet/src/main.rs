@@ -61,7 +61,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "causet: {err:#}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "causet: {}",
+                cmd::printable(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -53,11 +53,19 @@ impl LogError {
     }
 }
 
-/// At most 80 characters of `text`, lossily decoded, with `…` when shortened.
+/// At most 80 characters of `text`, lossily decoded, with `…` when shortened; control
+/// characters escaped (`\n`, `\u{1b}`), so no input can drive the user's terminal.
 pub(crate) fn excerpt(text: &[u8]) -> String {
     const MAX: usize = 80;
     let text = String::from_utf8_lossy(&text[..text.len().min(4 * MAX)]);
-    let mut out: String = text.chars().take(MAX).collect();
+    let mut out = String::new();
+    for c in text.chars().take(MAX) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     if text.chars().nth(MAX).is_some() {
         out.push('…');
     }

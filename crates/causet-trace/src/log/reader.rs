@@ -300,10 +300,14 @@ impl FastReader<'_> {
             pos = 0;
             if filled == buf.len() {
                 if buf.len() >= 2 * MAX_LINE {
+                    // The tail holds an incomplete entry: the long line is its last, after
+                    // the entry's complete lines (its header, for GoVector's layout).
+                    let complete = memchr::memchr_iter(b'\n', &buf[..filled]).count();
+                    let start = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
                     return Err(self.error(
-                        self.line + 1,
+                        self.line + 1 + complete as u64,
                         LogErrorKind::LineTooLong { limit: MAX_LINE },
-                        &buf[..80],
+                        &buf[start..(start + 80).min(filled)],
                     ));
                 }
                 buf.resize(buf.len() * 2, 0);

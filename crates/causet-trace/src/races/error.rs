@@ -32,7 +32,7 @@ impl TraceError {
             file: file.to_string(),
             line,
             offset: None,
-            text: String::from_utf8_lossy(text).into_owned(),
+            text: quote(text),
             kind,
         }))
     }
@@ -257,4 +257,18 @@ pub enum TraceErrorKind {
         /// The thread.
         thread: String,
     },
+}
+
+/// `text` lossily decoded with control characters escaped (`\u{1b}`), so that no trace can
+/// drive the user's terminal through an error message.
+fn quote(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in String::from_utf8_lossy(text).chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

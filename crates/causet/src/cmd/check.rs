@@ -143,8 +143,9 @@ fn warn_unmatched(file: &std::path::Path, log: &Log) {
 }
 
 /// `FILE:LINE: message` (with the execution's name when the log has several).
+/// Control characters in node names are escaped.
 pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violation) -> String {
-    if log.executions.len() > 1 {
+    let text = if log.executions.len() > 1 {
         format!(
             "{}:{}: in execution '{}': {}",
             file.display(),
@@ -154,7 +155,8 @@ pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violati
         )
     } else {
         format!("{}:{}: {}", file.display(), violation.line, violation.kind)
-    }
+    };
+    super::printable(&text)
 }
 
 /// Arguments of `causet check`.

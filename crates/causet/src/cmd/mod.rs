@@ -8,3 +8,17 @@ pub mod order;
 pub mod races;
 pub mod render;
 pub mod run;
+
+/// `text` with control characters escaped (`\u{1b}`): an error message quotes input (node
+/// names, event text), and no input may drive the user's terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

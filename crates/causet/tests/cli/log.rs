@@ -448,3 +448,64 @@ fn peer_data_through_the_cli() {
         "shiviz/ewd998.log: valid: 990 events, 3 execution(s)\n"
     );
 }
+
+/// No byte of input that could drive a terminal (ESC, BEL, a carriage return) reaches
+/// stdout or stderr: node names, event texts and unmatched text in warnings and errors
+/// are shown escaped.
+#[test]
+fn control_characters_from_input_are_escaped_in_every_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "node.log", "x\x1b[1m {\"y\":3}\n");
+    write(
+        dir.path(),
+        "junk.log",
+        "junk\x1b[2J\x07\na {\"a\":1}\nx\x1b[1m\nb {\"b\":1, \"a\":7}\ny\n",
+    );
+    write(dir.path(), "t.std", "T1|w(x)|1\nT1|\x1b[31mred\r\n");
+    let regex = r"(?<host>\S+) (?<clock>{.*})(?<event>)";
+    for args in [
+        &["check", "--regex", regex, "node.log"][..],
+        &["analyze", "--regex", regex, "node.log"],
+        &["check", "junk.log"],
+        &["check", "--strict", "junk.log"],
+        &["races", "t.std"],
+    ] {
+        let output = run_in(dir.path(), args);
+        assert_ne!(code(&output), 0, "{args:?}");
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(
+                !stream.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
+                "{args:?}: {:?}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(said.contains("\\u{1b}"), "{args:?}: {said}");
+    }
+}
+
+/// A line over the reader's limit is reported at its own line, not at the line of the
+/// entry it belongs to (an event text on line 2 after its header on line 1).
+#[test]
+fn an_overlong_line_is_reported_at_its_own_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long.log");
+    {
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        file.write_all(b"a {\"a\":1}\nfirst\na {\"a\":2}\n")
+            .unwrap();
+        let chunk = vec![b'y'; 1 << 20];
+        for _ in 0..130 {
+            file.write_all(&chunk).unwrap();
+        }
+        file.write_all(b"\n").unwrap();
+    }
+    let output = run_in(dir.path(), &["check", "long.log"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("long.log:4: line longer than"),
+        "{}",
+        stderr(&output)
+    );
+}

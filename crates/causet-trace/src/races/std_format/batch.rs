@@ -135,11 +135,6 @@ impl<R: Read> BatchReader<R> {
         &self.names
     }
 
-    /// Lines read so far (the number of the last one).
-    pub(crate) fn line(&self) -> u64 {
-        self.line
-    }
-
     /// Events decoded so far.
     pub(crate) fn events(&self) -> u64 {
         self.events
