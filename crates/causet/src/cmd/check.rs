@@ -17,7 +17,8 @@ use causet_trace::log::{
 pub struct LogArgs {
     /// The log: GoVector's layout (a `node {"node":n, ...}` line, then the event's text) by
     /// default, or a ShiViz upload file (first line the parser regex, second the delimiter),
-    /// recognised by itself.
+    /// recognised by itself. Clock counters are at most 2^32-1 (4294967295) in logs
+    /// (`causet clock` takes up to 2^64-1); a larger one is an error naming the limit.
     pub log: PathBuf,
     /// ShiViz parser regex (JavaScript syntax) with named groups `host`, `clock` and
     /// `event`; other named groups become fields. Matched over the whole text in multi-line

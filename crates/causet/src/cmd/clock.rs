@@ -15,7 +15,10 @@ pub enum ClockCommand {
     /// to B).
     ///
     /// Clocks are JSON objects mapping node names to non-negative integer counters, as in
-    /// GoVector/ShiViz logs; an absent node counts 0. Example:
+    /// GoVector/ShiViz logs; an absent node counts 0. Counters go up to 2^64-1
+    /// (18446744073709551615) here; in logs read by check, analyze, order and render, up to
+    /// 2^32-1 (4294967295, more events than one node can log in a file those commands
+    /// read). Example:
     /// `causet clock compare '{"a":1}' '{"a":2,"b":1}'` prints `before`.
     Compare(CompareArgs),
     /// Merge clocks (element-wise maximum) and print the result, keys sorted:
