@@ -1,6 +1,7 @@
 //! Running a whole demo cluster: configuration, the thread and task hosts, the outcome.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -99,6 +100,10 @@ pub struct ClusterConfig {
     pub instrumented: bool,
     /// Differential stamps on the (FIFO) channels, or full stamps.
     pub stamps: Stamps,
+    /// Process mode: a flag that, once set (by a SIGTERM or SIGINT handler, say), stops the
+    /// run: every node still running gets SIGTERM, and the run returns what they logged,
+    /// with [`ClusterRun::interrupted`] set. `None` (the default): nothing stops a run.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl ClusterConfig {
@@ -110,6 +115,7 @@ impl ClusterConfig {
             logs,
             instrumented: true,
             stamps: Stamps::Differential,
+            stop: None,
         }
     }
 
@@ -144,6 +150,8 @@ pub struct ClusterRun {
     pub clock_heap_bytes: usize,
     /// Process mode: the kills whose time had not come when the run ended (they never fired).
     pub unfired_kills: Vec<crate::Kill>,
+    /// Process mode: the run was stopped through [`ClusterConfig::stop`].
+    pub interrupted: bool,
 }
 
 impl ClusterRun {
@@ -216,6 +224,7 @@ fn collect(
         memory_logs: Vec::new(),
         elapsed,
         unfired_kills: Vec::new(),
+        interrupted: false,
         startup: None,
         clock_heap_bytes: 0,
     };

@@ -228,6 +228,21 @@ pub fn read_node_log(path: &Path) -> Result<NodeLog, RuntimeError> {
     Ok(log)
 }
 
+/// The events a node log holds, and how many of them are sends (events whose text begins
+/// `send `, as the demo workloads log them): the counts of a node that died before it
+/// reported. A file that does not exist holds none.
+pub(crate) fn logged_counts(path: &Path) -> Result<(u64, u64), RuntimeError> {
+    if !path.exists() {
+        return Ok((0, 0));
+    }
+    let (mut events, mut sends) = (0, 0);
+    scan_log(path, |_, _, _, text| {
+        events += 1;
+        sends += u64::from(text.starts_with("send "));
+    })?;
+    Ok((events, sends))
+}
+
 /// Reads a node log event by event: `on_event(node, clock, header line, text line)`.
 /// Returns whether the file ended inside an event.
 fn scan_log(

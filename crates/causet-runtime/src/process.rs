@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ use rand::Rng;
 
 use crate::cluster::{ClusterConfig, ClusterRun, Logs, Mode};
 use crate::driver::{NodeReport, NodeStatus, Timing};
-use crate::log::{LogFlush, LogSink};
+use crate::log::{LogFlush, LogSink, logged_counts};
 use crate::node::Stamps;
 use crate::tcp::{DEFAULT_MAX_FRAME, TcpNode, run_tcp_node};
 use crate::workload::Plan;
@@ -104,6 +105,8 @@ struct Member {
     address: Option<SocketAddr>,
     report: Option<NodeReport>,
     killed: bool,
+    /// Sent SIGTERM because the run was stopped ([`ClusterConfig::stop`]).
+    stopped: bool,
     ended: bool,
 }
 
@@ -184,6 +187,7 @@ pub fn run_processes(
             address: None,
             report: None,
             killed: false,
+            stopped: false,
             ended: false,
         });
     }
@@ -252,7 +256,26 @@ pub fn run_processes(
     let quiet_limit = config.timing.receive_timeout + Duration::from_secs(5);
     let mut last_life = Instant::now();
     let mut last_bytes = logged_bytes(&log_files);
+    let mut interrupted = false;
     while members.iter().any(|m| !m.ended) {
+        if !interrupted
+            && config
+                .stop
+                .as_ref()
+                .is_some_and(|stop| stop.load(Ordering::Relaxed))
+        {
+            // Told to stop: every node still running gets SIGTERM (it dies between two
+            // events, each flushed whole by default); what they logged is merged as usual.
+            interrupted = true;
+            pending_kills.clear();
+            for member in members
+                .iter_mut()
+                .filter(|m| !m.ended && m.report.is_none())
+            {
+                terminate(&mut member.child);
+                member.stopped = true;
+            }
+        }
         let now = go.elapsed();
         while let Some(&(index, after)) = pending_kills.first() {
             if after > now {
@@ -269,7 +292,11 @@ pub fn run_processes(
             .first()
             .map(|&(_, after)| after.saturating_sub(now));
         let quiet_left = quiet_limit.saturating_sub(last_life.elapsed());
-        let wait = next_kill.map_or(quiet_left, |k| k.min(quiet_left));
+        let mut wait = next_kill.map_or(quiet_left, |k| k.min(quiet_left));
+        if config.stop.is_some() && !interrupted {
+            // Look at the stop flag often enough that a stop is prompt.
+            wait = wait.min(Duration::from_millis(50));
+        }
         match receiver.recv_timeout(wait) {
             Ok(Line::Text(index, text)) => {
                 last_life = Instant::now();
@@ -301,12 +328,20 @@ pub fn run_processes(
     }
     let elapsed = go.elapsed();
     let mut reports = Vec::with_capacity(n);
-    for mut member in members {
+    for (mut member, log) in members.into_iter().zip(&log_files) {
         drop(member.stdin.take());
         let status = member.child.wait().ok();
-        let report = match member.report {
+        let reported = member.report.is_some();
+        let mut report = match member.report {
             Some(report) => report,
             None if member.killed => NodeReport::absent(&member.name, NodeStatus::Killed),
+            None if member.stopped => {
+                let mut report = NodeReport::absent(&member.name, NodeStatus::Incomplete);
+                report
+                    .problems
+                    .push("stopped: the run was interrupted".to_string());
+                report
+            }
             None => {
                 let mut report = NodeReport::absent(&member.name, NodeStatus::Crashed);
                 if let Some(status) = status {
@@ -315,6 +350,14 @@ pub fn run_processes(
                 report
             }
         };
+        if !reported {
+            // A node that never reported (killed, stopped, crashed): what it did is in its
+            // log, flushed per event by default.
+            match logged_counts(log) {
+                Ok((events, sent)) => (report.events, report.sent) = (events, sent),
+                Err(err) => report.problems.push(format!("its log: {err}")),
+            }
+        }
         reports.push(report);
     }
     Ok(ClusterRun {
@@ -332,7 +375,24 @@ pub fn run_processes(
                 after,
             })
             .collect(),
+        interrupted,
     })
+}
+
+/// Sends SIGTERM to a node (a stop, not a `--kill`).
+#[cfg(unix)]
+fn terminate(child: &mut Child) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+}
+
+/// Elsewhere a stop is a kill.
+#[cfg(not(unix))]
+fn terminate(child: &mut Child) {
+    let _ = child.kill();
 }
 
 /// A controlled node dies with its launcher: the kernel sends it SIGKILL when the parent

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use std::io::Write;
@@ -140,6 +142,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Mode::Task => run_tasks(&config, args.workers),
         _ => {
             let exe = std::env::current_exe().context("cannot find the causet binary")?;
+            config.stop = Some(stop_on_signals()?);
             run_processes(&config, &exe, &args.kill)
         }
     }
@@ -171,6 +174,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A flag set by the first SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the process host then stops
+/// the nodes and the run still merges, checks and draws what they logged. A second signal
+/// ends `causet run` at once (exit 1), as the signal's default action would.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [SIGTERM, SIGINT, SIGHUP] {
+        // Registered first, so it runs first: exits when the flag is already set.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+            .context("cannot handle signals")?;
+        signal_hook::flag::register(signal, Arc::clone(&stop)).context("cannot handle signals")?;
+    }
+    Ok(stop)
 }
 
 /// Largest cluster that uses differential stamps unless told otherwise: about 56 KiB of
@@ -343,6 +361,7 @@ impl Summary<'_> {
             "messages_per_node": plan.messages(),
             "seed": plan.seed(),
             "complete": self.complete,
+            "interrupted": self.cluster.interrupted,
             "events": self.merged.events,
             "messages": match &self.analysis {
                 Ok(analysis) => analysis.messages as u64,
@@ -469,6 +488,12 @@ impl Summary<'_> {
                 self.merged.events
             )?;
         }
+        if self.cluster.interrupted {
+            writeln!(
+                out,
+                "  interrupted (a signal): the nodes were stopped; their logs are merged above"
+            )?;
+        }
         for kill in &self.cluster.unfired_kills {
             writeln!(
                 out,
@@ -479,9 +504,22 @@ impl Summary<'_> {
             )?;
         }
         for node in &self.cluster.nodes {
+            let stopped = node
+                .problems
+                .first()
+                .is_some_and(|problem| problem.starts_with("stopped:"));
             match node.status {
                 NodeStatus::Finished => Ok(()),
-                NodeStatus::Killed => writeln!(out, "  {} was killed (--kill)", node.name),
+                NodeStatus::Killed => writeln!(
+                    out,
+                    "  {} was killed (--kill) after {} events, {} sent (counted in its log)",
+                    node.name, node.events, node.sent
+                ),
+                NodeStatus::Incomplete if stopped => writeln!(
+                    out,
+                    "  {} was stopped after {} events, {} sent (counted in its log)",
+                    node.name, node.events, node.sent
+                ),
                 NodeStatus::Incomplete => writeln!(
                     out,
                     "  {} gave up with {} messages missing",
@@ -489,7 +527,7 @@ impl Summary<'_> {
                 ),
                 _ => writeln!(out, "  {} crashed: {}", node.name, node.problems.join("; ")),
             }?;
-            if node.status != NodeStatus::Crashed {
+            if node.status != NodeStatus::Crashed && !stopped {
                 for problem in node.problems.iter().take(3) {
                     writeln!(out, "  {}: {problem}", node.name)?;
                 }

@@ -210,6 +210,16 @@ fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
     assert!(events as u64 >= logged);
     let text = std::fs::read_to_string(out.join("causet.log")).unwrap();
     assert_eq!(text.matches("gave up waiting").count(), 2);
+    // Every count comes from the node logs, the killed node's included (it never reported:
+    // it was counted as 0 events, 0 sent).
+    for (i, report) in reports.iter().enumerate() {
+        let own = std::fs::read_to_string(out.join(format!("node{i}.log"))).unwrap();
+        let (events, sends) = count_events(&own);
+        assert_eq!(report["events"], events, "node{i}");
+        assert_eq!(report["sent"], sends, "node{i}");
+    }
+    assert!(reports[1]["events"].as_u64().unwrap() > 0);
+    assert_eq!(summary["messages_sent"], count_events(&text).1);
     let log = out.join("causet.log");
     let check = causet()
         .args(["check", "--lenient"])
@@ -217,6 +227,88 @@ fn a_killed_node_is_reported_and_the_others_finish_with_a_valid_partial_log() {
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", stderr(&check));
+}
+
+/// The events of a node log (or a merged one) and how many are sends (`send ...` texts),
+/// counted line by line: a header line `NODE {clock}`, then the event's text.
+fn count_events(log: &str) -> (u64, u64) {
+    let lines: Vec<&str> = log.lines().collect();
+    let events = lines.chunks(2).filter(|pair| pair.len() == 2);
+    let (mut count, mut sends) = (0, 0);
+    for pair in events {
+        count += 1;
+        sends += u64::from(pair[1].starts_with("send "));
+    }
+    (count, sends)
+}
+
+/// Regression: SIGTERM, SIGINT or SIGHUP to the parent of a long process-mode run left the
+/// nodes running (and nothing merged). Now the nodes are stopped, and what they logged is
+/// merged, checked and counted.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_to_the_launcher_stops_the_nodes_and_merges_their_logs() {
+    for signal in ["TERM", "INT", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join(format!("signal-{signal}"));
+        let needle = out.to_string_lossy().into_owned();
+        let mut parent = causet()
+            .args(["run", "--json", "--workload", "ring", "--nodes", "4"])
+            .args(["--messages", "1000000", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let launcher = parent.id();
+        // Running once every node has logged something (progress, not a time).
+        let started = std::time::Instant::now();
+        while (0..4).any(|i| {
+            std::fs::metadata(out.join(format!("node{i}.log"))).map_or(true, |m| m.len() == 0)
+        }) {
+            assert!(started.elapsed().as_secs() < 30, "the nodes never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), launcher.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        // A hang guard, not a timing assertion.
+        let signalled = std::time::Instant::now();
+        while parent.try_wait().unwrap().is_none() {
+            assert!(
+                signalled.elapsed().as_secs() < 60,
+                "SIG{signal}: causet run did not end"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let output = parent.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "SIG{signal}: {}",
+            stderr(&output)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["interrupted"], true, "SIG{signal}");
+        assert_eq!(summary["complete"], false);
+        assert_eq!(summary["check"]["valid"], true, "SIG{signal}: {summary}");
+        // The merged log holds what the nodes logged, and the counts come from the logs.
+        let merged = std::fs::read_to_string(out.join("causet.log")).unwrap();
+        let (events, sends) = count_events(&merged);
+        assert!(events > 4, "SIG{signal}: {events} events");
+        assert_eq!(summary["events"], events);
+        assert_eq!(summary["messages_sent"], sends);
+        let reports = summary["node_reports"].as_array().unwrap();
+        let logged: u64 = reports.iter().map(|r| r["events"].as_u64().unwrap()).sum();
+        assert_eq!(logged, events, "SIG{signal}");
+        // No node outlives the run.
+        assert!(
+            processes_mentioning(&needle, launcher).is_empty(),
+            "SIG{signal}"
+        );
+    }
 }
 
 /// Regression: the watchdog counted only what nodes print, and working nodes print nothing
