@@ -8,3 +8,4 @@ pub mod order;
 pub mod races;
 pub mod render;
 pub mod run;
+pub mod view;
