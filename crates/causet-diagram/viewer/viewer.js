@@ -664,6 +664,11 @@
       panel: $("selection").textContent,
       query: state.query, matches: state.matches ? state.matches.length : null,
       searchError: state.searchError, errors: errors.slice(),
+      // Every execution as the page decodes it (decoding each one).
+      all: DATA.executions.map((_, k) => {
+        const x = execution(k);
+        return { name: x.name, events: x.node.length, nodes: x.nodes };
+      }),
     };
   }
   // Clicks the event with this id as a user would: scrolls it into view, then dispatches a
