@@ -19,15 +19,15 @@ use crate::ViewError;
 pub(crate) fn encode(
     title: &str,
     executions: &[&Execution],
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> Result<Encoded, ViewError> {
     let mut encoded = Encoded::default();
-    out.push_str("{\"format\":\"causet-view\",\"version\":1,\"title\":");
+    out.extend_from_slice(b"{\"format\":\"causet-view\",\"version\":1,\"title\":");
     push_json_string(out, title);
-    out.push_str(",\"executions\":[");
+    out.extend_from_slice(b",\"executions\":[");
     for (k, execution) in executions.iter().enumerate() {
         if k > 0 {
-            out.push(',');
+            out.push(b',');
         }
         let rows = encode_execution(execution, out).map_err(|source| ViewError::Layout {
             execution: execution.name().to_owned(),
@@ -36,7 +36,7 @@ pub(crate) fn encode(
         encoded.events += execution.len();
         encoded.rows = encoded.rows.max(rows);
     }
-    out.push_str("]}");
+    out.extend_from_slice(b"]}");
     Ok(encoded)
 }
 
@@ -49,19 +49,21 @@ pub(crate) struct Encoded {
 
 fn encode_execution(
     execution: &Execution,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> Result<usize, causet_trace::render::RenderError> {
     let diagram = Diagram::from_execution(execution)?;
     let (rows, row_count) = event_rows(&diagram)?;
+    // The messages the diagram inferred, not inferred again.
+    let messages = diagram.messages().to_vec();
     drop(diagram);
     let n = execution.len();
     let width = execution.nodes().len();
 
-    out.push_str("{\"name\":");
+    out.extend_from_slice(b"{\"name\":");
     push_json_string(out, execution.name());
-    out.push_str(",\"nodes\":");
+    out.extend_from_slice(b",\"nodes\":");
     push_string_array(out, execution.nodes().iter().map(String::as_str));
-    out.push_str(&format!(",\"events\":{n},\"rows\":{row_count}"));
+    out.extend_from_slice(format!(",\"events\":{n},\"rows\":{row_count}").as_bytes());
 
     let mut words: Vec<u32> = Vec::with_capacity(n * width.max(2));
     words.extend((0..n).map(|i| execution.node_of(i) as u32));
@@ -86,7 +88,7 @@ fn encode_execution(
     }
     push_array(out, "textEnd", &words);
     words.clear();
-    out.push_str(",\"text\":");
+    out.extend_from_slice(b",\"text\":");
     push_json_string(out, &text);
     drop(text);
     words.extend(execution.events().map(|event| saturate(event.line)));
@@ -95,7 +97,7 @@ fn encode_execution(
 
     // Fields through a string table (dates, addresses and levels repeat a lot).
     let fields = execution.field_names();
-    out.push_str(",\"fields\":");
+    out.extend_from_slice(b",\"fields\":");
     push_string_array(out, fields.iter().map(String::as_str));
     let mut table: HashMap<&str, u32> = HashMap::new();
     let mut strings: Vec<&str> = Vec::new();
@@ -111,15 +113,15 @@ fn encode_execution(
     }
     push_array(out, "fieldValue", &words);
     words.clear();
-    out.push_str(",\"strings\":");
+    out.extend_from_slice(b",\"strings\":");
     push_string_array(out, strings.iter().copied());
 
-    for (send, receive) in execution.messages() {
+    for (send, receive) in messages {
         words.push(send as u32);
         words.push(receive as u32);
     }
     push_array(out, "messages", &words);
-    out.push('}');
+    out.push(b'}');
     Ok(row_count)
 }
 
@@ -136,48 +138,65 @@ fn utf16_len(text: &str) -> u64 {
 }
 
 /// `,"key":"BASE64"` of `words` as little-endian bytes.
-fn push_array(out: &mut String, key: &str, words: &[u32]) {
-    out.push_str(",\"");
-    out.push_str(key);
-    out.push_str("\":\"");
-    let mut bytes = Vec::with_capacity(words.len() * 4);
-    for word in words {
-        bytes.extend_from_slice(&word.to_le_bytes());
+fn push_array(out: &mut Vec<u8>, key: &str, words: &[u32]) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":\"");
+    // Three words are twelve bytes, exactly four base64 groups: no carry between chunks.
+    out.reserve(words.len().div_ceil(3) * 16);
+    let mut chunks = words.chunks_exact(3);
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 12];
+        bytes[..4].copy_from_slice(&chunk[0].to_le_bytes());
+        bytes[4..8].copy_from_slice(&chunk[1].to_le_bytes());
+        bytes[8..].copy_from_slice(&chunk[2].to_le_bytes());
+        for group in bytes.chunks_exact(3) {
+            push_group(out, group);
+        }
     }
-    push_base64(out, &bytes);
-    out.push('"');
+    let rest: Vec<u8> = chunks
+        .remainder()
+        .iter()
+        .flat_map(|word| word.to_le_bytes())
+        .collect();
+    push_base64(out, &rest);
+    out.push(b'"');
 }
 
-fn push_string_array<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
-    out.push('[');
+#[inline(always)]
+fn push_group(out: &mut Vec<u8>, group: &[u8]) {
+    let n = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
+    out.extend_from_slice(&[
+        BASE64[(n >> 18) as usize & 63],
+        BASE64[(n >> 12) as usize & 63],
+        BASE64[(n >> 6) as usize & 63],
+        BASE64[n as usize & 63],
+    ]);
+}
+
+fn push_string_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
+    out.push(b'[');
     for (k, item) in items.enumerate() {
         if k > 0 {
-            out.push(',');
+            out.push(b',');
         }
         push_json_string(out, item);
     }
-    out.push(']');
+    out.push(b']');
 }
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding (what `atob` and `Uint8Array.fromBase64` read).
-pub(crate) fn push_base64(out: &mut String, bytes: &[u8]) {
-    let mut encoded = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+pub(crate) fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut chunks = bytes.chunks_exact(3);
-    for chunk in &mut chunks {
-        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        encoded.extend_from_slice(&[
-            BASE64[(n >> 18) as usize & 63],
-            BASE64[(n >> 12) as usize & 63],
-            BASE64[(n >> 6) as usize & 63],
-            BASE64[n as usize & 63],
-        ]);
+    for group in &mut chunks {
+        push_group(out, group);
     }
     match *chunks.remainder() {
         [a] => {
             let n = u32::from(a) << 16;
-            encoded.extend_from_slice(&[
+            out.extend_from_slice(&[
                 BASE64[(n >> 18) as usize & 63],
                 BASE64[(n >> 12) as usize & 63],
                 b'=',
@@ -186,7 +205,7 @@ pub(crate) fn push_base64(out: &mut String, bytes: &[u8]) {
         }
         [a, b] => {
             let n = u32::from(a) << 16 | u32::from(b) << 8;
-            encoded.extend_from_slice(&[
+            out.extend_from_slice(&[
                 BASE64[(n >> 18) as usize & 63],
                 BASE64[(n >> 12) as usize & 63],
                 BASE64[(n >> 6) as usize & 63],
@@ -195,33 +214,55 @@ pub(crate) fn push_base64(out: &mut String, bytes: &[u8]) {
         }
         _ => {}
     }
-    // Only ASCII was pushed.
-    out.push_str(std::str::from_utf8(&encoded).unwrap_or_default());
 }
 
 /// `text` as a JSON string that is also safe in an HTML `<script>` element: besides JSON's
 /// own escapes, `<`, `>`, `&`, U+2028 and U+2029 become `\uXXXX`.
-pub(crate) fn push_json_string(out: &mut String, text: &str) {
-    out.reserve(text.len() + 2);
-    out.push('"');
+pub(crate) fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut plain = 0;
-    for (at, c) in text.char_indices() {
-        let escape = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\0'..='\u{1f}' | '\u{7f}' => None,
-            _ => continue,
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+        let separator = byte == 0xe2
+            && bytes.get(at + 1) == Some(&0x80)
+            && matches!(bytes.get(at + 2), Some(0xa8 | 0xa9));
+        let escape: Option<&[u8]> = match byte {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            b'<' | b'>' | b'&' | 0..=0x1f | 0x7f => None,
+            _ if separator => None,
+            _ => {
+                at += 1;
+                continue;
+            }
         };
-        out.push_str(&text[plain..at]);
+        out.extend_from_slice(&bytes[plain..at]);
+        let width = if separator { 3 } else { 1 };
         match escape {
-            Some(escape) => out.push_str(escape),
-            None => out.push_str(&format!("\\u{:04x}", c as u32)),
+            Some(escape) => out.extend_from_slice(escape),
+            None => {
+                let code = if separator {
+                    0x2028 + u32::from(bytes[at + 2] - 0xa8)
+                } else {
+                    u32::from(byte)
+                };
+                out.extend_from_slice(b"\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(HEX[(code >> shift) as usize & 15]);
+                }
+            }
         }
-        plain = at + c.len_utf8();
+        at += width;
+        plain = at;
     }
-    out.push_str(&text[plain..]);
-    out.push('"');
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }

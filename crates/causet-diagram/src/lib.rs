@@ -134,8 +134,10 @@ pub fn render_executions(
     options: &ViewOptions,
 ) -> Result<(String, ViewSummary), ViewError> {
     let title = options.title.as_deref().unwrap_or("causet view");
-    let mut data = String::new();
+    let mut data = Vec::new();
     let encoded = encode::encode(title, executions, &mut data)?;
+    // Only whole UTF-8 strings and ASCII were written.
+    let data = String::from_utf8(data).map_err(|err| ViewError::Io(io::Error::other(err)))?;
     let mut html = String::with_capacity(TEMPLATE.len() + CSS.len() + JS.len() + data.len());
     // The template's markers are replaced in one pass, so nothing inserted (log text
     // included) is ever searched for a marker.

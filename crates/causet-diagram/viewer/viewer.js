@@ -663,7 +663,7 @@
       past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
       panel: $("selection").textContent,
       query: state.query, matches: state.matches ? state.matches.length : null,
-      searchError: state.searchError, errors: errors.slice(),
+      searchError: state.searchError, errors: errors.slice(), firstPaintMs: state.firstPaint,
       // Every execution as the page decodes it (decoding each one).
       all: DATA.executions.map((_, k) => {
         const x = execution(k);
@@ -686,6 +686,8 @@
   try {
     const params = readHash();
     show(Number(params.x) || 0, params);
+    // Milliseconds from the start of navigation to the end of the first full paint.
+    state.firstPaint = performance.now();
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
     if (params.test !== undefined) {
       draw();
