@@ -470,3 +470,18 @@ fn view_writes_beside_the_default_name_and_to_stdout() {
     let output = run_in(dir.path(), &["view", "run.log", "-o", "-"]);
     assert_eq!(stdout(&output), html);
 }
+
+#[test]
+fn run_writes_the_view_beside_the_diagram() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["run", "--mode", "thread", "--out", "out"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("view: out/view.html"),
+        "{}",
+        stdout(&output)
+    );
+    let html = std::fs::read_to_string(dir.path().join("out/view.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(r#""events":40"#));
+}
