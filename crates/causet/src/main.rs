@@ -37,6 +37,8 @@ enum Command {
     Order(cmd::order::OrderArgs),
     /// Draw a space-time diagram of a log as SVG.
     Render(cmd::render::RenderArgs),
+    /// Write one self-contained interactive HTML page of a log (offline).
+    View(cmd::view::ViewArgs),
     /// Happens-before data races in a RAPID trace (STD text or binary RapidBin).
     Races(cmd::races::RacesArgs),
     /// Run an instrumented demo cluster and analyze its log.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Order(args) => cmd::order::run(args),
         Command::Render(args) => cmd::render::run(args),
+        Command::View(args) => cmd::view::run(args),
         Command::Races(args) => cmd::races::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Node(args) => cmd::node::run(args),

@@ -456,6 +456,38 @@ pub enum RenderError {
     Io(#[from] io::Error),
 }
 
+/// The causal layering the SVG renderer uses, with every event its own dot (no collapsed
+/// runs): per event of `diagram`, its row (0 at the top), and the number of rows. An event's
+/// row is below the rows of every event that happens before it, and one below the lowest of
+/// its immediate predecessors (its previous event on its node, the latest event of each other
+/// node its clock covers, the send of a message it receives). The interactive viewer draws
+/// with it.
+///
+/// ```
+/// use causet_trace::render::{Diagram, event_rows};
+///
+/// let mut diagram = Diagram::new(["a", "b"]);
+/// let send = diagram.push_event(0, &[1, 0], "send")?;
+/// diagram.push_event(1, &[0, 1], "local")?;
+/// let receive = diagram.push_event(1, &[1, 2], "receive")?;
+/// diagram.push_message(send, receive)?;
+/// assert_eq!(event_rows(&diagram)?, (vec![0, 0, 1], 2));
+/// Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`render_svg`] without a highlight: duplicate event ids, or a cycle.
+pub fn event_rows(diagram: &Diagram) -> Result<(Vec<usize>, usize), RenderError> {
+    let layout = layout::Layout::compute(diagram, &RenderOptions::new().collapse(false))?;
+    let rows = layout
+        .unit_of
+        .iter()
+        .map(|&unit| layout.rows[unit])
+        .collect();
+    Ok((rows, layout.row_count))
+}
+
 /// Draws `diagram` as an SVG document.
 ///
 /// # Errors

@@ -8,6 +8,7 @@ pub mod order;
 pub mod races;
 pub mod render;
 pub mod run;
+pub mod view;
 
 /// `text` with control characters escaped (`\u{1b}`): an error message quotes input (node
 /// names, event text), and no input may drive the user's terminal.

@@ -21,13 +21,14 @@ use serde_json::json;
 ///
 /// Starts NODES nodes named node0, node1, ... that run WORKLOAD, each logging every event
 /// with its vector clock (GoVector format) to OUT/NAME.log; then merges the logs into
-/// OUT/causet.log, draws OUT/diagram.svg and prints a summary. Exit 0 when every node
+/// OUT/causet.log, draws OUT/diagram.svg, writes the interactive OUT/view.html (`causet view`)
+/// and prints a summary. Exit 0 when every node
 /// finished, 1 when a node died or gave up (the merged log keeps every logged event).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Nodes are named node0, node1, ...; each logs every event with its vector clock (GoVector
 format) to OUT/NAME.log. The logs are merged into OUT/causet.log, checked, analysed and drawn
-as OUT/diagram.svg. Exit 0 when every node finished, 1 when a node died or gave up (the
+as OUT/diagram.svg; OUT/view.html is the interactive page (causet view). Exit 0 when every node finished, 1 when a node died or gave up (the
 merged log keeps every logged event). Example: causet run --mode thread --workload ring")]
 pub struct RunArgs {
     /// Number of nodes (at least 2).
@@ -154,6 +155,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let lenient = !complete;
     let analysis = analyze(&merged.path, config.plan.nodes(), merged.events, lenient);
     let diagram = render(&merged.path, &args.out.join("diagram.svg"), merged.events);
+    let view = write_view(&merged.path, &args.out.join("view.html"));
     let summary = Summary {
         config: &config,
         args: &args,
@@ -161,6 +163,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         merged: &merged,
         analysis,
         diagram,
+        view,
         complete,
     };
     let mut stdout = std::io::stdout().lock();
@@ -300,6 +303,18 @@ fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Ana
     })
 }
 
+/// Writes the interactive page of the merged log (`causet view`), whatever its size.
+fn write_view(log: &Path, page: &Path) -> Result<PathBuf, String> {
+    let parsed = read_log(log, &ReadOptions::default())
+        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+    let options = causet_diagram::ViewOptions::new().title("causet run");
+    let file = std::fs::File::create(page)
+        .map_err(|err| format!("cannot create {}: {err}", page.display()))?;
+    causet_diagram::write_view(&parsed, &options, std::io::BufWriter::new(file))
+        .map_err(|err| format!("cannot write {}: {err}", page.display()))?;
+    Ok(page.to_path_buf())
+}
+
 /// Draws the merged log as a space-time diagram with `causet_trace::render`.
 fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
     if events > MAX_DRAWN_EVENTS {
@@ -340,6 +355,7 @@ struct Summary<'a> {
     merged: &'a MergeSummary,
     analysis: Result<Analysis, String>,
     diagram: Result<PathBuf, String>,
+    view: Result<PathBuf, String>,
     /// Every node finished and the merged log holds every event they logged.
     complete: bool,
 }
@@ -384,6 +400,7 @@ impl Summary<'_> {
             "out": self.args.out,
             "log": self.merged.path,
             "diagram": self.diagram.as_ref().ok(),
+            "view": self.view.as_ref().ok(),
             "truncated_logs": self.merged.truncated,
             "missing_logs": self.merged.missing,
             "unfired_kills": self
@@ -552,6 +569,10 @@ impl Summary<'_> {
         match &self.diagram {
             Ok(svg) => writeln!(out, "  diagram: {}", svg.display()),
             Err(why) => writeln!(out, "  diagram: not drawn ({why})"),
+        }?;
+        match &self.view {
+            Ok(page) => writeln!(out, "  view: {} (open it in a browser)", page.display()),
+            Err(why) => writeln!(out, "  view: not written ({why})"),
         }?;
         let causet = command_name();
         let lenient = match &self.analysis {

@@ -6,3 +6,4 @@ mod races;
 mod render;
 mod run;
 mod util;
+mod view;

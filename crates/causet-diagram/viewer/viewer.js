@@ -1,0 +1,701 @@
+// causet view: the interactive space-time diagram. Plain JavaScript, no dependencies; the
+// data (format in causet-diagram's crate docs) is in the page's #causet-data element.
+// Page state is exposed on window.causetView for tests and scripting.
+"use strict";
+(function () {
+  const COLUMN = 120; // px between timelines
+  const ROW = 24; // px between causal rows at zoom 1
+  const HEADER = 30; // px of node names on top
+  const MARGIN = 70; // px left of the first timeline
+  const PLAIN = 0, PAST = 1, FUTURE = 2, CONCURRENT = 3, SELECTED = 4;
+  const CSS = getComputedStyle(document.documentElement);
+  const COLOURS = [
+    "#333", CSS.getPropertyValue("--past").trim() || "#0072b2",
+    CSS.getPropertyValue("--future").trim() || "#e69f00",
+    CSS.getPropertyValue("--concurrent").trim() || "#cc79a7", "#000",
+  ];
+  const MATCH = CSS.getPropertyValue("--match").trim() || "#009e73";
+  const errors = [];
+  window.addEventListener("error", (e) => errors.push(String(e.message)));
+
+  const $ = (id) => document.getElementById(id);
+  const canvas = $("diagram");
+  const ctx = canvas.getContext("2d");
+  const DATA = JSON.parse($("causet-data").textContent);
+  const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+  function u32(base64) {
+    let bytes;
+    if (typeof Uint8Array.fromBase64 === "function") {
+      bytes = Uint8Array.fromBase64(base64);
+    } else {
+      const raw = atob(base64);
+      bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    }
+    if (LITTLE) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    const view = new DataView(bytes.buffer), out = new Uint32Array(bytes.length >> 2);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+    return out;
+  }
+
+  // One execution, decoded on first use.
+  const decoded = [];
+  function execution(k) {
+    if (decoded[k]) return decoded[k];
+    const x = DATA.executions[k];
+    const N = x.events, W = x.nodes.length;
+    const ex = {
+      name: x.name, nodes: x.nodes, N, W, R: x.rows, node: u32(x.node), clock: u32(x.clock),
+      row: u32(x.row), textEnd: u32(x.textEnd), text: x.text, line: u32(x.line),
+      fields: x.fields, fieldValue: u32(x.fieldValue), strings: x.strings,
+      messages: u32(x.messages),
+    };
+    // Per node, its events by own entry (= by row, as rows grow along a node).
+    const counts = new Uint32Array(W);
+    for (let i = 0; i < N; i++) counts[ex.node[i]]++;
+    ex.byNode = Array.from(counts, (c) => new Uint32Array(c));
+    const fill = new Uint32Array(W);
+    for (let i = 0; i < N; i++) { const n = ex.node[i]; ex.byNode[n][fill[n]++] = i; }
+    for (let n = 0; n < W; n++) {
+      const list = ex.byNode[n];
+      let sorted = true;
+      for (let k2 = 1; k2 < list.length && sorted; k2++) sorted = own(ex, list[k2 - 1]) < own(ex, list[k2]);
+      if (!sorted) list.sort((a, b) => own(ex, a) - own(ex, b));
+    }
+    // Messages by send row, in chunks that know their lowest receive row, so drawing visits
+    // only the chunks that can cross the viewport.
+    const M = ex.messages.length >> 1;
+    const order = new Uint32Array(M);
+    for (let m = 0; m < M; m++) order[m] = m;
+    order.sort((a, b) => ex.row[ex.messages[2 * a]] - ex.row[ex.messages[2 * b]]);
+    ex.msgOrder = order;
+    ex.chunkMax = new Uint32Array(Math.ceil(M / 256));
+    for (let m = 0; m < M; m++) {
+      const r = ex.row[ex.messages[2 * order[m] + 1]], c = m >> 8;
+      if (r > ex.chunkMax[c]) ex.chunkMax[c] = r;
+    }
+    decoded[k] = ex;
+    return ex;
+  }
+  const own = (ex, i) => ex.clock[i * ex.W + ex.node[i]];
+  const textOf = (ex, i) => ex.text.slice(i ? ex.textEnd[i - 1] : 0, ex.textEnd[i]);
+  const idOf = (ex, i) => ex.nodes[ex.node[i]] + ":" + own(ex, i);
+  function findId(ex, id) {
+    const m = /^(.*):(\d+)$/.exec(id.trim());
+    if (!m) return -1;
+    const n = ex.nodes.indexOf(m[1]);
+    if (n < 0) return -1;
+    const list = ex.byNode[n], t = Number(m[2]);
+    let lo = 0, hi = list.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (own(ex, list[mid]) < t) lo = mid + 1; else hi = mid; }
+    return lo < list.length && own(ex, list[lo]) === t ? list[lo] : -1;
+  }
+  // How event a relates to event b (the vector-clock test, exact for a valid log).
+  function order(ex, a, b) {
+    if (a === b) return "equal";
+    const na = ex.node[a], nb = ex.node[b], W = ex.W;
+    const ab = ex.clock[a * W + na] <= ex.clock[b * W + na];
+    const ba = ex.clock[b * W + nb] <= ex.clock[a * W + nb];
+    return ab && !ba ? "before" : ba && !ab ? "after" : !ab && !ba ? "concurrent" : "equal";
+  }
+
+  // ----- state -----
+  const state = {
+    x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1,
+    classes: null, query: "", matches: null, matchFlags: null, matchAt: -1, searchError: "",
+    panX: 0, panY: 0, zoom: 1, columns: [],
+  };
+
+  function setColumns() {
+    const ex = state.ex;
+    state.columns = [];
+    state.columnOf = new Int32Array(ex.W).fill(-1);
+    for (let n = 0; n < ex.W; n++) {
+      if (!state.hidden.has(n)) { state.columnOf[n] = state.columns.length; state.columns.push(n); }
+    }
+  }
+  const rowPx = () => ROW * state.zoom;
+  const yOf = (row) => HEADER + 20 + row * rowPx() - state.panY;
+  const xOf = (column) => MARGIN + column * COLUMN - state.panX;
+  const size = () => ({ w: canvas.clientWidth, h: canvas.clientHeight });
+
+  function classify() {
+    const ex = state.ex, e = state.selected;
+    if (e < 0) { state.classes = null; return; }
+    const cls = new Uint8Array(ex.N), W = ex.W, ne = ex.node[e], te = ex.clock[e * W + ne];
+    const base = e * W;
+    for (let i = 0; i < ex.N; i++) {
+      const ni = ex.node[i];
+      if (ex.clock[i * W + ni] <= ex.clock[base + ni]) cls[i] = PAST;
+      else if (te <= ex.clock[i * W + ne]) cls[i] = FUTURE;
+      else cls[i] = CONCURRENT;
+    }
+    cls[e] = SELECTED;
+    state.classes = cls;
+  }
+
+  // ----- drawing -----
+  let pending = false;
+  function redraw() {
+    if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; draw(); }); }
+  }
+  function lowerBound(list, ex, row) {
+    let lo = 0, hi = list.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (ex.row[list[mid]] < row) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function draw() {
+    const ex = state.ex, { w, h } = size(), dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, w, h);
+    const rp = rowPx();
+    const r0 = Math.max(0, Math.floor((state.panY - 20 - 10) / rp));
+    const r1 = Math.ceil((state.panY + h) / rp) + 1;
+    const c0 = Math.max(0, Math.floor((state.panX - MARGIN) / COLUMN) - 1);
+    const c1 = Math.min(state.columns.length - 1, Math.ceil((state.panX + w) / COLUMN));
+    // Timelines.
+    ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.beginPath();
+    for (let c = c0; c <= c1; c++) {
+      const x = Math.round(xOf(c)) + 0.5;
+      ctx.moveTo(x, Math.max(HEADER, yOf(0) - 10)); ctx.lineTo(x, Math.min(h, yOf(ex.R) ));
+    }
+    ctx.stroke();
+    // Messages: chunks by send row; a chunk is skipped when it ends above the viewport.
+    ctx.strokeStyle = "rgba(60,60,60,0.55)"; ctx.beginPath();
+    const M = ex.msgOrder.length;
+    let drawn = 0;
+    for (let chunk = 0; chunk * 256 < M; chunk++) {
+      if (ex.chunkMax[chunk] < r0) continue;
+      const end = Math.min(M, chunk * 256 + 256);
+      let stop = false;
+      for (let k = chunk * 256; k < end; k++) {
+        const m = ex.msgOrder[k], s = ex.messages[2 * m], r = ex.messages[2 * m + 1];
+        const rs = ex.row[s], rr = ex.row[r];
+        if (rs > r1) { stop = true; break; }
+        if (rr < r0) continue;
+        const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
+        if (cs < 0 && cr < 0) continue;
+        if ((cs < c0 - 1 || cs > c1 + 1) && (cr < c0 - 1 || cr > c1 + 1) && cs >= 0 && cr >= 0 &&
+            (cs - c0) * (cr - c0) > 0) continue;
+        const ys = yOf(rs), yr = yOf(rr);
+        if (cs >= 0 && cr >= 0) {
+          ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cr), yr);
+        } else if (cs >= 0) { // receiver hidden: a stub
+          ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cs) + 18, ys + Math.min(18, yr - ys));
+        } else {
+          ctx.moveTo(xOf(cr) - 18, yr - Math.min(18, yr - ys)); ctx.lineTo(xOf(cr), yr);
+        }
+        drawn++;
+      }
+      if (stop) break;
+    }
+    ctx.stroke();
+    // Arrow heads only when zoomed in enough to see them.
+    if (rp >= 8 && drawn < 5000) drawHeads(r0, r1, c0, c1);
+    // Events, one path per colour; at most one dot per pixel row of a timeline.
+    const radius = Math.max(1.5, Math.min(6, rp * 0.3));
+    const paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D(), new Path2D()];
+    const rings = new Path2D();
+    const labels = rp >= 16;
+    const visible = [];
+    for (let c = c0; c <= c1; c++) {
+      const list = ex.byNode[state.columns[c]], x = xOf(c);
+      let lastPixel = -1e9;
+      for (let k = lowerBound(list, ex, r0); k < list.length; k++) {
+        const i = list[k], row = ex.row[i];
+        if (row > r1) break;
+        const y = yOf(row);
+        const cls = state.classes ? state.classes[i] : PLAIN;
+        const flagged = state.matchFlags && state.matchFlags[i];
+        if (y - lastPixel < 1 && cls !== SELECTED && !flagged) continue;
+        lastPixel = y;
+        paths[cls].moveTo(x + radius, y); paths[cls].arc(x, y, radius, 0, 2 * Math.PI);
+        if (flagged) { rings.moveTo(x + radius + 3, y); rings.arc(x, y, radius + 3, 0, 2 * Math.PI); }
+        if (labels) visible.push(i, x, y);
+      }
+    }
+    for (let cls = 0; cls < 5; cls++) { ctx.fillStyle = COLOURS[cls]; ctx.fill(paths[cls]); }
+    ctx.strokeStyle = MATCH; ctx.lineWidth = 2.5; ctx.stroke(rings); ctx.lineWidth = 1;
+    for (const e of [state.selected, state.second]) {
+      if (e < 0 || state.columnOf[ex.node[e]] < 0) continue;
+      ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.beginPath();
+      ctx.arc(xOf(state.columnOf[ex.node[e]]), yOf(ex.row[e]), radius + 4, 0, 2 * Math.PI);
+      ctx.stroke(); ctx.lineWidth = 1;
+    }
+    if (labels) {
+      ctx.fillStyle = "#222"; ctx.font = "11px system-ui, sans-serif"; ctx.textBaseline = "middle";
+      for (let k = 0; k < visible.length; k += 3) {
+        let t = textOf(ex, visible[k]);
+        if (t.length > 18) t = t.slice(0, 17) + "\u2026";
+        ctx.fillText(t, visible[k + 1] + radius + 4, visible[k + 2], COLUMN - radius - 10);
+      }
+    }
+    // Node names on top, over everything.
+    ctx.fillStyle = "#f4f4f4"; ctx.fillRect(0, 0, w, HEADER);
+    ctx.strokeStyle = "#bbb"; ctx.beginPath(); ctx.moveTo(0, HEADER + 0.5); ctx.lineTo(w, HEADER + 0.5); ctx.stroke();
+    ctx.fillStyle = "#111"; ctx.font = "bold 12px system-ui, sans-serif"; ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (let c = c0; c <= c1; c++) {
+      ctx.fillText(ex.nodes[state.columns[c]], xOf(c), HEADER / 2, COLUMN - 8);
+    }
+    ctx.textAlign = "start";
+    state.drawnMessages = drawn;
+  }
+  function drawHeads(r0, r1, c0, c1) {
+    const ex = state.ex;
+    ctx.fillStyle = "rgba(60,60,60,0.8)";
+    for (let m = 0; m < ex.messages.length >> 1; m++) {
+      const s = ex.messages[2 * m], r = ex.messages[2 * m + 1];
+      const rr = ex.row[r];
+      if (rr < r0 || rr > r1) continue;
+      const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
+      if (cs < 0 || cr < 0 || cr < c0 || cr > c1) continue;
+      const x2 = xOf(cr), y2 = yOf(rr), dx = x2 - xOf(cs), dy = y2 - yOf(ex.row[s]);
+      const len = Math.hypot(dx, dy) || 1, ux = dx / len, uy = dy / len;
+      const bx = x2 - ux * 7, by = y2 - uy * 7;
+      ctx.beginPath(); ctx.moveTo(bx - ux * 7 - uy * 4, by - uy * 7 + ux * 4);
+      ctx.lineTo(bx, by); ctx.lineTo(bx - ux * 7 + uy * 4, by - uy * 7 - ux * 4); ctx.fill();
+    }
+  }
+
+  // ----- viewport -----
+  function clampPan() {
+    const { w, h } = size(), ex = state.ex;
+    const maxY = Math.max(0, ex.R * rowPx() + 60 - (h - HEADER));
+    state.panY = Math.min(Math.max(state.panY, -20), maxY);
+    const maxX = Math.max(0, MARGIN + state.columns.length * COLUMN - w);
+    state.panX = Math.min(Math.max(state.panX, 0), maxX);
+  }
+  function zoomAt(factor, y) {
+    const before = (state.panY + y - HEADER - 20) / rowPx();
+    state.zoom = Math.min(4, Math.max(1e-5, state.zoom * factor));
+    state.panY = before * rowPx() - y + HEADER + 20;
+    clampPan(); changed();
+  }
+  function fit() {
+    const { h } = size();
+    state.zoom = Math.min(1, Math.max(1e-5, (h - HEADER - 50) / (Math.max(1, state.ex.R) * ROW)));
+    state.panY = 0; state.panX = 0; clampPan(); changed();
+  }
+  function centre(i) {
+    const { w, h } = size(), ex = state.ex;
+    if (rowPx() < 6) state.zoom = 6 / ROW * 2;
+    state.panY = ex.row[i] * rowPx() + HEADER + 20 - h / 2;
+    const c = state.columnOf[ex.node[i]];
+    if (c >= 0) {
+      const x = xOf(c);
+      if (x < 20 || x > w - 20) state.panX = MARGIN + c * COLUMN - w / 2;
+    }
+    clampPan();
+  }
+  function hit(px, py) {
+    const ex = state.ex;
+    const c = Math.round((px + state.panX - MARGIN) / COLUMN);
+    if (c < 0 || c >= state.columns.length || Math.abs(xOf(c) - px) > 12) return -1;
+    const list = ex.byNode[state.columns[c]], row = (py + state.panY - HEADER - 20) / rowPx();
+    const k = lowerBound(list, ex, Math.floor(row));
+    let best = -1, bestD = Math.max(10, 1);
+    for (const j of [k - 1, k, k + 1]) {
+      if (j < 0 || j >= list.length) continue;
+      const d = Math.abs(yOf(ex.row[list[j]]) - py);
+      if (d <= bestD) { best = list[j]; bestD = d; }
+    }
+    return best;
+  }
+
+  // ----- selection and panel -----
+  function select(i, second) {
+    if (second && state.selected >= 0 && i !== state.selected) state.second = i;
+    else { state.selected = i; state.second = -1; classify(); }
+    panel(); changed();
+  }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+  function clockText(ex, i) {
+    const parts = [];
+    for (let n = 0; n < ex.W; n++) {
+      const v = ex.clock[i * ex.W + n];
+      if (v) parts.push(JSON.stringify(ex.nodes[n]) + ":" + v);
+    }
+    return "{" + parts.join(", ") + "}";
+  }
+  function counts() {
+    const c = [0, 0, 0, 0, 0];
+    if (state.classes) for (let i = 0; i < state.classes.length; i++) c[state.classes[i]]++;
+    return c;
+  }
+  function describe(ex, i) {
+    let html = "<table><tr><td>id</td><td><b>" + esc(idOf(ex, i)) + "</b></td></tr>" +
+      "<tr><td>node</td><td>" + esc(ex.nodes[ex.node[i]]) + "</td></tr>" +
+      "<tr><td>line</td><td>" + ex.line[i] + "</td></tr>";
+    const F = ex.fields.length;
+    for (let f = 0; f < F; f++) {
+      html += "<tr><td>" + esc(ex.fields[f]) + "</td><td>" + esc(ex.strings[ex.fieldValue[i * F + f]]) + "</td></tr>";
+    }
+    return html + "</table><h2>text</h2><pre>" + esc(textOf(ex, i)) + "</pre><h2>clock</h2><pre>" +
+      esc(clockText(ex, i)) + "</pre>";
+  }
+  function panel() {
+    const ex = state.ex, box = $("selection"), e = state.selected;
+    if (e < 0) {
+      box.innerHTML = '<p class="hint">Click an event to see its text, clock and causal past, ' +
+        "future and concurrent events. Shift-click a second event to compare.</p>";
+      $("legend").innerHTML = "";
+      return;
+    }
+    let html = "<h2>Event</h2>" + describe(ex, e);
+    if (state.second >= 0) {
+      const answer = order(ex, e, state.second);
+      html += '<h2>Compared with</h2><p class="answer" id="answer">' + esc(idOf(ex, e)) + " " +
+        (answer === "equal" ? "equals" : answer === "concurrent" ? "is concurrent with" : "happens " + answer) +
+        " " + esc(idOf(ex, state.second)) + "</p>" + describe(ex, state.second);
+    }
+    box.innerHTML = html;
+    const c = counts();
+    $("legend").innerHTML = "<h2>Relative to " + esc(idOf(ex, e)) + "</h2>" +
+      '<div><span class="swatch past"></span>causal past: ' + c[PAST] + "</div>" +
+      '<div><span class="swatch future"></span>causal future: ' + c[FUTURE] + "</div>" +
+      '<div><span class="swatch concurrent"></span>concurrent: ' + c[CONCURRENT] + "</div>";
+  }
+
+  // ----- nodes -----
+  function nodeList() {
+    const ex = state.ex, list = $("nodelist");
+    list.innerHTML = "";
+    const frag = document.createDocumentFragment();
+    let filter = null;
+    try { filter = state.filter ? new RegExp(state.filter, "i") : null; } catch (_) {
+      filter = { test: (s) => s.toLowerCase().includes(state.filter.toLowerCase()) };
+    }
+    for (let n = 0; n < ex.W; n++) {
+      const li = document.createElement("li"), box = document.createElement("input");
+      box.type = "checkbox"; box.checked = !state.hidden.has(n); box.dataset.node = n;
+      box.id = "node-" + n;
+      const label = document.createElement("label");
+      label.htmlFor = box.id; label.textContent = " " + ex.nodes[n] + " (" + ex.byNode[n].length + ")";
+      li.title = ex.nodes[n];
+      li.append(box, label);
+      frag.append(li);
+    }
+    list.append(frag);
+    $("nodecount").textContent = "(" + state.columns.length + " of " + ex.W + " shown)";
+    void filter;
+  }
+  function applyFilter() {
+    const ex = state.ex;
+    let test;
+    try { const re = new RegExp(state.filter, "i"); test = (s) => re.test(s); } catch (_) {
+      test = (s) => s.toLowerCase().includes(state.filter.toLowerCase());
+    }
+    if (state.filter) {
+      state.hidden = new Set();
+      for (let n = 0; n < ex.W; n++) if (!test(ex.nodes[n])) state.hidden.add(n);
+    }
+    setColumns(); nodeList(); clampPan(); changed();
+  }
+
+  // ----- search (ShiViz's syntax: terms joined by && and ||; && binds tighter) -----
+  function parseQuery(q) {
+    return q.split("||").map((alt) => alt.split("&&").map((t) => parseTerm(t.trim())));
+  }
+  function parseTerm(t) {
+    let m = /^([\w.-]+)\s*(!?=~)\s*\/(.*)\/([a-z]*)$/.exec(t);
+    if (m) return { key: m[1], re: new RegExp(m[3], m[4].replace("g", "")), not: m[2][0] === "!" };
+    m = /^([\w.-]+)\s*(!?=)\s*(.*)$/.exec(t);
+    if (m) return { key: m[1], value: m[3].replace(/^"(.*)"$/, "$1"), not: m[2][0] === "!" };
+    m = /^\/(.*)\/([a-z]*)$/.exec(t);
+    if (m) return { key: null, re: new RegExp(m[1], m[2].replace("g", "")) };
+    if (!t) throw new Error("empty term");
+    return { key: null, word: t.toLowerCase() };
+  }
+  function termMatches(ex, term, i) {
+    const values = [];
+    const F = ex.fields.length;
+    if (term.key === null) {
+      values.push(textOf(ex, i), ex.nodes[ex.node[i]]);
+      for (let f = 0; f < F; f++) values.push(ex.strings[ex.fieldValue[i * F + f]]);
+    } else if (term.key === "event" || term.key === "text") values.push(textOf(ex, i));
+    else if (term.key === "host" || term.key === "node") values.push(ex.nodes[ex.node[i]]);
+    else if (term.key === "id") values.push(idOf(ex, i));
+    else if (term.key === "line") values.push(String(ex.line[i]));
+    else {
+      const f = ex.fields.indexOf(term.key);
+      if (f < 0) throw new Error("no field '" + term.key + "' (fields: event, host" +
+        ex.fields.map((x) => ", " + x).join("") + ")");
+      values.push(ex.strings[ex.fieldValue[i * F + f]]);
+    }
+    let hit;
+    if (term.re) hit = values.some((v) => term.re.test(v));
+    else if (term.word !== undefined) hit = values.some((v) => v.toLowerCase().includes(term.word));
+    else hit = values.some((v) => v === term.value);
+    return term.not ? !hit : hit;
+  }
+  function search(q, jump) {
+    const ex = state.ex;
+    state.query = q; state.matches = null; state.matchFlags = null; state.matchAt = -1;
+    state.searchError = "";
+    const count = $("count");
+    count.classList.remove("error");
+    if (!q.trim()) { count.textContent = ""; changed(); return; }
+    const id = findId(ex, q);
+    if (id >= 0) {
+      count.textContent = "event " + idOf(ex, id);
+      if (state.hidden.has(ex.node[id])) { state.hidden.delete(ex.node[id]); setColumns(); nodeList(); }
+      select(id, false); centre(id); changed(); return;
+    }
+    let alternatives;
+    try { alternatives = parseQuery(q); } catch (err) {
+      state.searchError = err.message; count.textContent = err.message; count.classList.add("error");
+      changed(); return;
+    }
+    const flags = new Uint8Array(ex.N), found = [];
+    try {
+      for (let i = 0; i < ex.N; i++) {
+        if (alternatives.some((terms) => terms.every((t) => termMatches(ex, t, i)))) { flags[i] = 1; found.push(i); }
+      }
+    } catch (err) {
+      state.searchError = err.message; count.textContent = err.message; count.classList.add("error");
+      changed(); return;
+    }
+    found.sort((a, b) => ex.row[a] - ex.row[b] || ex.node[a] - ex.node[b]);
+    state.matches = found; state.matchFlags = flags;
+    count.textContent = found.length + " match" + (found.length === 1 ? "" : "es");
+    if (jump && found.length) step(1);
+    changed();
+  }
+  function step(dir) {
+    const found = state.matches;
+    if (!found || !found.length) return;
+    state.matchAt = (state.matchAt + dir + found.length) % found.length;
+    const i = found[state.matchAt];
+    $("count").textContent = (state.matchAt + 1) + " of " + found.length;
+    if (state.hidden.has(state.ex.node[i])) { state.hidden.delete(state.ex.node[i]); setColumns(); nodeList(); }
+    select(i, false); centre(i); changed();
+  }
+
+  // ----- the address keeps the view -----
+  let hashTimer = 0;
+  function changed() {
+    redraw();
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(writeHash, 150);
+  }
+  function writeHash() {
+    const ex = state.ex, parts = [];
+    if (state.x) parts.push("x=" + state.x);
+    if (state.selected >= 0) parts.push("e=" + encodeURIComponent(idOf(ex, state.selected)));
+    if (state.second >= 0) parts.push("e2=" + encodeURIComponent(idOf(ex, state.second)));
+    if (state.hidden.size && !state.filter) {
+      // Each name encoded, then the list: names may hold commas.
+      parts.push("hide=" + encodeURIComponent([...state.hidden].map((n) => encodeURIComponent(ex.nodes[n])).join(",")));
+    }
+    if (state.filter) parts.push("nodes=" + encodeURIComponent(state.filter));
+    if (state.query) parts.push("q=" + encodeURIComponent(state.query));
+    parts.push("v=" + Math.round(state.panX) + "," + Math.round(state.panY) + "," + state.zoom.toPrecision(4));
+    const keep = location.hash.match(/(?:^#|&)(test=[^&]*|click=[^&]*)/g) || [];
+    const hash = "#" + parts.concat(keep.map((s) => s.replace(/^[#&]/, ""))).join("&");
+    if (hash !== location.hash) history.replaceState(null, "", hash);
+  }
+  function readHash() {
+    const params = {};
+    for (const part of location.hash.replace(/^#/, "").split("&")) {
+      const at = part.indexOf("=");
+      if (at > 0) params[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1));
+      else if (part) params[part] = "";
+    }
+    return params;
+  }
+
+  function show(k, params) {
+    state.x = Math.min(Math.max(0, k | 0), DATA.executions.length - 1);
+    state.ex = execution(state.x);
+    const ex = state.ex;
+    state.hidden = new Set(); state.selected = -1; state.second = -1; state.classes = null;
+    state.filter = params.nodes || "";
+    $("nodefilter").value = state.filter;
+    if (params.hide) {
+      for (const name of params.hide.split(",")) {
+        const n = ex.nodes.indexOf(decodeURIComponent(name));
+        if (n >= 0) state.hidden.add(n);
+      }
+    }
+    $("execution").value = String(state.x);
+    if (state.filter) applyFilter(); else { setColumns(); nodeList(); }
+    fit();
+    if (params.v) {
+      const [px, py, z] = params.v.split(",").map(Number);
+      if (z > 0) { state.panX = px || 0; state.panY = py || 0; state.zoom = z; clampPan(); }
+    }
+    const e = params.e ? findId(ex, params.e) : -1;
+    if (e >= 0) { select(e, false); if (!params.v) centre(e); }
+    const e2 = params.e2 ? findId(ex, params.e2) : -1;
+    if (e2 >= 0 && e >= 0) select(e2, true);
+    if (e < 0) panel();
+    $("search").value = params.q || "";
+    search(params.q || "", false);
+    draw();
+  }
+
+  // ----- input -----
+  let drag = null;
+  canvas.addEventListener("mousedown", (ev) => {
+    drag = { x: ev.clientX, y: ev.clientY, panX: state.panX, panY: state.panY, moved: false };
+    canvas.classList.add("dragging");
+  });
+  window.addEventListener("mousemove", (ev) => {
+    if (!drag) return;
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    if (drag.moved) { state.panX = drag.panX - dx; state.panY = drag.panY - dy; clampPan(); changed(); }
+  });
+  window.addEventListener("mouseup", () => { canvas.classList.remove("dragging"); setTimeout(() => { drag = null; }, 0); });
+  canvas.addEventListener("click", (ev) => {
+    if (drag && drag.moved) return;
+    const r = canvas.getBoundingClientRect();
+    const i = hit(ev.clientX - r.left, ev.clientY - r.top);
+    if (i >= 0) select(i, ev.shiftKey);
+    canvas.focus();
+  });
+  canvas.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    const r = canvas.getBoundingClientRect();
+    if (ev.ctrlKey || ev.metaKey) { zoomAt(Math.exp(-ev.deltaY * 0.002), ev.clientY - r.top); return; }
+    if (ev.shiftKey) state.panX += ev.deltaY; else { state.panY += ev.deltaY; state.panX += ev.deltaX; }
+    clampPan(); changed();
+  }, { passive: false });
+  window.addEventListener("resize", () => { clampPan(); redraw(); });
+  window.addEventListener("keydown", (ev) => {
+    const typing = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement;
+    if (ev.key === "Escape") {
+      $("help").hidden = true;
+      if (typing) { ev.target.blur(); return; }
+      state.selected = -1; state.second = -1; state.classes = null; panel(); changed(); return;
+    }
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const { h } = size(), ex = state.ex;
+    switch (ev.key) {
+      case "ArrowUp": state.panY -= 60; break;
+      case "ArrowDown": state.panY += 60; break;
+      case "ArrowLeft": state.panX -= 60; break;
+      case "ArrowRight": state.panX += 60; break;
+      case "PageUp": state.panY -= h * 0.9; break;
+      case "PageDown": case " ": state.panY += h * 0.9; break;
+      case "Home": state.panY = -20; break;
+      case "End": state.panY = 1e15; break;
+      case "+": case "=": zoomAt(1.25, h / 2); return;
+      case "-": zoomAt(0.8, h / 2); return;
+      case "f": fit(); return;
+      case "/": ev.preventDefault(); $("search").focus(); return;
+      case "n": step(1); return;
+      case "N": step(-1); return;
+      case "?": $("help").hidden = !$("help").hidden; return;
+      case "j": case "k": {
+        if (state.selected < 0) return;
+        const list = ex.byNode[ex.node[state.selected]];
+        const at = list.indexOf(state.selected) + (ev.key === "j" ? 1 : -1);
+        if (at >= 0 && at < list.length) { select(list[at], false); centre(list[at]); changed(); }
+        return;
+      }
+      default: return;
+    }
+    ev.preventDefault(); clampPan(); changed();
+  });
+  $("search").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      if (ev.target.value === state.query && state.matches) step(ev.shiftKey ? -1 : 1);
+      else search(ev.target.value, true);
+    }
+  });
+  $("search").addEventListener("search", (ev) => { if (!ev.target.value) search("", false); });
+  $("next").addEventListener("click", () => step(1));
+  $("prev").addEventListener("click", () => step(-1));
+  $("fit").addEventListener("click", fit);
+  $("zoomin").addEventListener("click", () => zoomAt(1.25, size().h / 2));
+  $("zoomout").addEventListener("click", () => zoomAt(0.8, size().h / 2));
+  $("helpbutton").addEventListener("click", () => { $("help").hidden = !$("help").hidden; });
+  $("nodefilter").addEventListener("input", (ev) => {
+    state.filter = ev.target.value;
+    if (!state.filter) { state.hidden = new Set(); }
+    applyFilter();
+  });
+  $("nodelist").addEventListener("change", (ev) => {
+    const n = Number(ev.target.dataset.node);
+    if (ev.target.checked) state.hidden.delete(n); else state.hidden.add(n);
+    state.filter = ""; $("nodefilter").value = "";
+    setColumns(); nodeList(); clampPan(); changed();
+  });
+  $("showall").addEventListener("click", () => { state.hidden = new Set(); state.filter = ""; $("nodefilter").value = ""; setColumns(); nodeList(); changed(); });
+  $("hideall").addEventListener("click", () => {
+    state.hidden = new Set(state.ex.nodes.map((_, n) => n)); state.filter = ""; $("nodefilter").value = "";
+    setColumns(); nodeList(); changed();
+  });
+  const picker = $("execution");
+  DATA.executions.forEach((x, k) => {
+    const o = document.createElement("option");
+    o.value = String(k);
+    o.textContent = (x.name || "(unnamed)") + " \u2014 " + x.events + " events, " + x.nodes.length + " nodes";
+    picker.append(o);
+  });
+  picker.disabled = DATA.executions.length < 2;
+  picker.addEventListener("change", () => show(Number(picker.value), {}));
+
+  // ----- scripting and tests -----
+  function snapshot() {
+    const ex = state.ex, c = counts();
+    const ids = (cls) => {
+      if (!state.classes || ex.N > 5000) return null;
+      const out = [];
+      for (let i = 0; i < ex.N; i++) if (state.classes[i] === cls) out.push(idOf(ex, i));
+      return out;
+    };
+    return {
+      executions: DATA.executions.length, execution: state.x, name: ex.name, events: ex.N,
+      nodes: ex.W, shownNodes: state.columns.length, messages: ex.messages.length >> 1,
+      rows: ex.R, selected: state.selected >= 0 ? idOf(ex, state.selected) : null,
+      second: state.second >= 0 ? idOf(ex, state.second) : null,
+      answer: state.second >= 0 ? order(ex, state.selected, state.second) : null,
+      counts: { past: c[PAST], future: c[FUTURE], concurrent: c[CONCURRENT] },
+      past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
+      panel: $("selection").textContent,
+      query: state.query, matches: state.matches ? state.matches.length : null,
+      searchError: state.searchError, errors: errors.slice(), firstPaintMs: state.firstPaint,
+      // Every execution as the page decodes it (decoding each one).
+      all: DATA.executions.map((_, k) => {
+        const x = execution(k);
+        return { name: x.name, events: x.node.length, nodes: x.nodes };
+      }),
+    };
+  }
+  // Clicks the event with this id as a user would: scrolls it into view, then dispatches a
+  // real click at its position on the canvas (so hit testing is exercised).
+  function clickEvent(id, shift) {
+    const ex = state.ex, i = findId(ex, id);
+    if (i < 0) { errors.push("test: no event " + id); return; }
+    centre(i); draw();
+    const r = canvas.getBoundingClientRect();
+    const x = r.left + xOf(state.columnOf[ex.node[i]]), y = r.top + yOf(ex.row[i]);
+    canvas.dispatchEvent(new MouseEvent("click", { clientX: x, clientY: y, shiftKey: !!shift, bubbles: true }));
+  }
+  window.causetView = { state: snapshot, select: (id) => clickEvent(id, false), search, show, order: (a, b) => order(state.ex, findId(state.ex, a), findId(state.ex, b)) };
+
+  try {
+    const params = readHash();
+    show(Number(params.x) || 0, params);
+    // Milliseconds from the start of navigation to the end of the first full paint.
+    state.firstPaint = performance.now();
+    if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
+    if (params.test !== undefined) {
+      draw();
+      $("causet-state").textContent = JSON.stringify(snapshot());
+    }
+  } catch (err) {
+    errors.push(String(err && err.stack || err));
+    $("causet-state").textContent = JSON.stringify({ errors });
+    throw err;
+  }
+})();

@@ -1,0 +1,487 @@
+//! `causet view`: the page, opened in a real headless Chromium from `file://`.
+//!
+//! The page exposes its state on `window.causetView`; with `test` in the address fragment
+//! it also writes that state as JSON into `<pre id="causet-state">`, which
+//! `chromium --headless --dump-dom` prints. The fragment drives it as a user's link would
+//! (`x=` execution, `hide=` nodes, `q=` search) and `click=ID` dispatches a real click on the
+//! event's position on the canvas.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{assert_error, peer_data, run_in, stderr, stdout};
+
+const FACEBOOK: &str = r"(?<ip>(\d{1,3}\.){3}\d{1,3}) (?<date>(\d{1,2}/){2}\d{4} (\d{2}:){2}\d{2} (AM|PM)) (?<action>(INFO|GET|POST)) (?<event>.*)\n(?<host>\w*) (?<clock>.*)";
+const TRACE: &str = "^=== (?<trace>.*) ===$";
+
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("chromium"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chromium, or `None` with a visible SKIPPED line (a failure under CI, where
+/// .ci/ensure-chromium installs it).
+fn chromium(test: &str) -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: chromium is not installed but CI is set: .ci/ensure-chromium should have \
+             installed it"
+        );
+        eprintln!("SKIPPED {test}: chromium not installed (run .ci/ensure-chromium)");
+    }
+    found
+}
+
+/// Runs headless Chromium on `url` with `extra` arguments; returns its standard output.
+fn run_chromium(chromium: &Path, profile: &Path, extra: &[String], url: &str) -> String {
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--window-size=1300,850",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    // A hang protection, not a timing assertion.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within 120 s on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().unwrap().expect("chromium's output")
+}
+
+/// The page's state after loading `page#fragment` (with `test` added).
+fn page_state(chromium: &Path, dir: &Path, page: &Path, fragment: &str) -> serde_json::Value {
+    let url = format!("file://{}#test&{fragment}", page.display());
+    let dom = run_chromium(
+        chromium,
+        &dir.join("profile"),
+        &["--dump-dom".to_owned()],
+        &url,
+    );
+    let start = dom
+        .find(r#"<pre id="causet-state""#)
+        .unwrap_or_else(|| panic!("no state element in the DOM of {url}:\n{dom}"));
+    let body = &dom[start..];
+    let body = &body[body.find('>').unwrap() + 1..];
+    let text = &body[..body.find("</pre>").unwrap()];
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let state: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("state of {url} is not JSON ({err}): {text}"));
+    assert_eq!(
+        state["errors"],
+        serde_json::json!([]),
+        "no error in the page at {url}"
+    );
+    state
+}
+
+/// The ids of the array `state[key]`, as a set.
+fn ids(state: &serde_json::Value, key: &str) -> BTreeSet<String> {
+    state[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} in {state}"))
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// What `causet order` says about `a` against every event of `all`: the events after `a`
+/// (its causal future), before it (its past) and concurrent with it.
+fn order_sets(
+    dir: &Path,
+    log_args: &[&str],
+    execution: Option<&str>,
+    a: &str,
+    all: &BTreeSet<String>,
+) -> [BTreeSet<String>; 3] {
+    let pairs: String = all
+        .iter()
+        .filter(|b| b.as_str() != a)
+        .map(|b| format!("{a} {b}\n"))
+        .collect();
+    std::fs::write(dir.join("pairs.txt"), pairs).unwrap();
+    let mut args = vec!["order"];
+    args.extend_from_slice(log_args);
+    args.extend(["--pairs", "pairs.txt", "--json"]);
+    if let Some(execution) = execution {
+        args.extend(["--execution", execution]);
+    }
+    let output = run_in(dir, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let mut sets: [BTreeSet<String>; 3] = Default::default();
+    for answer in json["answers"].as_array().unwrap() {
+        let b = answer["b"].as_str().unwrap().to_owned();
+        match answer["order"].as_str().unwrap() {
+            "after" => sets[0].insert(b),
+            "before" => sets[1].insert(b),
+            "concurrent" => sets[2].insert(b),
+            other => panic!("{a} {other} {b}"),
+        };
+    }
+    sets
+}
+
+/// The selection's highlighted sets, exactly as `causet order` answers for that event.
+#[track_caller]
+fn assert_selection_matches_order(
+    dir: &Path,
+    state: &serde_json::Value,
+    log_args: &[&str],
+    execution: Option<&str>,
+    a: &str,
+) {
+    assert_eq!(state["selected"], a);
+    let all: BTreeSet<String> = ids(state, "past")
+        .into_iter()
+        .chain(ids(state, "future"))
+        .chain(ids(state, "concurrent"))
+        .chain([a.to_owned()])
+        .collect();
+    assert_eq!(all.len() as u64, state["events"].as_u64().unwrap());
+    let [past, future, concurrent] = order_sets(dir, log_args, execution, a, &all);
+    assert_eq!(ids(state, "past"), past, "past of {a}");
+    assert_eq!(ids(state, "future"), future, "future of {a}");
+    assert_eq!(ids(state, "concurrent"), concurrent, "concurrent with {a}");
+}
+
+/// A log of our own (so this runs without the peer data), with hostile text and names.
+const HOSTILE: &str = "\
+alice {\"alice\":1}
+send </script><!-- \"ping\" \u{2028}
+bøb☃ {\"bøb☃\":1}
+start 'quoted'
+bøb☃ {\"alice\":1, \"bøb☃\":2}
+receive </script> ping
+carol {\"carol\":1}
+alone
+alice {\"alice\":2}
+done ping
+";
+
+#[test]
+fn view_in_chromium_shows_the_log_and_its_causal_order() {
+    let Some(chromium) = chromium("view_in_chromium_shows_the_log_and_its_causal_order") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hostile.log"), HOSTILE).unwrap();
+    let output = run_in(dir.path(), &["view", "hostile.log", "-o", "hostile.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("hostile.html");
+
+    let state = page_state(&chromium, dir.path(), &page, "click=alice:1");
+    assert_eq!(state["events"], 5);
+    assert_eq!(state["nodes"], 3);
+    assert_eq!(state["messages"], 1);
+    assert!(
+        state["panel"]
+            .as_str()
+            .unwrap()
+            .contains("send </script><!--")
+    );
+    assert_selection_matches_order(dir.path(), &state, &["hostile.log"], None, "alice:1");
+
+    // A second (shift-)click answers the order of the two.
+    let state = page_state(&chromium, dir.path(), &page, "click=alice:1,carol:1");
+    assert_eq!(state["second"], "carol:1");
+    assert_eq!(state["answer"], "concurrent");
+    let state = page_state(&chromium, dir.path(), &page, "click=bøb☃:2,alice:1");
+    assert_eq!(state["answer"], "after");
+
+    // Search: the count is what grep finds in the event lines.
+    let state = page_state(&chromium, dir.path(), &page, "q=event%3D~%2Fping%2F");
+    assert_eq!(state["matches"], 3);
+    let state = page_state(
+        &chromium,
+        dir.path(),
+        &page,
+        "q=event%3D~%2Fping%2F%20%26%26%20host%3Dalice",
+    );
+    assert_eq!(state["matches"], 2);
+    let state = page_state(&chromium, dir.path(), &page, "q=carol%20%7C%7C%20start");
+    assert_eq!(state["matches"], 2);
+    // A jump to an id selects it.
+    let state = page_state(&chromium, dir.path(), &page, "q=carol%3A1");
+    assert_eq!(state["selected"], "carol:1");
+    // Hidden nodes.
+    let state = page_state(&chromium, dir.path(), &page, "hide=carol");
+    assert_eq!(state["shownNodes"], 2);
+}
+
+#[test]
+fn view_in_chromium_on_the_peer_data() {
+    let Some(peer) = peer_data("view_in_chromium_on_the_peer_data") else {
+        return;
+    };
+    let Some(chromium) = chromium("view_in_chromium_on_the_peer_data") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = peer.join("shiviz/facebook-multiple.log");
+    let log = log.to_str().unwrap();
+    let log_args = [log, "--regex", FACEBOOK, "--delimiter", TRACE];
+    let mut args = vec!["view"];
+    args.extend_from_slice(&log_args);
+    args.extend(["-o", "fb.html", "--json"]);
+    let output = run_in(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["events"], 88);
+    assert_eq!(summary["executions"], 2);
+    let page = dir.path().join("fb.html");
+
+    let state = page_state(&chromium, dir.path(), &page, "click=alice:3");
+    assert_eq!(
+        (state["events"].as_u64(), state["nodes"].as_u64()),
+        (Some(47), Some(4))
+    );
+    assert_selection_matches_order(
+        dir.path(),
+        &state,
+        &log_args,
+        Some("Execution #1"),
+        "alice:3",
+    );
+
+    // Switching executions.
+    let state = page_state(&chromium, dir.path(), &page, "x=1&click=eastDC:5");
+    assert_eq!(state["name"], "Execution #2");
+    assert_eq!(state["events"], 41);
+    assert_selection_matches_order(
+        dir.path(),
+        &state,
+        &log_args,
+        Some("Execution #2"),
+        "eastDC:5",
+    );
+
+    // Search count equals a grep of the event lines of execution 1 (the log's first half).
+    let text = std::fs::read_to_string(log).unwrap();
+    let first = text.split("=== Execution #2").next().unwrap();
+    let grep = first
+        .lines()
+        .filter(|line| line.contains("confirm"))
+        .count();
+    assert!(grep > 0);
+    let state = page_state(&chromium, dir.path(), &page, "q=event%3D~%2Fconfirm%2F");
+    assert_eq!(state["matches"].as_u64(), Some(grep as u64));
+
+    // Hide a node: the others stay.
+    let state = page_state(&chromium, dir.path(), &page, "hide=westDC");
+    assert_eq!(state["shownNodes"], 3);
+
+    // A screenshot that is not blank.
+    let png = dir.path().join("fb.png");
+    run_chromium(
+        &chromium,
+        &dir.path().join("profile"),
+        &[format!("--screenshot={}", png.display())],
+        &format!("file://{}#click=alice:3", page.display()),
+    );
+    if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOT") {
+        std::fs::copy(&png, keep).unwrap();
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let channels = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        other => panic!("unexpected colour type {other:?}"),
+    };
+    let (mut past, mut future) = (0, 0);
+    let near = |p: &[u8], q: [u8; 3]| p.iter().zip(q).all(|(a, b)| a.abs_diff(b) <= 30);
+    for p in pixels.chunks(channels) {
+        past += usize::from(near(&p[..3], [0x00, 0x72, 0xb2]));
+        future += usize::from(near(&p[..3], [0xe6, 0x9f, 0x00]));
+    }
+    assert!(
+        past > 300 && future > 300,
+        "past {past} and future {future} pixels"
+    );
+}
+
+/// A peer log: file, regex, delimiter, events, nodes, executions.
+type Example<'a> = (&'a str, Option<&'a str>, Option<&'a str>, u64, u64, usize);
+
+/// Every ShiViz example log opens with its event and node counts (SOURCES.md).
+#[test]
+fn view_in_chromium_opens_every_shiviz_example() {
+    let Some(peer) = peer_data("view_in_chromium_opens_every_shiviz_example") else {
+        return;
+    };
+    let Some(chromium) = chromium("view_in_chromium_opens_every_shiviz_example") else {
+        return;
+    };
+    let ewd998 = r#"^State [0-9]+: <(?<event>\w*) .*>\n\/\\ Host = (?<host>.*)\n\/\\ Clock = "(?<clock>.*)"\n\/\\ active = (?<active>.*)\n\/\\ color = (?<color>.*)\n\/\\ counter = (?<counter>.*)"#;
+    let cases: [Example<'_>; 8] = [
+        ("facebook.log", Some(FACEBOOK), None, 47, 4, 1),
+        (
+            "facebook-multiple.log",
+            Some(FACEBOOK),
+            Some(TRACE),
+            88,
+            4,
+            2,
+        ),
+        (
+            "multiple-comparison.log",
+            Some(FACEBOOK),
+            Some(TRACE),
+            40,
+            3,
+            5,
+        ),
+        (
+            "simple-reliable-broadcast.log",
+            Some(
+                r"\[\w+\] \[(?<date>([^ ]+ [^ ]+))\] [^ ]+ \[akka://Broadcast/user/(?<host>\w+)\] (?<clock>.*\}) (?<event>.*)",
+            ),
+            None,
+            39,
+            3,
+            1,
+        ),
+        (
+            "chord.log",
+            Some(r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)"),
+            None,
+            1235,
+            8,
+            1,
+        ),
+        (
+            "voldemort-simple-threadnames.log",
+            Some(
+                r"\[(?<date>\d{4}-\d{2}-\d{2} (\d{2}:){2}\d{2},\d{3}) (?<path>\S*)\] (?<priority>(INFO|WARN)) (?<event>.*)\n(?<host>\S*) (?<clock>{.*})",
+            ),
+            None,
+            863,
+            19,
+            1,
+        ),
+        (
+            "simpledb.log",
+            Some(r"(?<event>.*)\n(?<host>\S*) (?<clock>{.*})"),
+            None,
+            509,
+            5,
+            1,
+        ),
+        ("ewd998.log", Some(ewd998), Some(TRACE), 990, 7, 3),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, regex, delimiter, events, nodes, executions) in cases {
+        let path = peer.join("shiviz").join(file);
+        let mut args = vec!["view", path.to_str().unwrap(), "-o", "page.html"];
+        if let Some(regex) = regex {
+            args.extend(["--regex", regex]);
+        }
+        if let Some(delimiter) = delimiter {
+            args.extend(["--delimiter", delimiter]);
+        }
+        let output = run_in(dir.path(), &args);
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        let state = page_state(&chromium, dir.path(), &dir.path().join("page.html"), "");
+        let all = state["all"].as_array().unwrap();
+        assert_eq!(all.len(), executions, "{file}");
+        let total: u64 = all.iter().map(|x| x["events"].as_u64().unwrap()).sum();
+        assert_eq!(total, events, "{file}");
+        let names: BTreeSet<&str> = all
+            .iter()
+            .flat_map(|x| x["nodes"].as_array().unwrap())
+            .map(|name| name.as_str().unwrap())
+            .collect();
+        assert_eq!(names.len() as u64, nodes, "{file}");
+        assert_eq!(state["shownNodes"], state["nodes"], "{file}");
+    }
+}
+
+#[test]
+fn view_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.log"),
+        "a {\"a\":1}\nx\na {\"a\":1, \"b\":1}\ny\n",
+    )
+    .unwrap();
+    let output = run_in(dir.path(), &["view", "bad.log", "-o", "bad.html"]);
+    assert_error(&output, "bad.log:3:");
+    assert!(!dir.path().join("bad.html").exists());
+    let output = run_in(dir.path(), &["view", "missing.log"]);
+    assert_error(&output, "missing.log");
+    std::fs::write(dir.path().join("empty.log"), "").unwrap();
+    let output = run_in(dir.path(), &["view", "empty.log"]);
+    assert_error(&output, "empty.log: no log entries found");
+}
+
+#[test]
+fn view_writes_beside_the_default_name_and_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("run.log"), HOSTILE).unwrap();
+    let output = run_in(dir.path(), &["view", "run.log"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(dir.path().join("run.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Self-contained: nothing is loaded from elsewhere.
+    for needle in ["src=", "href=", "http://", "https://", "@import"] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+    let output = run_in(dir.path(), &["view", "run.log", "-o", "-"]);
+    assert_eq!(stdout(&output), html);
+}
+
+#[test]
+fn run_writes_the_view_beside_the_diagram() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["run", "--mode", "thread", "--out", "out"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("view: out/view.html"),
+        "{}",
+        stdout(&output)
+    );
+    let html = std::fs::read_to_string(dir.path().join("out/view.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(r#""events":40"#));
+}
