@@ -8,7 +8,7 @@
 #![no_main]
 
 use causet_clock::Causality;
-use causet_trace::log::{
+use causet_log::{
     CheckOptions, ReadOptions, SHIVIZ_DEFAULT_REGEX, analyze, parse_clock_json, parse_log,
 };
 

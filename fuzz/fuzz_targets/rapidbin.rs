@@ -4,15 +4,15 @@
 //! the report of the trace's STD rendering. Memory stays bounded whatever the header says.
 #![no_main]
 
-use causet_trace::races::rapidbin::{RapidBinReader, rapidbin_to_std};
-use causet_trace::races::{
+use causet_races::rapidbin::{RapidBinReader, rapidbin_to_std};
+use causet_races::{
     Engine, RaceOptions, TraceFormat, detect_races, detect_races_with_format,
 };
 
 fn run(
     data: &[u8],
     engine: Engine,
-) -> Result<causet_trace::races::RaceReport, causet_trace::races::TraceError> {
+) -> Result<causet_races::RaceReport, causet_races::TraceError> {
     let mut options = RaceOptions::new(engine).with_list(8);
     // Keep clock memory small: fuzz inputs can name many threads.
     options.max_threads = 256;

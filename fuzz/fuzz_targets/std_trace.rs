@@ -7,7 +7,7 @@
 
 use std::io::Read;
 
-use causet_trace::races::{Engine, RaceOptions, StdEvent, StdReader, detect_races};
+use causet_races::{Engine, RaceOptions, StdEvent, StdReader, detect_races};
 
 /// Hands out one byte per read.
 struct OneByte<'a>(&'a [u8]);

@@ -11,9 +11,9 @@
 
 use std::hint::black_box;
 
+use causet_diagram::{Diagram, event_rows};
 use causet_diagram::{ViewOptions, render_view};
-use causet_trace::log::{GenerateOptions, ReadOptions, generate_log, parse_log};
-use causet_trace::render::{Diagram, event_rows};
+use causet_log::{GenerateOptions, ReadOptions, generate_log, parse_log};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {

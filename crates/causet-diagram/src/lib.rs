@@ -1,203 +1,37 @@
-//! Space-time diagrams of vector-clock logs: the interactive viewer behind `causet view`.
+//! Space-time diagrams of vector-clock logs: a static SVG the way ShiViz draws one, and
+//! the interactive, self-contained HTML viewer behind `causet view`.
 //!
-//! [`write_view`] turns a parsed log ([`causet_trace::log::Log`]) into ONE self-contained
-//! HTML page: a canvas space-time diagram (one timeline per node, events in causal order,
-//! message arrows) with pan, zoom, selection of an event and its causal past, future and
-//! concurrent events, search, hidden nodes and an execution picker. It works offline from
-//! `file://`: the JavaScript and CSS (`viewer/` in this crate, embedded at build time) and
-//! the data are inside the file.
+//! Both draw over [`causet_log`]'s model: one timeline per node, events in causal order (an
+//! event's row is below every event that happens before it), arrows from sends to receives.
+//!
+//! - [`Diagram`]: the input of the SVG renderer (nodes, events with dense clocks, messages),
+//!   built by hand or from a log's execution ([`Diagram::from_execution`]);
+//!   [`render_svg`] / [`write_svg`] draw it ([`diagram`] documents the SVG's structure).
+//! - [`render_view`] / [`write_view`]: one HTML page for a whole log, with pan, zoom,
+//!   selection, search and hidden nodes, working offline ([`view`] documents its data).
 //!
 //! ```
-//! use causet_diagram::{ViewOptions, render_view};
-//! use causet_trace::log::{parse_log, ReadOptions};
+//! use causet_diagram::{Diagram, RenderOptions, ViewOptions, render_svg, render_view};
+//! use causet_log::{ReadOptions, parse_log};
 //!
-//! let text = "a {\"a\":1}\nsend </script>\nb {\"a\":1, \"b\":1}\nreceive\n";
+//! let text = "alice {\"alice\":1}\nsend ping\nbob {\"alice\":1, \"bob\":1}\nreceive ping\n";
 //! let log = parse_log(text.as_bytes(), &ReadOptions::default())?;
+//!
+//! let diagram = Diagram::from_execution(&log.executions[0])?;
+//! let svg = render_svg(&diagram, &RenderOptions::new().highlight("bob:1"))?;
+//! assert_eq!(svg.matches(r#"<line class="message""#).count(), 1);
+//!
 //! let (html, summary) = render_view(&log, &ViewOptions::new().title("ping"))?;
 //! assert!(html.starts_with("<!DOCTYPE html>"));
-//! assert_eq!((summary.executions, summary.events), (1, 2));
-//! // Log text cannot close the data's script element.
-//! assert_eq!(html.matches("</script>").count(), 2);
+//! assert_eq!(summary.events, 2);
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-//!
-//! # The data format
-//!
-//! The page holds `<script type="application/json" id="causet-data">` with one JSON object
-//! (read by `JSON.parse`), version 1:
-//!
-//! ```text
-//! {"format":"causet-view","version":1,"title":TITLE,"executions":[EXECUTION, ...]}
-//! EXECUTION = {"name":NAME, "nodes":[NAME, ...], "events":N, "rows":R,
-//!              "node":U32[N], "clock":U32[N*W], "row":U32[N], "textEnd":U32[N],
-//!              "text":TEXT, "line":U32[N], "fields":[NAME, ...], "fieldValue":U32[N*F],
-//!              "strings":[TEXT, ...], "messages":U32[2*M]}
-//! ```
-//!
-//! Events are in file order; `W` is the number of nodes, `F` of fields. `U32[k]` is a
-//! string: the base64 (standard alphabet, padded) of `k` little-endian `u32`. `node` is
-//! each event's node index, `clock` the dense vector clocks row by row (entry `j` for node
-//! `j`), `row` the causal layer the SVG renderer also uses
-//! ([`causet_trace::render::event_rows`]), `line` the 1-based line of the entry (saturated
-//! at 2^32-1). `text` is every event's text concatenated; event `i`'s text ends at
-//! `textEnd[i]`, counted in UTF-16 code units (JavaScript string indices). Field values are
-//! indices into `strings`, event by event, field by field. `messages` holds (send, receive)
-//! event index pairs.
-//!
-//! Every string in the JSON escapes `<`, `>`, `&`, U+2028 and U+2029 as `\uXXXX`, so no log
-//! text can end the script element (`</script>`), open a comment (`<!--`) or break a
-//! JavaScript parser.
 #![deny(missing_docs)]
 
-mod encode;
+pub mod diagram;
+pub mod view;
 
-use std::io;
-
-use causet_trace::log::{Execution, Log};
-use causet_trace::render::RenderError;
-use serde::Serialize;
-
-const TEMPLATE: &str = include_str!("../viewer/viewer.html");
-const CSS: &str = include_str!("../viewer/viewer.css");
-const JS: &str = include_str!("../viewer/viewer.js");
-
-/// How to build a view. Build with [`ViewOptions::new`] and the setters.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct ViewOptions {
-    /// The page's title (e.g. the log's file name). Default: `causet view`.
-    pub title: Option<String>,
-}
-
-impl ViewOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the page's title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-}
-
-/// What a view holds, for summaries (`causet view --json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct ViewSummary {
-    /// Executions in the page.
-    pub executions: usize,
-    /// Events over all executions.
-    pub events: usize,
-    /// Most causal rows of one execution.
-    pub rows: usize,
-    /// Size of the page in bytes.
-    pub bytes: usize,
-}
-
-/// Why a view could not be built or written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ViewError {
-    /// An execution has no causal layout (duplicate ids or a cycle: a log that fails
-    /// `check --lenient`).
-    #[error("execution '{execution}': {source}")]
-    Layout {
-        /// The execution's name.
-        execution: String,
-        /// Why the layout failed.
-        source: RenderError,
-    },
-    /// Writing the page failed.
-    #[error("writing the page: {0}")]
-    Io(#[from] io::Error),
-}
-
-/// The page for every execution of `log`, and what it holds.
-///
-/// # Errors
-///
-/// [`ViewError::Layout`] when an execution's clocks admit no causal order.
-pub fn render_view(log: &Log, options: &ViewOptions) -> Result<(String, ViewSummary), ViewError> {
-    let executions: Vec<&Execution> = log.executions.iter().collect();
-    render_executions(&executions, options)
-}
-
-/// The page for these executions (e.g. one picked from a log), and what it holds.
-///
-/// # Errors
-///
-/// As [`render_view`].
-pub fn render_executions(
-    executions: &[&Execution],
-    options: &ViewOptions,
-) -> Result<(String, ViewSummary), ViewError> {
-    let title = options.title.as_deref().unwrap_or("causet view");
-    let mut data = Vec::new();
-    let encoded = encode::encode(title, executions, &mut data)?;
-    // Only whole UTF-8 strings and ASCII were written.
-    let data = String::from_utf8(data).map_err(|err| ViewError::Io(io::Error::other(err)))?;
-    let mut html = String::with_capacity(TEMPLATE.len() + CSS.len() + JS.len() + data.len());
-    // The template's markers are replaced in one pass, so nothing inserted (log text
-    // included) is ever searched for a marker.
-    let mut rest = TEMPLATE;
-    while let Some(at) = rest.find("{{") {
-        html.push_str(&rest[..at]);
-        let Some(end) = rest[at..].find("}}") else {
-            break;
-        };
-        match &rest[at + 2..at + end] {
-            "title" => push_html_text(&mut html, title),
-            "css" => html.push_str(CSS),
-            "js" => html.push_str(JS),
-            "data" => html.push_str(&data),
-            other => {
-                html.push_str("{{");
-                html.push_str(other);
-                html.push_str("}}");
-            }
-        }
-        rest = &rest[at + end + 2..];
-    }
-    html.push_str(rest);
-    let summary = ViewSummary {
-        executions: executions.len(),
-        events: encoded.events,
-        rows: encoded.rows,
-        bytes: html.len(),
-    };
-    Ok((html, summary))
-}
-
-/// Writes the page for every execution of `log` to `out`.
-///
-/// # Errors
-///
-/// As [`render_view`], plus [`ViewError::Io`].
-pub fn write_view<W: io::Write>(
-    log: &Log,
-    options: &ViewOptions,
-    mut out: W,
-) -> Result<ViewSummary, ViewError> {
-    let (html, summary) = render_view(log, options)?;
-    out.write_all(html.as_bytes())?;
-    out.flush()?;
-    Ok(summary)
-}
-
-fn push_html_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests;
+pub use diagram::{
+    Diagram, RenderError, RenderOptions, RenderSummary, event_rows, render_svg, write_svg,
+};
+pub use view::{ViewError, ViewOptions, ViewSummary, render_executions, render_view, write_view};

@@ -1,12 +1,12 @@
 //! Thread and task modes: every workload's logs against the causal model, merged logs, and
-//! the logs read back by `causet_trace`'s checker. (Process mode runs the real binary in
+//! the logs read back by `causet_log`'s checker. (Process mode runs the real binary in
 //! the CLI tests; `tcp.rs` runs TCP nodes on threads.)
 
+use causet_log::{CheckOptions, ReadOptions, analyze, read_log};
 use causet_runtime::{
     ClusterConfig, ClusterRun, LogFlush, Logs, Mode, NodeStatus, Plan, Stamps, Workload,
     merge_run_logs, run_tasks, run_threads,
 };
-use causet_trace::log::{CheckOptions, ReadOptions, analyze, read_log};
 
 use crate::model;
 
@@ -67,7 +67,7 @@ fn every_workload_in_threads_and_tasks_matches_the_causal_model() {
 }
 
 #[test]
-fn gossip_logs_in_files_merge_into_a_log_that_causet_trace_accepts() {
+fn gossip_logs_in_files_merge_into_a_log_that_causet_log_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let plan = Plan::new(Workload::Gossip, 4, 5, 3).unwrap();
     for (mode, flush) in [

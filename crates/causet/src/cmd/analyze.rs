@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use causet_trace::log::analyze;
+use causet_log::analyze;
 
 use super::check::LogArgs;
 
@@ -36,7 +36,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         // A struct, not `json!`, so that keys keep the documented order.
         #[derive(serde::Serialize)]
         struct Output<'a> {
-            executions: &'a [causet_trace::log::Summary],
+            executions: &'a [causet_log::Summary],
         }
         let json = serde_json::to_string(&Output {
             executions: &summaries,

@@ -8,9 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use causet_trace::log::{
-    CheckOptions, Execution, Log, ReadOptions, Violation, read_log_with_progress,
-};
+use causet_log::{CheckOptions, Execution, Log, ReadOptions, Violation, read_log_with_progress};
 
 /// How to read a log (shared by `check`, `analyze` and `order`).
 #[derive(Debug, Clone, clap::Args)]

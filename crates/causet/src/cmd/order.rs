@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use causet_trace::log::Execution;
+use causet_log::Execution;
 
 use super::check::LogArgs;
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use causet_trace::races::{
+use causet_races::{
     Engine, Progress, RaceOptions, RaceReport, TraceFormat, detect_races_with_format,
 };
 
@@ -70,12 +70,12 @@ pub struct RacesArgs {
 
 fn parse_engine(text: &str) -> Result<Engine, String> {
     text.parse()
-        .map_err(|err: causet_trace::races::UnknownEngine| err.to_string())
+        .map_err(|err: causet_races::UnknownEngine| err.to_string())
 }
 
 fn parse_format(text: &str) -> Result<TraceFormat, String> {
     text.parse()
-        .map_err(|err: causet_trace::races::UnknownFormat| err.to_string())
+        .map_err(|err: causet_races::UnknownFormat| err.to_string())
 }
 
 /// Runs `causet races`.

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use causet_trace::log::{Execution, Log};
-use causet_trace::render::{Diagram, RenderError, RenderOptions, write_svg};
+use causet_diagram::{Diagram, RenderError, RenderOptions, write_svg};
+use causet_log::{Execution, Log};
 
 use super::check::LogArgs;
 

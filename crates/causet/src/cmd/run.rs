@@ -9,12 +9,12 @@ use std::time::Duration;
 use std::io::Write;
 
 use anyhow::Context;
+use causet_diagram::{Diagram, RenderOptions, write_svg};
+use causet_log::{CheckOptions, ReadOptions, read_log};
 use causet_runtime::{
     ClusterConfig, ClusterRun, Kill, LogFlush, Logs, MergeSummary, Mode, NodeStatus, Plan, Stamps,
     Timing, Workload, merge_run_logs, run_processes, run_tasks, run_threads,
 };
-use causet_trace::log::{CheckOptions, ReadOptions, read_log};
-use causet_trace::render::{Diagram, RenderOptions, write_svg};
 use serde_json::json;
 
 /// Arguments of `causet run`.
@@ -279,7 +279,7 @@ const MAX_ANALYZED_EVENTS: usize = 200_000;
 const MAX_ANALYZED_NODES: usize = 1_000;
 const MAX_DRAWN_EVENTS: usize = 2_000;
 
-/// Reads the merged log back with `causet_trace::log`: check, messages, concurrent pairs.
+/// Reads the merged log back with `causet_log`: check, messages, concurrent pairs.
 fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Analysis, String> {
     if nodes > MAX_ANALYZED_NODES || events > MAX_ANALYZED_EVENTS {
         return Err(format!(
@@ -294,7 +294,7 @@ fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Ana
     let check = execution
         .check(&CheckOptions { lenient })
         .map_err(|violation| format!("{}:{violation}", log.display()));
-    let summary = causet_trace::log::analyze(execution);
+    let summary = causet_log::analyze(execution);
     Ok(Analysis {
         messages: summary.messages,
         concurrent_pairs: summary.concurrent_pairs,
@@ -315,7 +315,7 @@ fn write_view(log: &Path, page: &Path) -> Result<PathBuf, String> {
     Ok(page.to_path_buf())
 }
 
-/// Draws the merged log as a space-time diagram with `causet_trace::render`.
+/// Draws the merged log as a space-time diagram with `causet_diagram`.
 fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
     if events > MAX_DRAWN_EVENTS {
         return Err(format!("skipped above {MAX_DRAWN_EVENTS} events"));

@@ -243,11 +243,11 @@ fn analyze_streams_a_large_shiviz_layout_like_the_whole_text() {
     // Over 1 MiB (the reader's chunk) in ShiViz's default layout with delimiters: read in
     // chunks (the regex holds one newline) and, forced by a regex that may span any number
     // of lines but matches the same entries, as a whole text. The answers must be the same.
-    let generated = causet_trace::log::generate_log(&causet_trace::log::GenerateOptions {
+    let generated = causet_log::generate_log(&causet_log::GenerateOptions {
         events: 20_000,
         nodes: 6,
         seed: 5,
-        ..causet_trace::log::GenerateOptions::default()
+        ..causet_log::GenerateOptions::default()
     });
     let lines: Vec<&str> = generated.lines().collect();
     let mut text = String::new();

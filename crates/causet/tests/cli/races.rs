@@ -352,7 +352,7 @@ race 2: line 10 T1|r(x)|10 races with line 2 T0|w(x)|2
 /// trace long enough to show one.
 #[test]
 fn races_progress_bar_is_off_without_a_terminal() {
-    use causet_trace::races::generate::{TraceShape, generate};
+    use causet_races::generate::{TraceShape, generate};
     let dir = tempfile::tempdir().expect("temp dir");
     let shape = TraceShape {
         threads: 4,

@@ -1,0 +1,196 @@
+//! Unit tests of the data encoding: round trip and hostile text.
+
+use causet_log::{ReadOptions, parse_log};
+use serde_json::Value;
+
+use super::*;
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| encode_alphabet().iter().position(|&a| a == c).unwrap() as u32;
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let pad = chunk.iter().filter(|&&c| c == b'=').count();
+        let mut n = 0u32;
+        for &c in chunk {
+            n = n << 6 | if c == b'=' { 0 } else { value(c) };
+        }
+        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&three[..3 - pad]);
+    }
+    out
+}
+
+fn encode_alphabet() -> &'static [u8] {
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+}
+
+fn words(value: &Value) -> Vec<u32> {
+    decode_base64(value.as_str().unwrap())
+        .chunks(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// The data script's JSON, as the page's `JSON.parse` reads it.
+fn data_of(html: &str) -> Value {
+    let start = html
+        .find(r#"<script type="application/json" id="causet-data">"#)
+        .unwrap();
+    let body = &html[start..];
+    let body = &body[body.find('>').unwrap() + 1..];
+    let end = body.find("</script>").unwrap();
+    serde_json::from_str(&body[..end]).unwrap()
+}
+
+#[test]
+fn base64_matches_the_standard_alphabet() {
+    for (input, expected) in [
+        (&b""[..], ""),
+        (b"f", "Zg=="),
+        (b"fo", "Zm8="),
+        (b"foo", "Zm9v"),
+        (b"foobar", "Zm9vYmFy"),
+    ] {
+        let mut out = Vec::new();
+        encode::push_base64(&mut out, input);
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, expected);
+        assert_eq!(decode_base64(&out), input);
+    }
+}
+
+#[test]
+fn round_trip_of_a_log() {
+    let text = "\
+alice {\"alice\":1}
+send ping
+bob {\"bob\":1}
+start
+bob {\"alice\":1, \"bob\":2}
+receive ping
+alice {\"alice\":2}
+done
+";
+    let log = parse_log(text.as_bytes(), &ReadOptions::default()).unwrap();
+    let (html, summary) = render_view(&log, &ViewOptions::new()).unwrap();
+    assert_eq!((summary.executions, summary.events), (1, 4));
+    let data = data_of(&html);
+    assert_eq!(data["format"], "causet-view");
+    assert_eq!(data["version"], 1);
+    let x = &data["executions"][0];
+    assert_eq!(x["nodes"], serde_json::json!(["alice", "bob"]));
+    assert_eq!(x["events"], 4);
+    assert_eq!(words(&x["node"]), [0, 1, 1, 0]);
+    assert_eq!(words(&x["clock"]), [1, 0, 0, 1, 1, 2, 2, 0]);
+    assert_eq!(words(&x["line"]), [1, 3, 5, 7]);
+    assert_eq!(words(&x["messages"]), [0, 2]);
+    let rows = words(&x["row"]);
+    assert!(rows[0] < rows[2] && rows[1] < rows[2] && rows[0] < rows[3]);
+    assert_eq!(x["rows"], u64::from(*rows.iter().max().unwrap() + 1));
+    let ends = words(&x["textEnd"]);
+    let all = x["text"].as_str().unwrap();
+    let mut start = 0;
+    let texts: Vec<&str> = ends
+        .iter()
+        .map(|&end| {
+            let t = &all[start..end as usize];
+            start = end as usize;
+            t
+        })
+        .collect();
+    assert_eq!(texts, ["send ping", "start", "receive ping", "done"]);
+}
+
+#[test]
+fn fields_go_through_a_string_table() {
+    let text = "1 a {\"a\":1}\nx\n2 a {\"a\":2}\ny\n1 b {\"b\":1}\nz\n";
+    let options = ReadOptions {
+        regex: Some(r"(?<level>\d) (?<host>\w+) (?<clock>\{.*\})\n(?<event>.*)".into()),
+        ..ReadOptions::default()
+    };
+    let log = parse_log(text.as_bytes(), &options).unwrap();
+    let data = data_of(&render_view(&log, &ViewOptions::new()).unwrap().0);
+    let x = &data["executions"][0];
+    assert_eq!(x["fields"], serde_json::json!(["level"]));
+    let strings: Vec<&str> = x["strings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let values: Vec<&str> = words(&x["fieldValue"])
+        .iter()
+        .map(|&k| strings[k as usize])
+        .collect();
+    assert_eq!(values, ["1", "2", "1"]);
+    assert_eq!(strings.len(), 2);
+}
+
+/// Log text that would end the script element, open a comment, or end a JavaScript string:
+/// it must come back unchanged through `JSON.parse`, and never appear raw in the page.
+#[test]
+fn hostile_text_cannot_break_out_of_the_page() {
+    let big = "x".repeat(1 << 20);
+    let hostile = [
+        "</script><script>alert(1)</script>",
+        "<!-- <script>",
+        "\"quotes\" and 'quotes' and \\backslash\\",
+        "line\u{2028}separator\u{2029}paragraph",
+        "tab\tcontrol\u{1}\u{7f}",
+        "ünïcödé 日本語 🎉",
+        big.as_str(),
+    ];
+    let mut text = String::new();
+    for (k, event) in hostile.iter().enumerate() {
+        text.push_str(&format!(
+            "nœud-☃</script> {{\"nœud-☃</script>\":{}}}\n{event}\n",
+            k + 1
+        ));
+    }
+    let log = parse_log(text.as_bytes(), &ReadOptions::default()).unwrap();
+    let title = "</title><script>alert(2)</script>";
+    let (html, _) = render_view(&log, &ViewOptions::new().title(title)).unwrap();
+    // Only our own two script elements close, and no comment opens.
+    assert_eq!(html.matches("</script>").count(), 2);
+    assert_eq!(html.matches("<script").count(), 2);
+    assert!(!html.contains("<!--"));
+    assert!(!html.contains('\u{2028}') && !html.contains('\u{2029}'));
+    assert!(html.contains("<title>&lt;/title&gt;&lt;script&gt;"));
+    let data = data_of(&html);
+    let x = &data["executions"][0];
+    assert_eq!(x["nodes"][0], "nœud-☃</script>");
+    assert_eq!(data["title"], title);
+    // Texts come back exactly, split at the UTF-16 offsets the page uses.
+    let all: Vec<u16> = x["text"].as_str().unwrap().encode_utf16().collect();
+    let mut start = 0;
+    for (end, expected) in words(&x["textEnd"]).iter().zip(hostile) {
+        let got = String::from_utf16(&all[start..*end as usize]).unwrap();
+        assert_eq!(got, expected);
+        start = *end as usize;
+    }
+}
+
+#[test]
+fn the_embedded_code_cannot_end_its_own_script() {
+    assert!(!JS.contains("</script"));
+    assert!(!CSS.contains("</style"));
+    for marker in ["{{title}}", "{{css}}", "{{js}}", "{{data}}"] {
+        assert!(TEMPLATE.contains(marker), "{marker}");
+    }
+}
+
+#[test]
+fn every_execution_is_encoded() {
+    let text = "=== one ===\na {\"a\":1}\nx\n=== two ===\nb {\"b\":1}\ny\nb {\"b\":2}\nz\n";
+    let options = ReadOptions {
+        delimiter: Some("^=== (?<trace>.*) ===$".into()),
+        ..ReadOptions::default()
+    };
+    let log = parse_log(text.as_bytes(), &options).unwrap();
+    let (html, summary) = render_view(&log, &ViewOptions::new()).unwrap();
+    assert_eq!((summary.executions, summary.events), (2, 3));
+    let data = data_of(&html);
+    assert_eq!(data["executions"][1]["name"], "two");
+    assert_eq!(data["executions"][1]["events"], 2);
+}

@@ -1,6 +1,0 @@
-//! Integration tests of causet-trace, one module per area.
-
-mod log;
-mod races;
-mod render;
-mod util;
