@@ -1,4 +1,5 @@
-//! Helpers shared by the causet-trace tests.
+//! Finds `../shared/peer-data` for the conformance tests of every crate; each test crate
+//! includes this one file with `#[path]`, so the rule (skip visibly, fail under CI) is written once.
 
 #![allow(dead_code)]
 
