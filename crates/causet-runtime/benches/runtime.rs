@@ -14,8 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use causet_runtime::{
-    ClusterConfig, ClusterRun, LogFlush, LogSink, Logs, Node, Plan, Roster, Stamps, Workload,
-    run_processes, run_tasks, run_threads,
+    LogFlush, LogSink, Node, Roster, Stamps,
+    demo::{
+        ClusterConfig, ClusterRun, Logs, Plan, Workload, run_processes, run_tasks, run_threads,
+    },
 };
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 

@@ -4,8 +4,11 @@
 
 use causet_log::{CheckOptions, ReadOptions, analyze, read_log};
 use causet_runtime::{
-    ClusterConfig, ClusterRun, LogFlush, Logs, Mode, NodeStatus, Plan, Stamps, Workload,
-    merge_run_logs, run_tasks, run_threads,
+    LogFlush, Stamps,
+    demo::{
+        ClusterConfig, ClusterRun, Logs, Mode, NodeStatus, Plan, Workload, merge_run_logs,
+        run_tasks, run_threads,
+    },
 };
 
 use crate::model;
@@ -152,7 +155,7 @@ fn differential_stamps_are_smaller_than_full_clocks_in_a_larger_gossip() {
 #[test]
 fn task_mode_above_the_open_file_limit_still_writes_one_log_per_node() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = causet_runtime::MAX_OPEN_LOGS + 8;
+    let nodes = causet_runtime::demo::MAX_OPEN_LOGS + 8;
     let plan = Plan::new(Workload::Broadcast, nodes, 1, 0).unwrap();
     let config = ClusterConfig::new(
         plan.clone(),

@@ -194,7 +194,7 @@ fn message_and_handshake_bytes_are_pinned() {
     assert_eq!(plain, [0xc0, 0x01, b'h', b'i']);
 
     // The TCP handshake body (after the `H` kind byte).
-    let hello = causet_runtime::Hello {
+    let hello = causet_runtime::frame::Hello {
         name: "n1".into(),
         token: "tk".into(),
         roster_digest: 0x0102_0304_0506_0708,
@@ -205,7 +205,7 @@ fn message_and_handshake_bytes_are_pinned() {
     expected.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(hello.encode(), expected);
     let mut frame = Vec::new();
-    causet_runtime::write_frame(&mut frame, b'H', &hello.encode()).unwrap();
+    causet_runtime::frame::write_frame(&mut frame, b'H', &hello.encode()).unwrap();
     assert_eq!(&frame[..5], &[0, 0, 0, 30, b'H']);
 }
 

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use causet_clock::differential::{Stamp, StampKind};
 use causet_runtime::{
-    Frame, FrameReader, Hello, LogSink, NodeReport, NodeStatus, Plan, Roster, Stamps, TcpNode,
-    Timing, Workload, run_tcp_node, write_frame,
+    LogSink, Roster, Stamps,
+    demo::{NodeReport, NodeStatus, Plan, TcpNode, Timing, Workload, run_tcp_node},
+    frame::{Frame, FrameReader, Hello, write_frame},
 };
 
 use crate::model;

@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use causet_runtime::{
-    ControlledNode, DEFAULT_MAX_FRAME, LogFlush, LogSink, NodeReport, NodeStatus, Roster, Stamps,
-    TcpNode, Timing, run_tcp_node, serve_controlled,
+    LogFlush, LogSink, Roster, Stamps,
+    demo::{
+        ControlledNode, NodeReport, NodeStatus, TcpNode, Timing, run_tcp_node, serve_controlled,
+    },
+    frame::DEFAULT_MAX_FRAME,
 };
 
 use super::run::WorkloadArgs;

@@ -12,8 +12,11 @@ use anyhow::Context;
 use causet_diagram::{Diagram, RenderOptions, write_svg};
 use causet_log::{CheckOptions, ReadOptions, read_log};
 use causet_runtime::{
-    ClusterConfig, ClusterRun, Kill, LogFlush, Logs, MergeSummary, Mode, NodeStatus, Plan, Stamps,
-    Timing, Workload, merge_run_logs, run_processes, run_tasks, run_threads,
+    LogFlush, MergeSummary, Stamps,
+    demo::{
+        ClusterConfig, ClusterRun, Kill, Logs, Mode, NodeStatus, Plan, Timing, Workload,
+        merge_run_logs, run_processes, run_tasks, run_threads,
+    },
 };
 use serde_json::json;
 

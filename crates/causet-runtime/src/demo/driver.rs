@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::workload::{Action, Program};
 use crate::RuntimeError;
 use crate::node::{Node, NodeStats, Priority};
-use crate::workload::{Action, Program};
 
 /// Timeouts and pacing of a node's event loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use crate::cluster::{ClusterConfig, ClusterRun, Logs, Mode};
-use crate::driver::{NodeReport, NodeStatus, Timing};
+use super::cluster::{ClusterConfig, ClusterRun, Logs, Mode};
+use super::driver::{NodeReport, NodeStatus, Timing};
+use super::tcp::{TcpNode, run_tcp_node};
+use super::workload::Plan;
+use crate::frame::DEFAULT_MAX_FRAME;
 use crate::log::{LogFlush, LogSink, logged_counts};
 use crate::node::Stamps;
-use crate::tcp::{DEFAULT_MAX_FRAME, TcpNode, run_tcp_node};
-use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
 
 /// Most nodes [`run_processes`] starts (one OS process each, with a thread per connection).
@@ -435,7 +436,7 @@ pub struct ControlledNode {
     /// This node's name.
     pub name: String,
     /// Workload parameters (the node count comes from the peers the launcher sends).
-    pub workload: crate::Workload,
+    pub workload: super::Workload,
     /// Messages per node.
     pub messages: u32,
     /// Seed.

@@ -5,10 +5,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::driver::{Input, NodeReport, Outbox, Session, Timing};
+use super::driver::{Input, NodeReport, Outbox, Session, Timing};
+use super::workload::Plan;
 use crate::log::{LogFlush, LogSink};
 use crate::node::{Node, Stamps};
-use crate::workload::Plan;
 use crate::{Roster, RuntimeError};
 
 /// How the nodes of a cluster are hosted.
@@ -149,7 +149,7 @@ pub struct ClusterRun {
     /// Heap bytes of the nodes' clocks and stamp state at the end (memory accounting).
     pub clock_heap_bytes: usize,
     /// Process mode: the kills whose time had not come when the run ended (they never fired).
-    pub unfired_kills: Vec<crate::Kill>,
+    pub unfired_kills: Vec<super::Kill>,
     /// Process mode: the run was stopped through [`ClusterConfig::stop`].
     pub interrupted: bool,
 }
@@ -169,7 +169,7 @@ impl ClusterRun {
     pub fn is_complete(&self) -> bool {
         self.nodes
             .iter()
-            .all(|n| n.status == crate::NodeStatus::Finished)
+            .all(|n| n.status == super::NodeStatus::Finished)
     }
 }
 
@@ -242,7 +242,7 @@ fn collect(
 /// [`MAX_THREADS`] nodes).
 ///
 /// ```
-/// use causet_runtime::{run_threads, ClusterConfig, Logs, Plan, Workload};
+/// use causet_runtime::demo::{run_threads, ClusterConfig, Logs, Plan, Workload};
 ///
 /// let plan = Plan::new(Workload::Ring, 3, 2, 7)?;
 /// let run = run_threads(&ClusterConfig::new(plan, Logs::Memory))?;
@@ -335,7 +335,7 @@ pub fn run_threads(config: &ClusterConfig) -> Result<ClusterRun, RuntimeError> {
 /// so a crash loses them all alike).
 ///
 /// ```
-/// use causet_runtime::{run_tasks, ClusterConfig, Logs, Plan, Workload};
+/// use causet_runtime::demo::{run_tasks, ClusterConfig, Logs, Plan, Workload};
 ///
 /// let plan = Plan::new(Workload::Broadcast, 5, 2, 7)?;
 /// let run = run_tasks(&ClusterConfig::new(plan, Logs::Discard), 2)?;
