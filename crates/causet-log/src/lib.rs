@@ -49,6 +49,7 @@ mod error;
 mod generate;
 mod model;
 mod order;
+mod progress;
 mod reader;
 mod shiviz;
 
@@ -61,8 +62,9 @@ pub use generate::{
 };
 pub use model::{Event, EventId, EventIdError, Execution, Log, MAX_NODES, Unmatched};
 pub use order::OrderError;
+pub use progress::Progress;
 pub use reader::{
-    GOVECTOR_REGEX, MAX_LINE, Progress, ReadOptions, SHIVIZ_DEFAULT_REGEX, parse_log, read_log,
+    GOVECTOR_REGEX, MAX_LINE, ReadOptions, SHIVIZ_DEFAULT_REGEX, parse_log, read_log,
     read_log_with_progress,
 };
 pub use shiviz::translate_js_regex;

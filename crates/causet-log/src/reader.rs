@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::error::{LogError, LogErrorKind};
 use super::model::{ExecutionBuilder, Log};
+use super::progress::Progress;
 use super::shiviz;
 
 /// GoVector's own ShiViz regex: with it (and no delimiter) the fast path applies.
@@ -50,9 +51,6 @@ pub struct ReadOptions {
     /// [`Log::unmatched`]).
     pub strict: bool,
 }
-
-/// Progress of a read: bytes consumed so far and the total, when known.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
 /// Reads the log at `path`.
 ///

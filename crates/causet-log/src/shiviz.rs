@@ -29,7 +29,7 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::error::{LogError, LogErrorKind};
 use super::model::{ExecutionBuilder, Log};
-use super::reader::Progress;
+use super::progress::Progress;
 
 /// Rewrites a JavaScript regex into the `regex` crate's syntax: a `{` or `}` that is not
 /// part of a `{n}`, `{n,}` or `{n,m}` repetition is escaped. Character classes and escapes

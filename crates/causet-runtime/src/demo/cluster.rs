@@ -131,6 +131,35 @@ impl ClusterConfig {
     }
 }
 
+/// Kill node `node` with SIGKILL `after` the start of the run (`--kill NODE@MS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kill {
+    /// The node's name.
+    pub node: String,
+    /// When, from the `go` of the run.
+    pub after: Duration,
+}
+
+impl std::str::FromStr for Kill {
+    type Err = RuntimeError;
+    /// Parses `NODE@MS`, e.g. `node2@150`.
+    fn from_str(s: &str) -> Result<Self, RuntimeError> {
+        let (node, ms) = s.split_once('@').ok_or_else(|| {
+            RuntimeError::config(format!("--kill {s:?}: expected NODE@MS, e.g. node2@150"))
+        })?;
+        crate::roster::validate_name(node)?;
+        let ms: u64 = ms.parse().map_err(|_| {
+            RuntimeError::config(format!(
+                "--kill {s:?}: {ms:?} is not a number of milliseconds"
+            ))
+        })?;
+        Ok(Kill {
+            node: node.to_string(),
+            after: Duration::from_millis(ms),
+        })
+    }
+}
+
 /// What a cluster run produced.
 #[derive(Debug, Clone)]
 pub struct ClusterRun {
@@ -149,7 +178,7 @@ pub struct ClusterRun {
     /// Heap bytes of the nodes' clocks and stamp state at the end (memory accounting).
     pub clock_heap_bytes: usize,
     /// Process mode: the kills whose time had not come when the run ended (they never fired).
-    pub unfired_kills: Vec<super::Kill>,
+    pub unfired_kills: Vec<Kill>,
     /// Process mode: the run was stopped through [`ClusterConfig::stop`].
     pub interrupted: bool,
 }

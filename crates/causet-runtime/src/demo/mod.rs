@@ -34,12 +34,10 @@ mod tcp;
 mod workload;
 
 pub use cluster::{
-    ClusterConfig, ClusterRun, Logs, MAX_OPEN_LOGS, MAX_THREADS, MERGED_LOG, Mode, merge_run_logs,
-    run_tasks, run_threads,
+    ClusterConfig, ClusterRun, Kill, Logs, MAX_OPEN_LOGS, MAX_THREADS, MERGED_LOG, Mode,
+    merge_run_logs, run_tasks, run_threads,
 };
 pub use driver::{NodeReport, NodeStatus, Timing};
-pub use process::{
-    ControlledNode, Kill, MAX_PROCESSES, control_args, run_processes, serve_controlled,
-};
+pub use process::{ControlledNode, MAX_PROCESSES, control_args, run_processes, serve_controlled};
 pub use tcp::{TcpNode, run_tcp_node};
 pub use workload::{Action, Plan, Program, Workload};

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::cluster::{ClusterConfig, ClusterRun, Logs, Mode};
+use super::cluster::{ClusterConfig, ClusterRun, Kill, Logs, Mode};
 use super::driver::{NodeReport, NodeStatus, Timing};
 use super::tcp::{TcpNode, run_tcp_node};
 use super::workload::Plan;
@@ -30,35 +30,6 @@ use crate::{Roster, RuntimeError};
 
 /// Most nodes [`run_processes`] starts (one OS process each, with a thread per connection).
 pub const MAX_PROCESSES: usize = 256;
-
-/// Kill node `node` with SIGKILL `after` the start of the run (`--kill NODE@MS`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kill {
-    /// The node's name.
-    pub node: String,
-    /// When, from the `go` of the run.
-    pub after: Duration,
-}
-
-impl std::str::FromStr for Kill {
-    type Err = RuntimeError;
-    /// Parses `NODE@MS`, e.g. `node2@150`.
-    fn from_str(s: &str) -> Result<Self, RuntimeError> {
-        let (node, ms) = s.split_once('@').ok_or_else(|| {
-            RuntimeError::config(format!("--kill {s:?}: expected NODE@MS, e.g. node2@150"))
-        })?;
-        crate::roster::validate_name(node)?;
-        let ms: u64 = ms.parse().map_err(|_| {
-            RuntimeError::config(format!(
-                "--kill {s:?}: {ms:?} is not a number of milliseconds"
-            ))
-        })?;
-        Ok(Kill {
-            node: node.to_string(),
-            after: Duration::from_millis(ms),
-        })
-    }
-}
 
 /// The `causet node` arguments that run node `name` of `config` under control.
 pub fn control_args(config: &ClusterConfig, name: &str, log: &Path) -> Vec<String> {
