@@ -449,24 +449,6 @@ impl<Id: Ord + Clone> crate::LogicalClock for VersionVector<Id> {
     }
 }
 
-/// The GoVector/ShiViz clock object, keys sorted, `", "` between entries:
-/// `{"alice":2, "bob":1}`. Keys are the ids' `Display` text, JSON-escaped.
-impl<Id: fmt::Display> fmt::Display for VersionVector<Id> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write;
-        f.write_char('{')?;
-        for (k, (id, n)) in self.iter().enumerate() {
-            if k > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_char('"')?;
-            write!(crate::json::Escaper(f), "{id}")?;
-            write!(f, "\":{n}")?;
-        }
-        f.write_char('}')
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,9 +37,15 @@ impl TraceError {
         }))
     }
 
-    /// An error at the 1-based `event` of a RapidBin trace (0: the header), quoting `text`.
-    pub(crate) fn at_event(file: &str, event: u64, text: &str, kind: TraceErrorKind) -> Self {
-        let offset = crate::rapidbin::byte_offset(event);
+    /// An error at the 1-based `event` of a RapidBin trace (0: the header), which starts at
+    /// byte `offset`, quoting `text`.
+    pub(crate) fn at_event(
+        file: &str,
+        event: u64,
+        offset: u64,
+        text: &str,
+        kind: TraceErrorKind,
+    ) -> Self {
         TraceError(Box::new(Details {
             file: file.to_string(),
             line: event,

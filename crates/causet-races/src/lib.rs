@@ -55,6 +55,7 @@ mod engines;
 mod error;
 pub mod generate;
 pub mod rapidbin;
+mod source;
 pub mod std_format;
 
 use std::fmt;

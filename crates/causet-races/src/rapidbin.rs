@@ -62,8 +62,8 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use super::detector::{EventSource, NameTable};
 use super::error::{TraceError, TraceErrorKind};
+use super::source::{EventSource, NameTable};
 use super::std_format::batch::Batch;
 use super::std_format::{Op, StdEvent, StdReader};
 
@@ -271,7 +271,7 @@ struct Words<R> {
 
 impl<R: Read> Words<R> {
     fn new(mut inner: R, source: &str) -> Result<Self, TraceError> {
-        let header_error = |kind| TraceError::at_event(source, 0, "", kind);
+        let header_error = |kind| TraceError::at_event(source, 0, byte_offset(0), "", kind);
         let mut bytes = [0u8; HEADER_LEN];
         let n =
             read_full(&mut inner, &mut bytes).map_err(|e| header_error(TraceErrorKind::Io(e)))?;
@@ -294,7 +294,7 @@ impl<R: Read> Words<R> {
     /// An error at the 1-based `event`.
     fn error(&self, event: u64, word: Option<u64>, kind: TraceErrorKind) -> TraceError {
         let text = word.map_or_else(String::new, |w| format!("{w:#018x}"));
-        TraceError::at_event(&self.source, event, &text, kind)
+        TraceError::at_event(&self.source, event, byte_offset(event), &text, kind)
     }
 
     /// Makes whole words available: `Ok(true)` if at least one is, `Ok(false)` at the
@@ -645,7 +645,7 @@ impl<R: Read> EventSource for RapidBinBatches<R> {
     }
 
     fn error(&self, event: u64, _text: &[u8], kind: TraceErrorKind) -> TraceError {
-        TraceError::at_event(&self.source, event, "", kind)
+        TraceError::at_event(&self.source, event, byte_offset(event), "", kind)
     }
 }
 
