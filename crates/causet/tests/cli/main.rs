@@ -1,5 +1,6 @@
 //! Integration tests of the `causet` binary: each module runs the real CLI.
 
+mod architecture;
 mod clock;
 mod log;
 mod races;
