@@ -1,12 +1,9 @@
 //! Messages inferred from the clocks, exact concurrent-pair counts, and the summary of
 //! `causet analyze`.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use causet_clock::differential::{InFlight, StampCost};
 
-use super::model::{EventId, Execution, NameHasher};
+use super::model::{EventId, Execution, NameMap};
 
 /// What `causet analyze` reports for one execution.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -136,7 +133,7 @@ fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampByt
     let mut by_send: Vec<u32> = (0..messages.len() as u32).collect();
     by_send.sort_by_key(|&m| messages[m as usize].0);
     // Only the messages in flight (few at a time): a map, not a slot per message.
-    let mut in_flight: HashMap<u32, InFlight, BuildHasherDefault<NameHasher>> = HashMap::default();
+    let mut in_flight: NameMap<u32, InFlight> = NameMap::default();
     let mut meter = StampCost::new(width);
     let (mut in_cursor, mut out_cursor) = (0, 0);
     for index in order {

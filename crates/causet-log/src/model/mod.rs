@@ -8,7 +8,7 @@ mod row;
 
 pub(crate) use builder::ExecutionBuilder;
 pub(crate) use offsets::Offsets;
-pub(crate) use row::NameHasher;
+pub(crate) use row::NameMap;
 
 /// Most distinct nodes one execution may have (clocks are stored densely, one counter per
 /// node per event, so the reader refuses inputs that would make that matrix explode).

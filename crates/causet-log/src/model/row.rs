@@ -2,7 +2,6 @@
 //! byte-level fast paths (SWAR digits, templates of a host's last clock).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::MAX_NODES;
 use crate::clock_json::scan_clock;
@@ -68,35 +67,16 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// A fast non-cryptographic hash for node names (FxHash's multiply-rotate): names come from
-/// the log itself, and a slow hash would dominate the reading of clock lines.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct NameHasher(u64);
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The map from names read from input to ids: foldhash, seeded per process, so that a log
+/// cannot be written to make its names collide (FxHash, used before, has fixed collisions
+/// and put `server00` … `server99` in one low-16-bit bucket).
+pub(crate) type NameMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Interns node names and fills one dense clock row.
 #[derive(Debug, Default)]
 pub(super) struct RowFiller {
     nodes: Vec<String>,
-    node_ids: HashMap<Vec<u8>, u32, BuildHasherDefault<NameHasher>>,
+    node_ids: NameMap<Vec<u8>, u32>,
     pub(super) row: Vec<u32>,
     /// `seen[node] == generation` when the current row already has an entry for `node`.
     seen: Vec<u64>,
@@ -749,7 +729,38 @@ impl RowFiller {
 
 #[cfg(test)]
 mod tests {
-    use super::eight_digits;
+    use std::hash::BuildHasher;
+
+    use super::{NameMap, eight_digits};
+
+    /// Names that differ in one or two late bytes (`server00` … `server99`) spread over the
+    /// low 16 bits (the bits a table of up to 64 k buckets uses), and the hash is keyed: two
+    /// maps hash the same name differently, so no fixed set of names collides everywhere.
+    #[test]
+    fn node_names_spread_and_the_hash_is_keyed() {
+        let one = NameMap::<Vec<u8>, u32>::default();
+        let other = NameMap::<Vec<u8>, u32>::default();
+        let names: Vec<Vec<u8>> = (0..100)
+            .map(|i| format!("server{i:02}").into_bytes())
+            .collect();
+        let buckets: std::collections::BTreeSet<u64> = names
+            .iter()
+            .map(|name| one.hasher().hash_one(name) & 0xFFFF)
+            .collect();
+        assert!(
+            buckets.len() >= 95,
+            "{} distinct low-16-bit buckets",
+            buckets.len()
+        );
+        let differ = names
+            .iter()
+            .filter(|name| one.hasher().hash_one(name) != other.hasher().hash_one(name))
+            .count();
+        assert!(
+            differ >= 99,
+            "only {differ} of 100 names hash differently in two maps"
+        );
+    }
 
     #[test]
     fn eight_digits_matches_the_plain_parse() {

@@ -1,8 +1,6 @@
 //! Interning of thread, variable, lock and location names to dense ids: canonical
 //! numbers on a fast path (no hashing), other texts through one hash map.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
 /// A name as written: a canonical decimal number (fast path) or any other text.
 #[derive(Debug, Clone)]
 pub(super) enum Name {
@@ -278,65 +276,9 @@ impl NumberMap {
     }
 }
 
-/// A hash map with a fast multiplicative hasher: the keys (names from a trace) are not
-/// chosen by an adversary who gains anything from collisions beyond slowing their own run.
-type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
-/// The FxHash function (rustc's): a rotate, xor and multiply per word.
-#[derive(Debug, Default, Clone, Copy)]
-struct FastHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The multiply leaves the low bits depending only on the inputs' low bits, and the
-        // table indexes by the low bits: rotate the well-mixed high bits down (as rustc-hash
-        // 2 does), or names sharing a first byte would all collide.
-        self.hash.rotate_left(26)
-    }
-}
+/// The map from names read from a trace to ids: foldhash, seeded per process, so that a
+/// trace cannot be written to make its names collide.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 #[cfg(test)]
 mod tests {
