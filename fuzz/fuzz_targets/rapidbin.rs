@@ -2,12 +2,43 @@
 //! with an error naming the header or an event and its byte offset (the same for every
 //! engine, and for the public reader when the fault is in the words), or every engine gives
 //! the report of the trace's STD rendering. Memory stays bounded whatever the header says.
+//! The public reader accepts exactly the words the detector accepts: it fails where the
+//! detector reports a fault in the words (with the same error), and reads every word of a
+//! trace the detector accepts or finds ill-formed (a lock or thread rule, which only the
+//! detector checks).
 #![no_main]
 
 use causet_races::rapidbin::{RapidBinReader, rapidbin_to_std};
 use causet_races::{
-    Engine, RaceOptions, TraceFormat, detect_races, detect_races_with_format,
+    Engine, RaceOptions, TraceError, TraceErrorKind, TraceFormat, detect_races,
+    detect_races_with_format,
 };
+
+/// Whether the detector's error is about the bytes (the header or an event word) rather
+/// than about what the events do (locks, forks, joins, limits).
+fn is_word_fault(kind: &TraceErrorKind) -> bool {
+    matches!(
+        kind,
+        TraceErrorKind::HeaderCut { .. }
+            | TraceErrorKind::NegativeCount { .. }
+            | TraceErrorKind::EventCut { .. }
+            | TraceErrorKind::SignBit
+            | TraceErrorKind::UnknownOperationCode { .. }
+            | TraceErrorKind::IdBeyondHeader { .. }
+            | TraceErrorKind::MissingEvents { .. }
+            | TraceErrorKind::ExtraEvents { .. }
+    )
+}
+
+/// The public reader over `data`: the number of events, or its first error.
+fn read_all(data: &[u8]) -> Result<u64, TraceError> {
+    let mut reader = RapidBinReader::new(data, "fuzz.data")?;
+    let mut events = 0;
+    while reader.next_event()?.is_some() {
+        events += 1;
+    }
+    Ok(events)
+}
 
 fn run(
     data: &[u8],
@@ -58,9 +89,23 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             assert_eq!(&from_text, report);
         }
     }
-    // The public reader accepts exactly the words the detector accepts, up to
-    // well-formedness (which only the detector checks).
-    if let Ok(mut reader) = RapidBinReader::new(data, "fuzz.data") {
-        while let Ok(Some(_)) = reader.next_event() {}
+    match (&reference, read_all(data)) {
+        (Ok(report), Ok(events)) => assert_eq!(events, report.events),
+        (Ok(_), Err(error)) => panic!("the reader refuses a trace the detector accepts: {error}"),
+        (Err(detected), Ok(_)) => assert!(
+            !is_word_fault(detected.kind()),
+            "the detector refuses words the reader accepts: {detected}"
+        ),
+        (Err(detected), Err(read)) => {
+            assert!(is_word_fault(read.kind()), "reader error {read:?}");
+            if is_word_fault(detected.kind()) {
+                assert_eq!(detected.to_string(), read.to_string());
+            } else {
+                assert!(
+                    read.line() > detected.line(),
+                    "the reader fails at {read}, before the detector's {detected}"
+                );
+            }
+        }
     }
 });
