@@ -6,13 +6,21 @@
 //! ```text
 //! clock   = ws "{" ws [ entry *( ws "," ws entry ) ] ws "}" ws
 //! entry   = string ws ":" ws counter
-//! counter = "-0" / "0" / [1-9] *DIGIT          ; at most u64::MAX
+//! counter = "0" / [1-9] *DIGIT                 ; at most u64::MAX
 //! ```
 //!
 //! Strings take every JSON escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`,
-//! `\uXXXX` with surrogate pairs). Negative counters, fractions, exponents, and non-number
+//! `\uXXXX` with surrogate pairs). Negative counters (also `-0`), leading zeros, fractions, exponents, and non-number
 //! values are rejected with [`ParseErrorKind`]s naming the node. A node appearing twice is an
-//! error; zero counters are accepted and dropped (absent = 0).
+//! error; zero counters are accepted and dropped (absent = 0). The TLA+ variant, whose
+//! quotes are escaped once more (`{\"w1\":1}`, as TLC prints a string holding JSON), is
+//! read as the clock it escapes.
+//!
+//! This is the one clock grammar of the workspace. `causet-log`'s allocation-free scanner
+//! (the log reader's) accepts exactly these texts but for three rules of its own: counters
+//! below 2^32, and node names that are not empty and hold no control character (a log's
+//! names are shown on terminals); a property test in `causet-log`
+//! (`tests/log/clock_grammar.rs`) holds the two to that.
 
 use std::fmt;
 
@@ -22,8 +30,41 @@ use crate::error::{ParseError, ParseErrorKind};
 /// Longest quote of offending text put in an error message.
 const QUOTE: usize = 24;
 
-/// Parses one JSON clock object.
+/// Parses one JSON clock object, or the TLA+ variant whose quotes are escaped once more
+/// (`{\"w1\":1}`, as TLC prints a string holding JSON; error columns are then those of the
+/// text with that one level of escaping undone).
 pub(crate) fn parse_clock(text: &str) -> Result<VersionVector<String>, ParseError> {
+    match unescape_tla(text) {
+        Some(plain) => parse_plain(&plain),
+        None => parse_plain(text),
+    }
+}
+
+/// The text with one level of `\"` and `\\` escaping undone, if it is the TLA+ variant:
+/// `{` and then `\"` after optional whitespace.
+fn unescape_tla(text: &str) -> Option<String> {
+    let rest = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    let inner = rest
+        .strip_prefix('{')?
+        .trim_start_matches([' ', '\t', '\n', '\r']);
+    if !inner.starts_with("\\\"") {
+        return None;
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&next @ ('"' | '\\'))) => {
+                plain.push(next);
+                chars.next();
+            }
+            _ => plain.push(c),
+        }
+    }
+    Some(plain)
+}
+
+fn parse_plain(text: &str) -> Result<VersionVector<String>, ParseError> {
     let mut parser = Parser {
         bytes: text.as_bytes(),
         text,

@@ -221,6 +221,11 @@ impl Scanner<'_> {
         if let Some(b'.' | b'e' | b'E') = self.peek() {
             return Err(self.error(ClockJsonErrorKind::NotAnInteger));
         }
+        if self.pos - start > 1 && self.text[start] == b'0' {
+            // JSON has no leading zeros (`007`), and neither has the clock crate's parser.
+            self.pos = start;
+            return Err(self.error(ClockJsonErrorKind::LeadingZero));
+        }
         // `value <= u32::MAX` was checked digit by digit above.
         Ok(u32::try_from(value).unwrap_or(u32::MAX))
     }

@@ -166,6 +166,9 @@ pub enum ClockJsonErrorKind {
     /// A negative, fractional or exponent number.
     #[error("clock values must be non-negative integers")]
     NotAnInteger,
+    /// A counter written with leading zeros (`007`), which JSON does not allow.
+    #[error("clock values have no leading zeros")]
+    LeadingZero,
     /// A value of 2^32 or more.
     #[error("clock value too large (the limit is 4294967295)")]
     TooLarge,

@@ -276,7 +276,10 @@ proptest! {
             }
         }
         let ours = text.parse::<VersionVector<String>>();
-        let theirs = serde_json::from_str::<VersionVector<String>>(&text);
+        // The TLA+ variant (`{\"a\":1}`) is the clock its one extra level of escaping holds.
+        let tla = text.trim_start().strip_prefix('{').is_some_and(|rest| rest.trim_start().starts_with("\\\""));
+        let json = if tla { text.replace("\\\\", "\u{1}").replace("\\\"", "\"").replace('\u{1}', "\\") } else { text.clone() };
+        let theirs = serde_json::from_str::<VersionVector<String>>(&json);
         match (&ours, &theirs) {
             (Ok(x), Ok(y)) => prop_assert_eq!(x, y),
             (Err(_), Err(_)) => {}

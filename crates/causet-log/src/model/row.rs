@@ -169,6 +169,9 @@ struct ExactValue {
     end: usize,
     keep: u64,
     fill: u64,
+    /// The least value of this many digits without a leading zero (0 for one digit): a
+    /// smaller one was written as `007`, which the grammar refuses.
+    min: u32,
 }
 
 impl ExactValue {
@@ -185,6 +188,11 @@ impl ExactValue {
             end,
             keep,
             fill: (0x30 * ONES) & before,
+            min: if (2..=8).contains(&digits) {
+                10u32.pow(digits as u32 - 1)
+            } else {
+                0
+            },
         }
     }
 }
@@ -212,15 +220,18 @@ impl Template {
         };
         // Every value byte a digit.
         let mut non_digit = 0u64;
+        let mut leading_zero = false;
         for value in &self.values {
             let digits =
                 ((word(clock, value.end - 8) & value.keep) | value.fill).wrapping_sub(0x30 * ONES);
             non_digit |= (digits.wrapping_add(0x76 * ONES) | digits) & (0x80 * ONES);
+            let number = combine_eight_digits(digits);
+            leading_zero |= number < value.min;
             if let Some(cell) = row.get_mut(value.id as usize) {
-                *cell = combine_eight_digits(digits);
+                *cell = number;
             }
         }
-        different == 0 && non_digit == 0
+        different == 0 && non_digit == 0 && !leading_zero
     }
 }
 
@@ -492,6 +503,9 @@ impl RowFiller {
     /// The digits at `clock[*i..]` (1 to 10 of them, below 2^32), advancing `i` past them.
     #[inline(always)]
     fn template_value(clock: &[u8], i: &mut usize) -> Option<u32> {
+        if clock.get(*i) == Some(&b'0') && clock.get(*i + 1).is_some_and(u8::is_ascii_digit) {
+            return None; // `007`: the full scanner reports the leading zero
+        }
         if let Some((value, length)) = eight_digits(clock.get(*i..*i + 8)) {
             *i += length;
             return Some(value);
@@ -686,6 +700,9 @@ impl RowFiller {
     fn digits(clock: &[u8], i: &mut usize) -> Option<u32> {
         while clock[*i] == b' ' {
             *i += 1;
+        }
+        if clock.get(*i) == Some(&b'0') && clock.get(*i + 1).is_some_and(u8::is_ascii_digit) {
+            return None; // `007`: the full scanner reports the leading zero
         }
         if let Some((value, length)) = eight_digits(clock.get(*i..*i + 8)) {
             *i += length;

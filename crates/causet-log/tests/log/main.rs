@@ -10,6 +10,7 @@ use causet_log::{
     ViolationKind, analyze, generate, parse_log, read_log, write_log,
 };
 
+mod clock_grammar;
 #[path = "../../../../testing/peer_data.rs"]
 mod util;
 use util::peer_data;
