@@ -3,6 +3,9 @@
 use std::fmt;
 use std::io;
 
+use crate::Engine;
+use crate::memory::Bytes;
+
 /// Longest excerpt of an offending line quoted in an error.
 const QUOTE_LEN: usize = 120;
 
@@ -201,6 +204,48 @@ pub enum TraceErrorKind {
     TooManyThreads {
         /// The limit.
         max: usize,
+    },
+    /// The analysis would need more memory than it may use
+    /// ([`RaceOptions::max_memory`](crate::RaceOptions::max_memory); the estimate is
+    /// [`estimate_memory`](crate::memory::estimate_memory)'s, for the names seen up to and
+    /// including this event). Nothing was allocated for them.
+    #[error(
+        "{threads} threads, {locks} locks and {variables} variables need about {} with engine \
+         {engine} (clocks grow with threads², and with threads × locks), more than the limit of \
+         {}; raise it with --max-memory",
+        Bytes(*estimate),
+        Bytes(*limit)
+    )]
+    MemoryLimit {
+        /// The estimated bytes.
+        estimate: u64,
+        /// The limit.
+        limit: u64,
+        /// The engine (its clocks' entry size is part of the estimate).
+        engine: Engine,
+        /// Threads seen.
+        threads: u64,
+        /// Locks seen.
+        locks: u64,
+        /// Variables seen.
+        variables: u64,
+    },
+    /// An allocation for the clocks or state of new threads, locks or variables failed
+    /// (the machine, or the process's limits, had less memory than the estimate allowed).
+    #[error(
+        "out of memory: cannot allocate the state of {threads} threads, {locks} locks and \
+         {variables} variables (estimated {}); lower --max-memory below what is free",
+        Bytes(*estimate)
+    )]
+    OutOfMemory {
+        /// The estimated bytes.
+        estimate: u64,
+        /// Threads wanted.
+        threads: u64,
+        /// Locks wanted.
+        locks: u64,
+        /// Variables wanted.
+        variables: u64,
     },
     /// A RapidBin trace shorter than its 18-byte header.
     #[error("RapidBin header cut short: {found} of 18 bytes")]
