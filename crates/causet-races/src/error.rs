@@ -214,7 +214,7 @@ pub enum TraceErrorKind {
          {engine} (clocks grow with threads², and with threads × locks), more than the limit of \
          {}; raise it with --max-memory",
         Bytes(*estimate),
-        Bytes(*limit)
+        limit_text(*estimate, *limit)
     )]
     MemoryLimit {
         /// The estimated bytes.
@@ -308,6 +308,20 @@ pub enum TraceErrorKind {
         /// The thread.
         thread: String,
     },
+}
+
+/// The limit for a message saying `estimate` is beyond it: with the excess in bytes when
+/// both round to the same figure.
+fn limit_text(estimate: u64, limit: u64) -> String {
+    if Bytes(estimate).to_string() == Bytes(limit).to_string() {
+        format!(
+            "{} (by {} bytes)",
+            Bytes(limit),
+            estimate.saturating_sub(limit)
+        )
+    } else {
+        Bytes(limit).to_string()
+    }
 }
 
 /// `text` lossily decoded with control characters escaped (`\u{1b}`), so that no trace can
