@@ -24,9 +24,9 @@
 //! (`cargo run --release -p causet-races --example gen_trace -- N 300N > t.std`: 64 locks,
 //! 10,000 variables, any thread takes any lock, so the clocks go dense), max RSS of
 //! `causet races t.std --engine E --max-threads 10000` under `/usr/bin/time -v`. At 4,000
-//! and 8,000 threads the measured peak is 0.89x-1.53x of this estimate for the three
-//! engines (`tree` 0.89x-0.97x; `vc` and `epoch` 1.17x-1.53x, the allocator's free holes
-//! left by clocks that grew one by one); at 2,000 threads 1.25x-2.4x, where the process's
+//! and 8,000 threads the measured peak is 0.90x-1.50x of this estimate for the three
+//! engines (`tree` 0.90x-0.97x; `vc` and `epoch` 1.15x-1.50x, the allocator's free holes
+//! left by clocks that grew one by one); at 2,000 threads 1.21x-2.1x, where the process's
 //! own 10 MB weigh in. So on a trace whose clocks go dense the estimate is within a factor
 //! of 1.6 of real use once clocks matter; on a trace whose threads never learn of each
 //! other it is an upper bound.

@@ -99,12 +99,14 @@ const LOGS_IN_MEMORY_ABOVE: usize = causet_runtime::demo::MAX_OPEN_LOGS;
 
 /// The bytes a `causet run` of `nodes` nodes hosted as `host`, `messages` messages in all,
 /// is estimated to need at its peak (all its processes together). The model, calibrated by
-/// max RSS under `/usr/bin/time -v` (BENCHMARKS.md, "Memory guard"; measured peaks are
-/// 0.2x-1x of it from 2,000 to 20,000 nodes in task mode):
+/// max RSS under `/usr/bin/time -v` (BENCHMARKS.md, "Memory guard": measured peaks are
+/// 0.19x-0.96x of it in task mode from 2,000 to 20,000 nodes with 1 to 16 messages a node,
+/// 0.34x-0.79x in thread mode at 1,000 and 2,000 nodes; lowest with 1 message a node, whose
+/// clocks stay short):
 /// - every node's clock dense: `nodes` entries of 8 bytes, or 36 with differential stamps
 ///   (their bookkeeping is about 28 bytes an entry): `nodes² × 8` (or `× 36`);
 /// - per node a fixed part: a task's state and channel 16 KiB, a thread's stack and log
-///   buffer 160 KiB, a process 8 MiB;
+///   buffer 256 KiB, a process 8 MiB;
 /// - in task mode above 512 nodes the logs stay in memory until the end: node i's j-th
 ///   event logs the clock entries it knows, at most `min(nodes, 2^j)` (knowledge at most
 ///   doubles with each event), about 14 bytes each;
@@ -116,7 +118,7 @@ pub fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool)
     let entry: u64 = if differential { 36 } else { 8 };
     let per_node: u64 = match host {
         Host::Task => 16 << 10,
-        Host::Thread => 160 << 10,
+        Host::Thread => 256 << 10,
         Host::Process => 8 << 20,
     };
     // A send and a receive per message, and a start and an end per node.

@@ -84,7 +84,7 @@ fn max_memory_help() -> String {
     format!(
         "Refuse, before starting, a run estimated to need more than SIZE: every node's clock \
          dense (nodes² entries of 8 bytes, 36 with differential stamps), a fixed part per node \
-         (task 16 KiB, thread 160 KiB, process 8 MiB) and, in task mode above 512 nodes, the \
+         (task 16 KiB, thread 256 KiB, process 8 MiB) and, in task mode above 512 nodes, the \
          logs kept in memory until the end (they grow with --messages). {}",
         super::memory::SIZE_HELP
     )

@@ -708,7 +708,10 @@ fn run_refuses_a_cluster_beyond_max_memory_before_starting() {
             "small",
         ],
     );
-    assert_error(&output, "causet run: 4 nodes in thread mode need about 16.");
+    assert_error(
+        &output,
+        "causet run: 4 nodes in thread mode need about 17.0 MiB",
+    );
     assert!(
         stderr(&output).contains("(limit 1.0 MiB); lower --nodes"),
         "{}",
