@@ -26,6 +26,7 @@ use std::sync::mpsc;
 
 use super::engines::{AccessHistory, Prior, Site, SyncClocks, Verdict};
 use super::error::TraceErrorKind;
+use super::memory::estimate_memory;
 use super::rapidbin::{HEADER_LEN, RapidBinBatches, RapidBinHeader};
 use super::source::{EventSource, NameTable};
 use super::std_format::batch::{Batch, BatchReader};
@@ -242,15 +243,82 @@ struct RawRace {
 /// What is ill-formed at an event, by ids (names are resolved at the end).
 #[derive(Debug, Clone, Copy)]
 enum Ill {
-    EventAfterJoin { thread: u32 },
-    LockHeld { thread: u32, lock: u32, holder: u32 },
-    ReleaseNotHeld { thread: u32, lock: u32 },
-    ReleaseNotOwner { thread: u32, lock: u32, holder: u32 },
-    SelfForkJoin { thread: u32, op: &'static str },
-    LateFork { child: u32, why: &'static str },
-    JoinedTwice { child: u32 },
+    EventAfterJoin {
+        thread: u32,
+    },
+    LockHeld {
+        thread: u32,
+        lock: u32,
+        holder: u32,
+    },
+    ReleaseNotHeld {
+        thread: u32,
+        lock: u32,
+    },
+    ReleaseNotOwner {
+        thread: u32,
+        lock: u32,
+        holder: u32,
+    },
+    SelfForkJoin {
+        thread: u32,
+        op: &'static str,
+    },
+    LateFork {
+        child: u32,
+        why: &'static str,
+    },
+    JoinedTwice {
+        child: u32,
+    },
     TooManyThreads,
-    ClockOverflow { thread: u32 },
+    ClockOverflow {
+        thread: u32,
+    },
+    /// The names seen up to this event would need `estimate` bytes, beyond the limit.
+    MemoryLimit {
+        estimate: u64,
+        counts: Counts,
+    },
+    /// Allocating the state of these names failed.
+    OutOfMemory {
+        estimate: u64,
+        counts: Counts,
+    },
+}
+
+/// How many threads, locks and variables there are (or would be).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    threads: usize,
+    locks: usize,
+    variables: usize,
+}
+
+impl Counts {
+    fn estimate(self, engine: Engine) -> u64 {
+        estimate_memory(
+            engine,
+            self.threads as u64,
+            self.locks as u64,
+            self.variables as u64,
+        )
+    }
+
+    /// The counts once `event` is seen too (ids are dense, in order of first appearance,
+    /// so an id at or beyond a count is a new name).
+    #[inline]
+    fn with(mut self, event: &StdEvent) -> Counts {
+        let grow = |count: &mut usize, id: u32| *count = (*count).max(id as usize + 1);
+        grow(&mut self.threads, event.thread);
+        match event.op {
+            Op::Fork | Op::Join => grow(&mut self.threads, event.operand),
+            Op::Acquire | Op::Release | Op::Request => grow(&mut self.locks, event.operand),
+            Op::Read | Op::Write => grow(&mut self.variables, event.operand),
+            Op::Begin | Op::End => {}
+        }
+        self
+    }
 }
 
 /// Why a pass stopped early.
@@ -263,7 +331,7 @@ enum Stop {
 }
 
 impl Stop {
-    fn into_error<Src: EventSource>(self, reader: &Src, max_threads: usize) -> TraceError {
+    fn into_error<Src: EventSource>(self, reader: &Src, options: &RaceOptions) -> TraceError {
         let names = reader.names();
         let (line, text, ill) = match self {
             Stop::Read(err) => return err,
@@ -308,7 +376,23 @@ impl Stop {
             Ill::JoinedTwice { child } => TraceErrorKind::JoinedTwice {
                 child: thread(child),
             },
-            Ill::TooManyThreads => TraceErrorKind::TooManyThreads { max: max_threads },
+            Ill::TooManyThreads => TraceErrorKind::TooManyThreads {
+                max: options.max_threads,
+            },
+            Ill::MemoryLimit { estimate, counts } => TraceErrorKind::MemoryLimit {
+                estimate,
+                limit: options.max_memory,
+                engine: options.engine,
+                threads: counts.threads as u64,
+                locks: counts.locks as u64,
+                variables: counts.variables as u64,
+            },
+            Ill::OutOfMemory { estimate, counts } => TraceErrorKind::OutOfMemory {
+                estimate,
+                threads: counts.threads as u64,
+                locks: counts.locks as u64,
+                variables: counts.variables as u64,
+            },
             Ill::ClockOverflow { thread: t } => TraceErrorKind::ClockOverflow { thread: thread(t) },
         };
         reader.error(line, &text, kind)
@@ -332,6 +416,8 @@ struct Detector<S, H> {
     races: Vec<RawRace>,
     list: usize,
     max_threads: usize,
+    max_memory: u64,
+    engine: Engine,
 }
 
 impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
@@ -349,14 +435,48 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
             races: Vec::new(),
             list: options.list,
             max_threads: options.max_threads,
+            max_memory: options.max_memory,
+            engine: options.engine,
+        }
+    }
+
+    /// The names the state is kept for.
+    fn counts(&self) -> Counts {
+        Counts {
+            threads: self.threads.len(),
+            locks: self.lock_holder.len(),
+            variables: self.racy_variable.len(),
         }
     }
 
     /// Clocks and state for the names a batch introduced (ids are dense, in order of first
-    /// appearance, so the counts say which are new).
-    fn grow(&mut self, threads: usize, locks: usize, variables: usize) {
+    /// appearance, so the counts say which are new). An error when an allocation fails:
+    /// the thread clocks and the per-name vectors are reserved first, fallibly.
+    fn grow(&mut self, to: Counts) -> Result<(), Ill> {
+        let Counts {
+            threads,
+            locks,
+            variables,
+        } = to;
+        let failed = |_| Ill::OutOfMemory {
+            estimate: to.estimate(self.engine),
+            counts: to,
+        };
+        let more = |have: usize, want: usize| want.saturating_sub(have);
+        self.threads
+            .try_reserve_exact(more(self.threads.len(), threads))
+            .map_err(failed)?;
+        self.lock_holder
+            .try_reserve_exact(more(self.lock_holder.len(), locks))
+            .map_err(failed)?;
+        self.lock_depth
+            .try_reserve_exact(more(self.lock_depth.len(), locks))
+            .map_err(failed)?;
+        self.racy_variable
+            .try_reserve_exact(more(self.racy_variable.len(), variables))
+            .map_err(failed)?;
         while self.threads.len() < threads {
-            self.sync.add_thread();
+            self.sync.add_thread().map_err(failed)?;
             self.threads.push(ThreadState::default());
         }
         while self.lock_holder.len() < locks {
@@ -368,18 +488,33 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
             self.history.add_variable();
             self.racy_variable.push(false);
         }
+        Ok(())
+    }
+
+    /// The first of `events` whose names would take the state past the memory limit, with
+    /// the estimate and the counts before it (the names up to it, it excluded, fit).
+    #[cold]
+    fn first_over_memory(&self, events: &[StdEvent]) -> Option<(usize, u64, Counts, Counts)> {
+        let mut counts = self.counts();
+        for (i, event) in events.iter().enumerate() {
+            let next = counts.with(event);
+            if next != counts {
+                let estimate = next.estimate(self.engine);
+                if estimate > self.max_memory {
+                    return Some((i, estimate, counts, next));
+                }
+                counts = next;
+            }
+        }
+        None
     }
 
     /// Every event of `batch`, then the reading error that ended it, if any.
     fn process(&mut self, batch: &mut Batch) -> Result<(), Stop> {
-        self.grow(
-            batch.threads.min(self.max_threads),
-            batch.locks,
-            batch.variables,
-        );
         // The thread limit is checked by id: ids are dense, so the first event naming an id
         // at the limit is the one that makes the count exceed it.
         let mut n = batch.events.len();
+        let mut stop = Ill::TooManyThreads;
         if batch.threads > self.max_threads {
             let max = u32::try_from(self.max_threads).unwrap_or(u32::MAX);
             n = batch
@@ -390,6 +525,36 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
                 })
                 .unwrap_or(n);
         }
+        let mut to = Counts {
+            threads: batch.threads.min(self.max_threads),
+            locks: batch.locks,
+            variables: batch.variables,
+        };
+        // The memory limit likewise, by the names up to each event; only when the batch as a
+        // whole would pass it (the estimate grows with every count).
+        if to != self.counts() && to.estimate(self.engine) > self.max_memory {
+            match self.first_over_memory(&batch.events[..n]) {
+                Some((i, estimate, fits, over)) => {
+                    n = i;
+                    to = fits;
+                    stop = Ill::MemoryLimit {
+                        estimate,
+                        counts: over,
+                    };
+                }
+                // Names interned by a line that is not an event (the reading error that
+                // ended the batch): they need no state.
+                None => to = batch.events[..n].iter().fold(self.counts(), Counts::with),
+            }
+        }
+        if let Err(ill) = self.grow(to) {
+            let (line, text) = if batch.events.is_empty() {
+                (batch.first_line, Vec::new())
+            } else {
+                (batch.line(0), batch.line_text(0).to_vec())
+            };
+            return Err(Stop::Ill { line, text, ill });
+        }
         for (i, &event) in batch.events[..n].iter().enumerate() {
             let line = batch.line(i);
             if let Err(ill) = self.step(event, line) {
@@ -399,8 +564,11 @@ impl<S: SyncClocks + Default, H: AccessHistory + Default> Detector<S, H> {
         }
         if n < batch.events.len() {
             let (line, text) = (batch.line(n), batch.line_text(n).to_vec());
-            let ill = Ill::TooManyThreads;
-            return Err(Stop::Ill { line, text, ill });
+            return Err(Stop::Ill {
+                line,
+                text,
+                ill: stop,
+            });
         }
         match batch.error.take() {
             Some(err) => Err(Stop::Read(err)),
@@ -677,7 +845,7 @@ where
             });
             Ok(detector.finish(reader.names(), events))
         }
-        Err(stop) => Err(stop.into_error(&reader, options.max_threads)),
+        Err(stop) => Err(stop.into_error(&reader, options)),
     }
 }
 

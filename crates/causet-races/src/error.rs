@@ -3,6 +3,9 @@
 use std::fmt;
 use std::io;
 
+use crate::Engine;
+use crate::memory::Bytes;
+
 /// Longest excerpt of an offending line quoted in an error.
 const QUOTE_LEN: usize = 120;
 
@@ -202,6 +205,48 @@ pub enum TraceErrorKind {
         /// The limit.
         max: usize,
     },
+    /// The analysis would need more memory than it may use
+    /// ([`RaceOptions::max_memory`](crate::RaceOptions::max_memory); the estimate is
+    /// [`estimate_memory`](crate::memory::estimate_memory)'s, for the names seen up to and
+    /// including this event). Nothing was allocated for them.
+    #[error(
+        "{threads} threads, {locks} locks and {variables} variables need about {} with engine \
+         {engine} (clocks grow with threads², and with threads × locks), more than the limit of \
+         {}; raise it with --max-memory",
+        Bytes(*estimate),
+        limit_text(*estimate, *limit)
+    )]
+    MemoryLimit {
+        /// The estimated bytes.
+        estimate: u64,
+        /// The limit.
+        limit: u64,
+        /// The engine (its clocks' entry size is part of the estimate).
+        engine: Engine,
+        /// Threads seen.
+        threads: u64,
+        /// Locks seen.
+        locks: u64,
+        /// Variables seen.
+        variables: u64,
+    },
+    /// An allocation for the clocks or state of new threads, locks or variables failed
+    /// (the machine, or the process's limits, had less memory than the estimate allowed).
+    #[error(
+        "out of memory: cannot allocate the state of {threads} threads, {locks} locks and \
+         {variables} variables (estimated {}); lower --max-memory below what is free",
+        Bytes(*estimate)
+    )]
+    OutOfMemory {
+        /// The estimated bytes.
+        estimate: u64,
+        /// Threads wanted.
+        threads: u64,
+        /// Locks wanted.
+        locks: u64,
+        /// Variables wanted.
+        variables: u64,
+    },
     /// A RapidBin trace shorter than its 18-byte header.
     #[error("RapidBin header cut short: {found} of 18 bytes")]
     HeaderCut {
@@ -263,6 +308,20 @@ pub enum TraceErrorKind {
         /// The thread.
         thread: String,
     },
+}
+
+/// The limit for a message saying `estimate` is beyond it: with the excess in bytes when
+/// both round to the same figure.
+fn limit_text(estimate: u64, limit: u64) -> String {
+    if Bytes(estimate).to_string() == Bytes(limit).to_string() {
+        format!(
+            "{} (by {} bytes)",
+            Bytes(limit),
+            estimate.saturating_sub(limit)
+        )
+    } else {
+        Bytes(limit).to_string()
+    }
 }
 
 /// `text` lossily decoded with control characters escaped (`\u{1b}`), so that no trace can

@@ -54,6 +54,7 @@ mod detector;
 mod engines;
 mod error;
 pub mod generate;
+pub mod memory;
 pub mod rapidbin;
 mod source;
 pub mod std_format;
@@ -64,6 +65,7 @@ use std::str::FromStr;
 
 pub use detector::{Sniffed, TraceFormat, UnknownFormat, detect_races_with_format};
 pub use error::{TraceError, TraceErrorKind};
+pub use memory::{Bytes, DEFAULT_MAX_MEMORY, estimate_memory};
 pub use std_format::{Names, Op, StdEvent, StdReader};
 
 use std_format::batch::BatchReader;
@@ -128,8 +130,14 @@ pub struct RaceOptions {
     pub list: usize,
     /// The most threads accepted; default 4,096. Clock memory is quadratic in threads at
     /// worst (every thread and lock knowing every thread: 4 bytes per entry for `vc` and
-    /// `epoch`, 24 for `tree`), so this bounds what a hostile trace can make us allocate.
+    /// `epoch`, 20 for `tree`), so this bounds what a hostile trace can make us allocate.
     pub max_threads: usize,
+    /// The most memory the analysis may need, in bytes; default [`DEFAULT_MAX_MEMORY`]
+    /// (4 GiB). Before the engine takes on new threads, locks or variables it estimates what
+    /// it would then need ([`estimate_memory`]: dense clocks, `threads² + locks × threads`
+    /// entries) and stops with [`TraceErrorKind::MemoryLimit`] at the first event that
+    /// would exceed this, instead of allocating.
+    pub max_memory: u64,
     /// Call the progress callback every this many events (as they are read); default 2^20.
     pub progress_every: u64,
     /// Whether reading may run on the calling thread while the engine runs on a second one,
@@ -147,6 +155,7 @@ impl RaceOptions {
             engine,
             list: 0,
             max_threads: 4_096,
+            max_memory: DEFAULT_MAX_MEMORY,
             progress_every: 1 << 20,
             parallel: true,
             pipeline_after: 1 << 20,

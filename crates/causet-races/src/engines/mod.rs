@@ -12,6 +12,8 @@
 //! release and fork, so an access is identified by the pair (own entry, thread) and access a
 //! by u happens before the current point of t iff `a.clock <= C_t[u]`.
 
+use std::collections::TryReserveError;
+
 pub(crate) mod epoch;
 pub(crate) mod tree_clock;
 pub(crate) mod vector_clock;
@@ -43,8 +45,9 @@ pub(crate) enum Verdict {
 
 /// Thread and lock clocks under acquire, release, fork and join.
 pub(crate) trait SyncClocks {
-    /// Adds a thread with the next id; its clock is 1 in its own entry, 0 elsewhere.
-    fn add_thread(&mut self);
+    /// Adds a thread with the next id; its clock is 1 in its own entry, 0 elsewhere. An
+    /// error when its clock cannot be allocated (then nothing was added).
+    fn add_thread(&mut self) -> Result<(), TryReserveError>;
     /// Adds a lock with the next id; its clock is all zero.
     fn add_lock(&mut self);
     /// The clock of thread t as a flat slice indexed by thread id (missing entries are 0).

@@ -1,6 +1,8 @@
 //! Flat vector clocks (`Vec<u32>` indexed by thread id) for threads and locks, and the
 //! DJIT+ access history: the last read and the last write of every thread, per variable.
 
+use std::collections::TryReserveError;
+
 use super::{
     AccessHistory, Prior, Site, SyncClocks, Verdict, entry, later, latest_unordered, leq, set_site,
 };
@@ -17,11 +19,21 @@ pub(crate) struct FlatClocks {
 #[inline]
 fn merge(into: &mut Vec<u32>, from: &[u32]) {
     if into.len() < from.len() {
-        into.resize(from.len(), 0);
+        grow_exact(into, from.len());
     }
     for (a, &b) in into.iter_mut().zip(from) {
         *a = (*a).max(b);
     }
+}
+
+/// Lengthens `clock` to `len` entries (new ones 0) with no spare capacity: clocks only
+/// grow towards the thread count, so the doubling of a plain `resize` would leave up to half
+/// of every clock unused (1.5x the memory of dense clocks at 8,000 threads). Cold: a clock
+/// grows at most once per new thread it learns of.
+#[cold]
+fn grow_exact(clock: &mut Vec<u32>, len: usize) {
+    clock.reserve_exact(len - clock.len());
+    clock.resize(len, 0);
 }
 
 impl FlatClocks {
@@ -39,11 +51,15 @@ impl FlatClocks {
 }
 
 impl SyncClocks for FlatClocks {
-    fn add_thread(&mut self) {
+    fn add_thread(&mut self) -> Result<(), TryReserveError> {
         let t = self.threads.len();
-        let mut clock = vec![0; t + 1];
+        self.threads.try_reserve(1)?;
+        let mut clock = Vec::new();
+        clock.try_reserve_exact(t + 1)?;
+        clock.resize(t + 1, 0);
         clock[t] = 1;
         self.threads.push(clock);
+        Ok(())
     }
 
     fn add_lock(&mut self) {
@@ -62,9 +78,12 @@ impl SyncClocks for FlatClocks {
 
     #[inline]
     fn release(&mut self, t: u32, l: u32) -> bool {
-        let lock = &mut self.locks[l as usize];
+        let (lock, clock) = (&mut self.locks[l as usize], &self.threads[t as usize]);
         lock.clear();
-        lock.extend_from_slice(&self.threads[t as usize]);
+        if lock.capacity() < clock.len() {
+            lock.reserve_exact(clock.len());
+        }
+        lock.extend_from_slice(clock);
         self.tick(t)
     }
 

@@ -485,6 +485,189 @@ fn thread_limit_is_enforced() {
     assert_eq!(err.line(), 11);
 }
 
+/// `T0` forking `T1`, `T2`, ... up to `threads - 1`, one fork a line, made as it is read (so
+/// a test pays only for the lines the analysis gets to).
+struct ForkTrace {
+    next: u64,
+    threads: u64,
+    pending: Vec<u8>,
+}
+
+impl ForkTrace {
+    fn new(threads: u64) -> Self {
+        ForkTrace {
+            next: 1,
+            threads,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl std::io::Read for ForkTrace {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.len() < buf.len() && self.next < self.threads {
+            let line = format!("T0|fork(T{})|{}\n", self.next, self.next);
+            self.pending.extend_from_slice(line.as_bytes());
+            self.next += 1;
+        }
+        let n = self.pending.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+/// Issue 20: a million threads with `--max-threads 2000000` aborted the process when memory
+/// ran out; now the memory limit stops it with an error at the exact line whose new thread
+/// makes the estimate pass the limit (with 256 MiB: about 8,000 threads of dense 4-byte
+/// clocks; the default, 4 GiB, would let the test allocate 2 GB first).
+#[test]
+fn a_million_threads_are_refused_by_the_memory_limit() {
+    use causet_races::memory::{DEFAULT_MAX_MEMORY, estimate_memory};
+    assert_eq!(RaceOptions::default().max_memory, DEFAULT_MAX_MEMORY);
+    assert_eq!(DEFAULT_MAX_MEMORY, 4 << 30);
+    for engine in Engine::ALL {
+        let mut options = RaceOptions::new(engine);
+        options.max_threads = 2_000_000;
+        options.max_memory = 256 << 20;
+        let err = detect_races(ForkTrace::new(1_000_000), "big.std", &options)
+            .expect_err("refused, not run");
+        let TraceErrorKind::MemoryLimit {
+            estimate,
+            limit,
+            threads,
+            locks,
+            variables,
+            ..
+        } = *err.kind()
+        else {
+            panic!("{engine}: {err}");
+        };
+        assert_eq!((limit, locks, variables), (256 << 20, 0, 0));
+        assert_eq!(estimate, estimate_memory(engine, threads, 0, 0));
+        assert!(estimate > limit, "{engine}: {err}");
+        assert!(
+            estimate_memory(engine, threads - 1, 0, 0) <= limit,
+            "{engine}: {err}"
+        );
+        // Line k forks thread k: the line of the first thread too many.
+        assert_eq!(err.line(), threads - 1, "{engine}: {err}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("big.std:{}: {threads} threads,", threads - 1)),
+            "{message}"
+        );
+        for needle in [
+            "need about",
+            "MiB with engine",
+            "limit of 256.0 MiB",
+            "--max-memory",
+        ] {
+            assert!(message.contains(needle), "{message}");
+        }
+    }
+}
+
+/// A small limit stops every engine, on STD and RapidBin input alike, at the first event
+/// whose new name (thread, lock or variable) passes it; a limit the trace fits in changes
+/// nothing.
+#[test]
+fn memory_limit_stops_at_the_first_name_too_many() {
+    use causet_races::memory::estimate_memory;
+    // Threads 0..39 each take lock m<t mod 5>, write x<t> and y, and release the lock.
+    let text: String = (0..40)
+        .map(|t| {
+            format!(
+                "T{t}|acq(m{})|1\nT{t}|w(x{t})|2\nT{t}|w(y)|3\nT{t}|rel(m{})|4\n",
+                t % 5,
+                t % 5
+            )
+        })
+        .collect();
+    let (_, bytes) = to_rapidbin(&text);
+    for engine in Engine::ALL {
+        // Room for 20 threads and what they use: 5 locks, 21 variables.
+        let limit = estimate_memory(engine, 20, 5, 21);
+        let mut options = RaceOptions::new(engine).with_list(3);
+        options.max_memory = limit;
+        for (input, format) in [
+            (text.as_bytes(), TraceFormat::Std),
+            (bytes.as_slice(), TraceFormat::RapidBin),
+        ] {
+            let err = read_binary(input, format, &options).expect_err("over the limit");
+            let TraceErrorKind::MemoryLimit {
+                threads,
+                locks,
+                variables,
+                limit: said,
+                ..
+            } = *err.kind()
+            else {
+                panic!("{engine} {format}: {err}");
+            };
+            // Thread 20's acquire (line 81) is the first event of a 21st thread.
+            assert_eq!(
+                (threads, locks, variables, said),
+                (21, 5, 21, limit),
+                "{err}"
+            );
+            assert_eq!(err.line(), 81, "{engine} {format}: {err}");
+            let mut roomy = options.clone();
+            roomy.max_memory = estimate_memory(engine, 40, 5, 41);
+            let report = read_binary(input, format, &roomy).expect("fits exactly");
+            roomy.max_memory = u64::MAX;
+            let unlimited = read_binary(input, format, &roomy).expect("no limit");
+            assert_eq!(report, unlimited, "{engine} {format}");
+            assert_eq!(
+                (report.threads, report.racy_events),
+                (40, 39),
+                "{engine} {format}"
+            );
+        }
+        // Variables count too: a byte short of room for all, the last new name is refused:
+        // x39, the 41st variable, written at line 4 * 39 + 2.
+        options.max_memory = estimate_memory(engine, 40, 5, 41) - 1;
+        let err = detect_races(text.as_bytes(), "t.std", &options).expect_err("variables");
+        assert!(
+            matches!(
+                err.kind(),
+                TraceErrorKind::MemoryLimit {
+                    threads: 40,
+                    variables: 41,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(err.line(), 158, "{err}");
+    }
+}
+
+/// The default limit leaves a normal trace's report exactly as without one.
+#[test]
+fn default_memory_limit_changes_nothing_on_a_normal_trace() {
+    let shape = TraceShape {
+        threads: 64,
+        events: 200_000,
+        seed: 5,
+        ..TraceShape::default()
+    };
+    let mut text = Vec::new();
+    generate(&shape, &mut text).expect("writes to memory");
+    for engine in Engine::ALL {
+        let options = RaceOptions::new(engine).with_list(5);
+        let mut unlimited = options.clone();
+        unlimited.max_memory = u64::MAX;
+        let report = detect_races(text.as_slice(), "g.std", &options).expect("fits");
+        assert_eq!(
+            report,
+            detect_races(text.as_slice(), "g.std", &unlimited).expect("fits")
+        );
+        assert_eq!(report.threads, 64);
+        assert!(report.racy_events > 0);
+    }
+}
+
 #[test]
 fn progress_is_reported_with_events_and_bytes() {
     let text: String = (0..100).map(|i| format!("T{}|w(x)|{i}\n", i % 2)).collect();

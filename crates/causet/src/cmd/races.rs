@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use causet_races::{
-    Engine, Progress, RaceOptions, RaceReport, TraceFormat, detect_races_with_format,
+    Engine, Progress, RaceOptions, RaceReport, TraceErrorKind, TraceFormat,
+    detect_races_with_format,
 };
 
 /// Arguments of `causet races`.
@@ -66,6 +67,21 @@ pub struct RacesArgs {
     /// worst: 64 MiB for 4,096 threads with vc or epoch, 384 MiB with tree).
     #[arg(long, value_name = "N", default_value_t = 4_096)]
     max_threads: usize,
+    /// Refuse a trace whose clocks would need more than SIZE (e.g. 512M, 4G, 1.5GiB)
+    /// [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::memory::parse_size,
+          long_help = max_memory_help())]
+    max_memory: Option<u64>,
+}
+
+fn max_memory_help() -> String {
+    format!(
+        "Refuse, before allocating, a trace whose threads, locks and variables would need \
+         more than SIZE (estimated for dense clocks: threads² + locks × threads entries of 4 \
+         bytes, 20 with tree), with an error naming the line, instead of running out of \
+         memory. {}",
+        super::memory::SIZE_HELP
+    )
 }
 
 fn parse_engine(text: &str) -> Result<Engine, String> {
@@ -100,6 +116,8 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
     };
     let mut options = RaceOptions::new(args.engine).with_list(args.list);
     options.max_threads = args.max_threads;
+    let (max_memory, limit_is) = super::memory::limit(args.max_memory);
+    options.max_memory = max_memory;
     options.progress_every = 1 << 18;
 
     // A progress bar on long runs only, and only when someone watches stderr.
@@ -118,7 +136,12 @@ pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = report?;
+    let report = report.map_err(|err| match err.kind() {
+        TraceErrorKind::MemoryLimit { .. } if args.max_memory.is_none() => {
+            anyhow::anyhow!("{err} (the limit is {limit_is})")
+        }
+        _ => err.into(),
+    })?;
 
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -11,6 +11,7 @@ use std::io::Write;
 use anyhow::Context;
 use causet_diagram::{Diagram, RenderOptions, write_svg};
 use causet_log::{CheckOptions, ReadOptions, read_log};
+use causet_races::Bytes;
 use causet_runtime::{
     LogFlush, MergeSummary, Stamps,
     demo::{
@@ -72,6 +73,21 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Refuse, before starting, a run estimated to need more than SIZE (e.g. 512M, 4G,
+    /// 1.5GiB) [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::memory::parse_size,
+          long_help = max_memory_help())]
+    max_memory: Option<u64>,
+}
+
+fn max_memory_help() -> String {
+    format!(
+        "Refuse, before starting, a run estimated to need more than SIZE: every node's clock \
+         dense (nodes² entries of 8 bytes, 36 with differential stamps), a fixed part per node \
+         (task 16 KiB, thread 256 KiB, process 8 MiB) and, in task mode above 512 nodes, the \
+         logs kept in memory until the end (they grow with --messages). {}",
+        super::memory::SIZE_HELP
+    )
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -132,6 +148,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.full_stamps || args.nodes > MAX_DIFFERENTIAL_NODES {
         config.stamps = Stamps::Full;
     }
+    if let Some(refusal) = check_memory(&args, mode, &config) {
+        // Said as the command, not as an error of the cluster: nothing was started.
+        eprintln!("{refusal}");
+        return Ok(ExitCode::from(2));
+    }
     config.timing = Timing {
         pace: Duration::from_millis(args.pace_ms),
         receive_timeout: Duration::from_millis(
@@ -141,6 +162,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let _lock = lock_out(&args.out)?;
     remove_stale_logs(&args.out)?;
+    let status = Status::start(format!(
+        "{} nodes in {mode} mode, {} messages",
+        args.nodes,
+        config.plan.total_messages()
+    ));
     let cluster = match mode {
         Mode::Thread => run_threads(&config),
         Mode::Task => run_tasks(&config, args.workers),
@@ -151,14 +177,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     .with_context(|| format!("{mode} mode run"))?;
+    status.phase("merging the node logs");
     let merged = merge_run_logs(&cluster, &args.out).context("merging the node logs")?;
     // Complete only when every node finished and the merged log holds every event the
     // nodes logged: never report a run complete with events missing.
     let complete = cluster.is_complete() && merged.events as u64 == cluster.events();
     let lenient = !complete;
+    status.phase("checking and analysing the merged log");
     let analysis = analyze(&merged.path, config.plan.nodes(), merged.events, lenient);
+    status.phase("drawing the diagram");
     let diagram = render(&merged.path, &args.out.join("diagram.svg"), merged.events);
+    status.phase("writing view.html");
     let view = write_view(&merged.path, &args.out.join("view.html"));
+    drop(status);
     let summary = Summary {
         config: &config,
         args: &args,
@@ -180,6 +211,72 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What a run is doing, as a spinner with the elapsed time on stderr, when stderr is a
+/// terminal (never when it is not: scripts and tests read it). Big clusters take tens of
+/// seconds; without it the command would be silent all that time.
+struct Status(Option<indicatif::ProgressBar>);
+
+impl Status {
+    fn start(what: String) -> Status {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return Status(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} causet run: {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(format!("running {what}"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Status(Some(bar))
+    }
+
+    fn phase(&self, what: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(what.to_string());
+        }
+    }
+}
+
+impl Drop for Status {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Refuses a run whose estimated peak ([`run_estimate`](super::memory::run_estimate)) is
+/// beyond `--max-memory` (default: half of the machine's memory), before anything starts:
+/// the refusal to print, if any.
+fn check_memory(args: &RunArgs, mode: Mode, config: &ClusterConfig) -> Option<String> {
+    use super::memory::{Host, limit, run_estimate};
+    let (host, name) = match mode {
+        Mode::Thread => (Host::Thread, "thread"),
+        Mode::Task => (Host::Task, "task"),
+        _ => (Host::Process, "process"),
+    };
+    let differential = !matches!(config.stamps, Stamps::Full);
+    let need = run_estimate(host, args.nodes, config.plan.total_messages(), differential);
+    let (max, limit_is) = limit(args.max_memory);
+    if need > max {
+        let limit_is = if args.max_memory.is_some() {
+            String::new()
+        } else {
+            format!(", {limit_is}")
+        };
+        return Some(format!(
+            "causet run: {} nodes in {name} mode need about {} (limit {}{limit_is}); lower \
+             --nodes or --messages, or raise --max-memory",
+            args.nodes,
+            Bytes(need),
+            Bytes(max)
+        ));
+    }
+    None
 }
 
 /// A flag set by the first SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the process host then stops

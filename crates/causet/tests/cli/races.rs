@@ -367,3 +367,67 @@ fn races_progress_bar_is_off_without_a_terminal() {
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
     assert_eq!(value["events"], 300_000);
 }
+
+/// Issue 20: a trace with more threads than `--max-memory` allows is refused (exit 2) at the
+/// line of the first thread too many, naming the estimate, the limit and the option; the
+/// same trace runs with room enough.
+#[test]
+fn races_max_memory_refuses_a_trace_too_big() {
+    // T0 forks 1,999 threads: dense clocks of 2,000 threads are about 16 MB.
+    let text: String = (1..2_000).map(|t| format!("T0|fork(T{t})|{t}\n")).collect();
+    let (dir, file) = write_trace(&text);
+    for engine in ["vc", "epoch", "tree"] {
+        let output = run_in(
+            dir.path(),
+            &["races", &file, "--engine", engine, "--max-memory", "1M"],
+        );
+        assert_error(&output, "more than the limit of 1.0 MiB (by ");
+        assert!(
+            stderr(&output).contains(" bytes); raise it with --max-memory: `T0|fork("),
+            "{}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert!(message.starts_with("causet: t.std:"), "{message}");
+        assert!(
+            message.contains(&format!("with engine {engine}")),
+            "{message}"
+        );
+        assert!(message.contains("need about 1.0 MiB"), "{message}");
+        assert_eq!(stdout(&output), "", "no report");
+    }
+    let output = run_in(dir.path(), &["races", &file, "--max-memory", "1.5GiB"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("threads:         2000"));
+    // And under the default limit (half of the machine's memory).
+    let output = run_in(dir.path(), &["races", &file]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn races_bad_max_memory_is_refused() {
+    let (dir, file) = write_trace(TRACE);
+    for (size, needle) in [
+        ("4X", "invalid size `4X`: unknown unit `X`"),
+        ("0", "invalid size `0`: must be more than 0 bytes"),
+        ("G", "invalid size `G`: no number"),
+        ("1.2.3M", "invalid size `1.2.3M`: not a number"),
+        ("-1G", "invalid size `-1G`"),
+    ] {
+        let option = format!("--max-memory={size}");
+        let output = run_in(dir.path(), &["races", &file, &option]);
+        assert_error(&output, needle);
+        assert!(
+            stderr(&output).contains("--max-memory <SIZE>"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    for size in ["4096", "512M", "4G", "1.5GiB", "2GB"] {
+        let output = run_in(dir.path(), &["races", &file, "--max-memory", size]);
+        assert!(output.status.success(), "{size}: {}", stderr(&output));
+    }
+    let help = stdout(&run(&["races", "--help"]));
+    assert!(help.contains("--max-memory <SIZE>"), "{help}");
+    assert!(help.contains("half of the machine's memory"), "{help}");
+}

@@ -668,3 +668,82 @@ fn two_nodes_started_by_hand_talk_and_refuse_a_garbage_peer() {
     let senders: HashSet<&str> = events.iter().map(|e| e.0.as_str()).collect();
     assert_eq!(senders.len(), 2);
 }
+
+/// Issue 20: 100,000 nodes in task mode aborted after 46 s and 11 GB; now the run is refused
+/// before it starts (exit 2, nothing written), with the estimate and the limit: by default
+/// half of this machine's memory (the test assumes less than 157 GiB of memory).
+#[test]
+fn run_refuses_a_cluster_beyond_max_memory_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = run_in(
+        dir.path(),
+        &["run", "--mode", "task", "--nodes", "100000", "--out", "big"],
+    );
+    assert_error(
+        &output,
+        "causet run: 100000 nodes in task mode need about 78.8 GiB (limit ",
+    );
+    let message = stderr(&output);
+    assert!(
+        message.contains(
+            "half of this machine's memory); lower --nodes or --messages, or raise --max-memory"
+        ),
+        "{message}"
+    );
+    assert!(started.elapsed().as_secs() < 10, "refused at once");
+    assert!(!dir.path().join("big").exists(), "nothing started");
+    // A small limit refuses a small cluster too, naming the limit given.
+    let output = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--mode",
+            "thread",
+            "--nodes",
+            "4",
+            "--max-memory",
+            "1M",
+            "--out",
+            "small",
+        ],
+    );
+    assert_error(
+        &output,
+        "causet run: 4 nodes in thread mode need about 17.0 MiB",
+    );
+    assert!(
+        stderr(&output).contains("(limit 1.0 MiB); lower --nodes"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("small").exists());
+    // Room enough: it runs.
+    let output = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--mode",
+            "thread",
+            "--nodes",
+            "4",
+            "--max-memory",
+            "1G",
+            "--out",
+            "small",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(dir.path().join("small/causet.log").exists());
+}
+
+#[test]
+fn run_bad_max_memory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["run", "--max-memory", "12Q", "--out", "x"]);
+    assert_error(&output, "invalid size `12Q`: unknown unit `Q`");
+    assert!(!dir.path().join("x").exists());
+    let help = stdout(&run_in(dir.path(), &["run", "--help"]));
+    assert!(help.contains("--max-memory <SIZE>"), "{help}");
+    assert!(help.contains("nodes² entries of 8 bytes"), "{help}");
+}
