@@ -77,7 +77,7 @@ impl LogArgs {
         if log.executions.is_empty() {
             anyhow::bail!(
                 "{}: no log entries found (another layout? see --regex)",
-                self.log.display()
+                super::shown(&self.log)
             );
         }
         Ok(log)
@@ -125,13 +125,17 @@ fn warn_unmatched(file: &std::path::Path, log: &Log) {
     let mut stderr = std::io::stderr().lock();
     const SHOWN: usize = 5;
     for unmatched in log.unmatched.iter().take(SHOWN) {
-        let _ = writeln!(stderr, "causet: warning: {}:{unmatched}", file.display());
+        let _ = writeln!(
+            stderr,
+            "causet: warning: {}:{unmatched}",
+            super::shown(file)
+        );
     }
     let _ = writeln!(
         stderr,
         "causet: warning: {}: {} line(s) in all match no log entry{} (--strict makes this an \
          error)",
-        file.display(),
+        super::shown(file),
         log.unmatched_lines,
         if log.unmatched.len() > SHOWN {
             ", the first shown"
@@ -147,13 +151,18 @@ pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violati
     let text = if log.executions.len() > 1 {
         format!(
             "{}:{}: in execution '{}': {}",
-            file.display(),
+            super::shown(file),
             violation.line,
             violation.execution,
             violation.kind
         )
     } else {
-        format!("{}:{}: {}", file.display(), violation.line, violation.kind)
+        format!(
+            "{}:{}: {}",
+            super::shown(file),
+            violation.line,
+            violation.kind
+        )
     };
     super::printable(&text)
 }
@@ -218,7 +227,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{}: valid{}: {} events, {} execution(s)",
-            file.display(),
+            super::shown(&file),
             if args.log.lenient { " (lenient)" } else { "" },
             log.event_count(),
             log.executions.len()

@@ -161,7 +161,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             report.sent,
             report.received,
             report.missing,
-            log.display()
+            super::shown(&log)
         );
         for problem in &report.problems {
             println!("  problem: {problem}");

@@ -57,14 +57,14 @@ pub fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
                 .collect();
             format!(
                 "{}: no execution named '{name}' (executions: {})",
-                file.display(),
+                super::shown(&file),
                 names.join(", ")
             )
         })?,
         None => log.executions.first().with_context(|| {
             format!(
                 "{}: no log entries found (another layout? see --regex)",
-                file.display()
+                super::shown(&file)
             )
         })?,
     };

@@ -196,18 +196,20 @@ fn print_text(
     place: &str,
     report: &RaceReport,
 ) -> std::io::Result<()> {
-    writeln!(out, "trace:           {name}")?;
+    // Names come from the trace: escaped, so that no trace can drive the terminal.
+    let p = super::printable;
+    writeln!(out, "trace:           {}", p(name))?;
     writeln!(out, "engine:          {engine}")?;
     writeln!(out, "events:          {}", report.events)?;
     writeln!(out, "threads:         {}", report.threads)?;
     writeln!(out, "locks:           {}", report.locks)?;
     writeln!(out, "variables:       {}", report.variables)?;
     writeln!(out, "racy events:     {}", report.racy_events)?;
-    let shown: Vec<&str> = report
+    let shown: Vec<String> = report
         .racy_variables
         .iter()
         .take(SHOWN_VARIABLES)
-        .map(String::as_str)
+        .map(|name| p(name))
         .collect();
     let more = report.racy_variables.len().saturating_sub(SHOWN_VARIABLES);
     let suffix = if more > 0 {
@@ -233,15 +235,15 @@ fn print_text(
             "race {}: {place} {} {}|{}({})|{} races with {place} {} {}|{}({})|{}",
             i + 1,
             race.access.line,
-            race.access.thread,
+            p(&race.access.thread),
             op(race.access.write),
-            race.variable,
-            race.access.location,
+            p(&race.variable),
+            p(&race.access.location),
             race.prior.line,
-            race.prior.thread,
+            p(&race.prior.thread),
             op(race.prior.write),
-            race.variable,
-            race.prior.location,
+            p(&race.variable),
+            p(&race.prior.location),
         )?;
     }
     Ok(())

@@ -63,7 +63,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         bail!(
             "{}: execution '{}' has {} events, more than --max-events {} (an SVG that large \
              is unreadable; pick an execution with --execution, or raise the limit)",
-            file.display(),
+            super::shown(&file),
             execution.name(),
             execution.len(),
             args.max_events
@@ -88,7 +88,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         diagram.find_event(highlight).map_err(|err| {
             anyhow::anyhow!(
                 "{}: --highlight {highlight}: {err} ({})",
-                file.display(),
+                super::shown(&file),
                 known_ids(execution, highlight)
             )
         })?;
@@ -105,7 +105,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         stdout.flush()?;
     } else {
         std::fs::write(&args.output, &svg)
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
+            .with_context(|| format!("cannot write {}", super::shown(&args.output)))?;
     }
     if to_stdout {
         return Ok(ExitCode::SUCCESS);
@@ -122,7 +122,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
             stdout,
             "{}: {} events on {} nodes as {} dots ({} collapsed runs), {} messages, {} rows, \
              {}x{} px",
-            args.output.display(),
+            super::shown(&args.output),
             summary.events,
             summary.nodes,
             summary.dots,
@@ -154,7 +154,7 @@ fn pick_execution<'a>(
         Some(name) => log.execution(name).with_context(|| {
             format!(
                 "{}: no execution '{name}' (the log has {})",
-                file.display(),
+                super::shown(file),
                 names()
             )
         }),
@@ -162,7 +162,7 @@ fn pick_execution<'a>(
             let Some(first) = log.executions.first() else {
                 bail!(
                     "{}: no log entries found (another layout? see --regex)",
-                    file.display()
+                    super::shown(file)
                 );
             };
             if log.executions.len() > 1 {
@@ -170,7 +170,7 @@ fn pick_execution<'a>(
                     std::io::stderr(),
                     "causet: note: {} has {} executions ({}); drawing '{}' (choose with \
                      --execution NAME)",
-                    file.display(),
+                    super::shown(file),
                     log.executions.len(),
                     names(),
                     first.name()
@@ -228,7 +228,7 @@ fn describe(file: &Path, execution: &Execution, err: RenderError) -> anyhow::Err
         .and_then(|index| execution.event(index))
         .map(|event| event.line);
     match line {
-        Some(line) => anyhow::anyhow!("{}:{line}: {err}", file.display()),
-        None => anyhow::anyhow!("{}: {err}", file.display()),
+        Some(line) => anyhow::anyhow!("{}:{line}: {err}", super::shown(file)),
+        None => anyhow::anyhow!("{}: {err}", super::shown(file)),
     }
 }

@@ -306,24 +306,24 @@ const LOCK_FILE: &str = ".causet-run.lock";
 /// until the returned file is dropped (the kernel releases it however the process ends, so
 /// a killed run leaves no stale lock). A second run into the same directory is refused.
 fn lock_out(dir: &Path) -> anyhow::Result<std::fs::File> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", super::shown(dir)))?;
     let path = dir.join(LOCK_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+        .with_context(|| format!("cannot open {}", super::shown(&path)))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
             "another causet run is writing into {} (it holds {}): wait for it, or choose \
              another --out",
-            dir.display(),
-            path.display()
+            super::shown(dir),
+            super::shown(&path)
         ),
         Err(std::fs::TryLockError::Error(err)) => {
-            Err(err).with_context(|| format!("cannot lock {}", path.display()))
+            Err(err).with_context(|| format!("cannot lock {}", super::shown(&path)))
         }
     }
 }
@@ -359,7 +359,7 @@ fn remove_stale_logs(dir: &Path) -> anyhow::Result<()> {
         eprintln!(
             "causet run: removed {} node log(s) of an earlier run from {} ({shown})",
             removed.len(),
-            dir.display()
+            super::shown(dir)
         );
     }
     Ok(())
@@ -387,13 +387,13 @@ fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Ana
         ));
     }
     let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
     let Some(execution) = parsed.executions.first() else {
         return Err("the merged log has no events".into());
     };
     let check = execution
         .check(&CheckOptions { lenient })
-        .map_err(|violation| format!("{}:{violation}", log.display()));
+        .map_err(|violation| format!("{}:{violation}", super::shown(log)));
     let summary = causet_log::analyze(execution);
     Ok(Analysis {
         messages: summary.messages,
@@ -406,12 +406,12 @@ fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Ana
 /// Writes the interactive page of the merged log (`causet view`), whatever its size.
 fn write_view(log: &Path, page: &Path) -> Result<PathBuf, String> {
     let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
     let options = causet_diagram::ViewOptions::new().title("causet run");
     let file = std::fs::File::create(page)
-        .map_err(|err| format!("cannot create {}: {err}", page.display()))?;
+        .map_err(|err| format!("cannot create {}: {err}", super::shown(page)))?;
     causet_diagram::write_view(&parsed, &options, std::io::BufWriter::new(file))
-        .map_err(|err| format!("cannot write {}: {err}", page.display()))?;
+        .map_err(|err| format!("cannot write {}: {err}", super::shown(page)))?;
     Ok(page.to_path_buf())
 }
 
@@ -421,7 +421,7 @@ fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
         return Err(format!("skipped above {MAX_DRAWN_EVENTS} events"));
     }
     let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", log.display()))?;
+        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
     let Some(execution) = parsed.executions.first() else {
         return Err("the merged log has no events".into());
     };
@@ -438,13 +438,13 @@ fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
             .map_err(|err| err.to_string())?;
     }
     let file = std::fs::File::create(svg)
-        .map_err(|err| format!("cannot create {}: {err}", svg.display()))?;
+        .map_err(|err| format!("cannot create {}: {err}", super::shown(svg)))?;
     write_svg(
         &diagram,
         &RenderOptions::new().title("causet run"),
         std::io::BufWriter::new(file),
     )
-    .map_err(|err| format!("cannot draw {}: {err}", svg.display()))?;
+    .map_err(|err| format!("cannot draw {}: {err}", super::shown(svg)))?;
     Ok(svg.to_path_buf())
 }
 
@@ -654,24 +654,28 @@ impl Summary<'_> {
             writeln!(
                 out,
                 "  {} was never written (node died first)",
-                path.display()
+                super::shown(path)
             )?;
         }
         for path in &self.merged.truncated {
-            writeln!(out, "  {} ended inside an event (left out)", path.display())?;
+            writeln!(
+                out,
+                "  {} ended inside an event (left out)",
+                super::shown(path)
+            )?;
         }
         writeln!(
             out,
             "  logs: {}/NAME.log; merged: {}",
-            self.args.out.display(),
-            self.merged.path.display()
+            super::shown(&self.args.out),
+            super::shown(&self.merged.path)
         )?;
         match &self.diagram {
-            Ok(svg) => writeln!(out, "  diagram: {}", svg.display()),
+            Ok(svg) => writeln!(out, "  diagram: {}", super::shown(svg)),
             Err(why) => writeln!(out, "  diagram: not drawn ({why})"),
         }?;
         match &self.view {
-            Ok(page) => writeln!(out, "  view: {} (open it in a browser)", page.display()),
+            Ok(page) => writeln!(out, "  view: {} (open it in a browser)", super::shown(page)),
             Err(why) => writeln!(out, "  view: not written ({why})"),
         }?;
         let causet = command_name();
@@ -682,7 +686,7 @@ impl Summary<'_> {
         writeln!(
             out,
             "  next: {causet} check{lenient} {0}; {causet} analyze{lenient} {0}",
-            self.merged.path.display()
+            super::shown(&self.merged.path)
         )?;
         Ok(())
     }

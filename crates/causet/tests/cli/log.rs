@@ -484,6 +484,45 @@ fn control_characters_from_input_are_escaped_in_every_message() {
     }
 }
 
+/// Reports of valid input quote it too: a race report names the trace's variables, threads
+/// and locations, and every summary names its file. None of it reaches the terminal raw.
+#[test]
+fn control_characters_from_input_are_escaped_in_every_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hostile = "e\x1b]0;pwned\x07\x1b[31m";
+    write(dir.path(), &format!("{hostile}.log"), "a {\"a\":1}\nev\n");
+    write(
+        dir.path(),
+        "t.std",
+        &format!("T0|w(x{hostile})|1{hostile}\nT\x1b1|w(x{hostile})|2\n"),
+    );
+    let log = format!("{hostile}.log");
+    for args in [
+        &["check", log.as_str()][..],
+        &["analyze", log.as_str()],
+        &["order", log.as_str(), "a:1", "a:1"],
+        &["render", log.as_str(), "-o", "d.svg"],
+        &["view", log.as_str(), "-o", "v.html"],
+        &["races", "t.std", "--list", "5"],
+    ] {
+        let output = run_in(dir.path(), args);
+        assert!(code(&output) <= 1, "{args:?}: {}", stderr(&output));
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(
+                !stream.iter().any(|&b| b == 0x1b || b == 0x07),
+                "{args:?}: {:?}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+    }
+    let output = run_in(dir.path(), &["races", "t.std", "--list", "5"]);
+    assert!(
+        stdout(&output).contains("xe\\u{1b}]0;pwned\\u{7}"),
+        "{}",
+        stdout(&output)
+    );
+}
+
 /// A line over the reader's limit is reported at its own line, not at the line of the
 /// entry it belongs to (an event text on line 2 after its header on line 1).
 #[test]
