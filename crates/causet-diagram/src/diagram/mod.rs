@@ -359,8 +359,11 @@ impl RenderOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RenderSummary {
-    /// Timelines drawn (the diagram's nodes).
+    /// Nodes that log at least one event (as `causet analyze` counts them).
     pub nodes: usize,
+    /// Nodes named only inside other nodes' clocks (a per-process log's peers): drawn as
+    /// empty timelines, not counted in `nodes`.
+    pub clock_only_nodes: usize,
     /// Events in the diagram.
     pub events: usize,
     /// Dots drawn: single events plus collapsed runs.

@@ -268,8 +268,12 @@ pub(crate) fn write<W: io::Write>(
     sink.text.push_str("</svg>\n");
     sink.finish()?;
 
+    let with_events = (0..nodes.len())
+        .filter(|&node| layout.node_units[node] < layout.node_units[node + 1])
+        .count();
     Ok(RenderSummary {
-        nodes: nodes.len(),
+        nodes: with_events,
+        clock_only_nodes: nodes.len() - with_events,
         events: diagram.len(),
         dots: layout.units.len(),
         collapsed_dots,

@@ -17,7 +17,9 @@ use super::check::LogArgs;
 /// before an event is drawn above it), arrows from each send to its receive (messages
 /// inferred from the clocks), and runs of local events collapsed into one numbered dot whose
 /// tooltip lists their texts. Every dot's tooltip shows its id (node:n) and text. The log must
-/// pass `causet check` (with `--lenient`: `check --lenient`).
+/// pass `causet check` (with `--lenient`: `check --lenient`). The summary counts nodes as
+/// every command does, those that log events; nodes named only inside clocks (a per-process
+/// log's peers) get an empty timeline and are counted apart.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -118,10 +120,14 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         json["execution"] = execution.name().into();
         writeln!(stdout, "{json}").context("writing the summary")?;
     } else {
+        let clock_only = match summary.clock_only_nodes {
+            0 => String::new(),
+            n => format!(" (+{n} named only in clocks)"),
+        };
         writeln!(
             stdout,
-            "{}: {} events on {} nodes as {} dots ({} collapsed runs), {} messages, {} rows, \
-             {}x{} px",
+            "{}: {} events on {} nodes{clock_only} as {} dots ({} collapsed runs), {} messages, \
+             {} rows, {}x{} px",
             super::shown(&args.output),
             summary.events,
             summary.nodes,

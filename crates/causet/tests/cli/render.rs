@@ -443,3 +443,34 @@ fn peer_logs_render_every_event() {
         assert_eq!(seen_nodes.len(), nodes, "{file}: nodes with events");
     }
 }
+
+/// Issue 18: every command counts nodes the same way: the nodes that log events. A
+/// per-process GoVector log names its peers only inside its clocks; `render` draws them as
+/// empty timelines and says so apart, and `analyze` counts the same nodes.
+#[test]
+fn render_and_analyze_count_the_same_nodes() {
+    let Some(dir) = peer_data("render_and_analyze_count_the_same_nodes") else {
+        return;
+    };
+    let log = dir.join("govector/leaf_process.goveclogger-Log.txt");
+    let out = tempfile::tempdir().expect("temp dir");
+    let log = log.to_str().expect("utf-8 path");
+    let analyzed = run_in(out.path(), &["analyze", "--lenient", "--json", log]);
+    assert_eq!(analyzed.status.code(), Some(0), "{}", stderr(&analyzed));
+    let analyzed: serde_json::Value = serde_json::from_str(&stdout(&analyzed)).expect("json");
+    let rendered = run_in(
+        out.path(),
+        &["render", "--lenient", "--json", log, "-o", "d.svg"],
+    );
+    assert_eq!(rendered.status.code(), Some(0), "{}", stderr(&rendered));
+    let rendered: serde_json::Value = serde_json::from_str(&stdout(&rendered)).expect("json");
+    assert_eq!(rendered["nodes"], analyzed["executions"][0]["nodes"]);
+    assert_eq!(rendered["nodes"], 1);
+    assert_eq!(rendered["clock_only_nodes"], 1);
+    let text = run_in(out.path(), &["render", "--lenient", log, "-o", "d.svg"]);
+    assert!(
+        stdout(&text).contains("41 events on 1 nodes (+1 named only in clocks)"),
+        "{}",
+        stdout(&text)
+    );
+}
