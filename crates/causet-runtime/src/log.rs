@@ -292,16 +292,14 @@ fn parse_header(path: &Path, line: usize, content: &str) -> Result<Header, Runti
     let (node, clock) = content
         .split_once(' ')
         .ok_or_else(|| error(format!("expected `NODE {{CLOCK}}`, found {shown:?}")))?;
-    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(clock)
-        .map_err(|err| error(format!("clock is not a JSON object ({err}): {shown:?}")))?;
-    let mut entries = Vec::with_capacity(map.len());
-    for (key, value) in map {
-        let value = value
-            .as_u64()
-            .ok_or_else(|| error(format!("clock entry {key:?} is not a count: {value}")))?;
-        entries.push((key, value));
-    }
-    entries.sort();
+    // The workspace's one clock grammar (causet-clock's parser).
+    let clock: causet_clock::VersionVector<String> = clock
+        .parse()
+        .map_err(|err| error(format!("clock is not a JSON clock ({err}): {shown:?}")))?;
+    let entries = clock
+        .iter()
+        .map(|(key, value)| (key.clone(), value))
+        .collect();
     Ok((node.to_string(), entries))
 }
 
@@ -365,14 +363,26 @@ pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Runtim
             .then_with(|| a.node.cmp(&b.node))
             .then_with(|| a.own.cmp(&b.own))
     });
-    let file = File::create(out)
-        .map_err(|err| RuntimeError::io(format!("cannot create {}", out.display()), err))?;
+    // Written under a temporary name and renamed when complete, so that a merged log that
+    // exists is never a half-written one (a killed launcher leaves only `*.partial`).
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = File::create(&partial)
+        .map_err(|err| RuntimeError::io(format!("cannot create {}", partial.display()), err))?;
     let mut writer = BufWriter::new(file);
-    events
+    let written = events
         .iter()
         .try_for_each(|event| writeln!(writer, "{}\n{}", event.header, event.text))
         .and_then(|()| writer.flush())
-        .map_err(|err| RuntimeError::io(format!("cannot write {}", out.display()), err))?;
+        .and_then(|()| std::fs::rename(&partial, out));
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(RuntimeError::io(
+            format!("cannot write {}", out.display()),
+            err,
+        ));
+    }
     Ok(MergeSummary {
         path: out.to_path_buf(),
         events: events.len(),
@@ -384,6 +394,41 @@ pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Runtim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn node_log(dir: &Path, name: &str, lines: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, lines).expect("write a node log");
+        path
+    }
+
+    /// The merged log appears only when complete: written as `OUT.partial`, renamed at the
+    /// end, and nothing is left behind when it cannot be written.
+    #[test]
+    fn the_merged_log_is_renamed_into_place_only_when_complete() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let a = node_log(
+            dir.path(),
+            "a.log",
+            "a {\"a\":1}\nhello\na {\"a\":2}\nsend\n",
+        );
+        let b = node_log(dir.path(), "b.log", "b {\"a\":2, \"b\":1}\nreceive\n");
+        let out = dir.path().join("merged.log");
+        let summary = merge_logs(&[a.clone(), b.clone()], &out).expect("merge");
+        assert_eq!(summary.events, 3);
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "a {\"a\":1}\nhello\na {\"a\":2}\nsend\nb {\"a\":2, \"b\":1}\nreceive\n"
+        );
+        assert!(!dir.path().join("merged.log.partial").exists());
+        // A directory where the log should go: the rename fails, the error says so, and
+        // no partial file is left.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("keep"), "x").unwrap();
+        assert!(merge_logs(&[a, b], &blocked).is_err());
+        assert!(!dir.path().join("blocked.partial").exists());
+        assert!(blocked.join("keep").exists());
+    }
 
     #[test]
     fn formats_keys_in_byte_order_and_skips_zeros() {
