@@ -9,6 +9,8 @@
 //!   [`render_svg`] / [`write_svg`] draw it ([`diagram`] documents the SVG's structure).
 //! - [`render_view`] / [`write_view`]: one HTML page for a whole log, with pan, zoom,
 //!   selection, search and hidden nodes, working offline ([`view`] documents its data).
+//! - [`write_chrome_trace`]: the log as Chrome / Perfetto trace-event JSON, for logs too big
+//!   for any page ([`export`] documents the mapping).
 //!
 //! ```
 //! use causet_diagram::{Diagram, RenderOptions, ViewOptions, render_svg, render_view};
@@ -29,9 +31,11 @@
 #![deny(missing_docs)]
 
 pub mod diagram;
+pub mod export;
 pub mod view;
 
 pub use diagram::{
     Diagram, RenderError, RenderOptions, RenderSummary, event_rows, render_svg, write_svg,
 };
+pub use export::{ExportSummary, write_chrome_trace};
 pub use view::{ViewError, ViewOptions, ViewSummary, render_executions, render_view, write_view};

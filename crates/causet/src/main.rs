@@ -39,6 +39,8 @@ enum Command {
     Render(cmd::render::RenderArgs),
     /// Write one self-contained interactive HTML page of a log (offline).
     View(cmd::view::ViewArgs),
+    /// Write a log in another tool's format (Chrome / Perfetto trace-event JSON).
+    Export(cmd::export::ExportArgs),
     /// Happens-before data races in a RAPID trace (STD text or binary RapidBin).
     Races(cmd::races::RacesArgs),
     /// Run an instrumented demo cluster and analyze its log.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Order(args) => cmd::order::run(args),
         Command::Render(args) => cmd::render::run(args),
         Command::View(args) => cmd::view::run(args),
+        Command::Export(args) => cmd::export::run(args),
         Command::Races(args) => cmd::races::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Node(args) => cmd::node::run(args),

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod clock;
+mod export;
 mod log;
 mod races;
 mod render;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::{assert_error, peer_data, run_in, stderr, stdout};
 
-const FACEBOOK: &str = r"(?<ip>(\d{1,3}\.){3}\d{1,3}) (?<date>(\d{1,2}/){2}\d{4} (\d{2}:){2}\d{2} (AM|PM)) (?<action>(INFO|GET|POST)) (?<event>.*)\n(?<host>\w*) (?<clock>.*)";
-const TRACE: &str = "^=== (?<trace>.*) ===$";
+pub(crate) const FACEBOOK: &str = r"(?<ip>(\d{1,3}\.){3}\d{1,3}) (?<date>(\d{1,2}/){2}\d{4} (\d{2}:){2}\d{2} (AM|PM)) (?<action>(INFO|GET|POST)) (?<event>.*)\n(?<host>\w*) (?<clock>.*)";
+pub(crate) const TRACE: &str = "^=== (?<trace>.*) ===$";
 
 fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
