@@ -249,34 +249,98 @@ fn scan_log(
     path: &Path,
     mut on_event: impl FnMut(String, Vec<(String, u64)>, String, String),
 ) -> Result<bool, RuntimeError> {
-    let file = File::open(path)
-        .map_err(|err| RuntimeError::io(format!("cannot open {}", path.display()), err))?;
-    let mut reader = BufReader::new(file);
-    let mut line_number = 0usize;
-    let mut header: Option<(Header, String)> = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_line(&mut line)
-            .map_err(|err| RuntimeError::io(format!("cannot read {}", path.display()), err))?;
-        if read == 0 {
-            break;
-        }
-        line_number += 1;
-        if !line.ends_with('\n') {
-            return Ok(true);
-        }
-        let content = line.trim_end_matches(['\n', '\r']);
-        match header.take() {
-            None => {
-                let parsed = parse_header(path, line_number, content)?;
-                header = Some((parsed, content.to_string()));
-            }
-            Some(((node, clock), raw)) => on_event(node, clock, raw, content.to_string()),
-        }
+    let mut reader = EventReader::open(path)?;
+    while let Some(event) = reader.next_event()? {
+        on_event(event.node, event.clock, event.header, event.text);
     }
-    Ok(header.is_some())
+    Ok(reader.cut)
+}
+
+/// One event of a log file: its header (node and clock), as parsed and as written, and its
+/// text line.
+struct RawEvent {
+    node: String,
+    clock: Vec<(String, u64)>,
+    header: String,
+    text: String,
+    /// The clock's sum and the node's own entry, for [`RawEvent::key`].
+    sum: u128,
+    own: u64,
+}
+
+impl RawEvent {
+    /// The merge order: the sum of the clock (which grows along every happens-before edge),
+    /// then the node, then its own entry.
+    fn key(&self) -> (u128, &str, u64) {
+        (self.sum, &self.node, self.own)
+    }
+}
+
+/// Reads a log file (a node's, or a merged one) event by event.
+struct EventReader {
+    path: PathBuf,
+    reader: BufReader<File>,
+    line: String,
+    line_number: usize,
+    /// The file ended inside an event (the partial event is left out).
+    cut: bool,
+}
+
+impl EventReader {
+    fn open(path: &Path) -> Result<Self, RuntimeError> {
+        let file = File::open(path)
+            .map_err(|err| RuntimeError::io(format!("cannot open {}", path.display()), err))?;
+        Ok(EventReader {
+            path: path.to_path_buf(),
+            reader: BufReader::new(file),
+            line: String::new(),
+            line_number: 0,
+            cut: false,
+        })
+    }
+
+    /// The next complete line without its ending, or `None` at the end (`cut` set when the
+    /// last line has no newline).
+    fn next_line(&mut self) -> Result<Option<String>, RuntimeError> {
+        self.line.clear();
+        let read = self
+            .reader
+            .read_line(&mut self.line)
+            .map_err(|err| RuntimeError::io(format!("cannot read {}", self.path.display()), err))?;
+        if read == 0 {
+            return Ok(None);
+        }
+        self.line_number += 1;
+        if !self.line.ends_with('\n') {
+            self.cut = true;
+            return Ok(None);
+        }
+        Ok(Some(self.line.trim_end_matches(['\n', '\r']).to_string()))
+    }
+
+    fn next_event(&mut self) -> Result<Option<RawEvent>, RuntimeError> {
+        let Some(header) = self.next_line()? else {
+            return Ok(None);
+        };
+        let (node, clock) = parse_header(&self.path, self.line_number, &header)?;
+        let Some(text) = self.next_line()? else {
+            self.cut = true;
+            return Ok(None);
+        };
+        let sum = clock.iter().map(|(_, value)| u128::from(*value)).sum();
+        let own = clock
+            .iter()
+            .find(|(name, _)| *name == node)
+            .map_or(0, |(_, value)| *value);
+        Ok(Some(RawEvent {
+            node,
+            clock,
+            header,
+            text,
+            sum,
+            own,
+        }))
+    }
 }
 
 /// A header line: the node and its clock entries.
@@ -323,72 +387,149 @@ pub struct MergeSummary {
 /// linear extension of happens-before (if `a → b`, `b`'s clock dominates `a`'s and is
 /// larger somewhere, so its sum is larger), so a reader sees every send before its receive.
 pub fn merge_logs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, RuntimeError> {
-    // Only the sort key is kept beside the two raw lines: clocks can be large.
-    struct Raw {
-        sum: u128,
-        node: String,
-        own: u64,
-        header: String,
-        text: String,
-    }
-    let mut events: Vec<Raw> = Vec::new();
     let mut truncated = Vec::new();
     let mut missing = Vec::new();
-    for path in inputs {
-        if !path.exists() {
-            missing.push(path.clone());
-            continue;
-        }
-        let cut = scan_log(path, |node, clock, header, text| {
-            let sum = clock.iter().map(|(_, value)| u128::from(*value)).sum();
-            let own = clock
-                .iter()
-                .find(|(name, _)| *name == node)
-                .map_or(0, |(_, value)| *value);
-            events.push(Raw {
-                sum,
-                node,
-                own,
-                header,
-                text,
-            });
-        })?;
-        if cut {
-            truncated.push(path.clone());
-        }
-    }
-    events.sort_by(|a, b| {
-        a.sum
-            .cmp(&b.sum)
-            .then_with(|| a.node.cmp(&b.node))
-            .then_with(|| a.own.cmp(&b.own))
-    });
+    let present: Vec<PathBuf> = inputs
+        .iter()
+        .filter(|path| {
+            let exists = path.exists();
+            if !exists {
+                missing.push((*path).clone());
+            }
+            exists
+        })
+        .cloned()
+        .collect();
     // Written under a temporary name and renamed when complete, so that a merged log that
     // exists is never a half-written one (a killed launcher leaves only `*.partial`).
-    let mut partial = out.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let file = File::create(&partial)
-        .map_err(|err| RuntimeError::io(format!("cannot create {}", partial.display()), err))?;
-    let mut writer = BufWriter::new(file);
-    let written = events
-        .iter()
-        .try_for_each(|event| writeln!(writer, "{}\n{}", event.header, event.text))
-        .and_then(|()| writer.flush())
-        .and_then(|()| std::fs::rename(&partial, out));
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&partial);
-        return Err(RuntimeError::io(
-            format!("cannot write {}", out.display()),
-            err,
-        ));
-    }
+    let partial = with_suffix(out, ".partial");
+    let merged = merge_files(&present, &partial, &mut truncated);
+    let events = match merged.and_then(|events| {
+        std::fs::rename(&partial, out)
+            .map_err(|err| RuntimeError::io(format!("cannot write {}", out.display()), err))?;
+        Ok(events)
+    }) {
+        Ok(events) => events,
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(err);
+        }
+    };
     Ok(MergeSummary {
         path: out.to_path_buf(),
-        events: events.len(),
+        events,
         truncated,
         missing,
     })
+}
+
+/// Most files [`merge_files`] reads at once; more are merged in groups first.
+const MERGE_FAN_IN: usize = 256;
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Merges `inputs` into `out` in [`RawEvent::key`] order, streaming: each node log is
+/// already in that order (a node's clock only grows), so a k-way merge holds one event per
+/// file, not the run. More than [`MERGE_FAN_IN`] files are merged in groups into temporary
+/// files first (removed after). A file out of order (never written by this runtime) makes
+/// the merge sort everything in memory instead. Returns the events written.
+fn merge_files(
+    inputs: &[PathBuf],
+    out: &Path,
+    truncated: &mut Vec<PathBuf>,
+) -> Result<usize, RuntimeError> {
+    if inputs.len() > MERGE_FAN_IN {
+        let groups: Vec<PathBuf> = (0..inputs.len().div_ceil(MERGE_FAN_IN))
+            .map(|k| with_suffix(out, &format!(".group{k}")))
+            .collect();
+        let result = inputs
+            .chunks(MERGE_FAN_IN)
+            .zip(&groups)
+            .try_for_each(|(chunk, group)| merge_files(chunk, group, truncated).map(drop))
+            .and_then(|()| merge_files(&groups, out, &mut Vec::new()));
+        for group in &groups {
+            let _ = std::fs::remove_file(group);
+        }
+        return result;
+    }
+    let create = |path: &Path| {
+        File::create(path)
+            .map(BufWriter::new)
+            .map_err(|err| RuntimeError::io(format!("cannot create {}", path.display()), err))
+    };
+    let write_err = |err| RuntimeError::io(format!("cannot write {}", out.display()), err);
+    let mut writer = create(out)?;
+    let mut readers = inputs
+        .iter()
+        .map(|path| EventReader::open(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut heads: Vec<Option<RawEvent>> = readers
+        .iter_mut()
+        .map(EventReader::next_event)
+        .collect::<Result<_, _>>()?;
+    let mut written = 0usize;
+    // The smallest head each time (a linear scan: at most MERGE_FAN_IN files).
+    while let Some(next) = (0..heads.len())
+        .filter(|&k| heads[k].is_some())
+        .min_by(|&a, &b| {
+            let (a, b) = (heads[a].as_ref(), heads[b].as_ref());
+            a.map(RawEvent::key).cmp(&b.map(RawEvent::key))
+        })
+    {
+        let event = heads[next]
+            .take()
+            .unwrap_or_else(|| unreachable!("a head was found"));
+        writeln!(writer, "{}\n{}", event.header, event.text).map_err(write_err)?;
+        written += 1;
+        heads[next] = readers[next].next_event()?;
+        if heads[next]
+            .as_ref()
+            .is_some_and(|head| head.key() < event.key())
+        {
+            drop(writer);
+            return sort_in_memory(inputs, out, truncated);
+        }
+    }
+    writer.flush().map_err(write_err)?;
+    truncated.extend(
+        readers
+            .iter()
+            .filter(|reader| reader.cut)
+            .map(|reader| reader.path.clone()),
+    );
+    Ok(written)
+}
+
+/// The merge for files out of order: every event in memory, sorted.
+fn sort_in_memory(
+    inputs: &[PathBuf],
+    out: &Path,
+    truncated: &mut Vec<PathBuf>,
+) -> Result<usize, RuntimeError> {
+    let mut events: Vec<RawEvent> = Vec::new();
+    for path in inputs {
+        let mut reader = EventReader::open(path)?;
+        while let Some(event) = reader.next_event()? {
+            events.push(event);
+        }
+        if reader.cut {
+            truncated.push(path.clone());
+        }
+    }
+    events.sort_by(|a, b| a.key().cmp(&b.key()));
+    let file = File::create(out)
+        .map_err(|err| RuntimeError::io(format!("cannot create {}", out.display()), err))?;
+    let mut writer = BufWriter::new(file);
+    events
+        .iter()
+        .try_for_each(|event| writeln!(writer, "{}\n{}", event.header, event.text))
+        .and_then(|()| writer.flush())
+        .map_err(|err| RuntimeError::io(format!("cannot write {}", out.display()), err))?;
+    Ok(events.len())
 }
 
 #[cfg(test)]
@@ -428,6 +569,64 @@ mod tests {
         assert!(merge_logs(&[a, b], &blocked).is_err());
         assert!(!dir.path().join("blocked.partial").exists());
         assert!(blocked.join("keep").exists());
+    }
+
+    /// The streaming merge equals sorting every event (the former merge, kept as the
+    /// fallback for files out of order), with more files than it reads at once, truncated
+    /// files, and a file out of order.
+    #[test]
+    fn the_streaming_merge_equals_the_sort() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let nodes = MERGE_FAN_IN + 7;
+        let mut inputs = Vec::new();
+        for i in 0..nodes {
+            let mut text = String::new();
+            for n in 1..=3u64 {
+                // Node i knows node (i + 1)'s n-th event: sums interleave across files.
+                let other = (i + 1) % nodes;
+                text.push_str(&format!(
+                    "n{i} {{\"n{i}\":{n}, \"n{other}\":{}}}\nevent {n} of n{i}\n",
+                    (n * 7 + i as u64) % 5
+                ));
+            }
+            if i % 50 == 0 {
+                text.push_str(&format!("n{i} {{\"n{i}\":4}}\ncut sh"));
+            }
+            inputs.push(node_log(dir.path(), &format!("n{i}.log"), &text));
+        }
+        let streamed = dir.path().join("streamed.log");
+        let summary = merge_logs(&inputs, &streamed).expect("merge");
+        let sorted = dir.path().join("sorted.log");
+        let mut truncated = Vec::new();
+        let events = sort_in_memory(&inputs, &sorted, &mut truncated).expect("sort");
+        assert_eq!(summary.events, events);
+        assert_eq!(summary.events, nodes * 3);
+        assert_eq!(
+            std::fs::read_to_string(&streamed).unwrap(),
+            std::fs::read_to_string(&sorted).unwrap()
+        );
+        assert_eq!(summary.truncated, truncated);
+        assert_eq!(truncated.len(), nodes.div_ceil(50));
+        // No group files are left behind.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_name().to_string_lossy().contains(".group"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // A file out of order is merged by sorting.
+        let backwards = node_log(
+            dir.path(),
+            "back.log",
+            "z {\"z\":5}\nlate\nz {\"z\":1}\nearly\n",
+        );
+        let out = dir.path().join("back-merged.log");
+        merge_logs(&[inputs[0].clone(), backwards], &out).expect("merge");
+        let merged = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            merged.find("early").unwrap() < merged.find("late").unwrap(),
+            "{merged}"
+        );
     }
 
     #[test]
