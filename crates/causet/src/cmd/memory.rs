@@ -121,17 +121,9 @@ pub fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool)
         Host::Thread => 256 << 10,
         Host::Process => 8 << 20,
     };
-    // A send and a receive per message, and a start and an end per node.
-    let events = messages
-        .saturating_mul(2)
-        .saturating_add(n.saturating_mul(2));
+    let events = run_events(nodes, messages);
     let logs = if host == Host::Task && nodes > LOGS_IN_MEMORY_ABOVE {
-        let per_node_events = events.div_ceil(n.max(1));
-        let entries: u64 = (1..=per_node_events.min(64))
-            .map(|j| n.min(1u64 << j.min(63)))
-            .fold(0, u64::saturating_add)
-            .saturating_add(per_node_events.saturating_sub(64).saturating_mul(n));
-        n.saturating_mul(entries).saturating_mul(14)
+        logged_entries(nodes, events).saturating_mul(14)
     } else {
         0
     };
@@ -141,6 +133,57 @@ pub fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool)
         .saturating_add(logs)
         .saturating_add(events.saturating_mul(64))
         .saturating_add(16 << 20)
+}
+
+/// A send and a receive per message, and a start and an end per node.
+fn run_events(nodes: usize, messages: u64) -> u64 {
+    messages
+        .saturating_mul(2)
+        .saturating_add((nodes as u64).saturating_mul(2))
+}
+
+/// Clock entries the nodes' log lines hold in all, for `events` events spread evenly over
+/// `nodes` nodes: node i's j-th event logs the entries it knows, at most `min(nodes, 2^j)`
+/// (knowledge at most doubles with each event).
+fn logged_entries(nodes: usize, events: u64) -> u64 {
+    let n = nodes as u64;
+    let per_node_events = events.div_ceil(n.max(1));
+    let entries: u64 = (1..=per_node_events.min(64))
+        .map(|j| n.min(1u64 << j.min(63)))
+        .fold(0, u64::saturating_add)
+        .saturating_add(per_node_events.saturating_sub(64).saturating_mul(n));
+    n.saturating_mul(entries)
+}
+
+/// The bytes a `causet run` of `nodes` nodes and `messages` messages writes to its output
+/// directory, at most: the node logs and the merged log (the same events again), each
+/// event a header with its known clock entries (about 14 bytes each: `"node17":123, `) and a
+/// text line (about 40 bytes), as [`logged_entries`] counts them. An upper bound: gossip
+/// spreads knowledge fastest; a ring's clocks stay shorter.
+pub fn log_estimate(nodes: usize, messages: u64) -> u64 {
+    let events = run_events(nodes, messages);
+    logged_entries(nodes, events)
+        .saturating_mul(14)
+        .saturating_add(events.saturating_mul(40))
+        .saturating_mul(2)
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `dir` (or its nearest
+/// existing ancestor), if the system says.
+pub fn free_space(dir: &std::path::Path) -> Option<u64> {
+    let mut probe = dir;
+    loop {
+        if probe.exists() {
+            let stat = nix::sys::statvfs::statvfs(probe).ok()?;
+            return Some(
+                (stat.blocks_available() as u64).saturating_mul(stat.fragment_size() as u64),
+            );
+        }
+        probe = match probe.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +217,30 @@ mod tests {
             let err = parse_size(bad).expect_err(bad);
             assert!(err.starts_with(&format!("invalid size `{bad}`")), "{err}");
         }
+    }
+
+    #[test]
+    fn log_estimate_bounds_a_full_gossip_and_saturates() {
+        // 4 nodes, 1,000 messages: 2,008 events, at most 4 entries each once knowledge
+        // has spread (after 2 events per node).
+        let events = run_events(4, 1_000);
+        assert_eq!(events, 2_008);
+        let entries = logged_entries(4, events);
+        assert!(
+            entries <= events * 4 && entries >= (events - 8) * 4,
+            "{entries}"
+        );
+        assert_eq!(log_estimate(4, 1_000), (entries * 14 + events * 40) * 2);
+        assert_eq!(log_estimate(2_000, u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn free_space_is_found_through_missing_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c");
+        let free = free_space(&deep).expect("statvfs");
+        assert!(free > 0);
+        assert!(free_space(dir.path()).is_some_and(|here| here > 0));
     }
 
     #[test]

@@ -78,6 +78,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = super::memory::parse_size,
           long_help = max_memory_help())]
     max_memory: Option<u64>,
+    /// Start even when the logs are estimated to need more disk space than the output
+    /// directory's file system has free (the estimate is an upper bound: a gossip's clocks
+    /// fill fastest).
+    #[arg(long)]
+    force: bool,
 }
 
 fn max_memory_help() -> String {
@@ -148,7 +153,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.full_stamps || args.nodes > MAX_DIFFERENTIAL_NODES {
         config.stamps = Stamps::Full;
     }
-    if let Some(refusal) = check_memory(&args, mode, &config) {
+    if let Some(refusal) = check_memory(&args, mode, &config).or_else(|| check_disk(&args, &config))
+    {
         // Said as the command, not as an error of the cluster: nothing was started.
         eprintln!("{refusal}");
         return Ok(ExitCode::from(2));
@@ -277,6 +283,28 @@ fn check_memory(args: &RunArgs, mode: Mode, config: &ClusterConfig) -> Option<St
         ));
     }
     None
+}
+
+/// Refuses, unless `--force`, a run whose logs ([`log_estimate`](super::memory::log_estimate):
+/// node logs and merged log) would not fit in the free space of `--out`'s file system.
+fn check_disk(args: &RunArgs, config: &ClusterConfig) -> Option<String> {
+    use super::memory::{free_space, log_estimate};
+    if args.force {
+        return None;
+    }
+    let need = log_estimate(args.nodes, config.plan.total_messages());
+    let free = free_space(&args.out)?;
+    (need > free).then(|| {
+        format!(
+            "causet run: the logs of {} nodes and {} messages may take up to {} (node logs and \
+             the merged log), and {} has {} free; lower --nodes or --messages, or give --force",
+            args.nodes,
+            config.plan.total_messages(),
+            Bytes(need),
+            super::shown(&args.out),
+            Bytes(free)
+        )
+    })
 }
 
 /// A flag set by the first SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the process host then stops

@@ -747,3 +747,36 @@ fn run_bad_max_memory_is_refused() {
     assert!(help.contains("--max-memory <SIZE>"), "{help}");
     assert!(help.contains("nodes² entries of 8 bytes"), "{help}");
 }
+
+/// Issue 18: a run whose logs cannot fit on the disk is refused before it starts, with the
+/// estimate and the free space (2,000 nodes gossiping 20,000 messages each would write
+/// terabytes of full clocks: the test assumes less than 4 TiB free), unless `--force`.
+#[test]
+fn run_refuses_logs_beyond_the_free_disk_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--mode",
+        "thread",
+        "--nodes",
+        "2000",
+        "--workload",
+        "gossip",
+        "--messages",
+        "20000",
+        "--out",
+        "big",
+    ];
+    let output = run_in(dir.path(), &args);
+    assert_error(
+        &output,
+        "causet run: the logs of 2000 nodes and 40000000 messages may take up to ",
+    );
+    let message = stderr(&output);
+    assert!(
+        message.contains("(node logs and the merged log), and big has ")
+            && message.contains(" free; lower --nodes or --messages, or give --force"),
+        "{message}"
+    );
+    assert!(!dir.path().join("big").exists(), "nothing started");
+}
