@@ -1,11 +1,10 @@
 //! `causet clock`: clock arithmetic on GoVector/ShiViz JSON clocks (`{"alice":2, "bob":1}`).
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use causet_clock::{Causality, VersionVector};
 
 /// The clock subcommands.
@@ -44,8 +43,10 @@ pub struct CompareArgs {
         allow_hyphen_values = true
     )]
     b: Option<String>,
-    /// Compare many pairs: FILE holds one `A<TAB>B` pair per line (blank lines are
-    /// skipped); one answer is printed per pair, in order. `-` reads standard input.
+    /// Compare many pairs: FILE holds one `A<TAB>B` pair per line (blank lines and lines
+    /// starting with `#` are skipped); one answer is printed per pair, in order. `-` reads
+    /// standard input.
+
     #[arg(long, value_name = "FILE")]
     pairs: Option<PathBuf>,
     /// Print JSON: `{"causality":"before"}`; with --pairs, one such object per line with
@@ -120,63 +121,30 @@ fn write_answer(
     }
 }
 
+/// Answers one `A<TAB>B` pair of clocks per line of `path` (see [`super::pairs`]).
 fn compare_pairs(path: &Path, json: bool, out: &mut impl Write) -> Result<()> {
-    let (name, reader): (String, Box<dyn BufRead>) = if path == Path::new("-") {
-        ("<stdin>".to_owned(), Box::new(io::stdin().lock()))
-    } else {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        (
-            path.display().to_string(),
-            Box::new(BufReader::with_capacity(1 << 16, file)),
-        )
-    };
-    compare_lines(&name, reader, json, out)
-}
-
-/// Answers one `A<TAB>B` pair per line of `reader`.
-fn compare_lines(
-    name: &str,
-    mut reader: impl BufRead,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<()> {
-    let mut raw = Vec::new();
-    let mut number = 0usize;
-    loop {
-        raw.clear();
-        let read = reader
-            .read_until(b'\n', &mut raw)
-            .with_context(|| format!("{name}: cannot read line {}", number + 1))?;
-        if read == 0 {
-            return Ok(());
-        }
-        number += 1;
-        let line = std::str::from_utf8(&raw)
-            .map_err(|err| anyhow!("{name}:{number}: not UTF-8 text ({err})"))?;
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((a_text, b_text)) = line.split_once('\t') else {
-            bail!(
-                "{name}:{number}: expected two clocks separated by a tab, found {}",
-                quote(line)
-            );
-        };
-        let parse = |text: &str, which: &str, start: usize| {
-            text.parse::<VersionVector<String>>().map_err(|err| {
-                anyhow!(
-                    "{name}:{number}:{}: clock {which}: {}",
-                    start + err.column,
-                    err.kind
-                )
-            })
-        };
-        let a = parse(a_text, "A", 0)?;
-        let b = parse(b_text, "B", a_text.len() + 1)?;
-        write_answer(out, a.compare(&b), json, Some(number))?;
-    }
+    use super::pairs::{Split, for_each_pair};
+    for_each_pair(
+        path,
+        Split::Tab,
+        "two clocks separated by a tab",
+        |name, pair| {
+            let parse = |(text, start): (&str, usize), which: &str| {
+                text.parse::<VersionVector<String>>().map_err(|err| {
+                    anyhow!(
+                        "{name}:{}:{}: clock {which}: {}",
+                        pair.line,
+                        start + err.column,
+                        err.kind
+                    )
+                })
+            };
+            let a = parse(pair.a, "A")?;
+            let b = parse(pair.b, "B")?;
+            write_answer(out, a.compare(&b), json, Some(pair.line))?;
+            Ok(())
+        },
+    )
 }
 
 fn merge(args: MergeArgs, out: &mut impl Write) -> Result<()> {
@@ -200,12 +168,15 @@ mod tests {
 
     #[test]
     fn pair_errors_point_at_the_column_in_the_line() {
-        let input = "{\"a\":1}\t{\"a\":2}\n{\"a\":1}\t{\"b\":-3}\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pairs.tsv");
+        std::fs::write(&path, "{\"a\":1}\t{\"a\":2}\n{\"a\":1}\t{\"b\":-3}\n").unwrap();
         let mut out = Vec::new();
-        let err = compare_lines("pairs.tsv", input.as_bytes(), false, &mut out).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "pairs.tsv:2:14: clock B: counter of node \"b\" is negative: -3"
+        let err = compare_pairs(&path, false, &mut out).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("pairs.tsv:2:14: clock B: counter of node \"b\" is negative: -3"),
+            "{err}"
         );
         assert_eq!(out, b"before\n");
     }

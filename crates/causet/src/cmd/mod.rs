@@ -7,6 +7,7 @@ pub mod export;
 pub mod memory;
 pub mod node;
 pub mod order;
+pub mod pairs;
 pub mod races;
 pub mod render;
 pub mod run;

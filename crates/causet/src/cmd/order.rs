@@ -1,7 +1,7 @@
 //! `causet order LOG A B` / `causet order LOG --pairs FILE`: before, after, equal or
 //! concurrent.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,7 +33,8 @@ pub struct OrderArgs {
     /// The second event, `node:n`.
     #[arg(requires = "a")]
     b: Option<String>,
-    /// A file of `A B` pairs, one per line (`-` for standard input).
+    /// A file of `A B` pairs, one per line (`-` for standard input; blank lines and lines
+    /// starting with `#` are skipped).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
     pairs: Option<PathBuf>,
     /// The execution to answer in (its delimiter's `trace` name); default the first.
@@ -102,31 +103,17 @@ pub fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `(place, A, B)` per pair line, where place is `FILE:LINE: ` for error messages.
-fn read_pairs(path: &PathBuf) -> anyhow::Result<Vec<(String, String, String)>> {
-    let name = if path.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
-    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read"))?;
-        Box::new(std::io::BufReader::new(file))
-    };
+fn read_pairs(path: &std::path::Path) -> anyhow::Result<Vec<(String, String, String)>> {
     let mut pairs = Vec::new();
-    for (number, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name}:{}: cannot read", number + 1))?;
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let words: Vec<&str> = trimmed.split_whitespace().collect();
-        let place = format!("{name}:{}: ", number + 1);
-        let [a, b] = words[..] else {
-            anyhow::bail!("{place}expected two events `A B`, found '{trimmed}'");
-        };
-        pairs.push((place, a.to_string(), b.to_string()));
-    }
+    super::pairs::for_each_pair(
+        path,
+        super::pairs::Split::Whitespace,
+        "two events `A B`",
+        |name, pair| {
+            let place = format!("{name}:{}: ", pair.line);
+            pairs.push((place, pair.a.0.to_string(), pair.b.0.to_string()));
+            Ok(())
+        },
+    )?;
     Ok(pairs)
 }
