@@ -46,7 +46,6 @@ pub struct CompareArgs {
     /// Compare many pairs: FILE holds one `A<TAB>B` pair per line (blank lines and lines
     /// starting with `#` are skipped); one answer is printed per pair, in order. `-` reads
     /// standard input.
-
     #[arg(long, value_name = "FILE")]
     pairs: Option<PathBuf>,
     /// Print JSON: `{"causality":"before"}`; with --pairs, one such object per line with
