@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use causet_diagram::{Diagram, RenderOptions, write_svg};
-use causet_log::{CheckOptions, ReadOptions, read_log};
+use causet_log::{CheckOptions, Log, ReadOptions, read_log};
 use causet_races::Bytes;
 use causet_runtime::{
     LogFlush, MergeSummary, Stamps,
@@ -189,12 +189,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // nodes logged: never report a run complete with events missing.
     let complete = cluster.is_complete() && merged.events as u64 == cluster.events();
     let lenient = !complete;
+    status.phase("reading the merged log");
+    let parsed = read_merged(
+        &merged.path,
+        config.plan.nodes(),
+        merged.events,
+        args.max_memory,
+    );
     status.phase("checking and analysing the merged log");
-    let analysis = analyze(&merged.path, config.plan.nodes(), merged.events, lenient);
+    let analysis = parsed
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|log| analyze(log, &merged.path, lenient));
     status.phase("drawing the diagram");
-    let diagram = render(&merged.path, &args.out.join("diagram.svg"), merged.events);
+    let diagram = parsed
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|log| render(log, &args.out.join("diagram.svg"), merged.events));
     status.phase("writing view.html");
-    let view = write_view(&merged.path, &args.out.join("view.html"));
+    let view = parsed
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|log| write_view(log, &args.out.join("view.html")));
     drop(status);
     let summary = Summary {
         config: &config,
@@ -402,26 +418,42 @@ struct Analysis {
     lenient: bool,
 }
 
-/// Largest run whose merged log is analysed and drawn (clocks are dense per event).
-const MAX_ANALYZED_EVENTS: usize = 200_000;
-const MAX_ANALYZED_NODES: usize = 1_000;
+/// Largest run drawn as a static SVG (the interactive page has no limit).
 const MAX_DRAWN_EVENTS: usize = 2_000;
 
-/// Reads the merged log back with `causet_log`: check, messages, concurrent pairs.
-fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Analysis, String> {
-    if nodes > MAX_ANALYZED_NODES || events > MAX_ANALYZED_EVENTS {
+/// Reads the merged log once, for the check, the analysis and both pictures, when its model
+/// (dense clocks: events × nodes × 4 bytes, about twice that while reading) fits in
+/// `--max-memory` (default: half of the machine's memory); otherwise says why not.
+fn read_merged(
+    log: &Path,
+    nodes: usize,
+    events: usize,
+    max_memory: Option<u64>,
+) -> Result<Log, String> {
+    let need = (events as u64)
+        .saturating_mul(nodes as u64)
+        .saturating_mul(8);
+    let (max, _) = super::memory::limit(max_memory);
+    if need > max {
         return Err(format!(
-            "skipped above {MAX_ANALYZED_NODES} nodes or {MAX_ANALYZED_EVENTS} events"
+            "skipped: {events} events of {nodes} nodes need about {} to analyse (limit {}; \
+             see --max-memory)",
+            Bytes(need),
+            Bytes(max)
         ));
     }
-    let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
+    read_log(log, &ReadOptions::default())
+        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))
+}
+
+/// The merged log's check, messages and concurrent pairs.
+fn analyze(parsed: &Log, path: &Path, lenient: bool) -> Result<Analysis, String> {
     let Some(execution) = parsed.executions.first() else {
         return Err("the merged log has no events".into());
     };
     let check = execution
         .check(&CheckOptions { lenient })
-        .map_err(|violation| format!("{}:{violation}", super::shown(log)));
+        .map_err(|violation| format!("{}:{violation}", super::shown(path)));
     let summary = causet_log::analyze(execution);
     Ok(Analysis {
         messages: summary.messages,
@@ -432,39 +464,26 @@ fn analyze(log: &Path, nodes: usize, events: usize, lenient: bool) -> Result<Ana
 }
 
 /// Writes the interactive page of the merged log (`causet view`), whatever its size.
-fn write_view(log: &Path, page: &Path) -> Result<PathBuf, String> {
-    let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
+fn write_view(parsed: &Log, page: &Path) -> Result<PathBuf, String> {
     let options = causet_diagram::ViewOptions::new().title("causet run");
     let file = std::fs::File::create(page)
         .map_err(|err| format!("cannot create {}: {err}", super::shown(page)))?;
-    causet_diagram::write_view(&parsed, &options, std::io::BufWriter::new(file))
+    causet_diagram::write_view(parsed, &options, std::io::BufWriter::new(file))
         .map_err(|err| format!("cannot write {}: {err}", super::shown(page)))?;
     Ok(page.to_path_buf())
 }
 
 /// Draws the merged log as a space-time diagram with `causet_diagram`.
-fn render(log: &Path, svg: &Path, events: usize) -> Result<PathBuf, String> {
+fn render(parsed: &Log, svg: &Path, events: usize) -> Result<PathBuf, String> {
     if events > MAX_DRAWN_EVENTS {
-        return Err(format!("skipped above {MAX_DRAWN_EVENTS} events"));
+        return Err(format!(
+            "skipped above {MAX_DRAWN_EVENTS} events; view.html draws every event"
+        ));
     }
-    let parsed = read_log(log, &ReadOptions::default())
-        .map_err(|err| format!("cannot read {}: {err}", super::shown(log)))?;
     let Some(execution) = parsed.executions.first() else {
         return Err("the merged log has no events".into());
     };
-    let mut diagram = Diagram::new(execution.nodes().iter().cloned());
-    for event in execution.events() {
-        let clock: Vec<u64> = event.clock.iter().map(|&v| u64::from(v)).collect();
-        diagram
-            .push_event(event.node, &clock, event.text)
-            .map_err(|err| err.to_string())?;
-    }
-    for (send, receive) in execution.messages() {
-        diagram
-            .push_message(send, receive)
-            .map_err(|err| err.to_string())?;
-    }
+    let diagram = Diagram::from_execution(execution).map_err(|err| err.to_string())?;
     let file = std::fs::File::create(svg)
         .map_err(|err| format!("cannot create {}: {err}", super::shown(svg)))?;
     write_svg(

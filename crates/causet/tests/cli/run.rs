@@ -780,3 +780,33 @@ fn run_refuses_logs_beyond_the_free_disk_space() {
     );
     assert!(!dir.path().join("big").exists(), "nothing started");
 }
+
+/// Issue 18: a run above the former fixed limits (1,000 nodes, 200,000 events) is checked
+/// and analysed too, whenever its model fits in memory; only the static SVG keeps a limit,
+/// said in the summary, and the page is written.
+#[test]
+fn a_run_of_more_than_a_thousand_nodes_is_checked_and_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wide");
+    let output = causet()
+        .args(["run", "--json", "--mode", "task", "--workload", "ring"])
+        .args(["--nodes", "1001", "--messages", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["check"]["valid"], true, "{summary}");
+    let (events, _, visible, _) = check_log(&out.join("causet.log"));
+    assert_eq!(summary["events"], events as u64);
+    assert_eq!(summary["messages"], visible as u64);
+    assert!(
+        summary["concurrent_pairs"].as_u64().is_some_and(|c| c > 0),
+        "{summary}"
+    );
+    assert!(out.join("view.html").is_file());
+    assert!(
+        summary["diagram"].is_null(),
+        "the SVG keeps its limit: {summary}"
+    );
+}
