@@ -15,6 +15,7 @@
     CSS.getPropertyValue("--concurrent").trim() || "#cc79a7", "#000",
   ];
   const MATCH = CSS.getPropertyValue("--match").trim() || "#009e73";
+  const PATH = CSS.getPropertyValue("--path").trim() || "#d55e00";
   const errors = [];
   window.addEventListener("error", (e) => errors.push(String(e.message)));
 
@@ -100,9 +101,40 @@
     return ab && !ba ? "before" : ba && !ab ? "after" : !ab && !ba ? "concurrent" : "equal";
   }
 
+  // One causal path from the earlier of a and b to the later (null when they are
+  // concurrent or equal): walking back from the later event, each step goes to the send of
+  // a message it received, when that send still has the earlier event in its past (a hop
+  // across nodes), or else to the node's previous event. Every step is a happens-before
+  // edge, so the path is a chain of the execution.
+  function causalPath(ex, a, b) {
+    const answer = order(ex, a, b);
+    if (answer !== "before" && answer !== "after") return null;
+    const [from, to] = answer === "before" ? [a, b] : [b, a];
+    if (!ex.sendOf) {
+      ex.sendOf = new Int32Array(ex.N).fill(-1);
+      for (let m = 0; m < ex.messages.length; m += 2) ex.sendOf[ex.messages[m + 1]] = ex.messages[m];
+      ex.posInNode = new Uint32Array(ex.N);
+      for (const list of ex.byNode) list.forEach((e, k) => { ex.posInNode[e] = k; });
+    }
+    const nf = ex.node[from], tf = own(ex, from), W = ex.W;
+    const knows = (e) => ex.clock[e * W + nf] >= tf; // from happened before e, or is e
+    const path = [to];
+    let at = to;
+    while (at !== from) {
+      const send = ex.sendOf[at];
+      const k = ex.posInNode[at];
+      const previous = k > 0 ? ex.byNode[ex.node[at]][k - 1] : -1;
+      if (send >= 0 && knows(send)) at = send;
+      else if (previous >= 0 && knows(previous)) at = previous;
+      else return null; // a log whose clocks the messages do not explain (lenient logs)
+      path.push(at);
+    }
+    return path.reverse();
+  }
+
   // ----- state -----
   const state = {
-    x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1,
+    x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1, path: null,
     classes: null, query: "", matches: null, matchFlags: null, matchAt: -1, searchError: "",
     panX: 0, panY: 0, zoom: 1, columns: [],
   };
@@ -220,6 +252,19 @@
     }
     for (let cls = 0; cls < 5; cls++) { ctx.fillStyle = COLOURS[cls]; ctx.fill(paths[cls]); }
     ctx.strokeStyle = MATCH; ctx.lineWidth = 2.5; ctx.stroke(rings); ctx.lineWidth = 1;
+    if (state.path && state.second >= 0) {
+      // The causal path between the two selected events: a thick line through its events
+      // (hidden nodes' events are skipped over).
+      ctx.strokeStyle = PATH; ctx.lineWidth = 3.5; ctx.beginPath();
+      let first = true;
+      for (const e of state.path) {
+        const c = state.columnOf[ex.node[e]];
+        if (c < 0) continue;
+        if (first) ctx.moveTo(xOf(c), yOf(ex.row[e])); else ctx.lineTo(xOf(c), yOf(ex.row[e]));
+        first = false;
+      }
+      ctx.stroke(); ctx.lineWidth = 1;
+    }
     for (const e of [state.selected, state.second]) {
       if (e < 0 || state.columnOf[ex.node[e]] < 0) continue;
       ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.beginPath();
@@ -309,8 +354,11 @@
 
   // ----- selection and panel -----
   function select(i, second) {
-    if (second && state.selected >= 0 && i !== state.selected) state.second = i;
-    else { state.selected = i; state.second = -1; classify(); }
+    if (second && state.selected >= 0 && i !== state.selected) {
+      state.second = i;
+      state.path = causalPath(state.ex, state.selected, i);
+    }
+    else { state.selected = i; state.second = -1; state.path = null; classify(); }
     panel(); changed();
   }
   function esc(s) {
@@ -354,6 +402,12 @@
       html += '<h2>Compared with</h2><p class="answer" id="answer">' + esc(idOf(ex, e)) + " " +
         (answer === "equal" ? "equals" : answer === "concurrent" ? "is concurrent with" : "happens " + answer) +
         " " + esc(idOf(ex, state.second)) + "</p>" + describe(ex, state.second);
+      if (state.path) {
+        // The chain that makes the answer true, drawn as a thick line on the diagram.
+        html += '<h2>Causal path</h2><p id="path"><span class="swatch path"></span>' +
+          (state.path.length - 1) + (state.path.length === 2 ? " step: " : " steps: ") +
+          state.path.map((p) => esc(idOf(ex, p))).join(" → ") + "</p>";
+      }
     }
     box.innerHTML = html;
     const c = counts();
@@ -515,7 +569,7 @@
     state.x = Math.min(Math.max(0, k | 0), DATA.executions.length - 1);
     state.ex = execution(state.x);
     const ex = state.ex;
-    state.hidden = new Set(); state.selected = -1; state.second = -1; state.classes = null;
+    state.hidden = new Set(); state.selected = -1; state.second = -1; state.path = null; state.classes = null;
     state.filter = params.nodes || "";
     $("nodefilter").value = state.filter;
     if (params.hide) {
@@ -574,7 +628,7 @@
     if (ev.key === "Escape") {
       $("help").hidden = true;
       if (typing) { ev.target.blur(); return; }
-      state.selected = -1; state.second = -1; state.classes = null; panel(); changed(); return;
+      state.selected = -1; state.second = -1; state.path = null; state.classes = null; panel(); changed(); return;
     }
     if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const { h } = size(), ex = state.ex;
@@ -659,6 +713,7 @@
       rows: ex.R, selected: state.selected >= 0 ? idOf(ex, state.selected) : null,
       second: state.second >= 0 ? idOf(ex, state.second) : null,
       answer: state.second >= 0 ? order(ex, state.selected, state.second) : null,
+      path: state.second >= 0 && state.path ? state.path.map((e) => idOf(ex, e)) : null,
       counts: { past: c[PAST], future: c[FUTURE], concurrent: c[CONCURRENT] },
       past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
       panel: $("selection").textContent,

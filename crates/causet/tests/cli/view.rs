@@ -183,6 +183,46 @@ fn assert_selection_matches_order(
     assert_eq!(ids(state, "concurrent"), concurrent, "concurrent with {a}");
 }
 
+/// The page's causal path runs from `a` to `b`, every step a happens-before edge by
+/// `causet order`, and crosses nodes (more than program order alone).
+#[track_caller]
+fn assert_causal_path(
+    dir: &Path,
+    state: &serde_json::Value,
+    log_args: &[&str],
+    execution: &str,
+    a: &str,
+    b: &str,
+) {
+    let path: Vec<String> = state["path"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no path in {state}"))
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(path.first().map(String::as_str), Some(a), "{path:?}");
+    assert_eq!(path.last().map(String::as_str), Some(b), "{path:?}");
+    let pairs: String = path
+        .windows(2)
+        .map(|w| format!("{} {}\n", w[0], w[1]))
+        .collect();
+    std::fs::write(dir.join("path.txt"), pairs).unwrap();
+    let mut args = log_args.to_vec();
+    args.insert(0, "order");
+    args.extend(["--pairs", "path.txt", "--json", "--execution", execution]);
+    let output = run_in(dir, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let answers = json["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), path.len() - 1);
+    for answer in answers {
+        assert_eq!(answer["order"], "before", "step {answer} of {path:?}");
+    }
+    let node = |id: &str| id.rsplit_once(':').unwrap().0.to_owned();
+    let nodes: BTreeSet<String> = path.iter().map(|id| node(id)).collect();
+    assert!(nodes.len() >= 2, "{path:?}");
+}
+
 /// A log of our own (so this runs without the peer data), with hostile text and names.
 const HOSTILE: &str = "\
 alice {\"alice\":1}
@@ -226,6 +266,14 @@ fn view_in_chromium_shows_the_log_and_its_causal_order() {
     assert_eq!(state["answer"], "concurrent");
     let state = page_state(&chromium, dir.path(), &page, "click=bøb☃:2,alice:1");
     assert_eq!(state["answer"], "after");
+    // ... and shows the chain that makes it so, from the earlier event to the later.
+    assert_eq!(state["path"], serde_json::json!(["alice:1", "bøb☃:2"]));
+    let state = page_state(&chromium, dir.path(), &page, "click=alice:1,carol:1");
+    assert_eq!(
+        state["path"],
+        serde_json::Value::Null,
+        "no path between concurrent events"
+    );
 
     // Search: the count is what grep finds in the event lines.
     let state = page_state(&chromium, dir.path(), &page, "q=event%3D~%2Fping%2F");
@@ -280,6 +328,29 @@ fn view_in_chromium_on_the_peer_data() {
         &log_args,
         Some("Execution #1"),
         "alice:3",
+    );
+
+    // The causal path to the farthest event of alice:3's future on another node: a chain
+    // of happens-before steps, each one `causet order` agrees with.
+    let far = ids(&state, "future")
+        .into_iter()
+        .filter(|id| !id.starts_with("alice:"))
+        .max_by_key(|id| id.rsplit(':').next().unwrap().parse::<u64>().unwrap())
+        .expect("alice:3 has a future on other nodes");
+    let state = page_state(
+        &chromium,
+        dir.path(),
+        &page,
+        &format!("click=alice:3,{far}"),
+    );
+    assert_eq!(state["answer"], "before");
+    assert_causal_path(
+        dir.path(),
+        &state,
+        &log_args,
+        "Execution #1",
+        "alice:3",
+        &far,
     );
 
     // Switching executions.
