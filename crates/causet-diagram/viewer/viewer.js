@@ -101,37 +101,46 @@
     return ab && !ba ? "before" : ba && !ab ? "after" : !ab && !ba ? "concurrent" : "equal";
   }
 
-  // One causal path from the earlier of a and b to the later (null when they are
-  // concurrent or equal): walking back from the later event, each step goes to the send of
-  // a message it received, when that send still has the earlier event in its past (a hop
-  // across nodes), or else to the node's previous event. Every step is a happens-before
-  // edge, so the path is a chain of the execution.
+  // A causal path from the earlier of a and b to the later with the fewest messages (null
+  // when they are concurrent or equal), as the events where it enters and leaves a node:
+  // each step is a message or a stretch of one node's program order, so a happens-before
+  // edge. Rows are a linear extension of happens-before (an event's row is below its past),
+  // so one pass in row order over the rows between the two finds the fewest messages to
+  // every event in between.
   function causalPath(ex, a, b) {
     const answer = order(ex, a, b);
     if (answer !== "before" && answer !== "after") return null;
     const [from, to] = answer === "before" ? [a, b] : [b, a];
-    if (!ex.sendOf) {
+    if (!ex.byRow) {
       ex.sendOf = new Int32Array(ex.N).fill(-1);
       for (let m = 0; m < ex.messages.length; m += 2) ex.sendOf[ex.messages[m + 1]] = ex.messages[m];
-      ex.posInNode = new Uint32Array(ex.N);
-      for (const list of ex.byNode) list.forEach((e, k) => { ex.posInNode[e] = k; });
+      ex.previous = new Int32Array(ex.N).fill(-1);
+      for (const list of ex.byNode) for (let k = 1; k < list.length; k++) ex.previous[list[k]] = list[k - 1];
+      ex.byRow = Uint32Array.from({ length: ex.N }, (_, i) => i).sort((x, y) => ex.row[x] - ex.row[y]);
     }
     const nf = ex.node[from], tf = own(ex, from), W = ex.W;
-    const knows = (e) => ex.clock[e * W + nf] >= tf; // from happened before e, or is e
+    // Messages on the fewest-message chain from `from` to each event, -1 where there is none.
+    const hops = new Int32Array(ex.N).fill(-1);
+    hops[from] = 0;
+    const hopsOf = (e) => e >= 0 ? hops[e] : -1;
+    for (let k = lowerBound(ex.byRow, ex, ex.row[from] + 1); k < ex.N && ex.row[ex.byRow[k]] <= ex.row[to]; k++) {
+      const e = ex.byRow[k];
+      if (ex.clock[e * W + nf] < tf) continue; // `from` is not in its past
+      const p = hopsOf(ex.previous[e]), s = hopsOf(ex.sendOf[e]);
+      hops[e] = p < 0 ? (s < 0 ? -1 : s + 1) : s < 0 ? p : Math.min(p, s + 1);
+    }
+    if (hopsOf(to) < 0) return null; // a log whose clocks the messages do not explain (lenient logs)
     const path = [to];
-    let at = to;
-    while (at !== from) {
-      const send = ex.sendOf[at];
-      const k = ex.posInNode[at];
-      const previous = k > 0 ? ex.byNode[ex.node[at]][k - 1] : -1;
-      if (send >= 0 && knows(send)) at = send;
-      else if (previous >= 0 && knows(previous)) at = previous;
-      else return null; // a log whose clocks the messages do not explain (lenient logs)
-      path.push(at);
+    for (let at = to; at !== from;) {
+      const s = ex.sendOf[at], p = ex.previous[at];
+      at = hopsOf(s) >= 0 && hopsOf(s) + 1 === hops[at] ? s : p;
+      // Keep the events where the path changes node (and the ends).
+      if (path.length > 1 && ex.node[path[path.length - 1]] === ex.node[at] &&
+        ex.node[path[path.length - 2]] === ex.node[at]) path[path.length - 1] = at;
+      else path.push(at);
     }
     return path.reverse();
   }
-
   // ----- state -----
   const state = {
     x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1, path: null,
@@ -252,7 +261,7 @@
     }
     for (let cls = 0; cls < 5; cls++) { ctx.fillStyle = COLOURS[cls]; ctx.fill(paths[cls]); }
     ctx.strokeStyle = MATCH; ctx.lineWidth = 2.5; ctx.stroke(rings); ctx.lineWidth = 1;
-    if (state.path && state.second >= 0) {
+    if (state.path) {
       // The causal path between the two selected events: a thick line through its events
       // (hidden nodes' events are skipped over).
       ctx.strokeStyle = PATH; ctx.lineWidth = 3.5; ctx.beginPath();
@@ -404,9 +413,13 @@
         " " + esc(idOf(ex, state.second)) + "</p>" + describe(ex, state.second);
       if (state.path) {
         // The chain that makes the answer true, drawn as a thick line on the diagram.
+        const path = state.path, SHOWN = 40;
+        let messages = 0;
+        for (let k = 1; k < path.length; k++) messages += ex.node[path[k]] !== ex.node[path[k - 1]];
+        const ids = path.slice(0, SHOWN).map((p) => esc(idOf(ex, p)));
+        if (path.length > SHOWN) ids.push("… " + (path.length - SHOWN - 1) + " more … " + esc(idOf(ex, path[path.length - 1])));
         html += '<h2>Causal path</h2><p id="path"><span class="swatch path"></span>' +
-          (state.path.length - 1) + (state.path.length === 2 ? " step: " : " steps: ") +
-          state.path.map((p) => esc(idOf(ex, p))).join(" → ") + "</p>";
+          messages + (messages === 1 ? " message: " : " messages: ") + ids.join(" → ") + "</p>";
       }
     }
     box.innerHTML = html;
@@ -713,7 +726,7 @@
       rows: ex.R, selected: state.selected >= 0 ? idOf(ex, state.selected) : null,
       second: state.second >= 0 ? idOf(ex, state.second) : null,
       answer: state.second >= 0 ? order(ex, state.selected, state.second) : null,
-      path: state.second >= 0 && state.path ? state.path.map((e) => idOf(ex, e)) : null,
+      path: state.path ? state.path.map((e) => idOf(ex, e)) : null,
       counts: { past: c[PAST], future: c[FUTURE], concurrent: c[CONCURRENT] },
       past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
       panel: $("selection").textContent,
