@@ -192,9 +192,8 @@ impl<Id: Ord + Clone> VersionVector<Id> {
 
     /// Increments `node`'s entry (an event on that node) and returns its new value.
     ///
-    /// # Panics
-    ///
-    /// If the entry is already `u64::MAX`.
+    /// An entry already at `u64::MAX` stays there: ticks saturate, in every build (see the
+    /// [crate docs](crate#overflow)).
     pub fn tick<Q>(&mut self, node: &Q) -> u64
     where
         Id: Borrow<Q>,
@@ -202,8 +201,9 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     {
         match self.position(node) {
             Ok(i) => {
-                self.counters[i] += 1;
-                self.counters[i]
+                let counter = &mut self.counters[i];
+                *counter = counter.saturating_add(1);
+                *counter
             }
             Err(i) => {
                 self.ids.insert(i, node.to_owned());
