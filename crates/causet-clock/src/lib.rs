@@ -117,6 +117,11 @@ pub use logical_clock::LogicalClock;
 pub use vector_clock::VectorClock;
 pub use version_vector::VersionVector;
 
+/// The iterators of the clocks.
+pub mod iter {
+    pub use crate::version_vector::IntoIter;
+}
+
 /// The README's library example, compiled and run as a doctest so it cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -511,6 +511,8 @@ impl DiffClock {
     /// is never more than this plus one byte.
     ///
     /// [`VectorClock::encode`]: crate::VectorClock
+    // Hidden: the runtime sizes message buffers with it.
+    #[doc(hidden)]
     #[inline]
     pub fn full_len(&self) -> usize {
         1 + self.dense_payload_len()
@@ -573,6 +575,8 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the tests' stamp without a tick; users call `send`.
+    #[doc(hidden)]
     pub fn stamp_for(&mut self, peer: usize) -> Stamp {
         let mut stamp = Stamp {
             kind: StampKind::Snapshot,
@@ -587,6 +591,8 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the benches reuse one stamp; users call `send`.
+    #[doc(hidden)]
     pub fn stamp_into(&mut self, peer: usize, stamp: &mut Stamp) {
         if self.gaps_stale {
             self.gap_bytes = list_gap_bytes(self.clock.as_slice());
@@ -722,6 +728,8 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the runtime's wire path (the stamp written straight into a message).
+    #[doc(hidden)]
     #[inline]
     pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
         if self.n <= SCAN_ALWAYS {
@@ -987,6 +995,8 @@ impl DiffClock {
     /// is merged if its session is newer than the channel's. A [`Diff`](StampKind::Diff) is
     /// merged only if it is the next stamp of the channel's session. Anything else, and any
     /// entry or sender outside `0..n`, is refused with [`ResyncRequired`].
+    // Hidden: the tests' merge without a tick; users call `receive`.
+    #[doc(hidden)]
     pub fn merge(&mut self, from: usize, stamp: &Stamp) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind, stamp.entries.width())?;
         match stamp.entries.dense_values() {
@@ -1002,6 +1012,8 @@ impl DiffClock {
     }
 
     /// [`merge`](Self::merge) of a borrowed stamp, read straight from its bytes.
+    // Hidden: the runtime's zero-copy receive of a stamp in a message.
+    #[doc(hidden)]
     #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
@@ -1042,6 +1054,8 @@ impl DiffClock {
     /// [`merge`](Self::merge) of a stamp read into a [`SmallStamp`] (the same checks and
     /// the same result as [`merge_ref`](Self::merge_ref) of its bytes): the entries it
     /// raises or matches are found branch-free (unpredictable), then only those merged.
+    // Hidden: the runtime's receive of a stamp read into a `SmallStamp`.
+    #[doc(hidden)]
     #[inline]
     pub fn merge_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
@@ -1061,6 +1075,8 @@ impl DiffClock {
 
     /// [`receive`](Self::receive) of a [`SmallStamp`]: [`merge_small`](Self::merge_small),
     /// then a tick.
+    // Hidden: ties the small path to `receive` in the tests; users call `receive`.
+    #[doc(hidden)]
     pub fn receive_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
         self.merge_small(from, stamp)?;
         self.tick();
@@ -1069,6 +1085,8 @@ impl DiffClock {
 
     /// [`receive`](Self::receive) of a borrowed stamp: [`merge_ref`](Self::merge_ref), then
     /// a tick.
+    // Hidden: ties the borrowed path to `receive` in the tests and benches; users call `receive`.
+    #[doc(hidden)]
     pub fn receive_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         self.merge_ref(from, stamp)?;
         self.tick();

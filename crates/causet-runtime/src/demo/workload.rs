@@ -95,9 +95,9 @@ pub struct Plan {
 }
 
 /// Most nodes a plan accepts.
-pub const MAX_NODES: usize = 100_000;
+pub(super) const MAX_NODES: usize = 100_000;
 /// Most messages per node a plan accepts.
-pub const MAX_MESSAGES: u32 = 1_000_000;
+pub(super) const MAX_MESSAGES: u32 = 1_000_000;
 
 impl Plan {
     /// Plans `workload` on `nodes` nodes (at least 2) with `messages` rounds or sends per node.

@@ -17,7 +17,7 @@ use super::check::LogArgs;
 /// take as full dense clocks versus differential stamps. The log must pass `causet check`
 /// (with `--lenient`: `check --lenient`).
 #[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Print JSON:
@@ -27,7 +27,7 @@ pub struct AnalyzeArgs {
 }
 
 /// Runs `causet analyze`.
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let log = args.log.read()?;
     args.log.require_valid(&log, &log.executions)?;
     let summaries: Vec<_> = log.executions.iter().map(analyze).collect();

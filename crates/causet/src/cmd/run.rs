@@ -34,7 +34,7 @@ Nodes are named node0, node1, ...; each logs every event with its vector clock (
 format) to OUT/NAME.log. The logs are merged into OUT/causet.log, checked, analysed and drawn
 as OUT/diagram.svg; OUT/view.html is the interactive page (causet view). Exit 0 when every node finished, 1 when a node died or gave up (the
 merged log keeps every logged event). Example: causet run --mode thread --workload ring")]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Number of nodes (at least 2).
     #[arg(long, default_value_t = 4)]
     nodes: usize,
@@ -105,7 +105,7 @@ enum ModeArg {
 /// The workload options shared by `causet run` and `causet node` (every node of a cluster
 /// must be given the same ones).
 #[derive(Debug, clap::Args)]
-pub struct WorkloadArgs {
+pub(crate) struct WorkloadArgs {
     /// Workload: ping (pairs), gossip (random peers), ring (a token), broadcast (one to all).
     #[arg(long, default_value = "gossip")]
     pub workload: Workload,
@@ -119,13 +119,13 @@ pub struct WorkloadArgs {
 
 impl WorkloadArgs {
     /// The plan of a cluster of `nodes` nodes.
-    pub fn plan(&self, nodes: usize) -> anyhow::Result<Plan> {
+    pub(crate) fn plan(&self, nodes: usize) -> anyhow::Result<Plan> {
         Ok(Plan::new(self.workload, nodes, self.messages, self.seed)?)
     }
 }
 
 /// Runs the cluster and prints the summary.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = args.workload.plan(args.nodes)?;
     let mode = match args.mode {
         ModeArg::Process => Mode::Process,
