@@ -28,6 +28,8 @@
 mod base64;
 mod carrier;
 mod error;
+mod handle;
+mod layer;
 pub mod log;
 mod node;
 pub mod stamp;
@@ -35,6 +37,8 @@ pub mod stamp;
 pub use carrier::{Extending, Extractor, Injector};
 pub use causet_runtime::{LogFlush, Priority};
 pub use error::TraceError;
+pub use handle::{Entered, NodeHandle, Nodes, Scoped, extract, inject};
+pub use layer::{CausetLayer, NODE_FIELD};
 pub use log::{EventLog, MergeSummary, merge_logs};
 pub use node::{DEFAULT_MAX_NODES, OpenNode, OpenStats};
 pub use stamp::StampError;

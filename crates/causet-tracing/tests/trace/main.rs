@@ -3,4 +3,5 @@
 //! example's services.
 
 mod equivalence;
+mod layer;
 mod membership;
