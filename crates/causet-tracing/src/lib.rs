@@ -31,6 +31,8 @@ mod error;
 mod handle;
 mod layer;
 pub mod log;
+#[cfg(feature = "http")]
+mod middleware;
 mod node;
 pub mod stamp;
 
@@ -40,5 +42,7 @@ pub use error::TraceError;
 pub use handle::{Entered, NodeHandle, Nodes, Scoped, extract, inject};
 pub use layer::{CausetLayer, NODE_FIELD};
 pub use log::{EventLog, MergeSummary, merge_logs};
+#[cfg(feature = "http")]
+pub use middleware::{HttpFuture, HttpLayer, HttpService};
 pub use node::{DEFAULT_MAX_NODES, OpenNode, OpenStats};
 pub use stamp::StampError;

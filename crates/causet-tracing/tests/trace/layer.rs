@@ -23,8 +23,12 @@ fn the_node_follows_the_task_not_the_thread() {
     let (alpha, beta) = (nodes.node("alpha").unwrap(), nodes.node("beta").unwrap());
     runtime.block_on(async {
         let mut tasks = Vec::new();
-        for task in 0..8 {
-            let node = if task % 2 == 0 { &alpha } else { &beta };
+        for task in 0..8usize {
+            let node = if task.is_multiple_of(2) {
+                &alpha
+            } else {
+                &beta
+            };
             let dispatch = dispatch.clone();
             let work = node.scope(async move {
                 for step in 0..5 {
@@ -57,7 +61,14 @@ fn the_node_follows_the_task_not_the_thread() {
         assert_eq!(event.text, "work");
         let task: usize = execution.field(index, "task").unwrap().parse().unwrap();
         let node = &execution.nodes()[execution.node_of(index)];
-        assert_eq!(node, if task % 2 == 0 { "alpha" } else { "beta" });
+        assert_eq!(
+            node,
+            if task.is_multiple_of(2) {
+                "alpha"
+            } else {
+                "beta"
+            }
+        );
         assert_eq!(execution.field(index, "level"), Some("INFO"));
     }
 }

@@ -5,3 +5,9 @@
 mod equivalence;
 mod layer;
 mod membership;
+mod middleware;
+mod services;
+
+/// The example's code (its `run`), driven by the tests.
+#[path = "../../examples/services.rs"]
+mod example;
