@@ -8,6 +8,8 @@ mod membership;
 mod middleware;
 mod services;
 
-/// The example's code (its `run`), driven by the tests.
+/// The example's code (its `run`), driven by the tests. Its items are `pub` for the
+/// example's own `main` and for these tests at once, hence the allow.
 #[path = "../../examples/services.rs"]
+#[allow(unreachable_pub)]
 mod example;
