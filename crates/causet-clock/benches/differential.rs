@@ -174,6 +174,25 @@ struct Sizes {
     /// sequence number and the best encoding, but no snapshot fallback and no leaving out
     /// of entries learnt from the peer.
     textbook: u64,
+    /// Bytes of knowledge-aware stamps (`DiffClock::with_knowledge`).
+    knowing: u64,
+    /// Entries sent by ours that the receiver held at the send, and of those, the ones
+    /// the knowledge-aware sender also sends.
+    wasted: u64,
+    wasted_knowing: u64,
+    /// Idealised knowledge-aware senders, each sending the entries where the sender is
+    /// ahead of what it can know the receiver holds (header as the oracle's):
+    /// `direct`: the receiver's whole clocks at its sends that have arrived, and the
+    /// sender's clocks at its own sends to it;
+    known_direct: u64,
+    /// `own`: `direct`, plus everything the sender held at its event `t` once the
+    /// receiver is known to hold the sender's own entry `t` (causality: the receiver's
+    /// clock then dominates the sender's at that event);
+    known_own: u64,
+    /// `matrix`: everything a matrix clock carried on every message would let the sender
+    /// know of the receiver's clock (the floor of any scheme that learns only from
+    /// messages it receives).
+    known_matrix: u64,
 }
 
 /// Replays `steps` on the meter with FIFO channels and delays; counts the last `measured`.
@@ -186,6 +205,13 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
     // For the textbook stamps: the sender's clock at its last stamp to each peer.
     let mut last_stamped = vec![VectorClock::new(); n * n];
     let kind = StampKind::Diff { session: 0, seq: 1 };
+    // The idealised knowledge: per ordered pair (s, r), what s knows of r's clock
+    // (`direct`), s's own-entry value at the event where each entry got its value, and
+    // per node a matrix clock (row x: what the node knows x holds).
+    let mut direct = vec![VectorClock::new(); n * n];
+    let mut own_at = vec![vec![0u64; n]; n];
+    let mut matrix = vec![vec![0u64; n * n]; n];
+    let mut wires: Vec<VecDeque<(VectorClock, Vec<u64>)>> = vec![VecDeque::new(); n * n];
     for (now, step) in steps.iter().enumerate() {
         if now == warm_up {
             before = meter.totals();
@@ -194,6 +220,10 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
             meter.local(step.from);
         }
         let message = meter.send(step.from, step.to);
+        let own = meter.clock(step.from).get(step.from);
+        own_at[step.from][step.from] = own;
+        let row = dense(meter.clock(step.from), n);
+        matrix[step.from][step.from * n..][..n].copy_from_slice(&row);
         let sender = meter.clock(step.from);
         let previous = &mut last_stamped[step.from * n + step.to];
         if now >= warm_up {
@@ -210,16 +240,58 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
             };
             let oracle = entries(&|k, v| v > receiver.get(k));
             sizes.oracle += oracle.encoded_len() as u64;
+            let held = |stamp: &Stamp| {
+                let diff = matches!(stamp.kind(), StampKind::Diff { .. });
+                let held = stamp.entries().filter(|&(k, v)| receiver.get(k) >= v);
+                if diff { held.count() as u64 } else { 0 }
+            };
+            sizes.wasted += held(message.stamp());
+            sizes.wasted_knowing += held(message.knowledge_stamp());
             let textbook = entries(&|k, v| v > previous.get(k) && k != step.to);
             sizes.textbook += textbook.encoded_len() as u64;
+            let known = &direct[step.from * n + step.to];
+            let stamp = entries(&|k, v| v > known.get(k) && k != step.to);
+            sizes.known_direct += stamp.encoded_len() as u64;
+            let acked = known.get(step.from);
+            let at = &own_at[step.from];
+            let stamp = entries(&|k, v| v > known.get(k) && k != step.to && at[k] > acked);
+            sizes.known_own += stamp.encoded_len() as u64;
+            let row = &matrix[step.from][step.to * n..][..n];
+            let stamp = entries(&|k, v| v > row[k] && k != step.to);
+            sizes.known_matrix += stamp.encoded_len() as u64;
         }
         previous.clone_from(sender);
+        let sender = sender.clone();
+        direct[step.from * n + step.to].merge(&sender);
+        let carried = matrix[step.from].clone();
+        // What the sender sent, the receiver holds when the next stamp arrives (FIFO).
+        for (known, k) in matrix[step.from][step.to * n..][..n].iter_mut().zip(0..) {
+            *known = (*known).max(sender.get(k));
+        }
+        wires[step.from * n + step.to].push_back((sender, carried));
         channels[step.from * n + step.to].push_back((now + step.delay, message));
         // Deliver every channel head that is due (later messages wait behind it: FIFO).
         for channel in channels.iter_mut() {
             while channel.front().is_some_and(|&(due, _)| due <= now) {
                 if let Some((_, message)) = channel.pop_front() {
+                    let (from, to) = (message.from(), message.to());
                     meter.receive(message);
+                    let Some((clock, carried)) = wires[from * n + to].pop_front() else {
+                        continue;
+                    };
+                    direct[to * n + from].merge(&clock);
+                    let receiver = meter.clock(to);
+                    let own = receiver.get(to);
+                    for (k, at) in own_at[to].iter_mut().enumerate() {
+                        if clock.get(k) > before_receive(&matrix[to], to, n, k) {
+                            *at = own;
+                        }
+                    }
+                    let rows = &mut matrix[to];
+                    for (mine, &theirs) in rows.iter_mut().zip(&carried) {
+                        *mine = (*mine).max(theirs);
+                    }
+                    rows[to * n..][..n].copy_from_slice(&dense(receiver, n));
                 }
             }
         }
@@ -230,16 +302,33 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
     sizes.govector = after.govector_bytes - before.govector_bytes;
     sizes.ours = after.differential_bytes - before.differential_bytes;
     sizes.resyncs = after.resyncs - before.resyncs;
+    sizes.knowing = after.knowledge_bytes - before.knowledge_bytes;
+    // The meter's lower bound is the oracle, computed independently here.
+    assert_eq!(
+        after.lower_bound_bytes - before.lower_bound_bytes,
+        sizes.oracle,
+        "the meter's lower bound"
+    );
     sizes
+}
+
+/// The `n` values of `clock` from index 0.
+fn dense(clock: &VectorClock, n: usize) -> Vec<u64> {
+    (0..n).map(|k| clock.get(k)).collect()
+}
+
+/// Entry `k` of node `me`'s clock before the receive being replayed (its matrix row).
+fn before_receive(matrix: &[u64], me: usize, n: usize, k: usize) -> u64 {
+    matrix[me * n + k]
 }
 
 /// The size table: `long` replays 1000·n messages at n = 64 (the last 500·n measured)
 /// instead of 60·n at every n, to check that the savings last.
 fn print_sizes(long: bool) {
     println!(
-        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp |"
+        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp | knowledge B/stamp | knowledge/oracle | ours/oracle | knowledge/ours | held entries sent: ours, knowledge | known: direct | known: +own | known: matrix |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for pattern in PATTERNS {
         for n in SIZES {
             if long && n != 64 {
@@ -254,7 +343,7 @@ fn print_sizes(long: bool) {
             let s = measure_sizes(n, &steps, measured);
             let per = |bytes: u64| bytes as f64 / s.messages as f64;
             println!(
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.3} | {:.2}, {:.2} | {:.1} | {:.1} | {:.1} |",
                 pattern.name(),
                 n,
                 per(s.full),
@@ -267,6 +356,15 @@ fn print_sizes(long: bool) {
                 s.resyncs,
                 per(s.textbook),
                 per(s.oracle),
+                per(s.knowing),
+                s.knowing as f64 / s.oracle as f64,
+                s.ours as f64 / s.oracle as f64,
+                s.knowing as f64 / s.ours as f64,
+                s.wasted as f64 / s.messages as f64,
+                s.wasted_knowing as f64 / s.messages as f64,
+                per(s.known_direct),
+                per(s.known_own),
+                per(s.known_matrix),
             );
         }
     }

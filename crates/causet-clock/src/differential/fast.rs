@@ -14,7 +14,7 @@
 use super::stamp::{
     Encoding, KIND_DIFF, PayloadSizes, SMALL_WIDTH, read_small, varint_len, walk_small_payload,
 };
-use super::{DiffClock, EntryMeta, Incoming, SCAN_ALWAYS, SetBits};
+use super::{DiffClock, EntryMeta, Incoming, SetBits};
 
 /// The fast send writes stamps of at most this many bytes (a Diff of a few entries).
 const FAST_STAMP: usize = 32;
@@ -49,7 +49,7 @@ impl DiffClock {
     #[doc(hidden)]
     #[inline]
     pub fn stamp_small(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
-        if self.n > SCAN_ALWAYS {
+        if self.n > self.fast_width {
             return None;
         }
         let slot = *self.slots.get(peer)? as usize;
@@ -197,7 +197,7 @@ impl DiffClock {
     #[doc(hidden)]
     #[inline]
     pub fn merge_small_bytes(&mut self, from: usize, bytes: &[u8]) -> bool {
-        if self.n > SCAN_ALWAYS {
+        if self.n > self.fast_width {
             return false;
         }
         let Some(&tag) = bytes.first() else {

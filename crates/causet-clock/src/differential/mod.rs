@@ -347,6 +347,16 @@ pub struct DiffClock {
     scratch: Vec<usize>,
     /// Reused stamp of [`encode_stamp`](Self::encode_stamp)'s general path.
     spare: Stamp,
+    /// Clocks of up to this many nodes take the fused paths ([`SCAN_ALWAYS`], or 0 for a
+    /// knowledge-aware clock, whose stamps always take the general path).
+    fast_width: usize,
+    /// Knowledge-aware stamps ([`with_knowledge`](Self::with_knowledge)): per entry,
+    /// `known_words` words of a bitset over channel slots, bit `s` set when the peer of
+    /// slot `s` sent a stamp carrying the entry's current value (or more). Empty otherwise.
+    known: Vec<u64>,
+    /// Words per entry in `known` (⌈channels / 64⌉ once the first bit is set).
+    known_words: usize,
+    knowing: bool,
 }
 
 impl DiffClock {
@@ -383,6 +393,10 @@ impl DiffClock {
             gaps_stale: false,
             scratch: Vec::new(),
             spare: Stamp::empty(),
+            fast_width: SCAN_ALWAYS,
+            known: Vec::new(),
+            known_words: 0,
+            knowing: false,
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
@@ -390,6 +404,70 @@ impl DiffClock {
             }
         }
         node
+    }
+
+    /// This clock, sending knowledge-aware stamps: a `Diff` to a peer also leaves out every
+    /// entry that any stamp from that peer carried at (or above) the entry's current value,
+    /// not only those of the last four peers per entry that [`DiffClock`] remembers. Call it
+    /// before the first stamp (on a [`new`](Self::new) or [`restart`](Self::restart)ed
+    /// clock). The wire format and the receiver's checks are the same: a plain
+    /// [`DiffClock`] receives these stamps, and this one receives its.
+    ///
+    /// What a peer is known to hold is a lower bound built only from what this node saw:
+    /// the stamps of that peer it applied (the peer's clock never goes back, across its
+    /// restarts too, so it still holds those values) and, through the chain of sequence
+    /// numbers, everything this node sent it on the current session (a `Diff` carries all
+    /// entries changed since the chain's last stamp that the peer is not known to hold; a
+    /// refused one leads to a resync, whose `Start` carries the whole clock). Never the
+    /// peer's own entry, never this node's own entry (its stamps always carry it).
+    ///
+    /// Memory: per entry of the clock's width, one bit per peer this node exchanged stamps
+    /// with, in words of 64: `8·⌈c/64⌉` bytes per entry for `c` such peers (at most
+    /// `8·w·⌈c/64⌉` bytes for a clock `w` entries wide), nothing for peers it never heard
+    /// from. The stamps always take the general path (no fused paths for small clocks).
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{DiffClock, StampKind};
+    ///
+    /// // Nodes 7 to 19 are long known to all (a whole clock is then larger than a Diff).
+    /// let past = VectorClock::from_entries([vec![0; 7], vec![300; 13]].concat());
+    /// let node = |me| DiffClock::restart(me, 20, &past, 0);
+    /// // Node 1 passes node 6's news to nodes 2 to 5; then each tells node 0, 2 first.
+    /// let run = |mut hub: DiffClock| -> Result<bool, Box<dyn std::error::Error>> {
+    ///     let mut peers: Vec<DiffClock> = (1..7).map(node).collect();
+    ///     peers[0].receive(0, &hub.send(1))?; // the chain from node 0 to node 1 starts
+    ///     let news = peers[5].send(1);
+    ///     peers[0].receive(6, &news)?;
+    ///     for peer in 2..6 {
+    ///         let stamp = peers[0].send(peer);
+    ///         peers[peer - 1].receive(1, &stamp)?;
+    ///     }
+    ///     for peer in [2, 1, 3, 4, 5] {
+    ///         hub.receive(peer, &peers[peer - 1].send(0))?;
+    ///     }
+    ///     let stamp = hub.send(1);
+    ///     assert_eq!(stamp.kind(), StampKind::Diff { session: 0, seq: 1 });
+    ///     peers[0].receive(0, &stamp)?;
+    ///     Ok(stamp.entries().any(|(index, _)| index == 6))
+    /// };
+    /// // A plain clock remembers four holders of entry 6's value (the peer whose stamp
+    /// // raised it and the three latest more): node 1's word was forgotten, and the entry
+    /// // is sent again.
+    /// assert!(run(node(0))?);
+    /// // The knowledge-aware clock remembers every peer that carried the value.
+    /// assert!(!run(node(0).with_knowledge())?);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_knowledge(mut self) -> DiffClock {
+        self.knowing = true;
+        self.fast_width = 0;
+        self
+    }
+
+    /// Whether stamps are knowledge-aware ([`with_knowledge`](Self::with_knowledge)).
+    pub fn is_knowledge_aware(&self) -> bool {
+        self.knowing
     }
 
     /// The index in `channels` of the channel with `peer`, allocated on first use.
@@ -482,6 +560,7 @@ impl DiffClock {
             + self.channels.capacity() * size_of::<Channel>()
             + self.dirty.capacity() * size_of::<u64>()
             + self.scratch.capacity() * size_of::<usize>()
+            + self.known.capacity() * size_of::<u64>()
     }
 
     /// This node's index.
@@ -642,6 +721,7 @@ impl DiffClock {
         let pairs = stamp.entries.pairs_mut();
         let window = Window {
             peer,
+            slot,
             peer_source: u32::try_from(peer)
                 .ok()
                 .filter(|&id| id < UNMATCHED)
@@ -732,7 +812,7 @@ impl DiffClock {
     #[doc(hidden)]
     #[inline]
     pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
-        if self.n <= SCAN_ALWAYS {
+        if self.n <= self.fast_width {
             // The steady state's straight-line path first, then the masks' general choice.
             if let Some(written) = self.stamp_small(peer, buf) {
                 return written;
@@ -951,11 +1031,13 @@ impl DiffClock {
         window.carries(index, meta) && !self.also_knows(window, index)
     }
 
-    /// Whether the window's peer is among those also known to hold entry `index`.
+    /// Whether the window's peer is among those also known to hold entry `index` (for a
+    /// knowledge-aware clock, among all the peers whose stamps carried its value).
     fn also_knows(&self, window: &Window, index: usize) -> bool {
         self.meta
             .get(index)
             .is_some_and(|meta| meta.also.contains(&window.peer_source))
+            || self.knowing && self.known_by(index, window.slot)
     }
 
     /// Finds the changes by a branch-free scan of every entry, then collects the Diff's
@@ -1160,7 +1242,7 @@ impl DiffClock {
                 })
             }
         };
-        if next.is_some() || self.slots[from] != NO_CHANNEL {
+        if next.is_some() || self.knowing || self.slots[from] != NO_CHANNEL {
             let slot = self.channel(from);
             self.channels[slot].incoming = next;
         }
@@ -1198,6 +1280,9 @@ impl DiffClock {
             if !self.raise_small(index, value, current, source) {
                 self.set_entry(index, value, current, source);
             }
+            if self.knowing {
+                self.learn(index, source, true);
+            }
         } else if value == current && source != LOCAL {
             // The sender holds our value too: remember it (latest first).
             let meta = &mut self.meta[index];
@@ -1205,7 +1290,71 @@ impl DiffClock {
                 meta.also.copy_within(0..ALSO_KNOWN - 1, 1);
                 meta.also[0] = source;
             }
+            if self.knowing {
+                self.learn(index, source, false);
+            }
         }
+    }
+
+    /// Knowledge-aware bookkeeping of a carried entry: the sender recorded as `source`
+    /// holds entry `index`'s current value, and, if the stamp `raised` it, no other peer
+    /// is known to.
+    #[inline(never)]
+    fn learn(&mut self, index: usize, source: u32, raised: bool) {
+        let words = self.known_words;
+        if raised
+            && words > 0
+            && let Some(bits) = self.known.get_mut(index * words..(index + 1) * words)
+        {
+            bits.fill(0);
+        }
+        // (`source` is the sender's index: `admit` gave it a channel.)
+        let Some(&slot) = self.slots.get(source as usize) else {
+            return;
+        };
+        if slot == NO_CHANNEL {
+            return;
+        }
+        let slot = slot as usize;
+        if slot / 64 >= words || (index + 1) * words > self.known.len() {
+            self.grow_known(index, slot);
+        }
+        let words = self.known_words;
+        if let Some(word) = self.known.get_mut(index * words + slot / 64) {
+            *word |= 1 << (slot % 64);
+        }
+    }
+
+    /// Widens `known` to cover entry `index` and channel `slot` (the bits stay with their
+    /// entries and slots).
+    #[cold]
+    fn grow_known(&mut self, index: usize, slot: usize) {
+        let old_words = self.known_words;
+        let words = old_words.max(slot / 64 + 1);
+        let entries = (self.known.len() / old_words.max(1))
+            .max(index + 1)
+            .max(self.meta.len());
+        let mut known = vec![0u64; entries * words];
+        if old_words > 0 {
+            for (entry, bits) in self.known.chunks_exact(old_words).enumerate() {
+                known[entry * words..][..old_words].copy_from_slice(bits);
+            }
+        }
+        self.known = known;
+        self.known_words = words;
+    }
+
+    /// Whether the peer of channel `slot` is known to hold entry `index`'s current value
+    /// (knowledge-aware clocks; never the own entry, which changes without a merge).
+    #[inline]
+    fn known_by(&self, index: usize, slot: usize) -> bool {
+        let words = self.known_words;
+        index != self.me
+            && slot / 64 < words
+            && self
+                .known
+                .get(index * words + slot / 64)
+                .is_some_and(|word| word >> (slot % 64) & 1 == 1)
     }
 
     /// Answers a refusal by `peer`: the next stamp to `peer` starts a new session with the
@@ -1349,6 +1498,8 @@ fn list_gap_bytes(values: &[u64]) -> usize {
 #[derive(Debug)]
 struct Window {
     peer: usize,
+    /// The peer's channel slot.
+    slot: usize,
     /// How entries raised by the peer's stamps record it.
     peer_source: u32,
     /// `LastSent`: the counter at the chain's last stamp.
