@@ -247,6 +247,11 @@ impl EntryMeta {
 /// then cheaper than reading back the change log (which such clocks do not keep).
 const SCAN_ALWAYS: usize = 16;
 
+/// Knowledge-aware clocks keep one bit per entry for each of the first this many peers
+/// they exchange stamps with (four words per entry at most: no more than the entry's
+/// [`EntryMeta`]).
+const KNOWN_SLOTS: usize = 256;
+
 /// How many more peers [`EntryMeta::also`] remembers per entry (storage stays O(n)).
 const ALSO_KNOWN: usize = 3;
 
@@ -424,7 +429,10 @@ impl DiffClock {
     /// Memory: per entry of the clock's width, one bit per peer this node exchanged stamps
     /// with, in words of 64: `8·⌈c/64⌉` bytes per entry for `c` such peers (at most
     /// `8·w·⌈c/64⌉` bytes for a clock `w` entries wide), nothing for peers it never heard
-    /// from. The stamps always take the general path (no fused paths for small clocks).
+    /// from. Only the first 256 peers get bits (at most 32 bytes per entry, the size of its
+    /// other bookkeeping); later ones are left out as a plain clock does (the four latest
+    /// holders of each entry). The stamps always take the general path (no fused paths for
+    /// small clocks).
     ///
     /// ```
     /// use causet_clock::VectorClock;
@@ -1316,6 +1324,10 @@ impl DiffClock {
             return;
         }
         let slot = slot as usize;
+        if slot >= KNOWN_SLOTS {
+            // Beyond the bound: the plain clock's four holders per entry still apply.
+            return;
+        }
         if slot / 64 >= words || (index + 1) * words > self.known.len() {
             self.grow_known(index, slot);
         }

@@ -21,7 +21,7 @@ pub(crate) struct AnalyzeArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Print JSON:
-    /// {"executions":[{"name":"","events":N,"nodes":H,"messages":M,"concurrent_pairs":C,"stamp_bytes":{"full":X,"differential":Y}}]}
+    /// {"executions":[{"name":"","events":N,"nodes":H,"messages":M,"concurrent_pairs":C,"stamp_bytes":{"full":X,"differential":Y,"knowledge":K,"lower_bound":L}}]}
     #[arg(long)]
     json: bool,
 }
@@ -55,8 +55,11 @@ pub(crate) fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "concurrent pairs  {}", summary.concurrent_pairs)?;
         writeln!(
             out,
-            "stamp bytes       {} full, {} differential",
-            summary.stamp_bytes.full, summary.stamp_bytes.differential
+            "stamp bytes       {} full, {} differential, {} knowledge-aware, {} lower bound",
+            summary.stamp_bytes.full,
+            summary.stamp_bytes.differential,
+            summary.stamp_bytes.knowledge,
+            summary.stamp_bytes.lower_bound
         )?;
     }
     Ok(ExitCode::SUCCESS)
