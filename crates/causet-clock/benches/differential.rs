@@ -172,6 +172,8 @@ struct Sizes {
     govector: u64,
     ours: u64,
     max_excess: i64,
+    /// The same for knowledge-aware stamps.
+    max_excess_knowing: i64,
     resyncs: u64,
     diffs: u64,
     /// Bytes of an oracle differential stamp: only the entries where the sender is ahead
@@ -245,6 +247,8 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
         if now >= warm_up {
             let excess = message.stamp_len() as i64 - message.full_len() as i64;
             sizes.max_excess = sizes.max_excess.max(excess);
+            let excess = message.knowledge_stamp().encoded_len() as i64 - message.full_len() as i64;
+            sizes.max_excess_knowing = sizes.max_excess_knowing.max(excess);
             if matches!(message.stamp().kind(), StampKind::Diff { .. }) {
                 sizes.diffs += 1;
             }
@@ -371,9 +375,11 @@ fn before_receive(matrix: &[u64], me: usize, n: usize, k: usize) -> u64 {
 /// instead of 60·n at every n, to check that the savings last.
 fn print_sizes(long: bool) {
     println!(
-        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp | knowledge B/stamp | knowledge, delta values B/stamp | knowledge/oracle | ours/oracle | knowledge/ours | held entries sent: ours, knowledge (matrix-knowable) | known: direct | known: +own | known: matrix |"
+        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp | knowledge B/stamp | max knowledge−full | knowledge, delta values B/stamp | knowledge/oracle | ours/oracle | knowledge/ours | held entries sent: ours, knowledge (matrix-knowable) | known: direct | known: +own | known: matrix |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
     for pattern in PATTERNS {
         for n in SIZES {
             if long && n != 64 {
@@ -388,7 +394,7 @@ fn print_sizes(long: bool) {
             let s = measure_sizes(n, &steps, measured);
             let per = |bytes: u64| bytes as f64 / s.messages as f64;
             println!(
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.3} | {:.2}, {:.2} ({:.2}) | {:.1} | {:.1} | {:.1} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} | {:.1} | {:+} | {:.1} | {:.2} | {:.2} | {:.3} | {:.2}, {:.2} ({:.2}) | {:.1} | {:.1} | {:.1} |",
                 pattern.name(),
                 n,
                 per(s.full),
@@ -402,6 +408,7 @@ fn print_sizes(long: bool) {
                 per(s.textbook),
                 per(s.oracle),
                 per(s.knowing),
+                s.max_excess_knowing,
                 per(s.knowing_delta),
                 s.knowing as f64 / s.oracle as f64,
                 s.ours as f64 / s.oracle as f64,
