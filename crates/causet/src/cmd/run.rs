@@ -62,6 +62,11 @@ pub(crate) struct RunArgs {
     /// at least 1].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: Option<u64>,
+    /// Process mode: milliseconds of silence past the receive timeout after which the
+    /// launcher kills nodes as hung (hidden: for tests that need the watchdog close without
+    /// making nodes give up early).
+    #[arg(long, default_value_t = 5000, hide = true)]
+    watchdog_grace_ms: u64,
     /// Send the whole clock with every message instead of differential stamps (differential
     /// stamps keep about 4x the clock's memory in bookkeeping; above 2000 nodes full stamps
     /// are used).
@@ -166,6 +171,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         ..Timing::default()
     };
+    config.watchdog_grace = Duration::from_millis(args.watchdog_grace_ms);
     let _lock = lock_out(&args.out)?;
     remove_stale_logs(&args.out)?;
     let status = Status::start(format!(
