@@ -92,12 +92,24 @@ pub(crate) fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Er
         }
     };
     let full = text.len() / 4 * 4;
-    let mut i = 0;
-    while i < full {
-        let n = value(i)? << 18 | value(i + 1)? << 12 | value(i + 2)? << 6 | value(i + 3)?;
+    for (k, group) in text[..full].chunks_exact(4).enumerate() {
+        let [a, b, c, d] = [group[0], group[1], group[2], group[3]].map(|x| DECODE[usize::from(x)]);
+        // One test for the four: only INVALID has the top bit.
+        if (a | b | c | d) & 0x80 != 0 {
+            let at = 4 * k
+                + group
+                    .iter()
+                    .position(|&x| DECODE[usize::from(x)] == INVALID)
+                    .unwrap_or(0);
+            return Err(Base64Error::Character {
+                offset: at,
+                byte: text[at],
+            });
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-        i += 4;
     }
+    let i = full;
     match text.len() - full {
         2 => {
             let n = value(i)? << 6 | value(i + 1)?;
