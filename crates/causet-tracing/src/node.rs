@@ -382,6 +382,11 @@ impl OpenNode {
     /// Refuses a send whose stamp would exceed [`stamp::MAX_STAMP_BYTES`] after the
     /// send's tick, before anything is recorded (no receiver would accept it).
     fn check_room(&self) -> Result<(), StampError> {
+        // Every entry takes at most a 1-byte length, 64 name bytes and a 10-byte counter:
+        // a clock of 40 nodes or fewer always fits (no walk over it).
+        if (self.clock.len() + 1) * 75 < stamp::MAX_STAMP_BYTES {
+            return Ok(());
+        }
         let own = if self.clock.get(self.name.as_str()) == 0 {
             self.name.len() + 2
         } else {
