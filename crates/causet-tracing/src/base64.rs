@@ -38,25 +38,29 @@ pub(crate) const fn encoded_len(len: usize) -> usize {
 
 /// Appends the base64url form of `bytes` to `out`.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    let mut buf = Vec::with_capacity(encoded_len(bytes.len()));
-    let mut chunks = bytes.chunks_exact(3);
-    for chunk in &mut chunks {
+    // Written as bytes into `out`'s own buffer, sized first (no per-group pushes).
+    let mut buf = std::mem::take(out).into_bytes();
+    let start = buf.len();
+    buf.resize(start + encoded_len(bytes.len()), 0);
+    let full = bytes.len() / 3;
+    for (group, chunk) in buf[start..].chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
         let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        buf.extend_from_slice(&[
+        group.copy_from_slice(&[
             ALPHABET[(n >> 18) as usize & 63],
             ALPHABET[(n >> 12) as usize & 63],
             ALPHABET[(n >> 6) as usize & 63],
             ALPHABET[n as usize & 63],
         ]);
     }
-    match *chunks.remainder() {
-        [a] => buf.extend_from_slice(&[
+    let tail = &mut buf[start + 4 * full..];
+    match bytes[3 * full..] {
+        [a] => tail.copy_from_slice(&[
             ALPHABET[usize::from(a >> 2)],
             ALPHABET[usize::from(a & 3) << 4],
         ]),
         [a, b] => {
             let n = u32::from(a) << 8 | u32::from(b);
-            buf.extend_from_slice(&[
+            tail.copy_from_slice(&[
                 ALPHABET[(n >> 10) as usize & 63],
                 ALPHABET[(n >> 4) as usize & 63],
                 ALPHABET[((n & 15) << 2) as usize],
@@ -64,14 +68,15 @@ pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
         }
         _ => {}
     }
-    // Every byte pushed is from the ASCII alphabet.
-    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+    // `out` was text and every byte added is from the ASCII alphabet.
+    *out = String::from_utf8(buf).unwrap_or_default();
 }
 
 /// Decodes `text` into `out` (cleared first).
 pub(crate) fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Error> {
     out.clear();
-    if text.len() % 4 == 1 {
+    let (full, rest) = (text.len() / 4, text.len() % 4);
+    if rest == 1 {
         // A bad character says more than the length it causes.
         return Err(
             match text.iter().position(|&b| DECODE[usize::from(b)] == INVALID) {
@@ -83,35 +88,54 @@ pub(crate) fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Er
             },
         );
     }
-    out.reserve(text.len() / 4 * 3 + 2);
-    let value = |offset: usize| -> Result<u32, Base64Error> {
-        let byte = text[offset];
-        match DECODE[usize::from(byte)] {
-            INVALID => Err(Base64Error::Character { offset, byte }),
-            v => Ok(u32::from(v)),
+    let bad = |from: usize| {
+        let offset = from
+            + text[from..]
+                .iter()
+                .position(|&b| DECODE[usize::from(b)] == INVALID)
+                .unwrap_or(0);
+        Base64Error::Character {
+            offset,
+            byte: text[offset],
         }
     };
-    let full = text.len() / 4 * 4;
-    let mut i = 0;
-    while i < full {
-        let n = value(i)? << 18 | value(i + 1)? << 12 | value(i + 2)? << 6 | value(i + 3)?;
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-        i += 4;
+    out.resize(3 * full + rest.saturating_sub(1), 0);
+    for (k, (group, bytes)) in text
+        .chunks_exact(4)
+        .zip(out.chunks_exact_mut(3))
+        .enumerate()
+    {
+        let [a, b, c, d] = [group[0], group[1], group[2], group[3]].map(|x| DECODE[usize::from(x)]);
+        // One test for the four: only INVALID has the top bit.
+        if (a | b | c | d) & 0x80 != 0 {
+            return Err(bad(4 * k));
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        bytes.copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
-    match text.len() - full {
-        2 => {
-            let n = value(i)? << 6 | value(i + 1)?;
+    let mut tail = [0u8; 3];
+    for (slot, &x) in tail.iter_mut().zip(&text[4 * full..]) {
+        *slot = DECODE[usize::from(x)];
+    }
+    if tail[..rest].contains(&INVALID) {
+        return Err(bad(4 * full));
+    }
+    let at = 3 * full;
+    match tail[..rest] {
+        [a, b] => {
+            let n = u32::from(a) << 6 | u32::from(b);
             if n & 15 != 0 {
                 return Err(Base64Error::Trailing);
             }
-            out.push((n >> 4) as u8);
+            out[at] = (n >> 4) as u8;
         }
-        3 => {
-            let n = value(i)? << 12 | value(i + 1)? << 6 | value(i + 2)?;
+        [a, b, c] => {
+            let n = u32::from(a) << 12 | u32::from(b) << 6 | u32::from(c);
             if n & 3 != 0 {
                 return Err(Base64Error::Trailing);
             }
-            out.extend_from_slice(&[(n >> 10) as u8, (n >> 2) as u8]);
+            out[at] = (n >> 10) as u8;
+            out[at + 1] = (n >> 2) as u8;
         }
         _ => {}
     }

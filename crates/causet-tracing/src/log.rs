@@ -37,6 +37,7 @@
 //! and the viewer see `receive request GET /order` as the event and `kind`, `method`,
 //! `path` as its fields.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -177,16 +178,33 @@ pub(crate) fn format_event(
     text: &str,
     fields: &[(&str, &str)],
 ) {
-    use std::fmt::Write as _;
     out.push_str(node);
-    out.push(' ');
-    // Node names are checked (`validate_name`), so the JSON needs no escapes and matches
+    out.push_str(" {");
+    // Every name in a node's clock is a checked node name (`validate_name` for its own,
+    // the stamp checks for its peers'), so the JSON needs no escapes and matches
     // causet-runtime's writer byte for byte.
-    let _ = write!(out, "{clock}");
-    out.push('\n');
+    for (k, (name, value)) in clock.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(name);
+        out.push_str("\":");
+        push_u64(out, value);
+    }
+    out.push_str("}\n");
     push_flat(out, text);
-    if !fields.is_empty() {
-        let mut named: Vec<(String, &str)> = fields
+    let clean = fields.windows(2).all(|pair| pair[0].0 < pair[1].0)
+        && fields
+            .iter()
+            .all(|(name, _)| matches!(field_name(name), Cow::Borrowed(_)));
+    if clean {
+        // The common case (the middleware's fields): already sorted, unique, clean names.
+        for (name, value) in fields {
+            push_field(out, name, value);
+        }
+    } else {
+        let mut named: Vec<(Cow<'_, str>, &str)> = fields
             .iter()
             .map(|(name, value)| (field_name(name), *value))
             .collect();
@@ -199,19 +217,38 @@ pub(crate) fn format_event(
                 end += 1;
             }
             for (n, repeat) in named[k + 1..end].iter_mut().enumerate() {
-                repeat.0 = format!("{}_{}", repeat.0, n + 2);
+                repeat.0 = Cow::Owned(format!("{}_{}", repeat.0, n + 2));
             }
             k = end;
         }
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, value) in named {
-            out.push('\t');
-            out.push_str(&name);
-            out.push('=');
-            push_flat(out, value);
+        for (name, value) in &named {
+            push_field(out, name, value);
         }
     }
     out.push('\n');
+}
+
+fn push_field(out: &mut String, name: &str, value: &str) {
+    out.push('\t');
+    out.push_str(name);
+    out.push('=');
+    push_flat(out, value);
+}
+
+/// Pushes the decimal digits of `value`.
+fn push_u64(out: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Pushes `text` with line breaks and tabs as spaces.
@@ -227,7 +264,14 @@ fn push_flat(out: &mut String, text: &str) {
 }
 
 /// The name a field is logged under (see the module docs).
-pub(crate) fn field_name(name: &str) -> String {
+pub(crate) fn field_name(name: &str) -> Cow<'_, str> {
+    let clean = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !matches!(name, "host" | "clock" | "event" | "trace");
+    if clean {
+        return Cow::Borrowed(name);
+    }
     let mut out: String = name
         .chars()
         .map(|c| {
@@ -244,7 +288,7 @@ pub(crate) fn field_name(name: &str) -> String {
     {
         out.insert(0, '_');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The ShiViz parser regex of a merged log whose events use `fields` (sorted).

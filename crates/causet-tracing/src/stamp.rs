@@ -118,6 +118,140 @@ pub enum StampError {
     },
 }
 
+/// Whether `name` is a valid node name ([`causet_runtime::validate_name`]'s rule, as one
+/// byte loop; the error comes from `validate_name` itself).
+fn check_name(name: &[u8]) -> Result<(), StampError> {
+    /// The bytes a node name may hold.
+    const NAME_BYTE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+            b += 1;
+        }
+        table
+    };
+    let valid = !name.is_empty()
+        && name.len() <= causet_runtime::MAX_NAME_LEN
+        && name.iter().all(|&b| NAME_BYTE[usize::from(b)]);
+    if valid {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(name);
+    match causet_runtime::validate_name(&text) {
+        Err(causet_runtime::RuntimeError::InvalidName { name, reason }) => {
+            Err(StampError::Name { name, reason })
+        }
+        _ => Err(StampError::Name {
+            name: text.chars().take(80).collect(),
+            reason: "not UTF-8",
+        }),
+    }
+}
+
+/// The entries of a binary stamp read in place, checked (format, lengths, names, strict
+/// order, counters) but not allocated: what a receive merges from without building a
+/// clock. Names are given as bytes (checked ASCII); zero counters are skipped (their names
+/// still order the next).
+pub(crate) fn entries(bytes: &[u8]) -> impl Iterator<Item = Result<(&[u8], u64), StampError>> {
+    let mut pos = 1;
+    let mut previous: Option<&[u8]> = None;
+    let mut failed = match bytes.first() {
+        None => Some(StampError::Decode(DecodeError::UnexpectedEnd { offset: 0 })),
+        Some(&causet_clock::binary::FORMAT_SPARSE_STRING) => None,
+        Some(&byte) => Some(StampError::Decode(DecodeError::UnknownFormat {
+            byte,
+            offset: 0,
+        })),
+    };
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        if let Some(err) = failed.take() {
+            done = true;
+            return Some(Err(err));
+        }
+        loop {
+            if pos >= bytes.len() {
+                done = true;
+                return None;
+            }
+            let entry = (|| {
+                let offset = pos;
+                let claimed = read_u64(bytes, &mut pos)?;
+                let remaining = bytes.len() - pos;
+                if claimed > remaining as u64 {
+                    return Err(StampError::Decode(DecodeError::LengthTooLarge {
+                        claimed,
+                        remaining,
+                        offset,
+                    }));
+                }
+                let name = &bytes[pos..pos + claimed as usize];
+                pos += claimed as usize;
+                check_name(name)?;
+                if previous.is_some_and(|p| p >= name) {
+                    return Err(StampError::Decode(DecodeError::Invalid {
+                        reason: "node ids not strictly increasing",
+                    }));
+                }
+                previous = Some(name);
+                let value = read_u64(bytes, &mut pos)?;
+                if value > MAX_COUNTER {
+                    return Err(StampError::Counter {
+                        node: String::from_utf8_lossy(name).into_owned(),
+                        value,
+                    });
+                }
+                Ok((name, value))
+            })();
+            match entry {
+                Ok((_, 0)) => continue,
+                Ok(entry) => return Some(Ok(entry)),
+                Err(err) => {
+                    done = true;
+                    return Some(Err(err));
+                }
+            }
+        }
+    })
+}
+
+/// Splits a byte-prefixed message into its binary stamp (unchecked) and its payload.
+pub(crate) fn split_prefix(message: &[u8]) -> Result<(&[u8], &[u8]), StampError> {
+    let mut pos = 0;
+    let truncated = StampError::Truncated { len: message.len() };
+    let claimed = read_u64(message, &mut pos).map_err(|_| truncated.clone())?;
+    if claimed > MAX_STAMP_BYTES as u64 {
+        return Err(StampError::TooLong {
+            len: usize::try_from(claimed).unwrap_or(usize::MAX),
+            max: MAX_STAMP_BYTES,
+        });
+    }
+    let end = pos + claimed as usize;
+    if end > message.len() {
+        return Err(truncated);
+    }
+    Ok((&message[pos..end], &message[end..]))
+}
+
+/// Decodes a header value's base64url into `out` (its binary stamp, unchecked).
+pub(crate) fn header_bytes(value: &[u8], out: &mut Vec<u8>) -> Result<(), StampError> {
+    if value.len() > MAX_HEADER_LEN {
+        return Err(StampError::TooLong {
+            len: value.len(),
+            max: MAX_HEADER_LEN,
+        });
+    }
+    base64::decode_into(value, out).map_err(|err| match err {
+        Base64Error::Character { offset, byte } => StampError::Base64Character { byte, offset },
+        Base64Error::Length | Base64Error::Trailing => StampError::Base64Form { len: value.len() },
+    })
+}
+
 /// Checks a decoded stamp's names and counters.
 pub(crate) fn check(clock: &VersionVector<String>) -> Result<(), StampError> {
     for (name, value) in clock.iter() {
@@ -191,21 +325,12 @@ pub fn decode_header(value: &[u8]) -> Result<VersionVector<String>, StampError> 
     decode_header_with(value, &mut Vec::new())
 }
 
-/// [`decode_header`] with a reusable buffer for the binary form.
-pub(crate) fn decode_header_with(
+/// [`decode_header`] with a buffer for the binary form.
+fn decode_header_with(
     value: &[u8],
     scratch: &mut Vec<u8>,
 ) -> Result<VersionVector<String>, StampError> {
-    if value.len() > MAX_HEADER_LEN {
-        return Err(StampError::TooLong {
-            len: value.len(),
-            max: MAX_HEADER_LEN,
-        });
-    }
-    base64::decode_into(value, scratch).map_err(|err| match err {
-        Base64Error::Character { offset, byte } => StampError::Base64Character { byte, offset },
-        Base64Error::Length | Base64Error::Trailing => StampError::Base64Form { len: value.len() },
-    })?;
+    header_bytes(value, scratch)?;
     decode_binary(scratch)
 }
 
@@ -227,20 +352,8 @@ pub fn encode_prefix(clock: &VersionVector<String>, out: &mut Vec<u8>) -> Result
 
 /// Splits a message written after [`encode_prefix`] into its checked stamp and payload.
 pub fn decode_prefix(message: &[u8]) -> Result<(VersionVector<String>, &[u8]), StampError> {
-    let mut pos = 0;
-    let truncated = StampError::Truncated { len: message.len() };
-    let claimed = read_u64(message, &mut pos).map_err(|_| truncated.clone())?;
-    if claimed > MAX_STAMP_BYTES as u64 {
-        return Err(StampError::TooLong {
-            len: usize::try_from(claimed).unwrap_or(usize::MAX),
-            max: MAX_STAMP_BYTES,
-        });
-    }
-    let end = pos + claimed as usize;
-    if end > message.len() {
-        return Err(truncated);
-    }
-    Ok((decode_binary(&message[pos..end])?, &message[end..]))
+    let (stamp, payload) = split_prefix(message)?;
+    Ok((decode_binary(stamp)?, payload))
 }
 
 #[cfg(test)]
