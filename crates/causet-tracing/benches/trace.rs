@@ -16,7 +16,7 @@ use causet_tracing::{EventLog, LogFlush, Nodes, OpenNode, Priority};
 use criterion::{BatchSize, Criterion};
 use http::HeaderMap;
 
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)] // the example's items are pub for its own binary
 #[path = "../examples/services.rs"]
 mod example;
 
