@@ -22,6 +22,9 @@
   const $ = (id) => document.getElementById(id);
   const canvas = $("diagram");
   const ctx = canvas.getContext("2d");
+  const mini = $("minimap");
+  const mctx = mini.getContext("2d");
+  const MINI = 96; // px the minimap covers on the right of the diagram
   const DATA = JSON.parse($("causet-data").textContent);
   const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -152,6 +155,7 @@
     const ex = state.ex;
     state.columns = [];
     state.columnOf = new Int32Array(ex.W).fill(-1);
+    state.miniImage = null;
     for (let n = 0; n < ex.W; n++) {
       if (!state.hidden.has(n)) { state.columnOf[n] = state.columns.length; state.columns.push(n); }
     }
@@ -174,6 +178,7 @@
     }
     cls[e] = SELECTED;
     state.classes = cls;
+    state.miniImage = null;
   }
 
   // ----- drawing -----
@@ -298,6 +303,98 @@
     }
     ctx.textAlign = "start";
     state.drawnMessages = drawn;
+    drawMinimap();
+  }
+
+  // ----- minimap: the whole execution (event density per timeline, coloured as the
+  // diagram is), with the viewport as a box -----
+  function miniImage(mw, mh) {
+    const ex = state.ex, C = state.columns.length;
+    const key = mw + "x" + mh;
+    if (state.miniImage && state.miniKey === key) return state.miniImage;
+    // Per cell (column, pixel row): events, and events per colour class (plus matches).
+    const cells = new Uint32Array(C * mh), kinds = new Uint32Array(C * mh * 6);
+    const scale = mh / Math.max(1, ex.R);
+    for (let i = 0; i < ex.N; i++) {
+      const c = state.columnOf[ex.node[i]];
+      if (c < 0) continue;
+      const cell = c * mh + Math.min(mh - 1, Math.floor(ex.row[i] * scale));
+      cells[cell]++;
+      const kind = state.matchFlags && state.matchFlags[i] ? 5 : state.classes ? state.classes[i] : PLAIN;
+      kinds[cell * 6 + kind]++;
+    }
+    let most = 1;
+    for (let k = 0; k < cells.length; k++) if (cells[k] > most) most = cells[k];
+    const image = mctx.createImageData(mw, mh), px = image.data, band = mw / Math.max(1, C);
+    const rgb = COLOURS.concat([MATCH]).map((c) => {
+      const v = parseInt(c.replace("#", "").replace(/^(.)(.)(.)$/, "$1$1$2$2$3$3"), 16);
+      return [v >> 16, (v >> 8) & 255, v & 255];
+    });
+    for (let c = 0; c < C; c++) {
+      const x0 = Math.floor(c * band + band * 0.2), x1 = Math.max(x0 + 1, Math.floor((c + 1) * band - band * 0.2));
+      for (let y = 0; y < mh; y++) {
+        const cell = c * mh + y, n = cells[cell];
+        if (!n) continue;
+        let kind = 0;
+        if (kinds[cell * 6 + 5]) kind = 5; // a match shows whatever else is there
+        else for (let k = 1; k < 5; k++) if (kinds[cell * 6 + k] > kinds[cell * 6 + kind]) kind = k;
+        const a = 0.35 + 0.65 * Math.log1p(n) / Math.log1p(most), [r, g, b] = rgb[kind];
+        for (let x = x0; x < x1 && x < mw; x++) {
+          const o = 4 * (y * mw + x);
+          px[o] = 255 - a * (255 - r); px[o + 1] = 255 - a * (255 - g); px[o + 2] = 255 - a * (255 - b); px[o + 3] = 255;
+        }
+      }
+    }
+    state.miniImage = image; state.miniKey = key;
+    return image;
+  }
+  // The viewport in minimap pixels: [x, y, w, h].
+  function miniRect(mw, mh) {
+    const { w, h } = size(), ex = state.ex, C = Math.max(1, state.columns.length), rp = rowPx();
+    const rows = Math.max(1, ex.R), worldW = C * COLUMN;
+    const top = (state.panY - 20) / rp, bottom = (state.panY + h - HEADER - 20) / rp;
+    const left = state.panX - MARGIN + COLUMN / 2, right = left + w - MINI;
+    const y0 = Math.max(0, top / rows * mh), y1 = Math.min(mh, bottom / rows * mh);
+    const x0 = Math.max(0, left / worldW * mw), x1 = Math.min(mw, right / worldW * mw);
+    return [x0, y0, Math.max(2, x1 - x0), Math.max(2, y1 - y0)];
+  }
+  function drawMinimap() {
+    const mw = mini.clientWidth, mh = mini.clientHeight;
+    if (!mw || !mh) return;
+    if (mini.width !== mw || mini.height !== mh) { mini.width = mw; mini.height = mh; }
+    mctx.putImageData(miniImage(mw, mh), 0, 0);
+    const [x, y, rw, rh] = miniRect(mw, mh);
+    mctx.fillStyle = "rgba(0,0,0,0.12)"; mctx.fillRect(x, y, rw, rh);
+    mctx.strokeStyle = "#000"; mctx.lineWidth = 1.5; mctx.strokeRect(x + 0.75, y + 0.75, rw - 1.5, rh - 1.5);
+    state.miniRect = [x, y, rw, rh].map((v) => Math.round(v * 10) / 10);
+  }
+  // Centres the view on the minimap's point (mx, my).
+  function miniMove(mx, my) {
+    const mw = mini.clientWidth, mh = mini.clientHeight, { w, h } = size();
+    const row = Math.min(1, Math.max(0, my / mh)) * Math.max(1, state.ex.R);
+    const worldX = Math.min(1, Math.max(0, mx / mw)) * state.columns.length * COLUMN + MARGIN - COLUMN / 2;
+    state.panY = row * rowPx() + HEADER + 20 - (HEADER + h) / 2;
+    state.panX = worldX - (w - MINI) / 2;
+    clampPan(); changed();
+  }
+  let miniDrag = false;
+  mini.addEventListener("mousedown", (ev) => {
+    ev.preventDefault(); ev.stopPropagation(); miniDrag = true;
+    const r = mini.getBoundingClientRect(); miniMove(ev.clientX - r.left, ev.clientY - r.top);
+  });
+  window.addEventListener("mousemove", (ev) => {
+    if (!miniDrag) return;
+    const r = mini.getBoundingClientRect(); miniMove(ev.clientX - r.left, ev.clientY - r.top);
+  });
+  window.addEventListener("mouseup", () => { miniDrag = false; });
+  // The rows and columns the diagram shows now (for tests and the address).
+  function viewport() {
+    const { w, h } = size(), rp = rowPx();
+    return {
+      rows: [(state.panY - 20) / rp, (state.panY + h - HEADER - 20) / rp].map((v) => Math.round(v * 10) / 10),
+      columns: [(state.panX - MARGIN + COLUMN / 2) / COLUMN, (state.panX + w - MINI - MARGIN + COLUMN / 2) / COLUMN]
+        .map((v) => Math.round(v * 100) / 100),
+    };
   }
   function drawHeads(r0, r1, c0, c1) {
     const ex = state.ex;
@@ -321,7 +418,7 @@
     const { w, h } = size(), ex = state.ex;
     const maxY = Math.max(0, ex.R * rowPx() + 60 - (h - HEADER));
     state.panY = Math.min(Math.max(state.panY, -20), maxY);
-    const maxX = Math.max(0, MARGIN + state.columns.length * COLUMN - w);
+    const maxX = Math.max(0, MARGIN + state.columns.length * COLUMN - w + MINI);
     state.panX = Math.min(Math.max(state.panX, 0), maxX);
   }
   function zoomAt(factor, y) {
@@ -505,6 +602,7 @@
   function search(q, jump) {
     const ex = state.ex;
     state.query = q; state.matches = null; state.matchFlags = null; state.matchAt = -1;
+    state.miniImage = null;
     state.searchError = "";
     const count = $("count");
     count.classList.remove("error");
@@ -732,6 +830,7 @@
       panel: $("selection").textContent,
       query: state.query, matches: state.matches ? state.matches.length : null,
       searchError: state.searchError, errors: errors.slice(), firstPaintMs: state.firstPaint,
+      viewport: viewport(), minimap: { rect: state.miniRect, width: mini.clientWidth, height: mini.clientHeight },
       // Every execution as the page decodes it (decoding each one).
       all: DATA.executions.map((_, k) => {
         const x = execution(k);
@@ -757,6 +856,16 @@
     // Milliseconds from the start of navigation to the end of the first full paint.
     state.firstPaint = performance.now();
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
+    if (params.minimap) {
+      // Test hook: a press on the minimap at fractions of its size, dragged through the
+      // further points ("0.5,0.7;0.2,0.3"), then released, as real mouse events.
+      const r = mini.getBoundingClientRect();
+      const at = (p) => { const [fx, fy] = p.split(",").map(Number); return { clientX: r.left + fx * r.width, clientY: r.top + fy * r.height, bubbles: true }; };
+      const points = params.minimap.split(";");
+      mini.dispatchEvent(new MouseEvent("mousedown", at(points[0])));
+      for (const p of points.slice(1)) window.dispatchEvent(new MouseEvent("mousemove", at(p)));
+      window.dispatchEvent(new MouseEvent("mouseup", at(points[points.length - 1])));
+    }
     if (params.test !== undefined) {
       draw();
       $("causet-state").textContent = JSON.stringify(snapshot());

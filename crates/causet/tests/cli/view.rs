@@ -556,3 +556,98 @@ fn run_writes_the_view_beside_the_diagram() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains(r#""events":40"#));
 }
+
+/// A generated run of 30 nodes and about 5,000 events, with its page.
+fn generated_page(dir: &Path) -> PathBuf {
+    let output = run_in(
+        dir,
+        &[
+            "run",
+            "--nodes",
+            "30",
+            "--mode",
+            "thread",
+            "--messages",
+            "83",
+            "--out",
+            "gen",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    dir.join("gen/view.html")
+}
+
+fn f64_of(value: &serde_json::Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+/// The row and column at the centre of the page's viewport.
+fn viewport_centre(state: &serde_json::Value) -> (f64, f64) {
+    let v = &state["viewport"];
+    (
+        (f64_of(&v["rows"][0]) + f64_of(&v["rows"][1])) / 2.0,
+        (f64_of(&v["columns"][0]) + f64_of(&v["columns"][1])) / 2.0,
+    )
+}
+
+#[test]
+fn view_in_chromium_minimap_shows_and_moves_the_viewport() {
+    let Some(chromium) = chromium("view_in_chromium_minimap_shows_and_moves_the_viewport") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = generated_page(dir.path());
+
+    // At the top, zoom 1: the box sits at the top and is as tall, in the minimap's height,
+    // as the rows shown are in all rows.
+    let state = page_state(&chromium, dir.path(), &page, "v=0,-20,1");
+    let rows = f64_of(&state["rows"]);
+    assert!(rows > 300.0, "{rows} rows");
+    let height = f64_of(&state["minimap"]["height"]);
+    let rect = &state["minimap"]["rect"];
+    // (The view starts a little above row 0; the box covers only the rows there are.)
+    let shown =
+        f64_of(&state["viewport"]["rows"][1]) - f64_of(&state["viewport"]["rows"][0]).max(0.0);
+    assert!(f64_of(&rect[1]).abs() < 1.0, "{rect}");
+    let expected = shown / rows * height;
+    assert!(
+        (f64_of(&rect[3]) - expected).abs() < 2.0,
+        "box height {rect} against {expected}"
+    );
+
+    // A click three quarters down and on the middle moves the view there.
+    let state = page_state(&chromium, dir.path(), &page, "v=0,-20,1&minimap=0.5,0.75");
+    let (row, column) = viewport_centre(&state);
+    assert!(
+        (row / rows - 0.75).abs() < 0.02,
+        "centre row {row} of {rows}"
+    );
+    let columns = f64_of(&state["shownNodes"]);
+    assert!(
+        (column / columns - 0.5).abs() < 0.05,
+        "centre column {column} of {columns}"
+    );
+    // The box follows: its centre is at the click.
+    let rect = &state["minimap"]["rect"];
+    let box_centre = (f64_of(&rect[1]) + f64_of(&rect[3]) / 2.0) / height;
+    assert!((box_centre - 0.75).abs() < 0.02, "{rect}");
+
+    // A drag carries the view along to where it is released.
+    let state = page_state(
+        &chromium,
+        dir.path(),
+        &page,
+        "v=0,-20,1&minimap=0.5,0.75;0.3,0.5;0.1,0.25",
+    );
+    let (row, column) = viewport_centre(&state);
+    assert!(
+        (row / rows - 0.25).abs() < 0.02,
+        "centre row {row} of {rows}"
+    );
+    assert!(
+        column / columns < 0.4,
+        "centre column {column} of {columns}"
+    );
+}
