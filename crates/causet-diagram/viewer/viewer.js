@@ -148,7 +148,7 @@
   const state = {
     x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1, path: null,
     classes: null, query: "", matches: null, matchFlags: null, matchAt: -1, searchError: "",
-    panX: 0, panY: 0, zoom: 1, columns: [],
+    panX: 0, panY: 0, zoom: 1, columns: [], order: [], sort: "log", moving: null,
   };
 
   function setColumns() {
@@ -156,9 +156,37 @@
     state.columns = [];
     state.columnOf = new Int32Array(ex.W).fill(-1);
     state.miniImage = null;
-    for (let n = 0; n < ex.W; n++) {
+    for (const n of state.order) {
       if (!state.hidden.has(n)) { state.columnOf[n] = state.columns.length; state.columns.push(n); }
     }
+  }
+  // The order of the timelines: "log" (as the data lists the nodes), "name" (natural: node2
+  // before node10), "first" (by the log line of a node's first event), "count" (most events
+  // first), or "custom" (dragged; then `names` is the order).
+  const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+  function sortNodes(how, names) {
+    const ex = state.ex, all = ex.nodes.map((_, n) => n);
+    const name = (a, b) => byName.compare(ex.nodes[a], ex.nodes[b]) || (ex.nodes[a] < ex.nodes[b] ? -1 : 1);
+    const first = (n) => ex.byNode[n].length ? ex.line[ex.byNode[n][0]] : Infinity;
+    if (how === "name") all.sort(name);
+    else if (how === "first") all.sort((a, b) => first(a) - first(b) || name(a, b));
+    else if (how === "count") all.sort((a, b) => ex.byNode[b].length - ex.byNode[a].length || name(a, b));
+    else if (how === "custom" && names) {
+      // The named nodes in that order, then any others as the data lists them.
+      const at = new Map(names.map((x, k) => [x, k]));
+      all.sort((a, b) => (at.has(ex.nodes[a]) ? at.get(ex.nodes[a]) : 1e9 + a) - (at.has(ex.nodes[b]) ? at.get(ex.nodes[b]) : 1e9 + b));
+    } else how = "log";
+    state.sort = how; state.order = all;
+    $("nodeorder").value = how;
+  }
+  // Moves the timeline in column `from` to column `to` (a drag of its name).
+  function moveColumn(from, to) {
+    const node = state.columns[from], target = state.columns[to];
+    if (node === undefined || target === undefined || node === target) return;
+    const order = state.order.filter((n) => n !== node);
+    order.splice(order.indexOf(target) + (to > from ? 1 : 0), 0, node);
+    state.order = order; state.sort = "custom"; $("nodeorder").value = "custom";
+    setColumns(); nodeList(); changed();
   }
   const rowPx = () => ROW * state.zoom;
   const yOf = (row) => HEADER + 20 + row * rowPx() - state.panY;
@@ -299,7 +327,16 @@
     ctx.fillStyle = "#111"; ctx.font = "bold 12px system-ui, sans-serif"; ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let c = c0; c <= c1; c++) {
+      if (state.moving && state.moving.from === c) continue;
       ctx.fillText(ex.nodes[state.columns[c]], xOf(c), HEADER / 2, COLUMN - 8);
+    }
+    if (state.moving) {
+      // The dragged name under the pointer, and where it would land.
+      const to = Math.round((state.moving.x + state.panX - MARGIN) / COLUMN);
+      ctx.fillStyle = PATH; ctx.fillRect(Math.round(xOf(to)) - 1, 0, 3, HEADER);
+      ctx.fillStyle = "#fff"; ctx.fillRect(state.moving.x - COLUMN / 2 + 4, 4, COLUMN - 8, HEADER - 8);
+      ctx.strokeStyle = "#333"; ctx.strokeRect(state.moving.x - COLUMN / 2 + 4.5, 4.5, COLUMN - 9, HEADER - 9);
+      ctx.fillStyle = "#111"; ctx.fillText(ex.nodes[state.columns[state.moving.from]], state.moving.x, HEADER / 2, COLUMN - 12);
     }
     ctx.textAlign = "start";
     state.drawnMessages = drawn;
@@ -536,7 +573,7 @@
     try { filter = state.filter ? new RegExp(state.filter, "i") : null; } catch (_) {
       filter = { test: (s) => s.toLowerCase().includes(state.filter.toLowerCase()) };
     }
-    for (let n = 0; n < ex.W; n++) {
+    for (const n of state.order) {
       const li = document.createElement("li"), box = document.createElement("input");
       box.type = "checkbox"; box.checked = !state.hidden.has(n); box.dataset.node = n;
       box.id = "node-" + n;
@@ -660,6 +697,9 @@
       parts.push("hide=" + encodeURIComponent([...state.hidden].map((n) => encodeURIComponent(ex.nodes[n])).join(",")));
     }
     if (state.filter) parts.push("nodes=" + encodeURIComponent(state.filter));
+    if (state.sort === "custom") {
+      parts.push("sort=" + encodeURIComponent("custom:" + state.order.map((n) => encodeURIComponent(ex.nodes[n])).join(",")));
+    } else if (state.sort !== "log") parts.push("sort=" + state.sort);
     if (state.query) parts.push("q=" + encodeURIComponent(state.query));
     parts.push("v=" + Math.round(state.panX) + "," + Math.round(state.panY) + "," + state.zoom.toPrecision(4));
     const keep = location.hash.match(/(?:^#|&)(test=[^&]*|click=[^&]*)/g) || [];
@@ -690,6 +730,8 @@
       }
     }
     $("execution").value = String(state.x);
+    const sort = params.sort || "log";
+    sortNodes(sort.split(":")[0], sort.startsWith("custom:") ? sort.slice(7).split(",").map(decodeURIComponent) : null);
     if (state.filter) applyFilter(); else { setColumns(); nodeList(); }
     fit();
     if (params.v) {
@@ -709,16 +751,32 @@
   // ----- input -----
   let drag = null;
   canvas.addEventListener("mousedown", (ev) => {
+    const r = canvas.getBoundingClientRect();
+    if (ev.clientY - r.top < HEADER) {
+      // A press on a node's name: drag the timeline to another place.
+      const c = Math.round((ev.clientX - r.left + state.panX - MARGIN) / COLUMN);
+      if (c >= 0 && c < state.columns.length) state.moving = { from: c, x: ev.clientX - r.left };
+      return;
+    }
     drag = { x: ev.clientX, y: ev.clientY, panX: state.panX, panY: state.panY, moved: false };
     canvas.classList.add("dragging");
   });
   window.addEventListener("mousemove", (ev) => {
+    if (state.moving) { state.moving.x = ev.clientX - canvas.getBoundingClientRect().left; redraw(); return; }
     if (!drag) return;
     const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
     if (drag.moved) { state.panX = drag.panX - dx; state.panY = drag.panY - dy; clampPan(); changed(); }
   });
-  window.addEventListener("mouseup", () => { canvas.classList.remove("dragging"); setTimeout(() => { drag = null; }, 0); });
+  window.addEventListener("mouseup", (ev) => {
+    if (state.moving) {
+      const { from } = state.moving, x = ev.clientX - canvas.getBoundingClientRect().left;
+      state.moving = null;
+      moveColumn(from, Math.min(state.columns.length - 1, Math.max(0, Math.round((x + state.panX - MARGIN) / COLUMN))));
+      redraw();
+    }
+    canvas.classList.remove("dragging"); setTimeout(() => { drag = null; }, 0);
+  });
   canvas.addEventListener("click", (ev) => {
     if (drag && drag.moved) return;
     const r = canvas.getBoundingClientRect();
@@ -788,6 +846,10 @@
     if (!state.filter) { state.hidden = new Set(); }
     applyFilter();
   });
+  $("nodeorder").addEventListener("change", (ev) => {
+    sortNodes(ev.target.value === "custom" ? state.sort : ev.target.value, null);
+    setColumns(); nodeList(); changed();
+  });
   $("nodelist").addEventListener("change", (ev) => {
     const n = Number(ev.target.dataset.node);
     if (ev.target.checked) state.hidden.delete(n); else state.hidden.add(n);
@@ -821,6 +883,7 @@
     return {
       executions: DATA.executions.length, execution: state.x, name: ex.name, events: ex.N,
       nodes: ex.W, shownNodes: state.columns.length, messages: ex.messages.length >> 1,
+      columns: state.columns.map((n) => ex.nodes[n]), sort: state.sort,
       rows: ex.R, selected: state.selected >= 0 ? idOf(ex, state.selected) : null,
       second: state.second >= 0 ? idOf(ex, state.second) : null,
       answer: state.second >= 0 ? order(ex, state.selected, state.second) : null,
@@ -856,6 +919,16 @@
     // Milliseconds from the start of navigation to the end of the first full paint.
     state.firstPaint = performance.now();
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
+    if (params.dragnode) {
+      // Test hook: drags the first node's name onto the second's, as real mouse events.
+      const r = canvas.getBoundingClientRect();
+      const [a, b] = params.dragnode.split(",").map((x) => state.columnOf[state.ex.nodes.indexOf(decodeURIComponent(x))]);
+      for (const c of [a, b]) { if (xOf(c) < 0 || xOf(c) > size().w) { state.panX = MARGIN + c * COLUMN - size().w / 2; clampPan(); } }
+      const at = (c) => ({ clientX: r.left + xOf(c), clientY: r.top + HEADER / 2, bubbles: true });
+      canvas.dispatchEvent(new MouseEvent("mousedown", at(a)));
+      window.dispatchEvent(new MouseEvent("mousemove", at(b)));
+      window.dispatchEvent(new MouseEvent("mouseup", at(b)));
+    }
     if (params.minimap) {
       // Test hook: a press on the minimap at fractions of its size, dragged through the
       // further points ("0.5,0.7;0.2,0.3"), then released, as real mouse events.

@@ -651,3 +651,70 @@ fn view_in_chromium_minimap_shows_and_moves_the_viewport() {
         "centre column {column} of {columns}"
     );
 }
+
+/// The page's timelines, left to right.
+fn columns(state: &serde_json::Value) -> Vec<String> {
+    state["columns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no columns in {state}"))
+        .iter()
+        .map(|name| name.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn view_in_chromium_orders_and_filters_nodes() {
+    let Some(chromium) = chromium("view_in_chromium_orders_and_filters_nodes") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Appearance (n10, n2, b), name (b, n2, n10) and event count (n2 3, b 2, n10 1) all
+    // differ.
+    let log = "n10 {\"n10\":1}\na\nn2 {\"n2\":1}\nb\nb {\"b\":1}\nc\nn2 {\"n2\":2}\nd\n\
+               b {\"b\":2}\ne\nn2 {\"n2\":3}\nf\n";
+    std::fs::write(dir.path().join("three.log"), log).unwrap();
+    let output = run_in(dir.path(), &["view", "three.log", "-o", "three.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("three.html");
+    let order = |fragment: &str| columns(&page_state(&chromium, dir.path(), &page, fragment));
+    assert_eq!(order("sort=name"), ["b", "n2", "n10"]);
+    assert_eq!(order("sort=first"), ["n10", "n2", "b"]);
+    assert_eq!(order("sort=count"), ["n2", "b", "n10"]);
+    // Dragging n10's name onto b's puts n10 first; the address keeps the dragged order.
+    let state = page_state(&chromium, dir.path(), &page, "sort=name&dragnode=n10,b");
+    assert_eq!(columns(&state), ["n10", "b", "n2"]);
+    assert_eq!(state["sort"], "custom");
+    assert_eq!(order("sort=custom%3An10%2Cb%2Cn2"), ["n10", "b", "n2"]);
+    assert_eq!(order("sort=name&dragnode=b,n10"), ["n2", "n10", "b"]);
+    // Filter by name (a regular expression, or text when it is not one).
+    assert_eq!(order("sort=name&nodes=n"), ["n2", "n10"]);
+    assert_eq!(order("sort=name&nodes=%5En1"), ["n10"]);
+
+    // A generated run: by event count, the counts a reading of the log gives, never rising.
+    let page = generated_page(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("gen/causet.log")).unwrap();
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for line in text.lines() {
+        if let Some((node, clock)) = line.split_once(' ')
+            && clock.starts_with('{')
+        {
+            *counts.entry(node.to_owned()).or_default() += 1;
+        }
+    }
+    let state = page_state(&chromium, dir.path(), &page, "sort=count");
+    let by_count = columns(&state);
+    assert_eq!(by_count.len(), 30);
+    let shown: Vec<u64> = by_count.iter().map(|n| counts[n]).collect();
+    assert!(
+        shown.windows(2).all(|w| w[0] >= w[1]),
+        "{by_count:?} {shown:?}"
+    );
+    let mut by_name = columns(&page_state(&chromium, dir.path(), &page, "sort=name"));
+    let expected: Vec<String> = (0..30).map(|k| format!("node{k}")).collect();
+    assert_eq!(by_name, expected, "node2 before node10");
+    by_name.sort();
+    assert_eq!(by_name, counts.keys().cloned().collect::<Vec<_>>());
+    let state = page_state(&chromium, dir.path(), &page, "nodes=node1");
+    let expected = counts.keys().filter(|n| n.contains("node1")).count();
+    assert_eq!(state["shownNodes"].as_u64(), Some(expected as u64));
+}
