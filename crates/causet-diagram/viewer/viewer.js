@@ -351,7 +351,7 @@
     if (state.miniImage && state.miniKey === key) return state.miniImage;
     // Per cell (column, pixel row): events, and events per colour class (plus matches).
     const cells = new Uint32Array(C * mh), kinds = new Uint32Array(C * mh * 6);
-    const scale = mh / Math.max(1, ex.R);
+    const scale = miniScale(mh), tall = Math.max(1, Math.min(3, Math.floor(scale)));
     for (let i = 0; i < ex.N; i++) {
       const c = state.columnOf[ex.node[i]];
       if (c < 0) continue;
@@ -371,27 +371,33 @@
       const x0 = Math.floor(c * band + band * 0.2), x1 = Math.max(x0 + 1, Math.floor((c + 1) * band - band * 0.2));
       for (let y = 0; y < mh; y++) {
         const cell = c * mh + y, n = cells[cell];
+        // (A short execution: each row is several pixels; its events fill `tall` of them.)
         if (!n) continue;
         let kind = 0;
         if (kinds[cell * 6 + 5]) kind = 5; // a match shows whatever else is there
         else for (let k = 1; k < 5; k++) if (kinds[cell * 6 + k] > kinds[cell * 6 + kind]) kind = k;
         const a = 0.35 + 0.65 * Math.log1p(n) / Math.log1p(most), [r, g, b] = rgb[kind];
-        for (let x = x0; x < x1 && x < mw; x++) {
-          const o = 4 * (y * mw + x);
-          px[o] = 255 - a * (255 - r); px[o + 1] = 255 - a * (255 - g); px[o + 2] = 255 - a * (255 - b); px[o + 3] = 255;
+        for (let y2 = y; y2 < Math.min(mh, y + tall); y2++) {
+          for (let x = x0; x < x1 && x < mw; x++) {
+            const o = 4 * (y2 * mw + x);
+            px[o] = 255 - a * (255 - r); px[o + 1] = 255 - a * (255 - g); px[o + 2] = 255 - a * (255 - b); px[o + 3] = 255;
+          }
         }
       }
     }
     state.miniImage = image; state.miniKey = key;
     return image;
   }
+  // Minimap pixels per row: the execution fills the minimap's height, or takes 4 px a row
+  // when it is short.
+  const miniScale = (mh) => Math.min(4, mh / Math.max(1, state.ex.R));
   // The viewport in minimap pixels: [x, y, w, h].
   function miniRect(mw, mh) {
     const { w, h } = size(), ex = state.ex, C = Math.max(1, state.columns.length), rp = rowPx();
     const rows = Math.max(1, ex.R), worldW = C * COLUMN;
     const top = (state.panY - 20) / rp, bottom = (state.panY + h - HEADER - 20) / rp;
     const left = state.panX - MARGIN + COLUMN / 2, right = left + w - MINI;
-    const y0 = Math.max(0, top / rows * mh), y1 = Math.min(mh, bottom / rows * mh);
+    const scale = miniScale(mh), y0 = Math.max(0, top * scale), y1 = Math.min(rows * scale, bottom * scale);
     const x0 = Math.max(0, left / worldW * mw), x1 = Math.min(mw, right / worldW * mw);
     return [x0, y0, Math.max(2, x1 - x0), Math.max(2, y1 - y0)];
   }
@@ -408,7 +414,7 @@
   // Centres the view on the minimap's point (mx, my).
   function miniMove(mx, my) {
     const mw = mini.clientWidth, mh = mini.clientHeight, { w, h } = size();
-    const row = Math.min(1, Math.max(0, my / mh)) * Math.max(1, state.ex.R);
+    const row = Math.min(Math.max(1, state.ex.R), Math.max(0, my / miniScale(mh)));
     const worldX = Math.min(1, Math.max(0, mx / mw)) * state.columns.length * COLUMN + MARGIN - COLUMN / 2;
     state.panY = row * rowPx() + HEADER + 20 - (HEADER + h) / 2;
     state.panX = worldX - (w - MINI) / 2;
@@ -636,6 +642,94 @@
     else hit = values.some((v) => v === term.value);
     return term.not ? !hit : hit;
   }
+  // ----- ShiViz's structured searches (#request-response, #broadcast, #gather), with its
+  // definitions and parameters (RequestResponseFinder(999, 4); BroadcastGatherFinder(shown
+  // hosts - 1, 4) in its greedy form), over the shown nodes: hidden nodes' events and the
+  // messages to and from them take no part, as in ShiViz. -----
+  function links(ex) {
+    if (ex.kids) return;
+    // Per event: the receives of the messages it sends (kids) and the sends of those it
+    // receives (parents), as lists in two flat arrays.
+    const M = ex.messages.length >> 1, outs = new Uint32Array(ex.N + 1), ins = new Uint32Array(ex.N + 1);
+    for (let m = 0; m < M; m++) { outs[ex.messages[2 * m] + 1]++; ins[ex.messages[2 * m + 1] + 1]++; }
+    for (let i = 0; i < ex.N; i++) { outs[i + 1] += outs[i]; ins[i + 1] += ins[i]; }
+    const kid = new Uint32Array(M), parent = new Uint32Array(M), fo = outs.slice(0, ex.N), fi = ins.slice(0, ex.N);
+    for (let m = 0; m < M; m++) { kid[fo[ex.messages[2 * m]]++] = ex.messages[2 * m + 1]; parent[fi[ex.messages[2 * m + 1]]++] = ex.messages[2 * m]; }
+    ex.kids = { start: outs, list: kid }; ex.parents = { start: ins, list: parent };
+    ex.posOf = new Uint32Array(ex.N);
+    for (const list of ex.byNode) for (let k = 0; k < list.length; k++) ex.posOf[list[k]] = k;
+  }
+  function motifs(ex, kind) {
+    links(ex);
+    const shown = (e) => state.columnOf[ex.node[e]] >= 0;
+    const of = (rel, e) => { const out = []; for (let k = rel.start[e]; k < rel.start[e + 1]; k++) if (shown(rel.list[k])) out.push(rel.list[k]); return out; };
+    const found = [];
+    if (kind === "request-response") {
+      const seen = new Uint8Array(ex.N);
+      for (const c of state.columns) {
+        for (const s of ex.byNode[c]) {
+          const first = of(ex.kids, s);
+          if (seen[s] || first.length !== 1 || of(ex.parents, s).length) continue;
+          // The responder's chain: the receive, then at most 4 events without messages
+          // in, until one sends exactly one message, back to the requester.
+          const trail = [s], list = ex.byNode[ex.node[first[0]]];
+          for (let at = first[0], len = 0; ; len++) {
+            const kids = of(ex.kids, at), parents = of(ex.parents, at);
+            if (seen[at] || parents.length > 1 || (len && parents.length) || kids.length > 1 || len > 4) break;
+            trail.push(at);
+            if (kids.length) {
+              const e = kids[0];
+              if (!seen[e] && !of(ex.kids, e).length && of(ex.parents, e).length <= 1 &&
+                ex.node[e] === ex.node[s] && ex.posOf[e] - ex.posOf[s] <= 999) {
+                trail.push(e); for (const t of trail) seen[t] = 1; found.push(trail);
+              }
+              break;
+            }
+            if (ex.posOf[at] + 1 >= list.length) break;
+            at = list[ex.posOf[at] + 1];
+          }
+        }
+      }
+    } else {
+      // Broadcast: consecutive events of one node sending to new nodes (none receiving
+      // but the first), at most 4 events apart, reaching every other shown node; gather
+      // is the same with messages in and out swapped (and the first receives too).
+      const broadcast = kind === "broadcast", least = Math.max(1, state.columns.length - 1);
+      const good = broadcast ? ex.kids : ex.parents, bad = broadcast ? ex.parents : ex.kids;
+      for (const c of state.columns) {
+        const list = ex.byNode[c];
+        let group = null;
+        const close = () => {
+          if (group && group.hosts.size >= least) {
+            const events = Array.from(list.subarray(group.start, group.last + 1));
+            for (const e of list.subarray(group.start, group.last + 1)) events.push(...of(good, e));
+            found.push(events);
+          }
+          group = null;
+        };
+        for (let k = 0; k < list.length; k++) {
+          const e = list[k], links = of(good, e), hasBad = of(bad, e).length > 0;
+          if (group && (k - group.last > 4 || hasBad || (links.length && links.every((x) => group.hosts.has(ex.node[x]))))) close();
+          if (links.length && (broadcast || !hasBad)) {
+            if (!group) group = { start: k, last: k, hosts: new Set() };
+            for (const x of links) group.hosts.add(ex.node[x]);
+            group.last = k;
+          }
+        }
+        close();
+      }
+    }
+    return found;
+  }
+  function motifSearch(kind) {
+    const ex = state.ex, found = motifs(ex, kind), flags = new Uint8Array(ex.N);
+    let events = 0;
+    for (const m of found) for (const e of m) if (!flags[e]) { flags[e] = 1; events++; }
+    found.sort((a, b) => ex.row[a[0]] - ex.row[b[0]]);
+    state.motifs = found; state.matchFlags = flags; state.matches = found.map((m) => m[0]);
+    $("count").textContent = found.length + " " + kind + (found.length === 1 ? "" : "s") + " (" + events + " events)";
+  }
+
   function search(q, jump) {
     const ex = state.ex;
     state.query = q; state.matches = null; state.matchFlags = null; state.matchAt = -1;
@@ -644,6 +738,19 @@
     const count = $("count");
     count.classList.remove("error");
     if (!q.trim()) { count.textContent = ""; changed(); return; }
+    state.motifs = null;
+    const motif = /^#(?:motif\s*=\s*)?(.*)$/i.exec(q.trim());
+    if (motif) {
+      const kind = motif[1].trim().toLowerCase();
+      if (kind === "request-response" || kind === "broadcast" || kind === "gather") {
+        motifSearch(kind);
+        if (jump && state.matches.length) step(1);
+      } else {
+        state.searchError = "no structured search '#" + kind + "' (#request-response, #broadcast, #gather)";
+        count.textContent = state.searchError; count.classList.add("error");
+      }
+      changed(); return;
+    }
     const id = findId(ex, q);
     if (id >= 0) {
       count.textContent = "event " + idOf(ex, id);
@@ -675,7 +782,7 @@
     if (!found || !found.length) return;
     state.matchAt = (state.matchAt + dir + found.length) % found.length;
     const i = found[state.matchAt];
-    $("count").textContent = (state.matchAt + 1) + " of " + found.length;
+    $("count").textContent = (state.matchAt + 1) + " of " + found.length + (state.motifs ? " motifs" : "");
     if (state.hidden.has(state.ex.node[i])) { state.hidden.delete(state.ex.node[i]); setColumns(); nodeList(); }
     select(i, false); centre(i); changed();
   }
@@ -892,6 +999,7 @@
       past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
       panel: $("selection").textContent,
       query: state.query, matches: state.matches ? state.matches.length : null,
+      motifs: state.motifs && state.motifs.length <= 1000 ? state.motifs.map((m) => m.map((e) => idOf(ex, e))) : null,
       searchError: state.searchError, errors: errors.slice(), firstPaintMs: state.firstPaint,
       viewport: viewport(), minimap: { rect: state.miniRect, width: mini.clientWidth, height: mini.clientHeight },
       // Every execution as the page decodes it (decoding each one).

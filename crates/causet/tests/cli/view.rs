@@ -718,3 +718,103 @@ fn view_in_chromium_orders_and_filters_nodes() {
     let expected = counts.keys().filter(|n| n.contains("node1")).count();
     assert_eq!(state["shownNodes"].as_u64(), Some(expected as u64));
 }
+
+/// Three nodes: a request from a answered by b, a broadcast from c (to a, then b), and two
+/// gathers on a (from b and c, twice), by ShiViz's definitions.
+const MOTIFS: &str = r#"a {"a":1}
+req
+b {"a":1,"b":1}
+got req
+b {"a":1,"b":2}
+resp
+a {"a":2,"b":2}
+got resp
+c {"c":1}
+bcast 1
+c {"c":2}
+bcast 2
+a {"a":3,"b":2,"c":1}
+got bcast 1
+b {"a":1,"b":3,"c":2}
+got bcast 2
+b {"a":1,"b":4,"c":2}
+report b
+c {"c":3}
+report c
+a {"a":4,"b":4,"c":2}
+got report b
+a {"a":5,"b":4,"c":3}
+got report c
+"#;
+
+/// The motifs the page found for `query`, each as its set of event ids.
+fn motifs(state: &serde_json::Value) -> Vec<BTreeSet<String>> {
+    state["motifs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no motifs in {state}"))
+        .iter()
+        .map(|m| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).to_owned()).collect()
+}
+
+#[test]
+fn view_in_chromium_finds_shiviz_motifs() {
+    let Some(chromium) = chromium("view_in_chromium_finds_shiviz_motifs") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("motifs.log"), MOTIFS).unwrap();
+    let output = run_in(dir.path(), &["view", "motifs.log", "-o", "motifs.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("motifs.html");
+    let found = |fragment: &str| motifs(&page_state(&chromium, dir.path(), &page, fragment));
+
+    // Request-response: a:1 -> b:1, b's chain (b:1, b:2), b:2 -> a:2. The other sends
+    // answered on the sender's node (c:1, c:2, c:3, b:4) are not replies to them.
+    assert_eq!(
+        found("q=%23request-response"),
+        [set(&["a:1", "b:1", "b:2", "a:2"])]
+    );
+    // Broadcast: c:1 and c:2 reach both other nodes; c:3 sends to a again, a new group
+    // that reaches one node only.
+    assert_eq!(
+        found("q=%23broadcast"),
+        [set(&["c:1", "c:2", "a:3", "b:3"])]
+    );
+    // Gather: a hears from b then c (a:2, a:3), and from b then c again (a:4, a:5): the
+    // second message from b ends the first group.
+    assert_eq!(
+        found("q=%23gather"),
+        [
+            set(&["a:2", "a:3", "b:2", "c:1"]),
+            set(&["a:4", "a:5", "b:4", "c:3"])
+        ]
+    );
+    // ShiViz's long form, and the count shown.
+    let state = page_state(&chromium, dir.path(), &page, "q=%23motif%3Dgather");
+    assert_eq!(state["matches"], 2);
+    // With b hidden, one other node is enough, and b's events and messages take no part.
+    assert_eq!(
+        found("q=%23broadcast&hide=b"),
+        [set(&["c:1", "a:3"]), set(&["c:3", "a:5"])]
+    );
+    // An unknown motif is an error shown, not an exception.
+    let state = page_state(&chromium, dir.path(), &page, "q=%23nope");
+    assert!(
+        state["searchError"]
+            .as_str()
+            .unwrap()
+            .contains("#request-response"),
+        "{state}"
+    );
+}
