@@ -16,6 +16,7 @@
   ];
   const MATCH = CSS.getPropertyValue("--match").trim() || "#009e73";
   const PATH = CSS.getPropertyValue("--path").trim() || "#d55e00";
+  const DIFF = CSS.getPropertyValue("--diff").trim() || "#b2182b";
   const errors = [];
   window.addEventListener("error", (e) => errors.push(String(e.message)));
 
@@ -149,6 +150,7 @@
     x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1, path: null,
     classes: null, query: "", matches: null, matchFlags: null, matchAt: -1, searchError: "",
     panX: 0, panY: 0, zoom: 1, columns: [], order: [], sort: "log", moving: null,
+    cmp: -1, diff: null, other: null,
   };
 
   function setColumns() {
@@ -191,7 +193,8 @@
   const rowPx = () => ROW * state.zoom;
   const yOf = (row) => HEADER + 20 + row * rowPx() - state.panY;
   const xOf = (column) => MARGIN + column * COLUMN - state.panX;
-  const size = () => ({ w: canvas.clientWidth, h: canvas.clientHeight });
+  // The width of one pane: the whole diagram, or half of it when comparing executions.
+  const size = () => ({ w: state.cmp >= 0 ? Math.floor(canvas.clientWidth / 2) : canvas.clientWidth, h: canvas.clientHeight });
 
   function classify() {
     const ex = state.ex, e = state.selected;
@@ -220,11 +223,23 @@
     return lo;
   }
   function draw() {
-    const ex = state.ex, { w, h } = size(), dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    const cw = canvas.clientWidth, h = canvas.clientHeight, dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(cw * dpr); canvas.height = Math.round(h * dpr);
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    mini.hidden = state.cmp >= 0;
+    if (state.cmp < 0) { drawPane(); drawMinimap(); return; }
+    // Comparing: this execution on the left, the other on the right, panned together.
+    const w = size().w;
+    ctx.save(); ctx.beginPath(); ctx.rect(0, 0, w, h); ctx.clip(); drawPane(); ctx.restore();
+    swapPane();
+    ctx.save(); ctx.translate(w + 2, 0); ctx.beginPath(); ctx.rect(0, 0, cw - w - 2, h); ctx.clip(); drawPane(); ctx.restore();
+    swapPane();
+    ctx.fillStyle = "#555"; ctx.fillRect(w, 0, 2, h);
+  }
+  function drawPane() {
+    const ex = state.ex, { w, h } = size();
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, w, h);
     const rp = rowPx();
     const r0 = Math.max(0, Math.floor((state.panY - 20 - 10) / rp));
@@ -238,6 +253,16 @@
       ctx.moveTo(x, Math.max(HEADER, yOf(0) - 10)); ctx.lineTo(x, Math.min(h, yOf(ex.R) ));
     }
     ctx.stroke();
+    if (state.diff) {
+      // Nodes the other execution lacks: a dashed, thicker timeline.
+      ctx.save(); ctx.setLineDash([6, 4]); ctx.strokeStyle = DIFF; ctx.lineWidth = 2; ctx.beginPath();
+      for (let c = c0; c <= c1; c++) {
+        if (!state.diff.only.has(state.columns[c])) continue;
+        const x = Math.round(xOf(c)) + 0.5;
+        ctx.moveTo(x, Math.max(HEADER, yOf(0) - 10)); ctx.lineTo(x, Math.min(h, yOf(ex.R)));
+      }
+      ctx.stroke(); ctx.restore();
+    }
     // Messages: chunks by send row; a chunk is skipped when it ends above the viewport.
     ctx.strokeStyle = "rgba(60,60,60,0.55)"; ctx.beginPath();
     const M = ex.msgOrder.length;
@@ -273,8 +298,8 @@
     // Events, one path per colour; at most one dot per pixel row of a timeline.
     const radius = Math.max(1.5, Math.min(6, rp * 0.3));
     const paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D(), new Path2D()];
-    const rings = new Path2D();
-    const labels = rp >= 16;
+    const rings = new Path2D(), diamonds = new Path2D();
+    const labels = rp >= 16, diff = state.diff && state.diff.flags;
     const visible = [];
     for (let c = c0; c <= c1; c++) {
       const list = ex.byNode[state.columns[c]], x = xOf(c);
@@ -285,8 +310,16 @@
         const y = yOf(row);
         const cls = state.classes ? state.classes[i] : PLAIN;
         const flagged = state.matchFlags && state.matchFlags[i];
-        if (y - lastPixel < 1 && cls !== SELECTED && !flagged) continue;
+        const differs = diff && diff[i];
+        if (y - lastPixel < 1 && cls !== SELECTED && !flagged && !differs) continue;
         lastPixel = y;
+        if (differs) {
+          // An event whose text the other execution's node lacks: a diamond (ShiViz's mark).
+          const d = radius + 3;
+          diamonds.moveTo(x, y - d); diamonds.lineTo(x + d, y); diamonds.lineTo(x, y + d); diamonds.lineTo(x - d, y); diamonds.closePath();
+          if (labels) visible.push(i, x, y);
+          continue;
+        }
         paths[cls].moveTo(x + radius, y); paths[cls].arc(x, y, radius, 0, 2 * Math.PI);
         if (flagged) { rings.moveTo(x + radius + 3, y); rings.arc(x, y, radius + 3, 0, 2 * Math.PI); }
         if (labels) visible.push(i, x, y);
@@ -294,6 +327,14 @@
     }
     for (let cls = 0; cls < 5; cls++) { ctx.fillStyle = COLOURS[cls]; ctx.fill(paths[cls]); }
     ctx.strokeStyle = MATCH; ctx.lineWidth = 2.5; ctx.stroke(rings); ctx.lineWidth = 1;
+    ctx.fillStyle = DIFF; ctx.fill(diamonds); ctx.strokeStyle = "#000"; ctx.stroke(diamonds);
+    if (state.diff && state.diff.first >= 0 && state.columnOf[ex.node[state.diff.first]] >= 0) {
+      // The first divergence: a double ring.
+      const e = state.diff.first, x = xOf(state.columnOf[ex.node[e]]), y = yOf(ex.row[e]);
+      ctx.strokeStyle = DIFF; ctx.lineWidth = 3;
+      for (const r of [radius + 8, radius + 13]) { ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI); ctx.stroke(); }
+      ctx.lineWidth = 1;
+    }
     if (state.path) {
       // The causal path between the two selected events: a thick line through its events
       // (hidden nodes' events are skipped over).
@@ -328,7 +369,14 @@
     ctx.textBaseline = "middle";
     for (let c = c0; c <= c1; c++) {
       if (state.moving && state.moving.from === c) continue;
-      ctx.fillText(ex.nodes[state.columns[c]], xOf(c), HEADER / 2, COLUMN - 8);
+      const only = state.diff && state.diff.only.has(state.columns[c]);
+      ctx.fillStyle = only ? DIFF : "#111";
+      ctx.fillText((only ? "\u25c6 " : "") + ex.nodes[state.columns[c]], xOf(c), HEADER / 2, COLUMN - 8);
+    }
+    ctx.fillStyle = "#111";
+    if (state.cmp >= 0) {
+      ctx.textAlign = "end"; ctx.font = "bold 11px system-ui, sans-serif"; ctx.fillStyle = "#444";
+      ctx.fillText(ex.name || "(unnamed)", w - 8, HEADER + 10, w / 2);
     }
     if (state.moving) {
       // The dragged name under the pointer, and where it would land.
@@ -488,6 +536,7 @@
   }
   function hit(px, py) {
     const ex = state.ex;
+    if (px > size().w) return -1; // the other execution's pane
     const c = Math.round((px + state.panX - MARGIN) / COLUMN);
     if (c < 0 || c >= state.columns.length || Math.abs(xOf(c) - px) > 12) return -1;
     const list = ex.byNode[state.columns[c]], row = (py + state.panY - HEADER - 20) / rowPx();
@@ -572,6 +621,7 @@
 
   // ----- nodes -----
   function nodeList() {
+    if (state.cmp >= 0 && state.other) compare(state.cmp);
     const ex = state.ex, list = $("nodelist");
     list.innerHTML = "";
     const frag = document.createDocumentFragment();
@@ -787,6 +837,93 @@
     select(i, false); centre(i); changed();
   }
 
+  // ----- comparing two executions (ShiViz's "show differences": nodes one lacks, and
+  // events whose text the same node of the other lacks; plus the first divergence) -----
+  function texts(ex, n) { return Array.from(ex.byNode[n], (i) => textOf(ex, i)); }
+  // What `ex` has that `other` lacks, and where they first part: on each node, the first
+  // position where the texts differ (or one runs out); of those, the earliest row.
+  function difference(ex, other) {
+    const flags = new Uint8Array(ex.N), only = new Set();
+    let first = -1, firstNode = -1, firstAt = -1;
+    const consider = (n, k) => {
+      const e = ex.byNode[n][k];
+      if (e === undefined) return;
+      if (first < 0 || ex.row[e] < ex.row[first] || (ex.row[e] === ex.row[first] && ex.nodes[n] < ex.nodes[firstNode])) {
+        first = e; firstNode = n; firstAt = k;
+      }
+    };
+    for (let n = 0; n < ex.W; n++) {
+      const m = other.nodes.indexOf(ex.nodes[n]), mine = texts(ex, n);
+      if (m < 0) { only.add(n); for (const e of ex.byNode[n]) flags[e] = 1; consider(n, 0); continue; }
+      const theirs = texts(other, m), known = new Set(theirs);
+      mine.forEach((t, k) => { if (!known.has(t)) flags[ex.byNode[n][k]] = 1; });
+      let k = 0;
+      while (k < mine.length && k < theirs.length && mine[k] === theirs[k]) k++;
+      if (k < mine.length) consider(n, k); // (when this side ran out, the other's candidate is there)
+    }
+    return { flags, only, first, firstNode: firstNode >= 0 ? ex.nodes[firstNode] : null, firstAt };
+  }
+  const PANE = ["ex", "columns", "columnOf", "order", "classes", "matchFlags", "path", "selected", "second", "diff"];
+  function swapPane() {
+    for (const k of PANE) { const t = state[k]; state[k] = state.other[k]; state.other[k] = t; }
+  }
+  function compare(k) {
+    state.cmp = k >= 0 && k !== state.x && k < DATA.executions.length ? k : -1;
+    $("compare").value = String(state.cmp);
+    if (state.cmp < 0) { state.diff = null; state.other = null; comparePanel(); changed(); return; }
+    const a = state.ex, b = execution(state.cmp);
+    const da = difference(a, b), db = difference(b, a);
+    // The first divergence is one place in both: the earlier of the two sides' candidates.
+    const useA = da.first >= 0 && (db.first < 0 || a.row[da.first] <= b.row[db.first]);
+    const node = useA ? da.firstNode : db.firstNode, at = useA ? da.firstAt : db.firstAt;
+    const pick = (ex, d) => {
+      const n = node === null ? -1 : ex.nodes.indexOf(node);
+      d.first = n >= 0 && at >= 0 && at < ex.byNode[n].length ? ex.byNode[n][at] : -1;
+      return d;
+    };
+    state.diff = pick(a, da);
+    // The other pane: its nodes in this pane's order (by name), then its own; hidden by name.
+    const names = new Map(b.nodes.map((x, n) => [x, n])), order = [];
+    for (const n of state.order) if (names.has(a.nodes[n])) order.push(names.get(a.nodes[n]));
+    for (let n = 0; n < b.W; n++) if (!order.includes(n)) order.push(n);
+    const columnOf = new Int32Array(b.W).fill(-1), columns = [];
+    const hidden = new Set([...state.hidden].map((n) => a.nodes[n]));
+    for (const n of order) if (!hidden.has(b.nodes[n])) { columnOf[n] = columns.length; columns.push(n); }
+    state.other = {
+      ex: b, columns, columnOf, order, classes: null, matchFlags: null, path: null, selected: -1, second: -1,
+      diff: pick(b, db),
+    };
+    comparePanel(); changed();
+  }
+  function comparePanel() {
+    const box = $("comparison");
+    if (state.cmp < 0) { box.innerHTML = ""; return; }
+    const a = state.ex, b = state.other.ex, da = state.diff, db = state.other.diff;
+    const names = (ex, d) => [...d.only].map((n) => esc(ex.nodes[n])).join(", ") || "none";
+    const count = (d) => d.flags.reduce((s, f) => s + f, 0);
+    const side = (ex, e) => e >= 0 ? "<b>" + esc(idOf(ex, e)) + "</b> " + esc(textOf(ex, e)) : "(no event: the node ends)";
+    let html = "<h2>Compared with " + esc(b.name || "(unnamed)") + '</h2><table id="differences">' +
+      "<tr><td>nodes only here</td><td>" + names(a, da) + "</td></tr>" +
+      "<tr><td>nodes only there</td><td>" + names(b, db) + "</td></tr>" +
+      '<tr><td><span class="swatch diff"></span>events only here</td><td>' + count(da) + "</td></tr>" +
+      '<tr><td><span class="swatch diff"></span>events only there</td><td>' + count(db) + "</td></tr></table>";
+    if (da.first >= 0 || db.first >= 0) {
+      html += "<h2>First divergence</h2><p>on " + esc(da.firstNode || db.firstNode) + ", event " + (Math.max(da.firstAt, db.firstAt) + 1) +
+        ":</p><p>here: " + side(a, da.first) + "</p><p>there: " + side(b, db.first) + '</p><button id="divergence">show it (d)</button>';
+    } else html += "<p>The executions do not differ.</p>";
+    box.innerHTML = html;
+    const go = $("divergence");
+    if (go) go.addEventListener("click", showDivergence);
+  }
+  function showDivergence() {
+    if (state.cmp < 0) return;
+    const e = state.diff.first >= 0 ? state.diff.first : -1;
+    if (e >= 0) { centre(e); changed(); return; }
+    // Only the other side has the event: centre on its row.
+    const o = state.other.diff.first;
+    if (o >= 0) { state.panY = state.other.ex.row[o] * rowPx() + HEADER + 20 - size().h / 2; clampPan(); changed(); }
+  }
+
   // ----- the address keeps the view -----
   let hashTimer = 0;
   function changed() {
@@ -808,6 +945,7 @@
       parts.push("sort=" + encodeURIComponent("custom:" + state.order.map((n) => encodeURIComponent(ex.nodes[n])).join(",")));
     } else if (state.sort !== "log") parts.push("sort=" + state.sort);
     if (state.query) parts.push("q=" + encodeURIComponent(state.query));
+    if (state.cmp >= 0) parts.push("cmp=" + state.cmp);
     parts.push("v=" + Math.round(state.panX) + "," + Math.round(state.panY) + "," + state.zoom.toPrecision(4));
     const keep = location.hash.match(/(?:^#|&)(test=[^&]*|click=[^&]*)/g) || [];
     const hash = "#" + parts.concat(keep.map((s) => s.replace(/^[#&]/, ""))).join("&");
@@ -825,6 +963,7 @@
 
   function show(k, params) {
     state.x = Math.min(Math.max(0, k | 0), DATA.executions.length - 1);
+    state.cmp = -1; state.diff = null; state.other = null;
     state.ex = execution(state.x);
     const ex = state.ex;
     state.hidden = new Set(); state.selected = -1; state.second = -1; state.path = null; state.classes = null;
@@ -852,6 +991,8 @@
     if (e < 0) panel();
     $("search").value = params.q || "";
     search(params.q || "", false);
+    compare(params.cmp !== undefined ? Number(params.cmp) : -1);
+    if (params.cmp !== undefined && params.divergence !== undefined) showDivergence();
     draw();
   }
 
@@ -922,6 +1063,7 @@
       case "f": fit(); return;
       case "/": ev.preventDefault(); $("search").focus(); return;
       case "n": step(1); return;
+      case "d": showDivergence(); return;
       case "N": step(-1); return;
       case "?": $("help").hidden = !$("help").hidden; return;
       case "j": case "k": {
@@ -976,6 +1118,14 @@
     picker.append(o);
   });
   picker.disabled = DATA.executions.length < 2;
+  const against = $("compare");
+  DATA.executions.forEach((x, k) => {
+    const o = document.createElement("option");
+    o.value = String(k); o.textContent = x.name || "(unnamed)";
+    against.append(o);
+  });
+  against.disabled = DATA.executions.length < 2;
+  against.addEventListener("change", () => compare(Number(against.value)));
   picker.addEventListener("change", () => show(Number(picker.value), {}));
 
   // ----- scripting and tests -----
@@ -1001,6 +1151,7 @@
       query: state.query, matches: state.matches ? state.matches.length : null,
       motifs: state.motifs && state.motifs.length <= 1000 ? state.motifs.map((m) => m.map((e) => idOf(ex, e))) : null,
       searchError: state.searchError, errors: errors.slice(), firstPaintMs: state.firstPaint,
+      compare: state.cmp < 0 ? null : compareState(),
       viewport: viewport(), minimap: { rect: state.miniRect, width: mini.clientWidth, height: mini.clientHeight },
       // Every execution as the page decodes it (decoding each one).
       all: DATA.executions.map((_, k) => {
@@ -1008,6 +1159,14 @@
         return { name: x.name, events: x.node.length, nodes: x.nodes };
       }),
     };
+  }
+  function compareState() {
+    const sides = [[state.ex, state.diff], [state.other.ex, state.other.diff]].map(([ex, d]) => ({
+      name: ex.name, only: [...d.only].map((n) => ex.nodes[n]).sort(),
+      events: ex.N <= 5000 ? [...d.flags.keys()].filter((i) => d.flags[i]).map((i) => idOf(ex, i)) : null,
+      first: d.first >= 0 ? idOf(ex, d.first) : null,
+    }));
+    return { here: sides[0], there: sides[1], shownThere: state.other.columns.length };
   }
   // Clicks the event with this id as a user would: scrolls it into view, then dispatches a
   // real click at its position on the canvas (so hit testing is exercised).

@@ -818,3 +818,182 @@ fn view_in_chromium_finds_shiviz_motifs() {
         "{state}"
     );
 }
+
+/// Per execution (by name), per node, its event ids and texts in the node's order, as
+/// `causet export --format chrome-trace` writes them (an independent path to the log).
+type Texts = std::collections::BTreeMap<
+    String,
+    std::collections::BTreeMap<String, Vec<(u64, String, String)>>,
+>;
+
+fn trace_texts(dir: &Path, log_args: &[&str]) -> (Vec<String>, Texts) {
+    let mut args = vec!["export"];
+    args.extend_from_slice(log_args);
+    args.extend(["--format", "chrome-trace", "-o", "trace.json"]);
+    let output = run_in(dir, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("trace.json")).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let mut processes = std::collections::BTreeMap::new();
+    let mut threads = std::collections::BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "M") {
+        let name = e["args"]["name"].as_str().unwrap().to_owned();
+        match e["name"].as_str().unwrap() {
+            "process_name" => {
+                processes.insert(e["pid"].as_u64().unwrap(), name);
+            }
+            "thread_name" => {
+                threads.insert(
+                    (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()),
+                    name,
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut texts = Texts::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let pid = e["pid"].as_u64().unwrap();
+        let node = &threads[&(pid, e["tid"].as_u64().unwrap())];
+        let id = e["args"]["id"].as_str().unwrap().to_owned();
+        let own = e["args"]["clock"][node].as_u64().unwrap();
+        let text = e["args"]["text"].as_str().unwrap().to_owned();
+        texts
+            .entry(processes[&pid].clone())
+            .or_default()
+            .entry(node.clone())
+            .or_default()
+            .push((own, id, text));
+    }
+    for nodes in texts.values_mut() {
+        for list in nodes.values_mut() {
+            list.sort();
+        }
+    }
+    let mut names: Vec<(u64, String)> = processes.into_iter().collect();
+    names.sort();
+    (names.into_iter().map(|(_, name)| name).collect(), texts)
+}
+
+/// The page's comparison of `here` with `there` is ShiViz's: the nodes one lacks, the
+/// events whose text the same node of the other lacks (all events of a node it lacks), and
+/// a first divergence where each node's texts agree up to it and differ there.
+#[track_caller]
+fn assert_comparison(side: &serde_json::Value, here: &str, there: &str, texts: &Texts) {
+    let (mine, theirs) = (&texts[here], &texts[there]);
+    let only: Vec<&String> = mine.keys().filter(|n| !theirs.contains_key(*n)).collect();
+    assert_eq!(side["name"], here);
+    assert_eq!(
+        side["only"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        only.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+        "{here} against {there}"
+    );
+    let mut expected = BTreeSet::new();
+    for (node, events) in mine {
+        let known: BTreeSet<&str> = theirs
+            .get(node)
+            .map(|list| list.iter().map(|(_, _, t)| t.as_str()).collect())
+            .unwrap_or_default();
+        for (_, id, text) in events {
+            if !known.contains(text.as_str()) {
+                expected.insert(id.clone());
+            }
+        }
+    }
+    assert_eq!(ids(side, "events"), expected, "{here} against {there}");
+    if let Some(first) = side["first"].as_str() {
+        let node = first.rsplit_once(':').unwrap().0;
+        let at = mine[node]
+            .iter()
+            .position(|(_, id, _)| id == first)
+            .unwrap();
+        let texts_of = |list: Option<&Vec<(u64, String, String)>>| -> Vec<String> {
+            list.map(|l| l.iter().map(|(_, _, t)| t.clone()).collect())
+                .unwrap_or_default()
+        };
+        let (a, b) = (texts_of(mine.get(node)), texts_of(theirs.get(node)));
+        assert_eq!(
+            a[..at],
+            b[..at.min(b.len())],
+            "{first}: the node agrees before it"
+        );
+        assert!(b.get(at) != Some(&a[at]), "{first}: the node differs there");
+    }
+}
+
+#[test]
+fn view_in_chromium_compares_executions() {
+    let Some(chromium) = chromium("view_in_chromium_compares_executions") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // "two" has a node "one" lacks (c) and a different second event on a; they first part
+    // there (a:2), before c's only event.
+    let log = "=== one ===\na {\"a\":1}\nstart\nb {\"a\":1,\"b\":1}\nhello\na {\"a\":2}\nwork\n\
+               b {\"a\":1,\"b\":2}\nbye\n=== two ===\na {\"a\":1}\nstart\nb {\"a\":1,\"b\":1}\n\
+               hello\na {\"a\":2}\ncrash\nc {\"a\":2,\"c\":1}\nalone\nb {\"a\":1,\"b\":2}\nbye\n";
+    std::fs::write(dir.path().join("two.log"), log).unwrap();
+    let args = ["two.log", "--delimiter", TRACE];
+    let mut view = vec!["view"];
+    view.extend_from_slice(&args);
+    view.extend(["-o", "two.html"]);
+    let output = run_in(dir.path(), &view);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("two.html");
+    let state = page_state(&chromium, dir.path(), &page, "cmp=1");
+    let compare = &state["compare"];
+    assert_eq!(compare["here"]["events"], serde_json::json!(["a:2"]));
+    assert_eq!(
+        compare["there"]["events"],
+        serde_json::json!(["a:2", "c:1"])
+    );
+    assert_eq!(compare["there"]["only"], serde_json::json!(["c"]));
+    assert_eq!(compare["here"]["first"], "a:2");
+    assert_eq!(compare["there"]["first"], "a:2");
+    assert_eq!(compare["shownThere"], 3);
+    assert!(state["panel"].as_str().is_some());
+    // The other way round, and with a node hidden in both panes.
+    let state = page_state(&chromium, dir.path(), &page, "x=1&cmp=0&hide=b");
+    assert_eq!(state["compare"]["here"]["name"], "two");
+    assert_eq!(state["compare"]["here"]["only"], serde_json::json!(["c"]));
+    assert_eq!(state["compare"]["shownThere"], 1);
+    // No comparison with itself.
+    let state = page_state(&chromium, dir.path(), &page, "cmp=0");
+    assert_eq!(state["compare"], serde_json::Value::Null);
+
+    // ShiViz's comparison example, against the exported trace's texts.
+    let Some(peer) = peer_data("view_in_chromium_compares_executions") else {
+        return;
+    };
+    let log = peer.join("shiviz/multiple-comparison.log");
+    let args = [
+        log.to_str().unwrap(),
+        "--regex",
+        FACEBOOK,
+        "--delimiter",
+        TRACE,
+    ];
+    let (names, texts) = trace_texts(dir.path(), &args);
+    assert_eq!(names.len(), 5);
+    let mut view = vec!["view"];
+    view.extend_from_slice(&args);
+    view.extend(["-o", "mc.html"]);
+    let output = run_in(dir.path(), &view);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("mc.html");
+    let mut differing = 0;
+    for (x, cmp) in [(0, 1), (0, 2), (0, 3), (0, 4), (3, 2)] {
+        let state = page_state(&chromium, dir.path(), &page, &format!("x={x}&cmp={cmp}"));
+        let compare = &state["compare"];
+        assert_comparison(&compare["here"], &names[x], &names[cmp], &texts);
+        assert_comparison(&compare["there"], &names[cmp], &names[x], &texts);
+        differing += usize::from(!compare["here"]["events"].as_array().unwrap().is_empty());
+    }
+    assert!(differing >= 2, "the example's executions differ");
+}
