@@ -3,7 +3,7 @@
 // Page state is exposed on window.causetView for tests and scripting.
 "use strict";
 (function () {
-  const COLUMN = 120; // px between timelines
+  const COLUMN = 120; // px between timelines (fit path may narrow them)
   const ROW = 24; // px between causal rows at zoom 1
   const HEADER = 30; // px of node names on top
   const MARGIN = 70; // px left of the first timeline
@@ -150,7 +150,7 @@
     x: 0, ex: null, hidden: new Set(), filter: "", selected: -1, second: -1, path: null,
     classes: null, query: "", matches: null, matchFlags: null, matchAt: -1, searchError: "",
     panX: 0, panY: 0, zoom: 1, columns: [], order: [], sort: "log", moving: null,
-    cmp: -1, diff: null, other: null,
+    cmp: -1, diff: null, other: null, colPx: COLUMN,
   };
 
   function setColumns() {
@@ -192,7 +192,8 @@
   }
   const rowPx = () => ROW * state.zoom;
   const yOf = (row) => HEADER + 20 + row * rowPx() - state.panY;
-  const xOf = (column) => MARGIN + column * COLUMN - state.panX;
+  const col = () => state.colPx;
+  const xOf = (column) => MARGIN + column * col() - state.panX;
   // The width of one pane: the whole diagram, or half of it when comparing executions.
   const size = () => ({ w: state.cmp >= 0 ? Math.floor(canvas.clientWidth / 2) : canvas.clientWidth, h: canvas.clientHeight });
 
@@ -244,8 +245,8 @@
     const rp = rowPx();
     const r0 = Math.max(0, Math.floor((state.panY - 20 - 10) / rp));
     const r1 = Math.ceil((state.panY + h) / rp) + 1;
-    const c0 = Math.max(0, Math.floor((state.panX - MARGIN) / COLUMN) - 1);
-    const c1 = Math.min(state.columns.length - 1, Math.ceil((state.panX + w) / COLUMN));
+    const c0 = Math.max(0, Math.floor((state.panX - MARGIN) / col()) - 1);
+    const c1 = Math.min(state.columns.length - 1, Math.ceil((state.panX + w) / col()));
     // Timelines.
     ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.beginPath();
     for (let c = c0; c <= c1; c++) {
@@ -359,7 +360,7 @@
       for (let k = 0; k < visible.length; k += 3) {
         let t = textOf(ex, visible[k]);
         if (t.length > 18) t = t.slice(0, 17) + "\u2026";
-        ctx.fillText(t, visible[k + 1] + radius + 4, visible[k + 2], COLUMN - radius - 10);
+        ctx.fillText(t, visible[k + 1] + radius + 4, visible[k + 2], col() - radius - 10);
       }
     }
     // Node names on top, over everything.
@@ -371,7 +372,7 @@
       if (state.moving && state.moving.from === c) continue;
       const only = state.diff && state.diff.only.has(state.columns[c]);
       ctx.fillStyle = only ? DIFF : "#111";
-      ctx.fillText((only ? "\u25c6 " : "") + ex.nodes[state.columns[c]], xOf(c), HEADER / 2, COLUMN - 8);
+      ctx.fillText((only ? "\u25c6 " : "") + ex.nodes[state.columns[c]], xOf(c), HEADER / 2, col() - 8);
     }
     ctx.fillStyle = "#111";
     if (state.cmp >= 0) {
@@ -380,11 +381,11 @@
     }
     if (state.moving) {
       // The dragged name under the pointer, and where it would land.
-      const to = Math.round((state.moving.x + state.panX - MARGIN) / COLUMN);
+      const to = Math.round((state.moving.x + state.panX - MARGIN) / col());
       ctx.fillStyle = PATH; ctx.fillRect(Math.round(xOf(to)) - 1, 0, 3, HEADER);
-      ctx.fillStyle = "#fff"; ctx.fillRect(state.moving.x - COLUMN / 2 + 4, 4, COLUMN - 8, HEADER - 8);
-      ctx.strokeStyle = "#333"; ctx.strokeRect(state.moving.x - COLUMN / 2 + 4.5, 4.5, COLUMN - 9, HEADER - 9);
-      ctx.fillStyle = "#111"; ctx.fillText(ex.nodes[state.columns[state.moving.from]], state.moving.x, HEADER / 2, COLUMN - 12);
+      ctx.fillStyle = "#fff"; ctx.fillRect(state.moving.x - col() / 2 + 4, 4, col() - 8, HEADER - 8);
+      ctx.strokeStyle = "#333"; ctx.strokeRect(state.moving.x - col() / 2 + 4.5, 4.5, col() - 9, HEADER - 9);
+      ctx.fillStyle = "#111"; ctx.fillText(ex.nodes[state.columns[state.moving.from]], state.moving.x, HEADER / 2, col() - 12);
     }
     ctx.textAlign = "start";
     state.drawnMessages = drawn;
@@ -442,9 +443,9 @@
   // The viewport in minimap pixels: [x, y, w, h].
   function miniRect(mw, mh) {
     const { w, h } = size(), ex = state.ex, C = Math.max(1, state.columns.length), rp = rowPx();
-    const rows = Math.max(1, ex.R), worldW = C * COLUMN;
+    const rows = Math.max(1, ex.R), worldW = C * col();
     const top = (state.panY - 20) / rp, bottom = (state.panY + h - HEADER - 20) / rp;
-    const left = state.panX - MARGIN + COLUMN / 2, right = left + w - MINI;
+    const left = state.panX - MARGIN + col() / 2, right = left + w - MINI;
     const scale = miniScale(mh), y0 = Math.max(0, top * scale), y1 = Math.min(rows * scale, bottom * scale);
     const x0 = Math.max(0, left / worldW * mw), x1 = Math.min(mw, right / worldW * mw);
     return [x0, y0, Math.max(2, x1 - x0), Math.max(2, y1 - y0)];
@@ -463,7 +464,7 @@
   function miniMove(mx, my) {
     const mw = mini.clientWidth, mh = mini.clientHeight, { w, h } = size();
     const row = Math.min(Math.max(1, state.ex.R), Math.max(0, my / miniScale(mh)));
-    const worldX = Math.min(1, Math.max(0, mx / mw)) * state.columns.length * COLUMN + MARGIN - COLUMN / 2;
+    const worldX = Math.min(1, Math.max(0, mx / mw)) * state.columns.length * col() + MARGIN - col() / 2;
     state.panY = row * rowPx() + HEADER + 20 - (HEADER + h) / 2;
     state.panX = worldX - (w - MINI) / 2;
     clampPan(); changed();
@@ -483,7 +484,7 @@
     const { w, h } = size(), rp = rowPx();
     return {
       rows: [(state.panY - 20) / rp, (state.panY + h - HEADER - 20) / rp].map((v) => Math.round(v * 10) / 10),
-      columns: [(state.panX - MARGIN + COLUMN / 2) / COLUMN, (state.panX + w - MINI - MARGIN + COLUMN / 2) / COLUMN]
+      columns: [(state.panX - MARGIN + col() / 2) / col(), (state.panX + w - MINI - MARGIN + col() / 2) / col()]
         .map((v) => Math.round(v * 100) / 100),
     };
   }
@@ -509,7 +510,7 @@
     const { w, h } = size(), ex = state.ex;
     const maxY = Math.max(0, ex.R * rowPx() + 60 - (h - HEADER));
     state.panY = Math.min(Math.max(state.panY, -20), maxY);
-    const maxX = Math.max(0, MARGIN + state.columns.length * COLUMN - w + MINI);
+    const maxX = Math.max(0, MARGIN + state.columns.length * col() - w + MINI);
     state.panX = Math.min(Math.max(state.panX, 0), maxX);
   }
   function zoomAt(factor, y) {
@@ -520,8 +521,39 @@
   }
   function fit() {
     const { h } = size();
+    state.colPx = COLUMN;
     state.zoom = Math.min(1, Math.max(1e-5, (h - HEADER - 50) / (Math.max(1, state.ex.R) * ROW)));
     state.panY = 0; state.panX = 0; clampPan(); changed();
+  }
+  // Zooms and scrolls so the causal path is all in view (narrowing the timelines' spacing
+  // when it crosses more of them than the pane holds).
+  function fitPath() {
+    const ex = state.ex, { w, h } = size();
+    if (!state.path) return;
+    let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
+    for (const e of state.path) {
+      const c = state.columnOf[ex.node[e]];
+      if (c < 0) continue;
+      r0 = Math.min(r0, ex.row[e]); r1 = Math.max(r1, ex.row[e]); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+    }
+    if (r0 > r1) return;
+    const width = w - (state.cmp >= 0 ? 0 : MINI);
+    state.zoom = Math.min(4, Math.max(1e-5, (h - HEADER - 80) / ((r1 - r0 + 1) * ROW)));
+    state.colPx = Math.min(COLUMN, Math.max(24, (width - 100) / Math.max(1, c1 - c0)));
+    state.panY = (r0 + r1) / 2 * rowPx() + HEADER + 20 - (HEADER + h) / 2;
+    state.panX = MARGIN + (c0 + c1) / 2 * col() - width / 2;
+    clampPan(); changed();
+  }
+  // Whether every shown event of the path is inside the pane.
+  function pathInView() {
+    if (!state.path) return null;
+    const ex = state.ex, { w, h } = size(), width = w - (state.cmp >= 0 ? 0 : MINI);
+    return state.path.every((e) => {
+      const c = state.columnOf[ex.node[e]];
+      if (c < 0) return true;
+      const x = xOf(c), y = yOf(ex.row[e]);
+      return x >= 0 && x <= width && y >= HEADER && y <= h;
+    });
   }
   function centre(i) {
     const { w, h } = size(), ex = state.ex;
@@ -530,14 +562,14 @@
     const c = state.columnOf[ex.node[i]];
     if (c >= 0) {
       const x = xOf(c);
-      if (x < 20 || x > w - 20) state.panX = MARGIN + c * COLUMN - w / 2;
+      if (x < 20 || x > w - 20) state.panX = MARGIN + c * col() - w / 2;
     }
     clampPan();
   }
   function hit(px, py) {
     const ex = state.ex;
     if (px > size().w) return -1; // the other execution's pane
-    const c = Math.round((px + state.panX - MARGIN) / COLUMN);
+    const c = Math.round((px + state.panX - MARGIN) / col());
     if (c < 0 || c >= state.columns.length || Math.abs(xOf(c) - px) > 12) return -1;
     const list = ex.byNode[state.columns[c]], row = (py + state.panY - HEADER - 20) / rowPx();
     const k = lowerBound(list, ex, Math.floor(row));
@@ -608,10 +640,12 @@
         const ids = path.slice(0, SHOWN).map((p) => esc(idOf(ex, p)));
         if (path.length > SHOWN) ids.push("… " + (path.length - SHOWN - 1) + " more … " + esc(idOf(ex, path[path.length - 1])));
         html += '<h2>Causal path</h2><p id="path"><span class="swatch path"></span>' +
-          messages + (messages === 1 ? " message: " : " messages: ") + ids.join(" → ") + "</p>";
+          messages + (messages === 1 ? " message: " : " messages: ") + ids.join(" → ") + "</p>" +
+          '<button id="fitpath">fit path (p)</button>';
       }
     }
     box.innerHTML = html;
+    if ($("fitpath")) $("fitpath").addEventListener("click", fitPath);
     const c = counts();
     $("legend").innerHTML = "<h2>Relative to " + esc(idOf(ex, e)) + "</h2>" +
       '<div><span class="swatch past"></span>causal past: ' + c[PAST] + "</div>" +
@@ -946,7 +980,8 @@
     } else if (state.sort !== "log") parts.push("sort=" + state.sort);
     if (state.query) parts.push("q=" + encodeURIComponent(state.query));
     if (state.cmp >= 0) parts.push("cmp=" + state.cmp);
-    parts.push("v=" + Math.round(state.panX) + "," + Math.round(state.panY) + "," + state.zoom.toPrecision(4));
+    parts.push("v=" + Math.round(state.panX) + "," + Math.round(state.panY) + "," + state.zoom.toPrecision(4) +
+      (state.colPx !== COLUMN ? "," + state.colPx.toFixed(1) : ""));
     const keep = location.hash.match(/(?:^#|&)(test=[^&]*|click=[^&]*)/g) || [];
     const hash = "#" + parts.concat(keep.map((s) => s.replace(/^[#&]/, ""))).join("&");
     if (hash !== location.hash) history.replaceState(null, "", hash);
@@ -981,7 +1016,8 @@
     if (state.filter) applyFilter(); else { setColumns(); nodeList(); }
     fit();
     if (params.v) {
-      const [px, py, z] = params.v.split(",").map(Number);
+      const [px, py, z, cp] = params.v.split(",").map(Number);
+      if (cp >= 24 && cp <= COLUMN) state.colPx = cp;
       if (z > 0) { state.panX = px || 0; state.panY = py || 0; state.zoom = z; clampPan(); }
     }
     const e = params.e ? findId(ex, params.e) : -1;
@@ -1002,7 +1038,7 @@
     const r = canvas.getBoundingClientRect();
     if (ev.clientY - r.top < HEADER) {
       // A press on a node's name: drag the timeline to another place.
-      const c = Math.round((ev.clientX - r.left + state.panX - MARGIN) / COLUMN);
+      const c = Math.round((ev.clientX - r.left + state.panX - MARGIN) / col());
       if (c >= 0 && c < state.columns.length) state.moving = { from: c, x: ev.clientX - r.left };
       return;
     }
@@ -1020,7 +1056,7 @@
     if (state.moving) {
       const { from } = state.moving, x = ev.clientX - canvas.getBoundingClientRect().left;
       state.moving = null;
-      moveColumn(from, Math.min(state.columns.length - 1, Math.max(0, Math.round((x + state.panX - MARGIN) / COLUMN))));
+      moveColumn(from, Math.min(state.columns.length - 1, Math.max(0, Math.round((x + state.panX - MARGIN) / col()))));
       redraw();
     }
     canvas.classList.remove("dragging"); setTimeout(() => { drag = null; }, 0);
@@ -1064,6 +1100,7 @@
       case "/": ev.preventDefault(); $("search").focus(); return;
       case "n": step(1); return;
       case "d": showDivergence(); return;
+      case "p": fitPath(); return;
       case "N": step(-1); return;
       case "?": $("help").hidden = !$("help").hidden; return;
       case "j": case "k": {
@@ -1144,7 +1181,7 @@
       rows: ex.R, selected: state.selected >= 0 ? idOf(ex, state.selected) : null,
       second: state.second >= 0 ? idOf(ex, state.second) : null,
       answer: state.second >= 0 ? order(ex, state.selected, state.second) : null,
-      path: state.path ? state.path.map((e) => idOf(ex, e)) : null,
+      path: state.path ? state.path.map((e) => idOf(ex, e)) : null, pathInView: pathInView(),
       counts: { past: c[PAST], future: c[FUTURE], concurrent: c[CONCURRENT] },
       past: ids(PAST), future: ids(FUTURE), concurrent: ids(CONCURRENT),
       panel: $("selection").textContent,
@@ -1186,11 +1223,12 @@
     // Milliseconds from the start of navigation to the end of the first full paint.
     state.firstPaint = performance.now();
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
+    if (params.fitpath !== undefined) $("fitpath") ? $("fitpath").click() : errors.push("test: no fit path button");
     if (params.dragnode) {
       // Test hook: drags the first node's name onto the second's, as real mouse events.
       const r = canvas.getBoundingClientRect();
       const [a, b] = params.dragnode.split(",").map((x) => state.columnOf[state.ex.nodes.indexOf(decodeURIComponent(x))]);
-      for (const c of [a, b]) { if (xOf(c) < 0 || xOf(c) > size().w) { state.panX = MARGIN + c * COLUMN - size().w / 2; clampPan(); } }
+      for (const c of [a, b]) { if (xOf(c) < 0 || xOf(c) > size().w) { state.panX = MARGIN + c * col() - size().w / 2; clampPan(); } }
       const at = (c) => ({ clientX: r.left + xOf(c), clientY: r.top + HEADER / 2, bubbles: true });
       canvas.dispatchEvent(new MouseEvent("mousedown", at(a)));
       window.dispatchEvent(new MouseEvent("mousemove", at(b)));

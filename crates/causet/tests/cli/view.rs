@@ -997,3 +997,40 @@ fn view_in_chromium_compares_executions() {
     }
     assert!(differing >= 2, "the example's executions differ");
 }
+
+#[test]
+fn view_in_chromium_fits_the_causal_path_into_view() {
+    let Some(chromium) = chromium("view_in_chromium_fits_the_causal_path_into_view") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = generated_page(dir.path());
+    // node0's second event and node29's last one: a path across most rows and timelines.
+    let text = std::fs::read_to_string(dir.path().join("gen/causet.log")).unwrap();
+    let last = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("node29 "))
+        .map(|clock| {
+            serde_json::from_str::<serde_json::Value>(clock).unwrap()["node29"]
+                .as_u64()
+                .unwrap()
+        })
+        .max()
+        .unwrap();
+    let click = format!("click=node0:2,node29:{last}");
+    let state = page_state(&chromium, dir.path(), &page, &click);
+    assert_eq!(state["answer"], "before");
+    let path = state["path"].as_array().unwrap();
+    assert_eq!(path.first().unwrap(), "node0:2");
+    assert_eq!(
+        path.last().unwrap().as_str().unwrap(),
+        format!("node29:{last}")
+    );
+    assert_eq!(
+        state["pathInView"], false,
+        "centred on the second event, the path runs off"
+    );
+    let state = page_state(&chromium, dir.path(), &page, &format!("{click}&fitpath"));
+    assert_eq!(state["pathInView"], true);
+    assert_eq!(state["path"].as_array().unwrap(), path);
+}
