@@ -556,3 +556,481 @@ fn run_writes_the_view_beside_the_diagram() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains(r#""events":40"#));
 }
+
+/// A generated run of 30 nodes and about 5,000 events, with its page.
+fn generated_page(dir: &Path) -> PathBuf {
+    let output = run_in(
+        dir,
+        &[
+            "run",
+            "--nodes",
+            "30",
+            "--mode",
+            "thread",
+            "--messages",
+            "83",
+            "--out",
+            "gen",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    dir.join("gen/view.html")
+}
+
+fn f64_of(value: &serde_json::Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+/// The row and column at the centre of the page's viewport.
+fn viewport_centre(state: &serde_json::Value) -> (f64, f64) {
+    let v = &state["viewport"];
+    (
+        (f64_of(&v["rows"][0]) + f64_of(&v["rows"][1])) / 2.0,
+        (f64_of(&v["columns"][0]) + f64_of(&v["columns"][1])) / 2.0,
+    )
+}
+
+#[test]
+fn view_in_chromium_minimap_shows_and_moves_the_viewport() {
+    let Some(chromium) = chromium("view_in_chromium_minimap_shows_and_moves_the_viewport") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = generated_page(dir.path());
+
+    // At the top, zoom 1: the box sits at the top and is as tall, in the minimap's height,
+    // as the rows shown are in all rows.
+    let state = page_state(&chromium, dir.path(), &page, "v=0,-20,1");
+    let rows = f64_of(&state["rows"]);
+    assert!(rows > 300.0, "{rows} rows");
+    let height = f64_of(&state["minimap"]["height"]);
+    let rect = &state["minimap"]["rect"];
+    // (The view starts a little above row 0; the box covers only the rows there are.)
+    let shown =
+        f64_of(&state["viewport"]["rows"][1]) - f64_of(&state["viewport"]["rows"][0]).max(0.0);
+    assert!(f64_of(&rect[1]).abs() < 1.0, "{rect}");
+    let expected = shown / rows * height;
+    assert!(
+        (f64_of(&rect[3]) - expected).abs() < 2.0,
+        "box height {rect} against {expected}"
+    );
+
+    // A click three quarters down and on the middle moves the view there.
+    let state = page_state(&chromium, dir.path(), &page, "v=0,-20,1&minimap=0.5,0.75");
+    let (row, column) = viewport_centre(&state);
+    assert!(
+        (row / rows - 0.75).abs() < 0.02,
+        "centre row {row} of {rows}"
+    );
+    let columns = f64_of(&state["shownNodes"]);
+    assert!(
+        (column / columns - 0.5).abs() < 0.05,
+        "centre column {column} of {columns}"
+    );
+    // The box follows: its centre is at the click.
+    let rect = &state["minimap"]["rect"];
+    let box_centre = (f64_of(&rect[1]) + f64_of(&rect[3]) / 2.0) / height;
+    assert!((box_centre - 0.75).abs() < 0.02, "{rect}");
+
+    // A drag carries the view along to where it is released.
+    let state = page_state(
+        &chromium,
+        dir.path(),
+        &page,
+        "v=0,-20,1&minimap=0.5,0.75;0.3,0.5;0.1,0.25",
+    );
+    let (row, column) = viewport_centre(&state);
+    assert!(
+        (row / rows - 0.25).abs() < 0.02,
+        "centre row {row} of {rows}"
+    );
+    assert!(
+        column / columns < 0.4,
+        "centre column {column} of {columns}"
+    );
+}
+
+/// The page's timelines, left to right.
+fn columns(state: &serde_json::Value) -> Vec<String> {
+    state["columns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no columns in {state}"))
+        .iter()
+        .map(|name| name.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn view_in_chromium_orders_and_filters_nodes() {
+    let Some(chromium) = chromium("view_in_chromium_orders_and_filters_nodes") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Appearance (n10, n2, b), name (b, n2, n10) and event count (n2 3, b 2, n10 1) all
+    // differ.
+    let log = "n10 {\"n10\":1}\na\nn2 {\"n2\":1}\nb\nb {\"b\":1}\nc\nn2 {\"n2\":2}\nd\n\
+               b {\"b\":2}\ne\nn2 {\"n2\":3}\nf\n";
+    std::fs::write(dir.path().join("three.log"), log).unwrap();
+    let output = run_in(dir.path(), &["view", "three.log", "-o", "three.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("three.html");
+    let order = |fragment: &str| columns(&page_state(&chromium, dir.path(), &page, fragment));
+    assert_eq!(order("sort=name"), ["b", "n2", "n10"]);
+    assert_eq!(order("sort=first"), ["n10", "n2", "b"]);
+    assert_eq!(order("sort=count"), ["n2", "b", "n10"]);
+    // Dragging n10's name onto b's puts n10 first; the address keeps the dragged order.
+    let state = page_state(&chromium, dir.path(), &page, "sort=name&dragnode=n10,b");
+    assert_eq!(columns(&state), ["n10", "b", "n2"]);
+    assert_eq!(state["sort"], "custom");
+    assert_eq!(order("sort=custom%3An10%2Cb%2Cn2"), ["n10", "b", "n2"]);
+    assert_eq!(order("sort=name&dragnode=b,n10"), ["n2", "n10", "b"]);
+    // Filter by name (a regular expression, or text when it is not one).
+    assert_eq!(order("sort=name&nodes=n"), ["n2", "n10"]);
+    assert_eq!(order("sort=name&nodes=%5En1"), ["n10"]);
+
+    // A generated run: by event count, the counts a reading of the log gives, never rising.
+    let page = generated_page(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("gen/causet.log")).unwrap();
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for line in text.lines() {
+        if let Some((node, clock)) = line.split_once(' ')
+            && clock.starts_with('{')
+        {
+            *counts.entry(node.to_owned()).or_default() += 1;
+        }
+    }
+    let state = page_state(&chromium, dir.path(), &page, "sort=count");
+    let by_count = columns(&state);
+    assert_eq!(by_count.len(), 30);
+    let shown: Vec<u64> = by_count.iter().map(|n| counts[n]).collect();
+    assert!(
+        shown.windows(2).all(|w| w[0] >= w[1]),
+        "{by_count:?} {shown:?}"
+    );
+    let mut by_name = columns(&page_state(&chromium, dir.path(), &page, "sort=name"));
+    let expected: Vec<String> = (0..30).map(|k| format!("node{k}")).collect();
+    assert_eq!(by_name, expected, "node2 before node10");
+    by_name.sort();
+    assert_eq!(by_name, counts.keys().cloned().collect::<Vec<_>>());
+    let state = page_state(&chromium, dir.path(), &page, "nodes=node1");
+    let expected = counts.keys().filter(|n| n.contains("node1")).count();
+    assert_eq!(state["shownNodes"].as_u64(), Some(expected as u64));
+}
+
+/// Three nodes: a request from a answered by b, a broadcast from c (to a, then b), and two
+/// gathers on a (from b and c, twice), by ShiViz's definitions.
+const MOTIFS: &str = r#"a {"a":1}
+req
+b {"a":1,"b":1}
+got req
+b {"a":1,"b":2}
+resp
+a {"a":2,"b":2}
+got resp
+c {"c":1}
+bcast 1
+c {"c":2}
+bcast 2
+a {"a":3,"b":2,"c":1}
+got bcast 1
+b {"a":1,"b":3,"c":2}
+got bcast 2
+b {"a":1,"b":4,"c":2}
+report b
+c {"c":3}
+report c
+a {"a":4,"b":4,"c":2}
+got report b
+a {"a":5,"b":4,"c":3}
+got report c
+"#;
+
+/// The motifs the page found for `query`, each as its set of event ids.
+fn motifs(state: &serde_json::Value) -> Vec<BTreeSet<String>> {
+    state["motifs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no motifs in {state}"))
+        .iter()
+        .map(|m| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|id| (*id).to_owned()).collect()
+}
+
+#[test]
+fn view_in_chromium_finds_shiviz_motifs() {
+    let Some(chromium) = chromium("view_in_chromium_finds_shiviz_motifs") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("motifs.log"), MOTIFS).unwrap();
+    let output = run_in(dir.path(), &["view", "motifs.log", "-o", "motifs.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("motifs.html");
+    let found = |fragment: &str| motifs(&page_state(&chromium, dir.path(), &page, fragment));
+
+    // Request-response: a:1 -> b:1, b's chain (b:1, b:2), b:2 -> a:2. The other sends
+    // answered on the sender's node (c:1, c:2, c:3, b:4) are not replies to them.
+    assert_eq!(
+        found("q=%23request-response"),
+        [set(&["a:1", "b:1", "b:2", "a:2"])]
+    );
+    // Broadcast: c:1 and c:2 reach both other nodes; c:3 sends to a again, a new group
+    // that reaches one node only.
+    assert_eq!(
+        found("q=%23broadcast"),
+        [set(&["c:1", "c:2", "a:3", "b:3"])]
+    );
+    // Gather: a hears from b then c (a:2, a:3), and from b then c again (a:4, a:5): the
+    // second message from b ends the first group.
+    assert_eq!(
+        found("q=%23gather"),
+        [
+            set(&["a:2", "a:3", "b:2", "c:1"]),
+            set(&["a:4", "a:5", "b:4", "c:3"])
+        ]
+    );
+    // ShiViz's long form, and the count shown.
+    let state = page_state(&chromium, dir.path(), &page, "q=%23motif%3Dgather");
+    assert_eq!(state["matches"], 2);
+    // With b hidden, one other node is enough, and b's events and messages take no part.
+    assert_eq!(
+        found("q=%23broadcast&hide=b"),
+        [set(&["c:1", "a:3"]), set(&["c:3", "a:5"])]
+    );
+    // An unknown motif is an error shown, not an exception.
+    let state = page_state(&chromium, dir.path(), &page, "q=%23nope");
+    assert!(
+        state["searchError"]
+            .as_str()
+            .unwrap()
+            .contains("#request-response"),
+        "{state}"
+    );
+}
+
+/// Per execution (by name), per node, its event ids and texts in the node's order, as
+/// `causet export --format chrome-trace` writes them (an independent path to the log).
+type Texts = std::collections::BTreeMap<
+    String,
+    std::collections::BTreeMap<String, Vec<(u64, String, String)>>,
+>;
+
+fn trace_texts(dir: &Path, log_args: &[&str]) -> (Vec<String>, Texts) {
+    let mut args = vec!["export"];
+    args.extend_from_slice(log_args);
+    args.extend(["--format", "chrome-trace", "-o", "trace.json"]);
+    let output = run_in(dir, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("trace.json")).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let mut processes = std::collections::BTreeMap::new();
+    let mut threads = std::collections::BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "M") {
+        let name = e["args"]["name"].as_str().unwrap().to_owned();
+        match e["name"].as_str().unwrap() {
+            "process_name" => {
+                processes.insert(e["pid"].as_u64().unwrap(), name);
+            }
+            "thread_name" => {
+                threads.insert(
+                    (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()),
+                    name,
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut texts = Texts::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let pid = e["pid"].as_u64().unwrap();
+        let node = &threads[&(pid, e["tid"].as_u64().unwrap())];
+        let id = e["args"]["id"].as_str().unwrap().to_owned();
+        let own = e["args"]["clock"][node].as_u64().unwrap();
+        let text = e["args"]["text"].as_str().unwrap().to_owned();
+        texts
+            .entry(processes[&pid].clone())
+            .or_default()
+            .entry(node.clone())
+            .or_default()
+            .push((own, id, text));
+    }
+    for nodes in texts.values_mut() {
+        for list in nodes.values_mut() {
+            list.sort();
+        }
+    }
+    let mut names: Vec<(u64, String)> = processes.into_iter().collect();
+    names.sort();
+    (names.into_iter().map(|(_, name)| name).collect(), texts)
+}
+
+/// The page's comparison of `here` with `there` is ShiViz's: the nodes one lacks, the
+/// events whose text the same node of the other lacks (all events of a node it lacks), and
+/// a first divergence where each node's texts agree up to it and differ there.
+#[track_caller]
+fn assert_comparison(side: &serde_json::Value, here: &str, there: &str, texts: &Texts) {
+    let (mine, theirs) = (&texts[here], &texts[there]);
+    let only: Vec<&String> = mine.keys().filter(|n| !theirs.contains_key(*n)).collect();
+    assert_eq!(side["name"], here);
+    assert_eq!(
+        side["only"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        only.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+        "{here} against {there}"
+    );
+    let mut expected = BTreeSet::new();
+    for (node, events) in mine {
+        let known: BTreeSet<&str> = theirs
+            .get(node)
+            .map(|list| list.iter().map(|(_, _, t)| t.as_str()).collect())
+            .unwrap_or_default();
+        for (_, id, text) in events {
+            if !known.contains(text.as_str()) {
+                expected.insert(id.clone());
+            }
+        }
+    }
+    assert_eq!(ids(side, "events"), expected, "{here} against {there}");
+    if let Some(first) = side["first"].as_str() {
+        let node = first.rsplit_once(':').unwrap().0;
+        let at = mine[node]
+            .iter()
+            .position(|(_, id, _)| id == first)
+            .unwrap();
+        let texts_of = |list: Option<&Vec<(u64, String, String)>>| -> Vec<String> {
+            list.map(|l| l.iter().map(|(_, _, t)| t.clone()).collect())
+                .unwrap_or_default()
+        };
+        let (a, b) = (texts_of(mine.get(node)), texts_of(theirs.get(node)));
+        assert_eq!(
+            a[..at],
+            b[..at.min(b.len())],
+            "{first}: the node agrees before it"
+        );
+        assert!(b.get(at) != Some(&a[at]), "{first}: the node differs there");
+    }
+}
+
+#[test]
+fn view_in_chromium_compares_executions() {
+    let Some(chromium) = chromium("view_in_chromium_compares_executions") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // "two" has a node "one" lacks (c) and a different second event on a; they first part
+    // there (a:2), before c's only event.
+    let log = "=== one ===\na {\"a\":1}\nstart\nb {\"a\":1,\"b\":1}\nhello\na {\"a\":2}\nwork\n\
+               b {\"a\":1,\"b\":2}\nbye\n=== two ===\na {\"a\":1}\nstart\nb {\"a\":1,\"b\":1}\n\
+               hello\na {\"a\":2}\ncrash\nc {\"a\":2,\"c\":1}\nalone\nb {\"a\":1,\"b\":2}\nbye\n";
+    std::fs::write(dir.path().join("two.log"), log).unwrap();
+    let args = ["two.log", "--delimiter", TRACE];
+    let mut view = vec!["view"];
+    view.extend_from_slice(&args);
+    view.extend(["-o", "two.html"]);
+    let output = run_in(dir.path(), &view);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("two.html");
+    let state = page_state(&chromium, dir.path(), &page, "cmp=1");
+    let compare = &state["compare"];
+    assert_eq!(compare["here"]["events"], serde_json::json!(["a:2"]));
+    assert_eq!(
+        compare["there"]["events"],
+        serde_json::json!(["a:2", "c:1"])
+    );
+    assert_eq!(compare["there"]["only"], serde_json::json!(["c"]));
+    assert_eq!(compare["here"]["first"], "a:2");
+    assert_eq!(compare["there"]["first"], "a:2");
+    assert_eq!(compare["shownThere"], 3);
+    assert!(state["panel"].as_str().is_some());
+    // The other way round, and with a node hidden in both panes.
+    let state = page_state(&chromium, dir.path(), &page, "x=1&cmp=0&hide=b");
+    assert_eq!(state["compare"]["here"]["name"], "two");
+    assert_eq!(state["compare"]["here"]["only"], serde_json::json!(["c"]));
+    assert_eq!(state["compare"]["shownThere"], 1);
+    // No comparison with itself.
+    let state = page_state(&chromium, dir.path(), &page, "cmp=0");
+    assert_eq!(state["compare"], serde_json::Value::Null);
+
+    // ShiViz's comparison example, against the exported trace's texts.
+    let Some(peer) = peer_data("view_in_chromium_compares_executions") else {
+        return;
+    };
+    let log = peer.join("shiviz/multiple-comparison.log");
+    let args = [
+        log.to_str().unwrap(),
+        "--regex",
+        FACEBOOK,
+        "--delimiter",
+        TRACE,
+    ];
+    let (names, texts) = trace_texts(dir.path(), &args);
+    assert_eq!(names.len(), 5);
+    let mut view = vec!["view"];
+    view.extend_from_slice(&args);
+    view.extend(["-o", "mc.html"]);
+    let output = run_in(dir.path(), &view);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("mc.html");
+    let mut differing = 0;
+    for (x, cmp) in [(0, 1), (0, 2), (0, 3), (0, 4), (3, 2)] {
+        let state = page_state(&chromium, dir.path(), &page, &format!("x={x}&cmp={cmp}"));
+        let compare = &state["compare"];
+        assert_comparison(&compare["here"], &names[x], &names[cmp], &texts);
+        assert_comparison(&compare["there"], &names[cmp], &names[x], &texts);
+        differing += usize::from(!compare["here"]["events"].as_array().unwrap().is_empty());
+    }
+    assert!(differing >= 2, "the example's executions differ");
+}
+
+#[test]
+fn view_in_chromium_fits_the_causal_path_into_view() {
+    let Some(chromium) = chromium("view_in_chromium_fits_the_causal_path_into_view") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = generated_page(dir.path());
+    // node0's second event and node29's last one: a path across most rows and timelines.
+    let text = std::fs::read_to_string(dir.path().join("gen/causet.log")).unwrap();
+    let last = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("node29 "))
+        .map(|clock| {
+            serde_json::from_str::<serde_json::Value>(clock).unwrap()["node29"]
+                .as_u64()
+                .unwrap()
+        })
+        .max()
+        .unwrap();
+    let click = format!("click=node0:2,node29:{last}");
+    let state = page_state(&chromium, dir.path(), &page, &click);
+    assert_eq!(state["answer"], "before");
+    let path = state["path"].as_array().unwrap();
+    assert_eq!(path.first().unwrap(), "node0:2");
+    assert_eq!(
+        path.last().unwrap().as_str().unwrap(),
+        format!("node29:{last}")
+    );
+    assert_eq!(
+        state["pathInView"], false,
+        "centred on the second event, the path runs off"
+    );
+    let state = page_state(&chromium, dir.path(), &page, &format!("{click}&fitpath"));
+    assert_eq!(state["pathInView"], true);
+    assert_eq!(state["path"].as_array().unwrap(), path);
+}
