@@ -39,9 +39,16 @@
 //!   session its previous incarnation used (persist [`DiffClock::session_floor`] with the
 //!   log), so no stamp of the new incarnation can be mistaken for an old one.
 //!
+//! **Knowledge-aware stamps** ([`DiffClock::with_knowledge`]) follow the same rules and
+//! wire format, and also leave out every entry that any stamp from the peer carried at its
+//! current value (a plain clock remembers four such peers per entry). That is everything a
+//! node can prove a peer holds from what it saw itself; what the peer learned from third
+//! parties since cannot be known without more on the wire (BENCHMARKS.md measures how much
+//! even a matrix clock carried for free would know).
+//!
 //! Each stamp is encoded in the smallest of three forms behind a one-byte tag (see
 //! [`Stamp`] for the wire format). [`StampCost`] replays a message exchange and totals what
-//! full and differential stamps would cost.
+//! full, differential and knowledge-aware stamps would cost, beside the lower bound.
 //!
 //! A runtime's hot path: [`DiffClock::encode_stamp`] writes a stamp straight into a
 //! message, and for clocks of up to 16 nodes the steady state takes fused paths on both
