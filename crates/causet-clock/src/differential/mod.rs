@@ -423,7 +423,10 @@ impl DiffClock {
     /// not only those of the last four peers per entry that [`DiffClock`] remembers. Call it
     /// before the first stamp (on a [`new`](Self::new) or [`restart`](Self::restart)ed
     /// clock). The wire format and the receiver's checks are the same: a plain
-    /// [`DiffClock`] receives these stamps, and this one receives its.
+    /// [`DiffClock`] receives these stamps, and this one receives its. Whenever it sends the
+    /// whole clock and a session `Start` fits in the bound, it sends that `Start` rather
+    /// than a `Snapshot`: the chain then re-anchors, where after a `Snapshot` (which may be
+    /// lost unnoticed) the next `Diff` would carry again everything the `Snapshot` did.
     ///
     /// What a peer is known to hold is a lower bound built only from what this node saw:
     /// the stamps of that peer it applied (the peer's clock never goes back, across its
@@ -772,7 +775,8 @@ impl DiffClock {
         let start_fits = start_len <= full_len + 1;
         // (Sized only when needed: this runs on every send.)
         let recent_len = || 1 + varint_len(session) + 1 + changes.recent.best_bound(gap_bound);
-        let anchor = channel.last_was_diff || recent_len() <= snapshot_len;
+        // (A knowledge-aware clock always re-anchors: see `with_knowledge`.)
+        let anchor = self.knowing || channel.last_was_diff || recent_len() <= snapshot_len;
         let diff_len = header + changes.diff.best_bound(gap_bound);
         let send_diff = changes.diff_fits
             && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));

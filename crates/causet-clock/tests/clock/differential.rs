@@ -1373,3 +1373,34 @@ fn bursts_re_anchor_the_chain() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(bob.clock().get(31), 531);
     Ok(())
 }
+
+/// A knowledge-aware clock's extra memory (`heap_bytes` beyond a plain clock's, same
+/// traffic) grows with the peers it hears from, in words of 64 peers per entry, up to 256
+/// peers; not with n.
+#[test]
+fn knowing_memory_grows_with_the_peers_heard_from() -> Result<(), Box<dyn std::error::Error>> {
+    let extra = |n: usize, peers: usize| -> Result<usize, Box<dyn std::error::Error>> {
+        // Every entry known to all (the clocks are `width` wide from the start).
+        let width = n.min(320);
+        let past = VectorClock::from_entries(vec![7; width]);
+        let mut knowing = DiffClock::restart(0, n, &past, 0).with_knowledge();
+        let mut plain = DiffClock::restart(0, n, &past, 0);
+        for peer in 1..=peers {
+            let stamp = DiffClock::restart(peer, n, &past, 0).send(0);
+            knowing.receive(peer, &stamp)?;
+            plain.receive(peer, &stamp)?;
+        }
+        assert_eq!(knowing.clock(), plain.clock());
+        Ok(knowing.heap_bytes() - plain.heap_bytes())
+    };
+    // One word per entry for up to 64 peers, four for 256, no more beyond.
+    let one = extra(320, 64)?;
+    assert!(one >= 8 * 320, "{one} bytes");
+    assert_eq!(extra(320, 256)?, 4 * one);
+    assert_eq!(extra(320, 300)?, 4 * one);
+    // A node of a huge cluster that hears from three peers: one word per entry of its
+    // clock's width, nothing per node of the cluster.
+    let few = extra(1_000_000, 3)?;
+    assert!(few <= 2 * 8 * 320, "{few} bytes");
+    Ok(())
+}
