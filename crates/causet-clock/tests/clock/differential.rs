@@ -1404,3 +1404,46 @@ fn knowing_memory_grows_with_the_peers_heard_from() -> Result<(), Box<dyn std::e
     assert!(few <= 2 * 8 * 320, "{few} bytes");
     Ok(())
 }
+
+/// Knowledge-aware clocks re-anchor: where a plain clock sends the whole clock as a
+/// `Snapshot` (off the chain, so its next `Diff` resends the same entries), a
+/// knowledge-aware one sends a `Start` whenever it fits (here, session ids stay short).
+#[test]
+fn knowing_clocks_send_starts_not_snapshots() -> Result<(), TestCaseError> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut ops = Vec::new();
+    for _ in 0..400 {
+        let (a, b) = (rng.random_range(0..6usize), rng.random_range(0..5usize));
+        ops.push(Op::Send(a, b));
+        if rng.random_bool(0.5) {
+            ops.push(Op::Deliver(a, b));
+        }
+    }
+    let kinds = |sim: &Sim| -> Vec<StampKind> {
+        sim.wire
+            .iter()
+            .filter_map(|bytes| Stamp::decode(bytes).ok())
+            .map(|stamp| stamp.kind())
+            .collect()
+    };
+    let snapshots = |sim: &Sim| {
+        kinds(sim)
+            .iter()
+            .filter(|&&kind| kind == StampKind::Snapshot)
+            .count()
+    };
+    let plain = run(6, 0, 0, &ops)?;
+    let knowing = run_knowing(6, 0, 0, &ops, false)?;
+    assert_eq!(kinds(&knowing).len(), knowing.wire.len());
+    assert!(snapshots(&plain) > 20, "{} snapshots", snapshots(&plain));
+    assert_eq!(snapshots(&knowing), 0);
+    let bytes = |sim: &Sim| sim.wire.iter().map(Vec::len).sum::<usize>();
+    assert!(
+        bytes(&knowing) <= bytes(&plain),
+        "{} vs {}",
+        bytes(&knowing),
+        bytes(&plain)
+    );
+    Ok(())
+}
