@@ -27,6 +27,12 @@
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Your node code
+//!
+//! [`Actor`]: a node as a sans-IO state machine (start, message, timer in; sends and local
+//! events out through a [`Context`]). The explorer (`causet-explore`) runs actors under a
+//! scheduler that tries every causally different order of deliveries.
+//!
 //! # The demo cluster
 //!
 //! [`demo`] runs the built-in workloads (`ping`, `gossip`, `ring`, `broadcast`) in every
@@ -34,6 +40,7 @@
 //! starts, and an example of hosting node code.
 #![deny(missing_docs)]
 
+mod actor;
 pub mod demo;
 mod error;
 pub mod frame;
@@ -42,6 +49,7 @@ mod node;
 mod roster;
 mod varint;
 
+pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};

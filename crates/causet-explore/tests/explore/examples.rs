@@ -1,0 +1,1 @@
+//! The bundled protocols: bugs found, correct versions clean, replays exact.

@@ -1,0 +1,4 @@
+//! Integration tests of the explorer: DPOR against brute force, the examples, replay.
+
+mod dpor;
+mod examples;
