@@ -235,14 +235,17 @@ impl<A: Actor> System<A> {
 
         let from = message.id.from as usize;
         if let Some(logging) = &mut self.logging {
-            let text = match &message.payload {
-                Some(payload) => format!(
-                    "receive {payload:?} from {}",
-                    logging.roster.name(from).unwrap_or("?")
-                ),
-                None => "timer".to_string(),
-            };
-            logging.nodes[to].unpack_receive(&text, &message.stamp)?;
+            match &message.payload {
+                Some(payload) => {
+                    let text = format!(
+                        "receive {payload:?} from {}",
+                        logging.roster.name(from).unwrap_or("?")
+                    );
+                    logging.nodes[to].unpack_receive(&text, &message.stamp)?;
+                }
+                // A timer is the node's own business: a local event, in program order.
+                None => logging.nodes[to].log_local("timer")?,
+            }
         }
         let mut effects = std::mem::take(&mut self.effects);
         {
@@ -316,16 +319,15 @@ impl<A: Actor> System<A> {
                         from: me as u32,
                         seq: self.sends[me],
                     };
-                    let mut stamp = Vec::new();
                     if let Some(logging) = &mut self.logging {
-                        stamp = logging.nodes[me].prepare_send("set timer", &[])?;
+                        logging.nodes[me].log_local("set timer")?;
                     }
                     self.in_flight.push(InFlight {
                         id,
                         to: me as u32,
                         payload: None,
                         sent_in,
-                        stamp,
+                        stamp: Vec::new(),
                     });
                 }
             }
