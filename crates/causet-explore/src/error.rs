@@ -1,6 +1,6 @@
 //! What can go wrong when exploring or replaying.
 
-use crate::MessageId;
+use crate::message_id::MessageId;
 
 /// An error of the explorer (not a violation of the user's properties: those are
 /// [`Violation`](crate::Violation)s).

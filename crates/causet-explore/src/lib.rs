@@ -102,6 +102,7 @@
 mod dpor;
 mod error;
 pub mod examples;
+mod message_id;
 mod schedule;
 mod search;
 mod system;
@@ -112,7 +113,8 @@ use std::sync::Arc;
 use causet_runtime::{Actor, Roster};
 
 pub use error::ExploreError;
-pub use schedule::{MessageId, Schedule};
+pub use message_id::MessageId;
+pub use schedule::Schedule;
 
 use system::System;
 

@@ -1,29 +1,9 @@
-//! Message identities and schedules, and their text form (what `--replay` takes).
+//! Schedules and their text form (what `--replay` takes).
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ExploreError;
-
-/// A message's identity: its sender and the sender's send number (1-based; arming a timer
-/// counts as a send to itself). A node's sends depend only on what it received before, so
-/// the same id names the same message in every execution where the sender's past is the
-/// same: a schedule of ids replays exactly.
-///
-/// Text form: `SENDER.NUMBER`, e.g. `2.1` for node 2's first send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MessageId {
-    /// The sender's clock index.
-    pub from: u32,
-    /// The sender's send number, from 1.
-    pub seq: u32,
-}
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.from, self.seq)
-    }
-}
+use crate::{ExploreError, MessageId};
 
 /// The deliveries of one execution, in order: a replayable counterexample.
 ///

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod check;
 pub mod clock;
+pub mod explore;
 pub mod export;
 pub mod memory;
 pub mod node;
