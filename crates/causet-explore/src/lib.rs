@@ -325,6 +325,17 @@ impl<A: Actor> Explorer<A> {
         })
     }
 
+    /// The first property that `nodes`, as a run under another host left them, break:
+    /// invariants first, then end properties. For checking the same node code hosted as
+    /// threads ([`causet_runtime::host_threads`]) against its own properties.
+    pub fn broken_by(&self, nodes: &[A]) -> Option<&str> {
+        self.invariants
+            .iter()
+            .chain(&self.at_end)
+            .find(|(_, holds)| !holds(nodes))
+            .map(|(name, _)| name.as_str())
+    }
+
     pub(crate) fn make_nodes(&self) -> Vec<A> {
         (self.make)()
     }

@@ -31,7 +31,8 @@
 //!
 //! [`Actor`]: a node as a sans-IO state machine (start, message, timer in; sends and local
 //! events out through a [`Context`]). The explorer (`causet-explore`) runs actors under a
-//! scheduler that tries every causally different order of deliveries.
+//! scheduler that tries every causally different order of deliveries; [`host_threads`]
+//! runs the same actors as OS threads, each event logged by a [`Node`].
 //!
 //! # The demo cluster
 //!
@@ -44,6 +45,7 @@ mod actor;
 pub mod demo;
 mod error;
 pub mod frame;
+mod host;
 mod log;
 mod node;
 mod roster;
@@ -51,6 +53,7 @@ mod varint;
 
 pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
+pub use host::{Hosted, host_threads};
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};

@@ -2,3 +2,4 @@
 
 mod dpor;
 mod examples;
+mod hosted;
