@@ -8,7 +8,8 @@
 //!   baseline: the same actors driven by a bare FIFO loop (no scheduler, no clocks, no
 //!   checks), one execution over and over.
 //!
-//! `EXPLORE_WHAT=counts` or `speed` runs one half.
+//! `EXPLORE_WHAT=counts` or `speed` runs one half; `EXPLORE_ROWS=TEXT` only the count
+//! rows whose name contains TEXT.
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -27,6 +28,12 @@ fn cap() -> u64 {
 }
 
 fn row<A: Actor>(name: &str, make: impl Fn() -> Explorer<A>) {
+    // `EXPLORE_ROWS=TEXT`: only the rows whose name contains TEXT.
+    if let Ok(only) = std::env::var("EXPLORE_ROWS")
+        && !name.contains(only.as_str())
+    {
+        return;
+    }
     let start = Instant::now();
     let dpor: Report = make().max_executions(cap()).dpor().expect("explores");
     let dpor_time = start.elapsed();
@@ -43,11 +50,19 @@ fn row<A: Actor>(name: &str, make: impl Fn() -> Explorer<A>) {
     } else {
         format!("> {} (stopped)", dpor.stats.executions)
     };
+    let ratio = naive.stats.executions as f64 / dpor.stats.executions as f64;
+    let ratio = match (
+        dpor_count.contains("stopped"),
+        naive_count.contains("stopped"),
+    ) {
+        (false, false) => format!("{ratio:.0}x"),
+        (false, true) => format!("> {ratio:.0}x"),
+        (true, _) => "n/a".to_string(),
+    };
     println!(
-        "| {name} | {dpor_count} | {:.3} s | {naive_count} | {:.3} s | {:.0}x | {} |",
-        dpor_time.as_secs_f64(),
-        naive_time.as_secs_f64(),
-        naive.stats.executions as f64 / dpor.stats.executions as f64,
+        "| {name} | {dpor_count} | {:.1} ms | {naive_count} | {:.1} ms | {ratio} | {} |",
+        dpor_time.as_secs_f64() * 1e3,
+        naive_time.as_secs_f64() * 1e3,
         match (&dpor.violation, dpor.stats.blocked) {
             (None, 0) => "clean".to_string(),
             (None, b) => format!("clean, {b} blocked"),
