@@ -32,7 +32,7 @@
 //! [`Actor`]: a node as a sans-IO state machine (start, message, timer in; sends and local
 //! events out through a [`Context`]). The explorer (`causet-explore`) runs actors under a
 //! scheduler that tries every causally different order of deliveries; [`host_threads`]
-//! runs the same actors as OS threads, each event logged by a [`Node`].
+//! and [`host_tasks`] run the same actors as OS threads or tokio tasks, each event logged by a [`Node`].
 //!
 //! # The demo cluster
 //!
@@ -53,7 +53,7 @@ mod varint;
 
 pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
-pub use host::{Hosted, host_threads};
+pub use host::{Hosted, host_tasks, host_threads};
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};
