@@ -409,6 +409,46 @@ impl Program {
     }
 }
 
+/// A demo program is an [`Actor`](crate::Actor) like any user's node code, so that
+/// every host runs it, the explorer included. Its idle-time sends (gossip's pace) become
+/// the timer: armed while it [`wants_to_send`](Program::wants_to_send), firing
+/// [`on_idle`](Program::on_idle).
+impl crate::Actor for Program {
+    type Message = String;
+
+    fn on_start(&mut self, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        self.start(&mut out);
+        self.emit(out, ctx);
+    }
+
+    fn on_message(&mut self, from: usize, message: String, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        Program::on_message(self, from, &message, &mut out);
+        self.emit(out, ctx);
+    }
+
+    fn on_timer(&mut self, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        self.on_idle(&mut out);
+        self.emit(out, ctx);
+    }
+}
+
+impl Program {
+    fn emit(&self, out: Vec<Action>, ctx: &mut crate::Context<'_, String>) {
+        for action in out {
+            match action {
+                Action::Send { to, payload } => ctx.send(to, payload),
+                Action::Local(text) => ctx.local(&text),
+            }
+        }
+        if self.wants_to_send() {
+            ctx.set_timer();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod clock;
+pub(crate) mod explore;
 pub(crate) mod export;
 pub(crate) mod memory;
 pub(crate) mod node;
