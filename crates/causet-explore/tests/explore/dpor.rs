@@ -22,6 +22,8 @@ struct Table {
     /// (0-based) when it comes from `from`.
     react: Vec<Vec<Vec<usize>>>,
     budget: Vec<u32>,
+    /// Whether the node arms its timer at start, and whom it sends to when it fires.
+    timer: Vec<Option<Vec<usize>>>,
 }
 
 const MAX_K: usize = 4;
@@ -53,11 +55,18 @@ impl Table {
             })
             .collect();
         let budget = (0..nodes).map(|_| rng.random_range(0..=2)).collect();
+        // At most one node with a timer (brute force grows factorially).
+        let mut timer = vec![None; nodes];
+        if rng.random_bool(0.5) {
+            let me = rng.random_range(0..nodes);
+            timer[me] = Some(vec![other(&mut rng, me, nodes)]);
+        }
         Table {
             nodes,
             start,
             react,
             budget,
+            timer,
         }
     }
 }
@@ -74,6 +83,19 @@ impl Actor for TableNode {
     fn on_start(&mut self, ctx: &mut Context<'_, u32>) {
         for &to in &self.table.start[ctx.me()] {
             ctx.send(to, 0);
+        }
+        if self.table.timer[ctx.me()].is_some() {
+            ctx.set_timer();
+        }
+    }
+    fn on_timer(&mut self, ctx: &mut Context<'_, u32>) {
+        let table = self.table.clone();
+        for &to in table.timer[ctx.me()].iter().flatten() {
+            if self.budget == 0 {
+                return;
+            }
+            self.budget -= 1;
+            ctx.send(to, 99);
         }
     }
     fn on_message(&mut self, from: usize, _: u32, ctx: &mut Context<'_, u32>) {
@@ -122,17 +144,25 @@ fn brute_force(table: &Arc<Table>) -> (u64, Vec<Hb>) {
     struct World {
         nodes: Vec<TableNode>,
         sent: Vec<u32>,
-        // (sender, send number, receiver, payload)
-        in_flight: Vec<(u32, u32, usize, u32)>,
+        // (sender, send number, receiver, payload; None for a timer)
+        in_flight: Vec<(u32, u32, usize, Option<u32>)>,
         delivered: Vec<(usize, (u32, u32))>,
     }
     fn push(world: &mut World, me: usize, effects: Vec<Effect<u32>>) {
         for effect in effects {
-            if let Effect::Send { to, message } = effect {
-                world.sent[me] += 1;
-                world
-                    .in_flight
-                    .push((me as u32, world.sent[me], to, message));
+            match effect {
+                Effect::Send { to, message } => {
+                    world.sent[me] += 1;
+                    world
+                        .in_flight
+                        .push((me as u32, world.sent[me], to, Some(message)));
+                }
+                // (the table arms a timer once, at start: never while armed)
+                Effect::SetTimer => {
+                    world.sent[me] += 1;
+                    world.in_flight.push((me as u32, world.sent[me], me, None));
+                }
+                Effect::Local(_) => {}
             }
         }
     }
@@ -157,11 +187,11 @@ fn brute_force(table: &Arc<Table>) -> (u64, Vec<Hb>) {
             next.delivered.push((to, (from, seq)));
             let mut effects = Vec::new();
             let n = next.nodes.len();
-            next.nodes[to].on_message(
-                from as usize,
-                payload,
-                &mut Context::new(to, n, &mut effects),
-            );
+            let mut ctx = Context::new(to, n, &mut effects);
+            match payload {
+                Some(payload) => next.nodes[to].on_message(from as usize, payload, &mut ctx),
+                None => next.nodes[to].on_timer(&mut ctx),
+            }
             push(&mut next, to, effects);
             go(&next, orders, found);
         }
@@ -259,6 +289,7 @@ fn ids_name_messages_by_sender_and_send_number() {
         start: vec![vec![1, 1], vec![]],
         react: vec![vec![Vec::new(); MAX_K * 2]; 2],
         budget: vec![0, 0],
+        timer: vec![None, None],
     });
     let (stats, found) = explored(&table, false);
     // Two messages from node 0 to node 1, in either order: two traces.
