@@ -4,8 +4,8 @@
 //!
 //! `cargo bench -p causet-runtime --bench runtime` runs everything; a filter argument runs
 //! the matching criterion benches, plus `memory` and `process` when it matches those words;
-//! `-- paired` runs only the interleaved baseline-vs-clocks comparison of thread and task
-//! modes.
+//! `-- paired` runs only the interleaved baseline-vs-clocks comparison of thread, task and
+//! process modes (`CAUSET_BENCH_MODE=thread|task|process` keeps one).
 //! The process section needs the `causet` binary: it uses `$CAUSET_BIN`, or
 //! `target/release/causet` beside the bench executable (`cargo build --release -p causet`).
 
@@ -407,7 +407,7 @@ fn paired() {
         .and_then(|w| w.parse().ok())
         .unwrap_or(2);
     // `CAUSET_BENCH_PAIRED_RUNS` shortens the comparison (for callgrind), `CAUSET_BENCH_MODE`
-    // (`thread` or `task`) keeps one mode.
+    // (`thread`, `task` or `process`) keeps one mode.
     let runs = std::env::var("CAUSET_BENCH_PAIRED_RUNS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -417,15 +417,24 @@ fn paired() {
     println!(
         "\n== paired: gossip {NODES}x{MESSAGES}, baseline vs clocks (log discarded), {runs} interleaved runs each =="
     );
-    for mode in ["thread", "task"] {
+    let binary = causet_binary();
+    for mode in ["thread", "task", "process"] {
         if !only_mode.is_empty() && only_mode != mode {
             continue;
         }
+        if mode == "process" && binary.is_none() {
+            println!(
+                "process: SKIPPED: no causet binary (cargo build --release -p causet, or set CAUSET_BIN)"
+            );
+            continue;
+        }
         let run = |config: &ClusterConfig| {
-            let run = if mode == "thread" {
-                run_threads(config)
-            } else {
-                run_tasks(config, workers)
+            let run = match mode {
+                "thread" => run_threads(config),
+                "task" => run_tasks(config, workers),
+                // Nodes as OS processes over TCP on 127.0.0.1; `elapsed` starts at `go`,
+                // after every process is up and connected.
+                _ => run_processes(config, binary.as_deref().expect("binary"), &[]),
             }
             .expect("run");
             let elapsed = run.elapsed.as_secs_f64();
@@ -473,6 +482,10 @@ fn paired() {
             ratios[runs / 4],
             ratios[3 * runs / 4],
         );
+        if mode == "process" {
+            // The nodes' CPU time is in other processes: not counted here.
+            continue;
+        }
         println!(
             "{mode}: CPU (all threads) per run: baseline {:.2} ms, clocks {:.2} ms, ratio {:.3}",
             cpu[0] as f64 * 10.0 / runs as f64,

@@ -45,8 +45,6 @@ pub fn control_args(config: &ClusterConfig, name: &str, log: &Path) -> Vec<Strin
         plan.messages().to_string(),
         "--seed".into(),
         plan.seed().to_string(),
-        "--log".into(),
-        log.display().to_string(),
         "--pace-ms".into(),
         config.timing.pace.as_millis().to_string(),
         "--timeout-ms".into(),
@@ -61,6 +59,14 @@ pub fn control_args(config: &ClusterConfig, name: &str, log: &Path) -> Vec<Strin
     }
     if config.stamps == Stamps::Full {
         args.push("--full-stamps".into());
+    }
+    if let Logs::Discard = config.logs {
+        args.push("--discard-log".into());
+    } else {
+        args.extend(["--log".into(), log.display().to_string()]);
+    }
+    if !config.instrumented {
+        args.push("--uninstrumented".into());
     }
     args
 }
@@ -94,9 +100,11 @@ pub fn run_processes(
     program: &Path,
     kills: &[Kill],
 ) -> Result<ClusterRun, RuntimeError> {
-    let Logs::Dir { .. } = &config.logs else {
-        return Err(RuntimeError::config("process mode logs to a directory"));
-    };
+    if let Logs::Memory = &config.logs {
+        return Err(RuntimeError::config(
+            "process mode logs to a directory (or discards the logs)",
+        ));
+    }
     let n = config.plan.nodes();
     if n > MAX_PROCESSES {
         return Err(RuntimeError::config(format!(
@@ -420,6 +428,10 @@ pub struct ControlledNode {
     pub timing: Timing,
     /// Differential or full stamps.
     pub stamps: Stamps,
+    /// Log nothing (`log` is ignored): for measuring clock work alone.
+    pub discard_log: bool,
+    /// Whether the node does clock work (see [`TcpNode::instrumented`]).
+    pub instrumented: bool,
 }
 
 /// Runs a controlled node: binds, announces, reads the peers, runs, prints its report.
@@ -484,8 +496,13 @@ pub fn serve_controlled(
             plan,
             timing: node.timing,
             max_frame: DEFAULT_MAX_FRAME,
-            log: LogSink::file(&node.log, node.flush)?,
+            log: if node.discard_log {
+                LogSink::discard()
+            } else {
+                LogSink::file(&node.log, node.flush)?
+            },
             stamps: node.stamps,
+            instrumented: node.instrumented,
         },
         listener,
     )?;

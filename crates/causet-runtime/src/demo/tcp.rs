@@ -57,6 +57,9 @@ pub struct TcpNode {
     pub log: LogSink,
     /// Differential or full stamps (every node of the cluster must use the same).
     pub stamps: Stamps,
+    /// Whether the node does clock work (`false`: the uninstrumented baseline, which sends
+    /// no stamps; every node of the cluster must agree).
+    pub instrumented: bool,
 }
 
 /// Runs one node on `listener` until its workload is done or it gives up; returns its report.
@@ -110,6 +113,11 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
     };
     drop(inbox);
     let node = Node::with_index_and_stamps(roster.clone(), me, config.log, config.stamps)?;
+    let node = if config.instrumented {
+        node
+    } else {
+        node.uninstrumented()
+    };
     let mut outbox = TcpOutbox {
         hello: Hello {
             name: config.name.clone(),

@@ -48,6 +48,7 @@ fn node(
         max_frame: 4096,
         log,
         stamps: Stamps::Differential,
+        instrumented: true,
     }
 }
 

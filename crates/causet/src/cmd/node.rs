@@ -72,6 +72,12 @@ pub(crate) struct NodeArgs {
     /// Steered by `causet run` over stdin/stdout (internal).
     #[arg(long, hide = true)]
     control: bool,
+    /// Log nothing (internal: the runtime bench's clock-work measurement).
+    #[arg(long, hide = true)]
+    discard_log: bool,
+    /// No clock work and no stamps (internal: the runtime bench's baseline).
+    #[arg(long, hide = true)]
+    uninstrumented: bool,
 }
 
 /// Runs the node; exit 0 when it finished its workload, 1 when it gave up.
@@ -106,6 +112,8 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             flush,
             timing,
             stamps,
+            discard_log: args.discard_log,
+            instrumented: !args.uninstrumented,
         };
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -135,7 +143,11 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     if !args.json {
         eprintln!("{} listening on {address}", args.name);
     }
-    let sink = LogSink::file(&log, flush)?;
+    let sink = if args.discard_log {
+        LogSink::discard()
+    } else {
+        LogSink::file(&log, flush)?
+    };
     let report = run_tcp_node(
         TcpNode {
             roster,
@@ -147,6 +159,7 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             max_frame: DEFAULT_MAX_FRAME,
             log: sink,
             stamps,
+            instrumented: !args.uninstrumented,
         },
         listener,
     )?;

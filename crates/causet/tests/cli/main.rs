@@ -1,6 +1,7 @@
 //! Integration tests of the `causet` binary: each module runs the real CLI.
 
 mod architecture;
+mod baseline;
 mod clock;
 mod explore;
 mod export;
