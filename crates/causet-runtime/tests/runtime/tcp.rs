@@ -48,6 +48,8 @@ fn node(
         max_frame: 4096,
         log,
         stamps: Stamps::Differential,
+        resume: None,
+        die_after: None,
     }
 }
 

@@ -72,6 +72,14 @@ pub(crate) struct NodeArgs {
     /// Steered by `causet run` over stdin/stdout (internal).
     #[arg(long, hide = true)]
     control: bool,
+    /// Under control: restarting after a crash, resume from the log and append to it
+    /// (internal: `causet run --kill NODE@...+restart`).
+    #[arg(long, hide = true, requires = "control")]
+    resume: bool,
+    /// Under control: die by SIGKILL right after logging this many events (internal:
+    /// `causet run --kill NODE@Nev`).
+    #[arg(long, hide = true, requires = "control", value_parser = clap::value_parser!(u64).range(1..))]
+    die_after_events: Option<u64>,
 }
 
 /// Runs the node; exit 0 when it finished its workload, 1 when it gave up.
@@ -106,6 +114,10 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             flush,
             timing,
             stamps,
+            // (The default, any free port, is what a controlled node binds.)
+            listen: (args.listen.port() != 0).then_some(args.listen),
+            resume: args.resume,
+            die_after: args.die_after_events,
         };
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -147,6 +159,8 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             max_frame: DEFAULT_MAX_FRAME,
             log: sink,
             stamps,
+            resume: None,
+            die_after: None,
         },
         listener,
     )?;

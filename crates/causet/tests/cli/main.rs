@@ -7,6 +7,7 @@ mod export;
 mod log;
 mod races;
 mod render;
+mod restart;
 mod run;
 mod util;
 mod view;
