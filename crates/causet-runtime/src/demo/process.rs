@@ -7,6 +7,18 @@
 //! node listens, writes `token TOKEN`, one `peer NAME ADDRESS` per other node, and `go`.
 //! The node runs its workload and prints `report JSON` (a [`NodeReport`]). The token travels
 //! on the pipe, not the command line, so other users cannot read it from the process list.
+//!
+//! # Restarts (`--kill NODE@...+restart`)
+//!
+//! Once a killed node's process has ended, the launcher starts it again with `--resume
+//! --listen ADDRESS` (the address it had: its peers know no other) and the same lines as
+//! at the start. The new incarnation appends to the same log, resuming from it (its clock,
+//! so its own entry goes on from the last logged event; a session floor above every
+//! session the earlier incarnations used; its workload's progress). Messages in flight to
+//! the dead node are lost with it; each peer notices at a failed write, reconnects at its
+//! next send and starts a new stamp session with the whole clock. Events are never lost:
+//! each is flushed to the log before the message it stamps is sent, and the merge reads
+//! every incarnation's events from the one file.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
