@@ -5,7 +5,9 @@ use std::sync::Arc;
 use causet_clock::VectorClock;
 use causet_clock::differential::{DiffClock, SmallStamp, Stamp, StampKind, StampRef};
 
-use crate::log::LogSink;
+use std::path::Path;
+
+use crate::log::{LogFlush, LogSink, Resume};
 use crate::varint::{read_varint, write_varint};
 use crate::{Roster, RuntimeError};
 
@@ -197,6 +199,88 @@ impl Node {
             instrumented: true,
             stats: NodeStats::default(),
         })
+    }
+
+    /// Node `me` of `roster` restarting after a crash, from its own log at `path` (written
+    /// by an earlier incarnation with [`LogFlush::EachEvent`]; one that does not exist is a
+    /// fresh start): its clock resumes from the log's last event, so its own entry goes on
+    /// from there and never goes backwards, and its new events are appended to the log (a
+    /// partial last event is cut off first).
+    ///
+    /// With differential stamps the clock is a [`DiffClock::restart`] whose sessions start
+    /// above every session the earlier incarnations used (each session began with a send,
+    /// which is an event: the own entry bounds them), with no channel state: its first
+    /// stamp to each peer starts a new session with the whole clock, and it refuses
+    /// differential stamps from a peer until that peer resynchronises (its connection to
+    /// the dead incarnation broke, so it does).
+    ///
+    /// A log buffered by the earlier incarnation may have lost events that peers saw: the
+    /// resumed clock would then be behind them. Restart only from logs flushed per event.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use causet_runtime::{LogFlush, LogSink, Node, Roster, Stamps};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a.log");
+    /// let roster = Arc::new(Roster::new(["a", "b"])?);
+    /// let mut a = Node::new(roster.clone(), "a", LogSink::file(&path, LogFlush::EachEvent)?)?;
+    /// a.log_local("one")?;
+    /// a.log_local("two")?;
+    /// drop(a); // (a crash)
+    /// let mut a = Node::resume(roster, 0, &path, LogFlush::EachEvent, Stamps::Differential)?;
+    /// a.log_local("three")?;
+    /// a.flush()?;
+    /// let log = std::fs::read_to_string(&path)?;
+    /// assert!(log.ends_with("a {\"a\":2}\ntwo\na {\"a\":3}\nthree\n"));
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resume(
+        roster: Arc<Roster>,
+        me: usize,
+        path: &Path,
+        flush: LogFlush,
+        stamps: Stamps,
+    ) -> Result<Self, RuntimeError> {
+        Self::resume_from_log(roster, me, path, flush, stamps).map(|(node, _)| node)
+    }
+
+    /// [`resume`](Self::resume), with what the log held.
+    pub(crate) fn resume_from_log(
+        roster: Arc<Roster>,
+        me: usize,
+        path: &Path,
+        flush: LogFlush,
+        stamps: Stamps,
+    ) -> Result<(Self, Resume), RuntimeError> {
+        let (log, resume) = LogSink::append(path, flush)?;
+        let mut node = Self::with_index_and_stamps(roster.clone(), me, log, Stamps::Full)?;
+        let mut clock = VectorClock::new();
+        for (name, value) in &resume.clock {
+            let index = roster.index(name).ok_or_else(|| RuntimeError::LogFormat {
+                path: path.to_path_buf(),
+                line: 0,
+                reason: format!("the last event's clock names {name:?}, not a node of the cluster"),
+            })?;
+            clock.set(index, *value);
+        }
+        let own = clock.get(me);
+        node.clock = match stamps {
+            Stamps::Full => ClockState::Full(clock),
+            Stamps::Differential => ClockState::Differential(Box::new(DiffClock::restart(
+                me,
+                roster.len(),
+                &clock,
+                own,
+            ))),
+        };
+        Ok((node, resume))
+    }
+
+    /// The process dies after logging `events` more events ([`LogSink::die_after`]).
+    pub(crate) fn die_after(mut self, events: u64) -> Self {
+        self.log = self.log.die_after(events);
+        self
     }
 
     /// Chooses the stamps this node sends (before its first event; every node of a cluster

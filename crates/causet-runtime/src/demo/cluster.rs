@@ -136,31 +136,113 @@ impl ClusterConfig {
     }
 }
 
-/// Kill node `node` with SIGKILL `after` the start of the run (`--kill NODE@MS`).
+/// A node to kill during a process-mode run (`--kill NODE@WHEN[+restart]`), and whether
+/// the launcher restarts it.
+///
+/// - `node2@150` (or `node2@150ms`): the launcher sends SIGKILL 150 ms after the `go` of
+///   the run (or of the node's latest incarnation, for a repeated kill).
+/// - `node2@500ev`: the node dies by SIGKILL right after its log holds 500 events (it
+///   kills itself, so the point is exact whatever the machine's load: for tests).
+/// - `+restart`: once dead, the node is started again. It resumes from its own log (its
+///   clock and event count, its workload's progress: see [`crate::Node::resume`]) on the
+///   same address, and appends to the same log.
+/// - `every` before the number (`node2@every2000+restart`, `node2@every500ev+restart`):
+///   each incarnation is killed again after that long, or that many more events, until
+///   the node has finished its workload. Needs `+restart`.
+///
+/// Messages in flight to a node when it dies are lost (their send events are logged, their
+/// receives never happen); the receivers that wait for them give up after the receive
+/// timeout. A gossip goes on through restarts; a ring, ping or broadcast whose token or
+/// round was lost stalls until that timeout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kill {
     /// The node's name.
     pub node: String,
-    /// When, from the `go` of the run.
+    /// When (for a time kill), from the `go` of the run or of the node's incarnation.
     pub after: Duration,
+    /// For a count kill: after how many events of the node's log (`Nev`); then `after` is 0.
+    pub events: Option<u64>,
+    /// Start the node again once it died.
+    pub restart: bool,
+    /// Kill each incarnation again (`every`): after `after`, or `events` more events.
+    pub repeat: bool,
+}
+
+impl Kill {
+    /// A kill of `node` `after` the start of the run, without restart.
+    pub fn at(node: &str, after: Duration) -> Kill {
+        Kill {
+            node: node.to_string(),
+            after,
+            events: None,
+            restart: false,
+            repeat: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Kill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let every = if self.repeat { "every" } else { "" };
+        match self.events {
+            Some(events) => write!(f, "{}@{every}{events}ev", self.node)?,
+            None => write!(f, "{}@{every}{}", self.node, self.after.as_millis())?,
+        }
+        if self.restart {
+            f.write_str("+restart")?;
+        }
+        Ok(())
+    }
 }
 
 impl std::str::FromStr for Kill {
     type Err = RuntimeError;
-    /// Parses `NODE@MS`, e.g. `node2@150`.
+    /// Parses `NODE@[every]N[ms|ev][+restart]`, e.g. `node2@150`, `node3@500ev+restart`.
     fn from_str(s: &str) -> Result<Self, RuntimeError> {
-        let (node, ms) = s.split_once('@').ok_or_else(|| {
-            RuntimeError::config(format!("--kill {s:?}: expected NODE@MS, e.g. node2@150"))
-        })?;
+        let expected = "expected NODE@MS, NODE@Nev, optionally +restart and `every` before \
+                        the number (e.g. node2@150, node3@500ev+restart, node3@every2000+restart)";
+        let (node, when) = s
+            .split_once('@')
+            .ok_or_else(|| RuntimeError::config(format!("--kill {s:?}: {expected}")))?;
         crate::roster::validate_name(node)?;
-        let ms: u64 = ms.parse().map_err(|_| {
+        let (when, restart) = match when.strip_suffix("+restart") {
+            Some(when) => (when, true),
+            None => (when, false),
+        };
+        let (when, repeat) = match when.strip_prefix("every") {
+            Some(when) => (when, true),
+            None => (when, false),
+        };
+        let (number, events) = if let Some(n) = when.strip_suffix("ev") {
+            (n, true)
+        } else {
+            (when.strip_suffix("ms").unwrap_or(when), false)
+        };
+        let value: u64 = number.parse().map_err(|_| {
             RuntimeError::config(format!(
-                "--kill {s:?}: {ms:?} is not a number of milliseconds"
+                "--kill {s:?}: {when:?} is not a number of milliseconds or events ({expected})"
             ))
         })?;
+        if repeat && !restart {
+            return Err(RuntimeError::config(format!(
+                "--kill {s:?}: `every` kills each incarnation again, so it needs +restart"
+            )));
+        }
+        if (events || repeat) && value == 0 {
+            return Err(RuntimeError::config(format!(
+                "--kill {s:?}: the count or period must be at least 1"
+            )));
+        }
         Ok(Kill {
             node: node.to_string(),
-            after: Duration::from_millis(ms),
+            after: if events {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(value)
+            },
+            events: events.then_some(value),
+            restart,
+            repeat,
         })
     }
 }
@@ -485,4 +567,41 @@ pub const MERGED_LOG: &str = "causet.log";
 /// Merges a run's node log files into `DIR/causet.log` (see [`crate::merge_logs`]).
 pub fn merge_run_logs(run: &ClusterRun, dir: &Path) -> Result<crate::MergeSummary, RuntimeError> {
     crate::merge_logs(&run.log_files, &dir.join(MERGED_LOG))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_specs_parse_and_print_back() {
+        for (spec, events, after, restart, repeat) in [
+            ("node2@150", None, 150, false, false),
+            ("node2@500ev", Some(500), 0, false, false),
+            ("node3@500ev+restart", Some(500), 0, true, false),
+            ("node3@every2000+restart", None, 2000, true, true),
+            ("node3@every40ev+restart", Some(40), 0, true, true),
+        ] {
+            let kill: Kill = spec.parse().unwrap();
+            assert_eq!(kill.events, events, "{spec}");
+            assert_eq!(kill.after, Duration::from_millis(after), "{spec}");
+            assert_eq!((kill.restart, kill.repeat), (restart, repeat), "{spec}");
+            assert_eq!(kill.to_string(), spec);
+        }
+        assert_eq!(
+            "node1@20ms".parse::<Kill>().unwrap(),
+            Kill::at("node1", Duration::from_millis(20))
+        );
+        for bad in [
+            "node1",
+            "node1@",
+            "node1@x",
+            "node1@every5",
+            "node1@0ev",
+            "@5",
+            "node1@5+again",
+        ] {
+            assert!(bad.parse::<Kill>().is_err(), "{bad}");
+        }
+    }
 }

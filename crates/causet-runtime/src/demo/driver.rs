@@ -71,6 +71,10 @@ pub struct NodeReport {
     pub full_stamp_bytes: u64,
     /// Problems met and survived: rejected connections, malformed messages, failed sends.
     pub problems: Vec<String>,
+    /// Process mode: times the node was killed and started again (`--kill ...+restart`);
+    /// its events and sends are then counted in its log, every incarnation's.
+    #[serde(default)]
+    pub restarts: u32,
 }
 
 impl NodeReport {
@@ -87,6 +91,7 @@ impl NodeReport {
             stamp_bytes: 0,
             full_stamp_bytes: 0,
             problems: Vec::new(),
+            restarts: 0,
         }
     }
 }
@@ -295,6 +300,7 @@ impl Session {
             stamp_bytes: stats.stamp_bytes,
             full_stamp_bytes: stats.full_stamp_bytes,
             problems: self.problems,
+            restarts: 0,
         };
         Ok((report, self.node))
     }

@@ -7,6 +7,18 @@
 //! node listens, writes `token TOKEN`, one `peer NAME ADDRESS` per other node, and `go`.
 //! The node runs its workload and prints `report JSON` (a [`NodeReport`]). The token travels
 //! on the pipe, not the command line, so other users cannot read it from the process list.
+//!
+//! # Restarts (`--kill NODE@...+restart`)
+//!
+//! Once a killed node's process has ended, the launcher starts it again with `--resume
+//! --listen ADDRESS` (the address it had: its peers know no other) and the same lines as
+//! at the start. The new incarnation appends to the same log, resuming from it (its clock,
+//! so its own entry goes on from the last logged event; a session floor above every
+//! session the earlier incarnations used; its workload's progress). Messages in flight to
+//! the dead node are lost with it; each peer notices at a failed write, reconnects at its
+//! next send and starts a new stamp session with the whole clock. Events are never lost:
+//! each is flushed to the log before the message it stamps is sent, and the merge reads
+//! every incarnation's events from the one file.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -71,6 +83,23 @@ pub fn control_args(config: &ClusterConfig, name: &str, log: &Path) -> Vec<Strin
     args
 }
 
+/// What an incarnation of a node is started with beyond [`control_args`].
+fn incarnation_args(address: Option<SocketAddr>, die_after: Option<u64>) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(address) = address {
+        // A restart: the same address (the peers know no other), resuming from the log.
+        args.extend([
+            "--listen".to_string(),
+            address.to_string(),
+            "--resume".into(),
+        ]);
+    }
+    if let Some(events) = die_after {
+        args.extend(["--die-after-events".to_string(), events.to_string()]);
+    }
+    args
+}
+
 enum Line {
     Text(usize, String),
     End(usize),
@@ -86,32 +115,134 @@ struct Member {
     /// Sent SIGTERM because the run was stopped ([`ClusterConfig::stop`]).
     stopped: bool,
     ended: bool,
+    /// Its kills still to come (or repeating), in the order they fire.
+    kills: Vec<Pending>,
+    /// The event kill this incarnation was started with (it dies by itself).
+    armed: Option<usize>,
+    /// When this incarnation got its `go`.
+    go: Instant,
+    /// Times it was started again.
+    restarts: u32,
+    /// A restarted incarnation that has not printed `listening` yet.
+    starting: bool,
+}
+
+/// A kill of one node, and whether it fired yet.
+struct Pending {
+    kill: Kill,
+    fired: bool,
+}
+
+impl Member {
+    /// When the next time kill of this incarnation is due (from the run's `go`).
+    fn next_time_kill(&self, run_go: Instant) -> Option<(usize, Instant)> {
+        self.kills
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kill.events.is_none() && (p.kill.repeat || !p.fired))
+            .map(|(i, p)| {
+                let base = if p.kill.repeat { self.go } else { run_go };
+                (i, base + p.kill.after)
+            })
+            .min_by_key(|&(_, at)| at)
+    }
+}
+
+/// The event kill to arm in a new incarnation whose log holds `logged` events, and after
+/// how many more events it fires.
+fn next_event_kill(kills: &[Pending], logged: u64) -> Option<(usize, u64)> {
+    kills
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kill.repeat || !p.fired)
+        .filter_map(|(i, p)| {
+            let events = p.kill.events?;
+            let left = if p.kill.repeat {
+                events
+            } else {
+                events.saturating_sub(logged).max(1)
+            };
+            Some((i, left))
+        })
+        .min_by_key(|&(_, left)| left)
+}
+
+/// Starts one incarnation of node `index` and the thread that forwards its output lines.
+fn spawn_node(
+    program: &Path,
+    args: Vec<String>,
+    index: usize,
+    lines: &mpsc::Sender<Line>,
+) -> std::io::Result<(Child, Option<ChildStdin>)> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take();
+    let stdin = child.stdin.take();
+    let lines = lines.clone();
+    if let Some(stdout) = stdout {
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(Line::Text(index, line)).is_err() {
+                    return;
+                }
+            }
+            let _ = lines.send(Line::End(index));
+        });
+    }
+    Ok((child, stdin))
+}
+
+/// Whether a process ended by SIGKILL (its own: an event kill).
+fn died_by_sigkill(status: Option<std::process::ExitStatus>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.and_then(|s| s.signal()) == Some(9)
+    }
+    #[cfg(not(unix))]
+    {
+        status.is_some_and(|s| !s.success())
+    }
 }
 
 /// Runs the cluster as OS processes: `program` (the `causet` binary) is started once per
 /// node with [`control_args`] (at most [`MAX_PROCESSES`]). Logs must go to a directory.
 ///
-/// `kills` are carried out with `Child::kill` (SIGKILL); the report of a killed node has
-/// status [`NodeStatus::Killed`]. The run never hangs: a node that neither reports nor
-/// exits within the receive timeout (plus a grace period) after the last sign of life of
-/// the cluster (a line printed, or a log file grown) is killed and reported as crashed.
+/// `kills` (see [`Kill`]) are carried out with `Child::kill` (SIGKILL) when timed, by the
+/// node itself after a count of events; the report of a killed node has status
+/// [`NodeStatus::Killed`]. A kill with `restart` starts the node again once it is dead,
+/// with the same address and log (`causet node --control --resume`: see
+/// [`crate::Node::resume`]); its report is its last incarnation's, with its events and
+/// sends counted in its log and [`NodeReport::restarts`] set. Restarts need logs flushed
+/// per event (a buffered log loses events its peers saw). The run never hangs: a node that
+/// neither reports nor exits within the receive timeout (plus a grace period) after the
+/// last sign of life of the cluster (a line printed, or a log file grown) is killed and
+/// reported as crashed.
 pub fn run_processes(
     config: &ClusterConfig,
     program: &Path,
     kills: &[Kill],
 ) -> Result<ClusterRun, RuntimeError> {
-    if let Logs::Memory = &config.logs {
-        return Err(RuntimeError::config(
-            "process mode logs to a directory (or discards the logs)",
-        ));
-    }
+    let flush = match &config.logs {
+        Logs::Dir { flush, .. } => flush,
+        Logs::Discard => &LogFlush::Buffered,
+        Logs::Memory => {
+            return Err(RuntimeError::config(
+                "process mode logs to a directory (or discards the logs)",
+            ));
+        }
+    };
     let n = config.plan.nodes();
     if n > MAX_PROCESSES {
         return Err(RuntimeError::config(format!(
             "process mode starts at most {MAX_PROCESSES} processes, not {n} (task mode runs more)"
         )));
     }
-    config.logs.prepare()?;
     let roster = Roster::numbered(n);
     for kill in kills {
         if roster.index(&kill.node).is_none() {
@@ -121,7 +252,14 @@ pub fn run_processes(
                 n - 1
             )));
         }
+        if kill.restart && *flush == LogFlush::Buffered {
+            return Err(RuntimeError::config(format!(
+                "--kill {kill}: a restarted node resumes from its log, which a buffered log \
+                 (--buffered) may have lost events of: restart needs logs flushed per event"
+            )));
+        }
     }
+    config.logs.prepare()?;
     let token = format!("{:032x}", rand::rng().random::<u128>());
     let (lines, receiver) = mpsc::channel::<Line>();
     let spawned = Instant::now();
@@ -129,14 +267,20 @@ pub fn run_processes(
     let mut log_files = Vec::with_capacity(n);
     for (index, name) in roster.names().iter().enumerate() {
         let log = config.logs.path(name).unwrap_or_default();
-        let started = Command::new(program)
-            .args(control_args(config, name, &log))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn();
-        let mut child = match started {
-            Ok(child) => child,
+        let mut node_kills: Vec<Pending> = kills
+            .iter()
+            .filter(|kill| kill.node == *name)
+            .map(|kill| Pending {
+                kill: kill.clone(),
+                fired: false,
+            })
+            .collect();
+        node_kills.sort_by_key(|p| (p.kill.events, p.kill.after));
+        let mut member_args = control_args(config, name, &log);
+        let armed = next_event_kill(&node_kills, 0);
+        member_args.extend(incarnation_args(None, armed.map(|(_, left)| left)));
+        let (child, stdin) = match spawn_node(program, member_args, index, &lines) {
+            Ok(started) => started,
             Err(err) => {
                 kill_all(&mut members);
                 return Err(RuntimeError::io(
@@ -145,20 +289,6 @@ pub fn run_processes(
                 ));
             }
         };
-        let stdout = child.stdout.take();
-        let stdin = child.stdin.take();
-        let lines = lines.clone();
-        if let Some(stdout) = stdout {
-            thread::spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    if lines.send(Line::Text(index, line)).is_err() {
-                        return;
-                    }
-                }
-                let _ = lines.send(Line::End(index));
-            });
-        }
         log_files.push(log);
         members.push(Member {
             name: name.clone(),
@@ -169,9 +299,13 @@ pub fn run_processes(
             killed: false,
             stopped: false,
             ended: false,
+            kills: node_kills,
+            armed: armed.map(|(i, _)| i),
+            go: Instant::now(),
+            restarts: 0,
+            starting: false,
         });
     }
-    drop(lines);
 
     // Start-up: every node listening.
     let startup_deadline = Instant::now() + Duration::from_secs(10) + config.timing.connect_timeout;
@@ -211,28 +345,28 @@ pub fn run_processes(
         .iter()
         .filter_map(|m| m.address.map(|a| (m.name.clone(), a)))
         .collect();
-    for member in &mut members {
+    let script_of = |me: &str| {
         let mut script = format!("token {token}\n");
         for (name, address) in &peers {
-            if *name != member.name {
+            if name != me {
                 script.push_str(&format!("peer {name} {address}\n"));
             }
         }
         script.push_str("go\n");
+        script
+    };
+    for member in &mut members {
+        let script = script_of(&member.name);
         if let Some(stdin) = member.stdin.as_mut() {
             // A node that died already shows up as crashed below.
             let _ = stdin
                 .write_all(script.as_bytes())
                 .and_then(|()| stdin.flush());
         }
+        member.go = Instant::now();
     }
     let go = Instant::now();
 
-    let mut pending_kills: Vec<(usize, Duration)> = kills
-        .iter()
-        .filter_map(|kill| roster.index(&kill.node).map(|i| (i, kill.after)))
-        .collect();
-    pending_kills.sort_by_key(|&(_, after)| after);
     let quiet_limit = config.timing.receive_timeout + config.watchdog_grace;
     let mut last_life = Instant::now();
     let mut last_bytes = logged_bytes(&log_files);
@@ -247,32 +381,38 @@ pub fn run_processes(
             // Told to stop: every node still running gets SIGTERM (it dies between two
             // events, each flushed whole by default); what they logged is merged as usual.
             interrupted = true;
-            pending_kills.clear();
             for member in members
                 .iter_mut()
                 .filter(|m| !m.ended && m.report.is_none())
             {
+                member.kills.clear();
                 terminate(&mut member.child);
                 member.stopped = true;
             }
         }
-        let now = go.elapsed();
-        while let Some(&(index, after)) = pending_kills.first() {
-            if after > now {
-                break;
+        // Timed kills that are due.
+        let now = Instant::now();
+        let mut next_kill: Option<Instant> = None;
+        for member in members.iter_mut() {
+            if member.ended || member.report.is_some() || member.killed || member.starting {
+                continue;
             }
-            pending_kills.remove(0);
-            let member = &mut members[index];
-            if !member.ended && member.report.is_none() {
-                let _ = member.child.kill();
-                member.killed = true;
+            if let Some((kill, at)) = member.next_time_kill(go) {
+                if at > now {
+                    next_kill = Some(next_kill.map_or(at, |k| k.min(at)));
+                } else {
+                    member.kills[kill].fired = true;
+                    let _ = member.child.kill();
+                    member.killed = true;
+                    // Which kill ended it decides the restart (see the `End` below).
+                    member.armed = Some(kill);
+                }
             }
         }
-        let next_kill = pending_kills
-            .first()
-            .map(|&(_, after)| after.saturating_sub(now));
         let quiet_left = quiet_limit.saturating_sub(last_life.elapsed());
-        let mut wait = next_kill.map_or(quiet_left, |k| k.min(quiet_left));
+        let mut wait = next_kill.map_or(quiet_left, |k| {
+            k.saturating_duration_since(now).min(quiet_left)
+        });
         if config.stop.is_some() && !interrupted {
             // Look at the stop flag often enough that a stop is prompt.
             wait = wait.min(Duration::from_millis(50));
@@ -280,13 +420,65 @@ pub fn run_processes(
         match receiver.recv_timeout(wait) {
             Ok(Line::Text(index, text)) => {
                 last_life = Instant::now();
+                let member = &mut members[index];
                 if let Some(json) = text.strip_prefix("report ") {
-                    members[index].report = serde_json::from_str(json).ok();
+                    member.report = serde_json::from_str(json).ok();
+                } else if member.starting && text.starts_with("listening ") {
+                    // A restarted incarnation is up: the same peers, and go.
+                    member.starting = false;
+                    let script = script_of(&member.name);
+                    if let Some(stdin) = member.stdin.as_mut() {
+                        let _ = stdin
+                            .write_all(script.as_bytes())
+                            .and_then(|()| stdin.flush());
+                    }
+                    member.go = Instant::now();
                 }
             }
             Ok(Line::End(index)) => {
                 last_life = Instant::now();
-                members[index].ended = true;
+                let member = &mut members[index];
+                if member.ended || member.report.is_some() || member.stopped || interrupted {
+                    member.ended = true;
+                    continue;
+                }
+                let status = member.child.wait().ok();
+                // An event kill fired if the node died by SIGKILL with one armed; a timed
+                // kill if the launcher sent it.
+                let fired = match member.armed {
+                    Some(kill) if member.killed || died_by_sigkill(status) => Some(kill),
+                    _ => None,
+                };
+                let Some(kill) = fired else {
+                    member.ended = true; // crashed: reported below
+                    continue;
+                };
+                member.kills[kill].fired = true;
+                member.killed = true;
+                if !member.kills[kill].kill.restart {
+                    member.ended = true;
+                    continue;
+                }
+                // Start it again, resuming from its log.
+                let log = &log_files[index];
+                let logged = logged_counts(log).map_or(0, |(events, _)| events);
+                let armed = next_event_kill(&member.kills, logged);
+                let mut args = control_args(config, &member.name, log);
+                args.extend(incarnation_args(
+                    member.address,
+                    armed.map(|(_, left)| left),
+                ));
+                match spawn_node(program, args, index, &lines) {
+                    Ok((child, stdin)) => {
+                        member.child = child;
+                        member.stdin = stdin;
+                        member.killed = false;
+                        member.armed = armed.map(|(i, _)| i);
+                        member.restarts += 1;
+                        member.starting = true;
+                    }
+                    Err(_) => member.ended = true,
+                }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 // Working nodes print nothing until they report: liveness is progress, and
@@ -306,11 +498,20 @@ pub fn run_processes(
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
+    drop(lines);
     let elapsed = go.elapsed();
     let mut reports = Vec::with_capacity(n);
+    let mut unfired_kills = Vec::new();
     for (mut member, log) in members.into_iter().zip(&log_files) {
         drop(member.stdin.take());
         let status = member.child.wait().ok();
+        unfired_kills.extend(
+            member
+                .kills
+                .iter()
+                .filter(|p| !p.fired)
+                .map(|p| p.kill.clone()),
+        );
         let reported = member.report.is_some();
         let mut report = match member.report {
             Some(report) => report,
@@ -330,9 +531,11 @@ pub fn run_processes(
                 report
             }
         };
-        if !reported {
-            // A node that never reported (killed, stopped, crashed): what it did is in its
-            // log, flushed per event by default.
+        report.restarts = member.restarts;
+        if !reported || member.restarts > 0 {
+            // A node that never reported (killed, stopped, crashed), or whose report is
+            // its last incarnation's: what it did is in its log, flushed per event by
+            // default.
             match logged_counts(log) {
                 Ok((events, sent)) => (report.events, report.sent) = (events, sent),
                 Err(err) => report.problems.push(format!("its log: {err}")),
@@ -348,13 +551,7 @@ pub fn run_processes(
         elapsed,
         startup: Some(startup),
         clock_heap_bytes: 0,
-        unfired_kills: pending_kills
-            .iter()
-            .map(|&(index, after)| Kill {
-                node: roster.names()[index].clone(),
-                after,
-            })
-            .collect(),
+        unfired_kills,
         interrupted,
     })
 }
@@ -409,6 +606,24 @@ fn kill_all(members: &mut [Member]) {
     }
 }
 
+/// Binds `address` again (where a dead incarnation listened: the port may take a moment
+/// to be free), retrying for `patience`.
+fn bind_again(address: SocketAddr, patience: Duration) -> Result<TcpListener, RuntimeError> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match TcpListener::bind(address) {
+            Ok(listener) => return Ok(listener),
+            Err(err) if Instant::now() >= deadline => {
+                return Err(RuntimeError::io(
+                    format!("cannot listen on {address} again"),
+                    err,
+                ));
+            }
+            Err(_) => thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
 /// One node under control of a launcher (`causet node --control`), see the module docs.
 #[derive(Debug, Clone)]
 pub struct ControlledNode {
@@ -432,6 +647,14 @@ pub struct ControlledNode {
     pub discard_log: bool,
     /// Whether the node does clock work (see [`TcpNode::instrumented`]).
     pub instrumented: bool,
+    /// Where to listen (`None`: any free port of 127.0.0.1). A restarted node listens where
+    /// its earlier incarnation did.
+    pub listen: Option<SocketAddr>,
+    /// Restarting after a crash: resume from the log (see [`TcpNode::resume`]).
+    pub resume: bool,
+    /// Die by SIGKILL after logging this many events (`--kill NODE@Nev`).
+    #[doc(hidden)]
+    pub die_after: Option<u64>,
 }
 
 /// Runs a controlled node: binds, announces, reads the peers, runs, prints its report.
@@ -441,8 +664,11 @@ pub fn serve_controlled(
     mut output: impl Write,
 ) -> Result<NodeReport, RuntimeError> {
     die_with_launcher();
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|err| RuntimeError::io("cannot listen on 127.0.0.1", err))?;
+    let listener = match node.listen {
+        None => TcpListener::bind("127.0.0.1:0")
+            .map_err(|err| RuntimeError::io("cannot listen on 127.0.0.1", err))?,
+        Some(address) => bind_again(address, node.timing.connect_timeout)?,
+    };
     let address = listener
         .local_addr()
         .map_err(|err| RuntimeError::io("cannot read the listening address", err))?;
@@ -496,13 +722,16 @@ pub fn serve_controlled(
             plan,
             timing: node.timing,
             max_frame: DEFAULT_MAX_FRAME,
-            log: if node.discard_log {
+            log: if node.discard_log || node.resume {
+                // (A resumed node appends to its log: TcpNode::resume.)
                 LogSink::discard()
             } else {
                 LogSink::file(&node.log, node.flush)?
             },
             stamps: node.stamps,
             instrumented: node.instrumented,
+            resume: node.resume.then(|| node.log.clone()),
+            die_after: node.die_after,
         },
         listener,
     )?;

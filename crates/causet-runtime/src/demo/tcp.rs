@@ -33,6 +33,9 @@ const MAX_CONNECTIONS: usize = 256;
 /// Most times a node reconnects to one peer after losing the connection (a peer that keeps
 /// dropping it is then given up, like one that cannot be reached).
 const MAX_RECONNECTS: u32 = 8;
+/// Messages a connection carries before it counts as healthy, and the count of lost
+/// connections to its peer starts again.
+const HEALTHY: u32 = 64;
 /// How often blocked I/O wakes up to see whether the node has finished.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -60,6 +63,13 @@ pub struct TcpNode {
     /// Whether the node does clock work (`false`: the uninstrumented baseline, which sends
     /// no stamps; every node of the cluster must agree).
     pub instrumented: bool,
+    /// A node restarting after a crash: resume from this log, its own (see
+    /// [`Node::resume`]), appending to it, flushed per event; `log` is then not used. Its
+    /// workload goes on from what the log holds ([`Plan::resumed_program`]).
+    pub resume: Option<std::path::PathBuf>,
+    /// Die by SIGKILL after logging this many events (see [`LogSink::die_after`]).
+    #[doc(hidden)]
+    pub die_after: Option<u64>,
 }
 
 /// Runs one node on `listener` until its workload is done or it gives up; returns its report.
@@ -112,7 +122,29 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
             .map_err(|err| RuntimeError::io("cannot start the accept thread", err))?
     };
     drop(inbox);
-    let node = Node::with_index_and_stamps(roster.clone(), me, config.log, config.stamps)?;
+    let (node, program) = match &config.resume {
+        Some(path) => {
+            let (node, resume) = Node::resume_from_log(
+                roster.clone(),
+                me,
+                path,
+                crate::LogFlush::EachEvent,
+                config.stamps,
+            )?;
+            let program = config
+                .plan
+                .resumed_program(me, resume.sends, resume.receives);
+            (node, program)
+        }
+        None => (
+            Node::with_index_and_stamps(roster.clone(), me, config.log, config.stamps)?,
+            config.plan.program(me),
+        ),
+    };
+    let node = match config.die_after {
+        Some(events) => node.die_after(events),
+        None => node,
+    };
     let node = if config.instrumented {
         node
     } else {
@@ -129,9 +161,10 @@ pub fn run_tcp_node(config: TcpNode, listener: TcpListener) -> Result<NodeReport
         streams: (0..roster.len()).map(|_| None).collect(),
         dead: vec![false; roster.len()],
         reconnects: vec![0; roster.len()],
+        carried: vec![0; roster.len()],
         timing: config.timing,
     };
-    let mut session = Session::new(node, config.plan.program(me), config.timing);
+    let mut session = Session::new(node, program, config.timing);
     let result = (|| {
         session.start(&mut outbox)?;
         while let Some(wait) = session.next_wait() {
@@ -368,8 +401,11 @@ struct TcpOutbox {
     addresses: Vec<Option<SocketAddr>>,
     streams: Vec<Option<TcpStream>>,
     dead: Vec<bool>,
-    /// Per peer, how many connections were lost so far.
+    /// Per peer, how many connections were lost in a row (a connection that carried
+    /// [`HEALTHY`] messages resets it: a peer that restarts now and then is not given up).
     reconnects: Vec<u32>,
+    /// Per peer, messages written on the current connection.
+    carried: Vec<u32>,
     timing: Timing,
 }
 
@@ -427,7 +463,10 @@ impl Outbox for TcpOutbox {
                 self.timing.handshake_timeout
             };
             match self.connect(to, patience) {
-                Ok(stream) => self.streams[to] = Some(stream),
+                Ok(stream) => {
+                    self.streams[to] = Some(stream);
+                    self.carried[to] = 0;
+                }
                 Err(why) => {
                     self.dead[to] = true;
                     return Err(why);
@@ -447,6 +486,10 @@ impl Outbox for TcpOutbox {
                 ));
             }
             return Err(format!("{err} (connection lost: the next send reconnects)"));
+        }
+        self.carried[to] = self.carried[to].saturating_add(1);
+        if self.carried[to] == HEALTHY {
+            self.reconnects[to] = 0;
         }
         Ok(())
     }

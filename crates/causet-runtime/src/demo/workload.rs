@@ -209,7 +209,30 @@ impl Plan {
             replies: 0,
             round: 0,
             done: false,
+            restarted: false,
         }
+    }
+}
+
+impl Plan {
+    /// The program of node `me` restarting after a crash, its log holding `sent` sends and
+    /// `received` receives: a gossip goes on where it stopped (the same peers drawn for the
+    /// sends left, numbered on); every workload counts the receives already logged towards
+    /// the ones it expects. (A ring's token, a ping or a broadcast round lost with the node
+    /// is not sent again: those workloads stall until the receive timeout.)
+    pub fn resumed_program(&self, me: usize, sent: u64, received: u64) -> Program {
+        let mut program = self.program(me);
+        program.received = received;
+        if let Some(rng) = program.rng.as_deref_mut() {
+            let sent = sent.min(u64::from(self.messages)) as u32;
+            for _ in 0..sent {
+                gossip_target(rng, me, self.nodes);
+            }
+            program.gossip_left -= sent;
+            program.gossip_sent = sent;
+        }
+        program.restarted = true;
+        program
     }
 }
 
@@ -251,11 +274,23 @@ pub struct Program {
     replies: u64,
     round: u32,
     done: bool,
+    /// Made by [`Plan::resumed_program`]: starts with a `restart` event.
+    restarted: bool,
 }
 
 impl Program {
-    /// The first actions: a `start` event and the workload's opening sends.
+    /// The first actions: a `start` event and the workload's opening sends (a `restart`
+    /// event for a [resumed](Plan::resumed_program) program).
     pub fn start(&mut self, out: &mut Vec<Action>) {
+        if self.restarted {
+            // A restarted node resumes: no opening sends but gossip's next one.
+            out.push(Action::Local("restart".into()));
+            if self.workload == Workload::Gossip {
+                self.gossip(out);
+            }
+            self.check_done(out);
+            return;
+        }
         out.push(Action::Local("start".into()));
         let m = self.messages;
         match self.workload {
@@ -507,6 +542,45 @@ mod tests {
                 assert_eq!(received, plan.total_messages(), "{workload} on {nodes}");
             }
         }
+    }
+
+    /// The sends of a program fed `start` then only idle time.
+    fn idle_sends(mut program: Program) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        program.start(&mut out);
+        while program.wants_to_send() {
+            program.on_idle(&mut out);
+        }
+        out.into_iter()
+            .filter_map(|action| match action {
+                Action::Send { to, payload } => Some((to, payload)),
+                Action::Local(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_resumed_gossip_goes_on_where_it_stopped() {
+        let plan = Plan::new(Workload::Gossip, 5, 40, 9).unwrap();
+        let whole = idle_sends(plan.program(2));
+        assert_eq!(whole.len(), 40);
+        for sent in [0, 1, 17, 39, 40] {
+            let rest = idle_sends(plan.resumed_program(2, sent, 0));
+            assert_eq!(rest, whole[sent as usize..], "after {sent}");
+        }
+        // Receives logged before the crash count towards the expected ones.
+        let expected = plan.expected_receives(2);
+        let mut program = plan.resumed_program(2, 40, expected);
+        let mut out = Vec::new();
+        program.start(&mut out);
+        assert_eq!(
+            out,
+            [
+                Action::Local("restart".into()),
+                Action::Local("done".into())
+            ]
+        );
+        assert!(program.is_done());
     }
 
     #[test]

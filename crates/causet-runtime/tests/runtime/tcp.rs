@@ -49,6 +49,8 @@ fn node(
         log,
         stamps: Stamps::Differential,
         instrumented: true,
+        resume: None,
+        die_after: None,
     }
 }
 

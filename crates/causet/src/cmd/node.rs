@@ -78,6 +78,14 @@ pub(crate) struct NodeArgs {
     /// No clock work and no stamps (internal: the runtime bench's baseline).
     #[arg(long, hide = true)]
     uninstrumented: bool,
+    /// Under control: restarting after a crash, resume from the log and append to it
+    /// (internal: `causet run --kill NODE@...+restart`).
+    #[arg(long, hide = true, requires = "control")]
+    resume: bool,
+    /// Under control: die by SIGKILL right after logging this many events (internal:
+    /// `causet run --kill NODE@Nev`).
+    #[arg(long, hide = true, requires = "control", value_parser = clap::value_parser!(u64).range(1..))]
+    die_after_events: Option<u64>,
 }
 
 /// Runs the node; exit 0 when it finished its workload, 1 when it gave up.
@@ -114,6 +122,10 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             stamps,
             discard_log: args.discard_log,
             instrumented: !args.uninstrumented,
+            // (The default, any free port, is what a controlled node binds.)
+            listen: (args.listen.port() != 0).then_some(args.listen),
+            resume: args.resume,
+            die_after: args.die_after_events,
         };
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -160,6 +172,8 @@ pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             log: sink,
             stamps,
             instrumented: !args.uninstrumented,
+            resume: None,
+            die_after: None,
         },
         listener,
     )?;

@@ -48,8 +48,11 @@ pub(crate) struct RunArgs {
     /// runs, nodeN.log, are removed first).
     #[arg(long, default_value = "causet-run")]
     out: PathBuf,
-    /// Kill node NODE with SIGKILL MS milliseconds after the start (process mode; repeatable).
-    #[arg(long, value_name = "NODE@MS")]
+    /// Kill node NODE with SIGKILL MS milliseconds after the start, or right after its log
+    /// holds N events (NODE@Nev); +restart starts it again, resuming from its log; `every`
+    /// before the number kills each incarnation again (process mode; repeatable). E.g.
+    /// node1@150, node2@500ev+restart, node3@every2000+restart.
+    #[arg(long, value_name = "NODE@[every]MS|Nev[+restart]", long_help = KILL_HELP)]
     kill: Vec<Kill>,
     /// Buffer node logs instead of flushing each event (faster; a killed node loses its tail).
     #[arg(long)]
@@ -89,6 +92,23 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     force: bool,
 }
+
+const KILL_HELP: &str = "\
+Kill a node during the run (process mode; repeatable):
+  NODE@MS           SIGKILL MS milliseconds after the start (node1@150)
+  NODE@Nev          the node dies by SIGKILL right after its log holds N events: an exact
+                    point whatever the machine's load (node1@500ev)
+  ...+restart       start it again once dead: it resumes from its own log (clock, event
+                    count, workload progress), on the same address, appending to the same
+                    log; peers reconnect and resynchronise their stamps (node2@500ev+restart)
+  NODE@everyMS+restart, NODE@everyNev+restart
+                    kill each incarnation again after MS ms, or N more events, until the
+                    node has finished (node3@every2000+restart)
+Messages in flight to a node when it dies are lost: their sends are in the log, their
+receives never happen, and the nodes waiting for them give up after the receive timeout
+(the run then exits 1, its merged log checked with --lenient). A gossip goes on through
+restarts; a ring, ping or broadcast whose token or round was lost stalls until that
+timeout. Restarts need logs flushed per event (not --buffered).";
 
 fn max_memory_help() -> String {
     format!(
@@ -560,7 +580,7 @@ impl Summary<'_> {
                 .cluster
                 .unfired_kills
                 .iter()
-                .map(|kill| format!("{}@{}", kill.node, kill.after.as_millis()))
+                .map(ToString::to_string)
                 .collect::<Vec<_>>(),
             "node_reports": self.cluster.nodes,
         })
@@ -667,13 +687,19 @@ impl Summary<'_> {
         for kill in &self.cluster.unfired_kills {
             writeln!(
                 out,
-                "  --kill {}@{} never fired: the run ended after {:.0} ms",
-                kill.node,
-                kill.after.as_millis(),
+                "  --kill {kill} never fired: the run ended after {:.0} ms",
                 self.cluster.elapsed.as_secs_f64() * 1e3
             )?;
         }
         for node in &self.cluster.nodes {
+            if node.restarts > 0 {
+                writeln!(
+                    out,
+                    "  {} was killed and restarted {} time(s) (--kill ...+restart): {} events, \
+                     {} sent in all incarnations (counted in its log)",
+                    node.name, node.restarts, node.events, node.sent
+                )?;
+            }
             let stopped = node
                 .problems
                 .first()

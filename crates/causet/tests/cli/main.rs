@@ -8,6 +8,7 @@ mod export;
 mod log;
 mod races;
 mod render;
+mod restart;
 mod run;
 mod util;
 mod view;
