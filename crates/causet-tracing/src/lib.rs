@@ -8,6 +8,7 @@
 //!   a stamp appears in the clock. Same rules and log as [`causet_runtime::Node`].
 //! - [`stamp`]: the stamp's wire forms (binary, base64url header text, byte prefix), their
 //!   bounds and their errors.
+//! - [`FifoConnection`]: differential stamps over a connection the caller declares FIFO.
 //! - [`Injector`] / [`Extractor`]: the carriers a stamp travels in.
 //! - [`log`]: node logs with fields, merged into a ShiViz upload file ([`merge_logs`]).
 //!
@@ -28,6 +29,7 @@
 mod base64;
 mod carrier;
 mod error;
+mod fifo;
 mod handle;
 mod layer;
 pub mod log;
@@ -39,6 +41,7 @@ pub mod stamp;
 pub use carrier::{Extending, Extractor, Injector};
 pub use causet_runtime::{LogFlush, Priority};
 pub use error::TraceError;
+pub use fifo::FifoConnection;
 pub use handle::{Entered, NodeHandle, Nodes, Scoped, extract, inject};
 pub use layer::{CausetLayer, NODE_FIELD};
 pub use log::{EventLog, MergeSummary, merge_logs};

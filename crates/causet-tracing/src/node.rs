@@ -102,6 +102,8 @@ pub struct OpenNode {
     /// Reused buffers of the header path (no allocation per stamp in the steady state).
     scratch: Vec<u8>,
     header: String,
+    /// The last session id given to a FIFO connection ([`OpenNode::open_fifo`]).
+    last_session: u64,
 }
 
 impl OpenNode {
@@ -118,6 +120,7 @@ impl OpenNode {
             stats: OpenStats::default(),
             scratch: Vec::new(),
             header: String::new(),
+            last_session: 0,
         })
     }
 
@@ -569,6 +572,55 @@ impl OpenNode {
         };
         self.scratch = scratch;
         result.map(|()| true)
+    }
+
+    /// A new session id for a FIFO connection: above every earlier one of this node (and
+    /// of an earlier run's, when that run's [`session_floor`](Self::session_floor) was
+    /// restored with [`set_session_floor`](Self::set_session_floor)).
+    pub(crate) fn next_session(&mut self) -> u64 {
+        self.last_session = self.last_session.saturating_add(1);
+        self.last_session
+    }
+
+    /// The highest session id this node's FIFO connections have used: persist it (with the
+    /// log, say) and give it to [`set_session_floor`](Self::set_session_floor) after a
+    /// restart, so that no stamp of the new run can be taken for one of the old run by a
+    /// connection end that outlived it. (A TCP connection does not outlive a restart: both
+    /// ends open new [`FifoConnection`](crate::FifoConnection)s, and need no floor.)
+    pub fn session_floor(&self) -> u64 {
+        self.last_session
+    }
+
+    /// Sessions from now on are above `floor` (see [`session_floor`](Self::session_floor)).
+    pub fn set_session_floor(&mut self, floor: u64) {
+        self.last_session = self.last_session.max(floor);
+    }
+
+    /// A send whose stamp the caller writes: ticks and logs (as [`send`](Self::send)).
+    pub(crate) fn send_event(
+        &mut self,
+        priority: Priority,
+        text: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<&VersionVector<String>, TraceError> {
+        self.check_room()?;
+        self.send(priority, text, fields)
+    }
+
+    /// [`receive`](Self::receive) of a binary stamp (unchecked bytes).
+    pub(crate) fn receive_binary(
+        &mut self,
+        priority: Priority,
+        text: &str,
+        fields: &[(&str, &str)],
+        bytes: &[u8],
+    ) -> Result<(), TraceError> {
+        self.receive_bytes(priority, text, fields, bytes)
+    }
+
+    /// Counts a refused stamp.
+    pub(crate) fn count_refused(&mut self) {
+        self.stats.refused += 1;
     }
 
     /// Ticks and logs an event at `priority`, or hides it.

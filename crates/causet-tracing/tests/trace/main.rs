@@ -3,6 +3,7 @@
 //! example's services.
 
 mod equivalence;
+mod fifo;
 mod layer;
 mod membership;
 mod middleware;
