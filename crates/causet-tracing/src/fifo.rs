@@ -25,7 +25,7 @@
 //! Applied to every stamp of an intact FIFO connection, diffs give exactly the clocks that
 //! whole stamps give (a property test checks it).
 //!
-//! Wire form (the byte prefix, as [`stamp`](crate::stamp)'s): the length (LEB128) of what
+//! Wire form (the byte prefix, as [`crate::stamp`]'s): the length (LEB128) of what
 //! follows, then a tag (`0x10` start, `0x11` diff, `0x12` snapshot), but for a snapshot the
 //! session (LEB128), for a diff the stamp's number (LEB128), and a binary stamp of the entries sent (the sparse encoding,
 //! format byte `0x03`); then the payload.

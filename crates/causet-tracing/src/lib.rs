@@ -29,13 +29,17 @@
 mod base64;
 mod carrier;
 mod error;
-mod fifo;
+pub mod fifo;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 mod handle;
 mod layer;
 pub mod log;
 #[cfg(feature = "http")]
 mod middleware;
 mod node;
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
 pub mod stamp;
 
 pub use carrier::{Extending, Extractor, Injector};
@@ -48,4 +52,6 @@ pub use log::{EventLog, MergeSummary, merge_logs};
 #[cfg(feature = "http")]
 pub use middleware::{HttpFuture, HttpLayer, HttpService};
 pub use node::{DEFAULT_MAX_NODES, OpenNode, OpenStats};
+#[cfg(feature = "opentelemetry")]
+pub use otel::CausetPropagator;
 pub use stamp::StampError;

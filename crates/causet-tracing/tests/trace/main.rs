@@ -3,6 +3,7 @@
 //! example's services.
 
 mod equivalence;
+mod features;
 mod fifo;
 mod layer;
 mod membership;
