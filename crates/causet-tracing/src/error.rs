@@ -82,6 +82,9 @@ impl From<causet_runtime::RuntimeError> for TraceError {
             causet_runtime::RuntimeError::InvalidName { name, reason } => {
                 TraceError::InvalidName { name, reason }
             }
+            causet_runtime::RuntimeError::Io { context, source } => {
+                TraceError::Io { context, source }
+            }
             other => TraceError::Runtime(other),
         }
     }
