@@ -148,6 +148,14 @@ impl LogSink {
         }
     }
 
+    /// The memory log's bytes so far (empty for other sinks).
+    pub fn memory_bytes(&self) -> &[u8] {
+        match &self.target {
+            Target::Memory(bytes) => bytes,
+            _ => &[],
+        }
+    }
+
     /// Writes one event.
     pub(crate) fn write_event(
         &mut self,
@@ -159,9 +167,19 @@ impl LogSink {
         if !self.is_enabled() {
             return Ok(());
         }
-        self.line.clear();
-        format_event(&mut self.line, roster, me, clock, text);
-        let bytes = self.line.as_bytes();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        format_event(&mut line, roster, me, clock, text);
+        let result = self.write_events(line.as_bytes());
+        self.line = line;
+        result
+    }
+
+    /// Writes events its caller formatted (whole events, each its two lines: for loggers
+    /// with more in an event than a node's text, as causet-tracing's fields), under the
+    /// sink's flush rule: a [`LogFlush::EachEvent`] file and a writer are flushed after
+    /// the call.
+    pub fn write_events(&mut self, bytes: &[u8]) -> Result<(), RuntimeError> {
         let result = match &mut self.target {
             Target::File(file, LogFlush::EachEvent) => {
                 file.write_all(bytes).and_then(|()| file.flush())

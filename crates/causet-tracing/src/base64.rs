@@ -36,21 +36,48 @@ pub(crate) const fn encoded_len(len: usize) -> usize {
     len / 3 * 4 + [0, 2, 3][len % 3]
 }
 
-/// Appends the base64url form of `bytes` to `out`.
-pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    // Written as bytes into `out`'s own buffer, sized first (no per-group pushes).
-    let mut buf = std::mem::take(out).into_bytes();
+/// Two characters per 12 bits: one lookup per half of a 3-byte group.
+/// (Little-endian pairs: the first character in the low byte.)
+const ENCODE2: [u16; 4096] = {
+    let mut table = [0u16; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        table[i] = ALPHABET[i >> 6] as u16 | (ALPHABET[i & 63] as u16) << 8;
+        i += 1;
+    }
+    table
+};
+
+/// Decoding tables per position in a 4-character group: the character's 6 bits shifted
+/// into place, or `BAD` (a bit no valid group sets) for a byte outside the alphabet.
+const BAD: u32 = 1 << 31;
+const fn shifted(shift: u32) -> [u32; 256] {
+    let mut table = [BAD; 256];
+    let mut i = 0;
+    while i < 256 {
+        if DECODE[i] != INVALID {
+            table[i] = (DECODE[i] as u32) << shift;
+        }
+        i += 1;
+    }
+    table
+}
+const D0: [u32; 256] = shifted(18);
+const D1: [u32; 256] = shifted(12);
+const D2: [u32; 256] = shifted(6);
+const D3: [u32; 256] = shifted(0);
+
+/// Appends the base64url form of `bytes` to `out` (bytes: the caller makes it text).
+pub(crate) fn encode_bytes_into(bytes: &[u8], buf: &mut Vec<u8>) {
+    // Written into `buf`'s own storage, sized first (no per-group pushes).
     let start = buf.len();
     buf.resize(start + encoded_len(bytes.len()), 0);
     let full = bytes.len() / 3;
     for (group, chunk) in buf[start..].chunks_exact_mut(4).zip(bytes.chunks_exact(3)) {
-        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        group.copy_from_slice(&[
-            ALPHABET[(n >> 18) as usize & 63],
-            ALPHABET[(n >> 12) as usize & 63],
-            ALPHABET[(n >> 6) as usize & 63],
-            ALPHABET[n as usize & 63],
-        ]);
+        let n = usize::from(chunk[0]) << 16 | usize::from(chunk[1]) << 8 | usize::from(chunk[2]);
+        // One 4-byte store per group.
+        let word = u32::from(ENCODE2[n >> 12]) | u32::from(ENCODE2[n & 0xfff]) << 16;
+        group.copy_from_slice(&word.to_le_bytes());
     }
     let tail = &mut buf[start + 4 * full..];
     match bytes[3 * full..] {
@@ -68,6 +95,12 @@ pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
         }
         _ => {}
     }
+}
+
+/// Appends the base64url form of `bytes` to `out`.
+pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
+    let mut buf = std::mem::take(out).into_bytes();
+    encode_bytes_into(bytes, &mut buf);
     // `out` was text and every byte added is from the ASCII alphabet.
     *out = String::from_utf8(buf).unwrap_or_default();
 }
@@ -100,18 +133,21 @@ pub(crate) fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Er
         }
     };
     out.resize(3 * full + rest.saturating_sub(1), 0);
-    for (k, (group, bytes)) in text
-        .chunks_exact(4)
-        .zip(out.chunks_exact_mut(3))
-        .enumerate()
-    {
-        let [a, b, c, d] = [group[0], group[1], group[2], group[3]].map(|x| DECODE[usize::from(x)]);
-        // One test for the four: only INVALID has the top bit.
-        if (a | b | c | d) & 0x80 != 0 {
-            return Err(bad(4 * k));
-        }
-        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        bytes.copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    // Groups ORed together: a bad character anywhere sets `BAD`, found after the loop
+    // (valid input, the common case, pays one test for the whole text).
+    let mut seen = 0u32;
+    for (group, bytes) in text.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        let n = D0[usize::from(group[0])]
+            | D1[usize::from(group[1])]
+            | D2[usize::from(group[2])]
+            | D3[usize::from(group[3])];
+        seen |= n;
+        let [_, x, y, z] = n.to_be_bytes();
+        bytes.copy_from_slice(&[x, y, z]);
+    }
+    if seen & BAD != 0 {
+        out.clear();
+        return Err(bad(0));
     }
     let mut tail = [0u8; 3];
     for (slot, &x) in tail.iter_mut().zip(&text[4 * full..]) {

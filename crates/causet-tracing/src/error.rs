@@ -33,6 +33,22 @@ pub enum TraceError {
         /// Why.
         reason: String,
     },
+    /// A differential stamp refused on a FIFO connection ([`FifoConnection`](crate::FifoConnection)):
+    /// it does not continue the chain this end has applied (lost, duplicated or reordered
+    /// stamp, a restarted peer, or a stale session). Nothing was merged: the sender must
+    /// [`resync`](crate::FifoConnection::resync), its next stamp then carries the whole
+    /// clock.
+    #[error(
+        "differential stamp from {peer} refused by node {node}: {reason}; the sender must resync"
+    )]
+    Resync {
+        /// The receiving node.
+        node: String,
+        /// The sending peer.
+        peer: String,
+        /// What broke the chain.
+        reason: String,
+    },
     /// No node is current (outside every [`NodeHandle::scope`](crate::NodeHandle::scope),
     /// [`NodeHandle::enter`](crate::NodeHandle::enter) and node span).
     #[error("no causet node is current in this task")]
@@ -65,6 +81,9 @@ impl From<causet_runtime::RuntimeError> for TraceError {
         match err {
             causet_runtime::RuntimeError::InvalidName { name, reason } => {
                 TraceError::InvalidName { name, reason }
+            }
+            causet_runtime::RuntimeError::Io { context, source } => {
+                TraceError::Io { context, source }
             }
             other => TraceError::Runtime(other),
         }

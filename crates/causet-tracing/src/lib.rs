@@ -8,6 +8,7 @@
 //!   a stamp appears in the clock. Same rules and log as [`causet_runtime::Node`].
 //! - [`stamp`]: the stamp's wire forms (binary, base64url header text, byte prefix), their
 //!   bounds and their errors.
+//! - [`FifoConnection`]: differential stamps over a connection the caller declares FIFO.
 //! - [`Injector`] / [`Extractor`]: the carriers a stamp travels in.
 //! - [`log`]: node logs with fields, merged into a ShiViz upload file ([`merge_logs`]).
 //!
@@ -28,21 +29,29 @@
 mod base64;
 mod carrier;
 mod error;
+pub mod fifo;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 mod handle;
 mod layer;
 pub mod log;
 #[cfg(feature = "http")]
 mod middleware;
 mod node;
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
 pub mod stamp;
 
 pub use carrier::{Extending, Extractor, Injector};
 pub use causet_runtime::{LogFlush, Priority};
 pub use error::TraceError;
+pub use fifo::FifoConnection;
 pub use handle::{Entered, NodeHandle, Nodes, Scoped, extract, inject};
 pub use layer::{CausetLayer, NODE_FIELD};
 pub use log::{EventLog, MergeSummary, merge_logs};
 #[cfg(feature = "http")]
 pub use middleware::{HttpFuture, HttpLayer, HttpService};
 pub use node::{DEFAULT_MAX_NODES, OpenNode, OpenStats};
+#[cfg(feature = "opentelemetry")]
+pub use otel::CausetPropagator;
 pub use stamp::StampError;

@@ -44,35 +44,17 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use causet_clock::VersionVector;
-use causet_runtime::LogFlush;
+use causet_runtime::{LogFlush, LogSink};
 
 use crate::TraceError;
 
-/// Where an [`OpenNode`](crate::OpenNode) writes its log.
+/// Where an [`OpenNode`](crate::OpenNode) writes its log: causet-runtime's
+/// [`LogSink`] (the one implementation of files, flushing, memory and writers), with
+/// events formatted here (they have fields).
 #[derive(Debug)]
 pub struct EventLog {
-    target: Target,
-    /// Where errors point (a file path, or a description).
-    label: String,
+    sink: LogSink,
     line: String,
-}
-
-enum Target {
-    File(BufWriter<File>, LogFlush),
-    Memory(Vec<u8>),
-    Writer(Box<dyn Write + Send>),
-    Discard,
-}
-
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Target::File(..) => "File",
-            Target::Memory(_) => "Memory",
-            Target::Writer(_) => "Writer",
-            Target::Discard => "Discard",
-        })
-    }
 }
 
 impl EventLog {
@@ -80,56 +62,45 @@ impl EventLog {
     /// the file as it is logged (the default, [`LogFlush::EachEvent`]: a crash loses
     /// nothing) or when the buffer fills and at [`flush`](Self::flush).
     pub fn file(path: &Path, flush: LogFlush) -> Result<Self, TraceError> {
-        let file = File::create(path)
-            .map_err(|err| TraceError::io(format!("cannot create {}", path.display()), err))?;
-        Ok(EventLog::new(
-            Target::File(BufWriter::with_capacity(64 * 1024, file), flush),
-            path.display().to_string(),
-        ))
+        Ok(EventLog::new(LogSink::file(path, flush)?))
     }
 
     /// Keeps the log in memory; read it with [`into_memory`](Self::into_memory).
     pub fn memory() -> Self {
-        EventLog::new(Target::Memory(Vec::new()), "memory".into())
+        EventLog::new(LogSink::memory())
     }
 
     /// Writes to any writer, flushed after each event.
     pub fn writer(writer: Box<dyn Write + Send>) -> Self {
-        EventLog::new(Target::Writer(writer), "writer".into())
+        EventLog::new(LogSink::writer(writer))
     }
 
     /// Logs nothing (the clock work still happens): for measuring what logging costs.
     pub fn discard() -> Self {
-        EventLog::new(Target::Discard, "discard".into())
+        EventLog::new(LogSink::discard())
     }
 
-    fn new(target: Target, label: String) -> Self {
+    /// Logs to `sink`.
+    pub fn new(sink: LogSink) -> Self {
         EventLog {
-            target,
-            label,
+            sink,
             line: String::new(),
         }
     }
 
     /// Whether events are written anywhere.
     pub fn is_enabled(&self) -> bool {
-        !matches!(self.target, Target::Discard)
+        self.sink.is_enabled()
     }
 
     /// The memory log's bytes (empty for other sinks).
     pub fn into_memory(self) -> Vec<u8> {
-        match self.target {
-            Target::Memory(bytes) => bytes,
-            _ => Vec::new(),
-        }
+        self.sink.into_memory()
     }
 
     /// The memory log's bytes so far (empty for other sinks).
     pub fn memory_bytes(&self) -> &[u8] {
-        match &self.target {
-            Target::Memory(bytes) => bytes,
-            _ => &[],
-        }
+        self.sink.memory_bytes()
     }
 
     /// Writes one event.
@@ -145,28 +116,12 @@ impl EventLog {
         }
         self.line.clear();
         format_event(&mut self.line, node, clock, text, fields);
-        let bytes = self.line.as_bytes();
-        let result = match &mut self.target {
-            Target::File(file, LogFlush::Buffered) => file.write_all(bytes),
-            Target::File(file, _) => file.write_all(bytes).and_then(|()| file.flush()),
-            Target::Memory(buffer) => {
-                buffer.extend_from_slice(bytes);
-                Ok(())
-            }
-            Target::Writer(writer) => writer.write_all(bytes).and_then(|()| writer.flush()),
-            Target::Discard => Ok(()),
-        };
-        result.map_err(|err| TraceError::io(format!("cannot write to {}", self.label), err))
+        Ok(self.sink.write_events(self.line.as_bytes())?)
     }
 
     /// Flushes buffered events.
     pub fn flush(&mut self) -> Result<(), TraceError> {
-        let result = match &mut self.target {
-            Target::File(file, _) => file.flush(),
-            Target::Writer(writer) => writer.flush(),
-            Target::Memory(_) | Target::Discard => Ok(()),
-        };
-        result.map_err(|err| TraceError::io(format!("cannot write to {}", self.label), err))
+        Ok(self.sink.flush()?)
     }
 }
 

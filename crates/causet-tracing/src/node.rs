@@ -102,6 +102,8 @@ pub struct OpenNode {
     /// Reused buffers of the header path (no allocation per stamp in the steady state).
     scratch: Vec<u8>,
     header: String,
+    /// The last session id given to a FIFO connection ([`OpenNode::open_fifo`]).
+    last_session: u64,
 }
 
 impl OpenNode {
@@ -118,6 +120,7 @@ impl OpenNode {
             stats: OpenStats::default(),
             scratch: Vec::new(),
             header: String::new(),
+            last_session: 0,
         })
     }
 
@@ -254,7 +257,91 @@ impl OpenNode {
             }
             .into());
         }
+        if self.receive_known(bytes) {
+            self.stats.received += 1;
+            return self.record(priority, text, fields);
+        }
         self.receive_entries(priority, text, fields, || stamp::entries(bytes))
+    }
+
+    /// The steady-state receive: a well-formed stamp naming only nodes the clock knows,
+    /// accepted, raising at most [`GROWS`] entries. Merges it and returns `true`, or
+    /// changes nothing and returns `false` (anything else: a new name, a refusal, an
+    /// error; the general path then decides, with its exact error).
+    ///
+    /// A name equal to one of the clock's needs no check: the clock holds only checked
+    /// names, and since the walk moves strictly forward through the clock's strictly
+    /// increasing names, the stamp's names are strictly increasing too. So each entry costs
+    /// one comparison with the clock's name at the walk, and its two varints.
+    fn receive_known(&mut self, bytes: &[u8]) -> bool {
+        if bytes.first() != Some(&causet_clock::binary::FORMAT_SPARSE_STRING) {
+            return false;
+        }
+        let nodes = self.clock.nodes();
+        let counters = self.clock.counters();
+        let own = nodes
+            .binary_search_by(|node| node.as_str().cmp(self.name.as_str()))
+            .ok();
+        let mut grows: [(&[u8], u64); GROWS] = [(&[], 0); GROWS];
+        let (mut growing, mut claimed, mut at, mut pos) = (0usize, 0u64, 0usize, 1usize);
+        while pos < bytes.len() {
+            let len = usize::from(bytes[pos]);
+            pos += 1;
+            if len >= 0x80 {
+                return false;
+            }
+            let Some(name) = bytes.get(pos..pos + len) else {
+                return false;
+            };
+            pos += len;
+            loop {
+                let Some(node) = nodes.get(at) else {
+                    return false;
+                };
+                match node.as_bytes().cmp(name) {
+                    std::cmp::Ordering::Less => at += 1,
+                    std::cmp::Ordering::Equal => break,
+                    std::cmp::Ordering::Greater => return false,
+                }
+            }
+            let value = match bytes.get(pos) {
+                Some(&byte) if byte < 0x80 => {
+                    pos += 1;
+                    u64::from(byte)
+                }
+                Some(_) => match causet_clock::varint::read_u64(bytes, &mut pos) {
+                    Ok(value) if value <= stamp::MAX_COUNTER => value,
+                    _ => return false,
+                },
+                None => return false,
+            };
+            if own == Some(at) {
+                claimed = value;
+            }
+            if value > counters[at] {
+                let Some(slot) = grows.get_mut(growing) else {
+                    return false;
+                };
+                *slot = (name, value);
+                growing += 1;
+            }
+            at += 1;
+        }
+        let mine = own.map_or(0, |at| counters[at]);
+        let width = nodes.len() + usize::from(mine == 0);
+        if claimed > mine || width > self.max_nodes {
+            return false;
+        }
+        if growing == 0 {
+            self.stats.known_already += 1;
+        }
+        // (Names of the clock: the conversions cannot fail.)
+        for &(name, value) in &grows[..growing] {
+            if let Ok(name) = std::str::from_utf8(name) {
+                self.clock.set(name, value);
+            }
+        }
+        true
     }
 
     /// The receive itself, over a stamp's entries in name order (read twice: once to
@@ -485,6 +572,55 @@ impl OpenNode {
         };
         self.scratch = scratch;
         result.map(|()| true)
+    }
+
+    /// A new session id for a FIFO connection: above every earlier one of this node (and
+    /// of an earlier run's, when that run's [`session_floor`](Self::session_floor) was
+    /// restored with [`set_session_floor`](Self::set_session_floor)).
+    pub(crate) fn next_session(&mut self) -> u64 {
+        self.last_session = self.last_session.saturating_add(1);
+        self.last_session
+    }
+
+    /// The highest session id this node's FIFO connections have used: persist it (with the
+    /// log, say) and give it to [`set_session_floor`](Self::set_session_floor) after a
+    /// restart, so that no stamp of the new run can be taken for one of the old run by a
+    /// connection end that outlived it. (A TCP connection does not outlive a restart: both
+    /// ends open new [`FifoConnection`](crate::FifoConnection)s, and need no floor.)
+    pub fn session_floor(&self) -> u64 {
+        self.last_session
+    }
+
+    /// Sessions from now on are above `floor` (see [`session_floor`](Self::session_floor)).
+    pub fn set_session_floor(&mut self, floor: u64) {
+        self.last_session = self.last_session.max(floor);
+    }
+
+    /// A send whose stamp the caller writes: ticks and logs (as [`send`](Self::send)).
+    pub(crate) fn send_event(
+        &mut self,
+        priority: Priority,
+        text: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<&VersionVector<String>, TraceError> {
+        self.check_room()?;
+        self.send(priority, text, fields)
+    }
+
+    /// [`receive`](Self::receive) of a binary stamp (unchecked bytes).
+    pub(crate) fn receive_binary(
+        &mut self,
+        priority: Priority,
+        text: &str,
+        fields: &[(&str, &str)],
+        bytes: &[u8],
+    ) -> Result<(), TraceError> {
+        self.receive_bytes(priority, text, fields, bytes)
+    }
+
+    /// Counts a refused stamp.
+    pub(crate) fn count_refused(&mut self) {
+        self.stats.refused += 1;
     }
 
     /// Ticks and logs an event at `priority`, or hides it.

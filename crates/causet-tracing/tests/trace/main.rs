@@ -3,6 +3,8 @@
 //! example's services.
 
 mod equivalence;
+mod features;
+mod fifo;
 mod layer;
 mod membership;
 mod middleware;
