@@ -148,7 +148,9 @@ impl ClusterConfig {
 ///   same address, and appends to the same log.
 /// - `every` before the number (`node2@every2000+restart`, `node2@every500ev+restart`):
 ///   each incarnation is killed again after that long, or that many more events, until
-///   the node has finished its workload. Needs `+restart`.
+///   the node finishes or only nodes under repeated kills are still running (then they
+///   are left alone, so that one waiting for messages lost with an earlier incarnation
+///   reaches its receive timeout and the run ends). Needs `+restart`.
 ///
 /// Messages in flight to a node when it dies are lost (their send events are logged, their
 /// receives never happen); the receivers that wait for them give up after the receive

@@ -134,6 +134,11 @@ struct Pending {
 }
 
 impl Member {
+    /// Still running, and not hit by a repeated kill (such nodes end by themselves).
+    fn keeps_the_run_going(&self) -> bool {
+        !self.ended && self.report.is_none() && !self.kills.iter().any(|p| p.kill.repeat)
+    }
+
     /// When the next time kill of this incarnation is due (from the run's `go`).
     fn next_time_kill(&self, run_go: Instant) -> Option<(usize, Instant)> {
         self.kills
@@ -195,6 +200,14 @@ fn spawn_node(
         });
     }
     Ok((child, stdin))
+}
+
+/// Whether any node but `index` that no repeated kill hits is still running.
+fn others_running(running: &[bool], index: usize) -> bool {
+    running
+        .iter()
+        .enumerate()
+        .any(|(i, &running)| running && i != index)
 }
 
 /// Whether a process ended by SIGKILL (its own: an event kill).
@@ -393,11 +406,18 @@ pub fn run_processes(
         // Timed kills that are due.
         let now = Instant::now();
         let mut next_kill: Option<Instant> = None;
-        for member in members.iter_mut() {
+        let running: Vec<bool> = members.iter().map(Member::keeps_the_run_going).collect();
+        for (index, member) in members.iter_mut().enumerate() {
             if member.ended || member.report.is_some() || member.killed || member.starting {
                 continue;
             }
-            if let Some((kill, at)) = member.next_time_kill(go) {
+            // Repeated kills stop once only repeatedly killed nodes are left: an incarnation
+            // killed before its receive timeout would otherwise wait for lost messages
+            // forever (the other nodes end: they finish or give up).
+            let alone = !others_running(&running, index);
+            if let Some((kill, at)) = member.next_time_kill(go)
+                && !(alone && member.kills[kill].kill.repeat)
+            {
                 if at > now {
                     next_kill = Some(next_kill.map_or(at, |k| k.min(at)));
                 } else {
@@ -437,6 +457,7 @@ pub fn run_processes(
             }
             Ok(Line::End(index)) => {
                 last_life = Instant::now();
+                let running: Vec<bool> = members.iter().map(Member::keeps_the_run_going).collect();
                 let member = &mut members[index];
                 if member.ended || member.report.is_some() || member.stopped || interrupted {
                     member.ended = true;
@@ -455,7 +476,9 @@ pub fn run_processes(
                 };
                 member.kills[kill].fired = true;
                 member.killed = true;
-                if !member.kills[kill].kill.restart {
+                let repeat = member.kills[kill].kill.repeat;
+                if !member.kills[kill].kill.restart || repeat && !others_running(&running, index) {
+                    // (Not restarted by a repeated kill once it is alone: see above.)
                     member.ended = true;
                     continue;
                 }

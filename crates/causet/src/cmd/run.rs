@@ -103,7 +103,8 @@ Kill a node during the run (process mode; repeatable):
                     log; peers reconnect and resynchronise their stamps (node2@500ev+restart)
   NODE@everyMS+restart, NODE@everyNev+restart
                     kill each incarnation again after MS ms, or N more events, until the
-                    node has finished (node3@every2000+restart)
+                    node finishes or only such nodes are left running (so that the run
+                    ends) (node3@every2000+restart)
 Messages in flight to a node when it dies are lost: their sends are in the log, their
 receives never happen, and the nodes waiting for them give up after the receive timeout
 (the run then exits 1, its merged log checked with --lenient). A gossip goes on through

@@ -267,3 +267,43 @@ fn bad_kill_specs_are_refused_with_the_reason() {
         .unwrap();
     assert_error(&output, "restart needs logs flushed per event");
 }
+
+/// Regression: a node killed again and again before its receive timeout waited for the
+/// messages lost with an earlier incarnation forever, restarted forever. Repeated kills now
+/// stop once only such nodes are left. node1 dies after every second event (`restart`, one
+/// send): once the others have ended, its last incarnation logs `restart` and `gave up`.
+#[test]
+fn repeated_kills_end_once_only_their_nodes_are_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("forever");
+    let mut child = causet()
+        .args(["run", "--json", "--nodes", "3", "--messages", "30"])
+        .args([
+            "--kill",
+            "node1@every2ev+restart",
+            "--timeout-ms",
+            "300",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // A hang guard, not a timing assertion.
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() > 120 {
+            let _ = child.kill();
+            panic!("the run never ended");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let node1 = &summary["node_reports"][1];
+    assert!(node1["restarts"].as_u64().unwrap() >= 30, "{node1}");
+    assert_eq!(node1["sent"], 30);
+    assert_own_entries_continue(&out.join("node1.log"));
+    assert_nothing_lost(&out, &summary, 3);
+}
