@@ -146,9 +146,11 @@ fn http() {
     runtime.block_on(async {
         let buffered = Nodes::in_dir(dir.path().join("buffered"), LogFlush::Buffered).unwrap();
         let flushed = Nodes::in_dir(dir.path().join("flushed"), LogFlush::EachEvent).unwrap();
+        let memory = Nodes::in_memory();
         let mut variants = Vec::new();
         for (name, nodes) in [
             ("baseline: no middleware, no node", None),
+            ("layers, log in memory (no I/O)", Some(&memory)),
             ("layers, buffered log", Some(&buffered)),
             ("layers, log flushed per event", Some(&flushed)),
         ] {

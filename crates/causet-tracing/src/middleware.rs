@@ -104,7 +104,7 @@ struct Call {
 impl Call {
     /// The request's event: the client's send or the server's receive.
     fn request(&self, headers: &mut HeaderMap) {
-        let text = format!("{} request {} {}", self.verb(true), self.method, self.path);
+        let text = self.text(&[self.verb(true), " request "], None);
         let fields = [
             ("kind", "request"),
             ("method", self.method.as_str()),
@@ -115,13 +115,7 @@ impl Call {
 
     /// The response's event: the server's send or the client's receive.
     fn response(&self, status: http::StatusCode, headers: &mut HeaderMap) {
-        let text = format!(
-            "{} response {} {} {}",
-            self.verb(false),
-            status.as_u16(),
-            self.method,
-            self.path
-        );
+        let text = self.text(&[self.verb(false), " response "], Some(status.as_str()));
         let fields = [
             ("kind", "response"),
             ("method", self.method.as_str()),
@@ -129,6 +123,23 @@ impl Call {
             ("status", status.as_str()),
         ];
         self.event(false, &text, &fields, headers);
+    }
+
+    /// `HEAD[STATUS ]METHOD PATH`, built by appends (no `fmt` machinery: this is on every
+    /// request's path).
+    fn text(&self, head: &[&str], status: Option<&str>) -> String {
+        let mut text = String::with_capacity(32 + self.path.len());
+        for part in head {
+            text.push_str(part);
+        }
+        if let Some(status) = status {
+            text.push_str(status);
+            text.push(' ');
+        }
+        text.push_str(self.method.as_str());
+        text.push(' ');
+        text.push_str(&self.path);
+        text
     }
 
     fn verb(&self, request: bool) -> &'static str {
