@@ -340,7 +340,7 @@ impl Execution {
                 let mut touched: Vec<u32> = Vec::new();
                 for node in 0..self.nodes.len() {
                     let mut sum: u64 = 0;
-                    for &event in table.chain(changes, node) {
+                    for &event in table.chain(node) {
                         for entry in ClockTable::changes_of(changes, event as usize) {
                             let slot = &mut current[entry.node as usize];
                             if *slot == 0 {
@@ -420,7 +420,7 @@ impl Execution {
                 let mut touched: Vec<u32> = Vec::new();
                 for node in 0..width {
                     let mut before = base;
-                    for &event in table.chain(changes, node) {
+                    for &event in table.chain(node) {
                         for entry in ClockTable::changes_of(changes, event as usize) {
                             let k = entry.node as usize;
                             if current[k] == 0 {

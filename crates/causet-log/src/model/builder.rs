@@ -507,10 +507,8 @@ impl ExecutionBuilder {
         let mut chains: Vec<Vec<u32>> = Vec::new();
         for (node, events) in by_node.iter_mut().enumerate() {
             if !sorted[node] {
-                if changes.is_some() {
-                    chains.resize_with(width, Vec::new);
-                    chains[node] = events.clone();
-                }
+                chains.resize_with(width, Vec::new);
+                chains[node] = events.clone();
                 // Stable: duplicates stay in file order.
                 events.sort_by_key(|&e| own(e));
                 gap_free[node] = events
@@ -540,7 +538,6 @@ impl ExecutionBuilder {
                     changes,
                     snapshots,
                     snapshot_entries,
-                    chains,
                     monotone,
                 })
             }
@@ -554,6 +551,7 @@ impl ExecutionBuilder {
                 by_node,
                 gap_free,
                 in_file_order,
+                chains,
                 store,
             }),
             lines,

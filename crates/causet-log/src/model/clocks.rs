@@ -48,9 +48,6 @@ pub(crate) struct Changes {
     /// Per node, its snapshots by chain position.
     pub(crate) snapshots: Vec<Vec<Snapshot>>,
     pub(crate) snapshot_entries: Vec<Entry>,
-    /// Per node whose events are not in own-entry order in the file: its events in file
-    /// order (its chain). Empty for the others, whose chain is `by_node`.
-    pub(crate) chains: Vec<Vec<u32>>,
     /// No entry of any chain ever decreases (true of every valid log).
     pub(crate) monotone: bool,
 }
@@ -87,6 +84,9 @@ pub struct ClockTable {
     /// Every node's events appear in the file in increasing own-entry order, so file order
     /// visits each node's events in order (and passes can run sequentially).
     pub(crate) in_file_order: bool,
+    /// Per node whose events are not in own-entry order in the file: its events in file
+    /// order (its chain). Empty for the others, whose chain is `by_node`.
+    pub(crate) chains: Vec<Vec<u32>>,
     pub(crate) store: Store,
 }
 
@@ -144,7 +144,10 @@ impl ClockTable {
         let lists = |lists: &[Vec<u32>]| -> usize {
             lists.iter().map(|list| list.capacity() * 4 + 24).sum()
         };
-        let common = self.event_nodes.capacity() * 4 + lists(&self.by_node) + self.gap_free.len();
+        let common = self.event_nodes.capacity() * 4
+            + lists(&self.by_node)
+            + lists(&self.chains)
+            + self.gap_free.len();
         common
             + match &self.store {
                 Store::Dense(cells) => cells.capacity() * 4,
@@ -158,8 +161,96 @@ impl ClockTable {
                             .map(|list| list.capacity() * 16 + 24)
                             .sum::<usize>()
                         + changes.snapshot_entries.capacity() * 8
-                        + lists(&changes.chains)
                 }
+            }
+    }
+
+    /// Replaces `out` with the entries of event `index`'s clock that differ from the clock
+    /// of the previous event of its node in file order (all zeros before a node's first
+    /// event), its own entry included, as `(node, value)` in node order: a clock is its
+    /// predecessor's with these entries replaced. Costs about the number of entries given
+    /// when the clocks are stored as changes, `nodes` when dense.
+    ///
+    /// ```
+    /// use causet_log::{parse_log, ReadOptions};
+    ///
+    /// let text = "a {\"a\":1}\nsend\nb {\"b\":1}\nlocal\nb {\"a\":1, \"b\":2}\nreceive\n";
+    /// let log = parse_log(text.as_bytes(), &ReadOptions::default())?;
+    /// let table = log.executions[0].clock_table();
+    /// let mut changed = Vec::new();
+    /// table.changes_into(2, &mut changed);
+    /// assert_eq!(changed, [(0, 1), (1, 2)]);
+    /// assert!(table.grows_along_nodes());
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub fn changes_into(&self, index: usize, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        let node = self.node_of(index);
+        let chain = self.chain(node);
+        let position = Self::position(chain, index);
+        let previous = position.checked_sub(1).map(|p| chain[p] as usize);
+        match &self.store {
+            Store::Dense(cells) => {
+                let width = self.width;
+                let row = &cells[index * width..(index + 1) * width];
+                match previous {
+                    Some(previous) => {
+                        let before = &cells[previous * width..(previous + 1) * width];
+                        out.extend(
+                            (0..width as u32)
+                                .zip(row.iter().zip(before))
+                                .filter(|(_, (now, then))| now != then)
+                                .map(|(k, (&now, _))| (k, now)),
+                        );
+                    }
+                    None => out.extend(
+                        (0..width as u32)
+                            .zip(row)
+                            .filter(|(_, now)| **now != 0)
+                            .map(|(k, &now)| (k, now)),
+                    ),
+                }
+            }
+            Store::Changes(changes) => {
+                out.extend(
+                    Self::changes_of(changes, index)
+                        .iter()
+                        .map(|entry| (entry.node, entry.value)),
+                );
+                let own = changes.own[index];
+                let before = previous.map_or(0, |previous| changes.own[previous]);
+                if own != before {
+                    out.push((node as u32, own));
+                }
+                out.sort_unstable();
+            }
+        }
+    }
+
+    /// Whether along each node, in file order, every event's own entry is larger than its
+    /// predecessor's and no entry is smaller (true of every log `check` accepts, strict or
+    /// lenient): then every change of [`ClockTable::changes_into`] is an increase.
+    pub fn grows_along_nodes(&self) -> bool {
+        let owns_grow = (0..self.width).all(|node| {
+            self.chain(node)
+                .windows(2)
+                .all(|pair| self.own(pair[0] as usize) < self.own(pair[1] as usize))
+        });
+        owns_grow
+            && match &self.store {
+                Store::Changes(changes) => changes.monotone,
+                Store::Dense(cells) => (0..self.width).all(|node| {
+                    self.chain(node).windows(2).all(|pair| {
+                        let (a, b) = (pair[0] as usize * self.width, pair[1] as usize * self.width);
+                        cells[a..a + self.width]
+                            .iter()
+                            .zip(&cells[b..b + self.width])
+                            .all(|(then, now)| now >= then)
+                    })
+                }),
             }
     }
 
@@ -205,8 +296,8 @@ impl ClockTable {
     }
 
     /// Node `node`'s events in file order.
-    pub(crate) fn chain<'s>(&'s self, changes: &'s Changes, node: usize) -> &'s [u32] {
-        match changes.chains.get(node) {
+    pub(crate) fn chain(&self, node: usize) -> &[u32] {
+        match self.chains.get(node) {
             Some(chain) if !chain.is_empty() => chain,
             _ => self.by_node.get(node).map_or(&[], Vec::as_slice),
         }
@@ -226,7 +317,7 @@ impl ClockTable {
         index: usize,
     ) -> (Option<Snapshot>, &'s [u32], usize, usize) {
         let node = self.node_of(index);
-        let chain = self.chain(changes, node);
+        let chain = self.chain(node);
         let position = Self::position(chain, index);
         let snapshots = changes.snapshots.get(node).map_or(&[][..], Vec::as_slice);
         let found = snapshots.partition_point(|s| s.position as usize <= position);

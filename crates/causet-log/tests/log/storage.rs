@@ -75,6 +75,25 @@ fn same_answers(a: &Execution, b: &Execution, what: &str) {
         }
         assert_eq!(a.id_of(index), b.id_of(index), "{what}");
     }
+    // Changes from each node's previous event in file order, against the dense clocks.
+    let (ta, tb) = (a.clock_table(), b.clock_table());
+    let (mut ca, mut cb) = (Vec::new(), Vec::new());
+    let mut last: HashMap<usize, Vec<u32>> = HashMap::new();
+    for index in 0..a.len() {
+        ta.changes_into(index, &mut ca);
+        tb.changes_into(index, &mut cb);
+        assert_eq!(ca, cb, "{what}: changes of event {index}");
+        let clock = a.clock(index).to_vec();
+        let before = last
+            .insert(a.node_of(index), clock.clone())
+            .unwrap_or_else(|| vec![0; width]);
+        let expected: Vec<(u32, u32)> = (0..width)
+            .filter(|&k| clock[k] != before[k])
+            .map(|k| (k as u32, clock[k]))
+            .collect();
+        assert_eq!(ca, expected, "{what}: changes of event {index}");
+    }
+    assert_eq!(ta.grows_along_nodes(), tb.grows_along_nodes(), "{what}");
     // Messages before any check (nothing cached), then the checks, then messages again
     // (cached by a strict check that passed, or found with the reduction's shortcut after a
     // lenient one).
