@@ -62,7 +62,7 @@ fn naive_layering(diagram: &Diagram) -> usize {
             if diagram
                 .clock(earlier)
                 .iter()
-                .zip(clock)
+                .zip(&clock)
                 .all(|(a, b)| a <= b)
             {
                 row = row.max(rows[earlier] + 1);

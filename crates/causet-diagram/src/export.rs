@@ -83,17 +83,15 @@ struct EventArgs<'a> {
 /// The event's clock as a JSON object of its non-zero entries.
 struct Clock<'a> {
     nodes: &'a [String],
-    clock: &'a [u32],
+    clock: causet_log::Clock<'a>,
 }
 
 impl Serialize for Clock<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (node, &value) in self.nodes.iter().zip(self.clock) {
-            if value > 0 {
-                map.serialize_entry(node, &value)?;
-            }
+        for (node, value) in self.clock.nonzero() {
+            map.serialize_entry(&self.nodes[node], &value)?;
         }
         map.end()
     }
@@ -117,7 +115,7 @@ struct Flow {
 const NAME_LEN: usize = 80;
 
 fn timestamp(execution: &Execution, event: usize) -> u64 {
-    execution.clock(event).iter().map(|&n| u64::from(n)).sum()
+    execution.clock(event).sum()
 }
 
 /// Writes every execution of `log` as Chrome / Perfetto trace-event JSON to `out` (see the

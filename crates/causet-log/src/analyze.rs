@@ -3,7 +3,8 @@
 
 use causet_clock::differential::{InFlight, StampCost};
 
-use super::model::{EventId, Execution, NameMap};
+use super::check::Scratch;
+use super::model::{ClockTable, EventId, Execution, NameMap, Store};
 
 /// What `causet analyze` reports for one execution.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -20,8 +21,9 @@ pub struct Summary {
     /// other.
     pub concurrent_pairs: u64,
     /// What the messages' stamps cost: full, differential, knowledge-aware and the lower
-    /// bound ([`stamp_bytes`]).
-    pub stamp_bytes: StampBytes,
+    /// bound ([`stamp_bytes`]); `None` when the replay would need more memory than
+    /// [`analyze`] allows it ([`stamp_replay_bytes`]).
+    pub stamp_bytes: Option<StampBytes>,
 }
 
 /// Bytes of the stamps of an execution's messages: full dense clocks, differential stamps,
@@ -43,7 +45,11 @@ pub struct StampBytes {
 }
 
 /// Summarises an execution: events, nodes, messages and the exact number of concurrent
-/// pairs, in O(events × nodes) (plus the message inference, see [`Execution::messages`]).
+/// pairs, in O(events × nodes) (plus the message inference, see [`Execution::messages`]),
+/// and the stamp bytes of the messages ([`stamp_bytes`]) when their replay fits in the
+/// memory the execution itself may take: at most [`STAMP_REPLAY_FLOOR`] or half of
+/// [`Execution::entry_bytes`], as [`stamp_replay_bytes`] estimates it. (The replay keeps one
+/// differential clock per node, O(nodes²); at 2,000 nodes that is far more than the log.)
 ///
 /// The counts assume the execution passes [`Execution::check`] (strict or lenient).
 ///
@@ -65,14 +71,52 @@ pub fn analyze(execution: &Execution) -> Summary {
         name: execution.name.clone(),
         events: execution.len(),
         nodes: execution
+            .clocks
             .by_node
             .iter()
             .filter(|events| !events.is_empty())
             .count(),
         messages: messages.len(),
         concurrent_pairs: execution.concurrent_pairs(),
-        stamp_bytes: replay_stamps(execution, &messages),
+        stamp_bytes: (stamp_replay_estimate(execution, &messages)
+            <= stamp_replay_budget(execution))
+        .then(|| replay_stamps(execution, &messages)),
     }
+}
+
+/// Replays of stamps up to this many bytes are always done by [`analyze`] (16 MiB).
+pub const STAMP_REPLAY_FLOOR: u64 = 16 << 20;
+
+/// The most memory [`analyze`] lets the stamp replay take for `execution`.
+pub fn stamp_replay_budget(execution: &Execution) -> u64 {
+    STAMP_REPLAY_FLOOR.max(execution.entry_bytes / 2)
+}
+
+/// Estimated peak bytes of [`stamp_bytes`]' replay: two differential clocks per node, each
+/// about 64 bytes per node (`2 × nodes² × 64`), and per message in flight at once the
+/// sender's clock (8 bytes per node) and its two stamps.
+pub fn stamp_replay_bytes(execution: &Execution) -> u64 {
+    stamp_replay_estimate(execution, &execution.messages())
+}
+
+fn stamp_replay_estimate(execution: &Execution, messages: &[(usize, usize)]) -> u64 {
+    let width = execution.nodes.len() as u64;
+    // Messages in flight at once, in file order (the replay's order in a causal file).
+    let mut change = vec![0i32; execution.len() + 1];
+    for &(send, receive) in messages {
+        change[send] += 1;
+        change[receive] -= 1;
+    }
+    let (mut flying, mut most) = (0i64, 0i64);
+    for delta in change {
+        flying += i64::from(delta);
+        most = most.max(flying);
+    }
+    let most = most.max(0) as u64;
+    width
+        .saturating_mul(width)
+        .saturating_mul(128)
+        .saturating_add(most.saturating_mul(width.saturating_mul(8).saturating_add(256)))
 }
 
 /// What the stamps of the execution's inferred messages ([`Execution::messages`]) cost,
@@ -100,12 +144,7 @@ pub fn stamp_bytes(execution: &Execution) -> StampBytes {
 /// before `e`, `e`'s clock dominates `f`'s, so its sum is larger). A counting sort: in a
 /// valid log every sum is at most the number of events.
 fn causal_order(execution: &Execution) -> Vec<u32> {
-    let sums: Vec<u32> = (0..execution.len())
-        .map(|index| {
-            let sum: u64 = execution.clock(index).iter().map(|&v| u64::from(v)).sum();
-            u32::try_from(sum).unwrap_or(u32::MAX)
-        })
-        .collect();
+    let sums = execution.clock_sums();
     let largest = sums.iter().copied().max().unwrap_or(0);
     if u64::from(largest) > 4 * execution.len() as u64 + 16 {
         let mut order: Vec<u32> = (0..execution.len() as u32).collect();
@@ -129,11 +168,12 @@ fn causal_order(execution: &Execution) -> Vec<u32> {
 
 fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampBytes {
     let width = execution.nodes.len();
+    let in_file_order = execution.clocks.in_file_order;
     // File order is itself a causal order when each node's events come in order and every
     // message goes forward: then the replay walks the file and the message lists with
     // cursors. Otherwise it sorts by clock sums and finds messages by binary search.
     let file_order_is_causal =
-        execution.in_file_order && messages.iter().all(|&(send, receive)| send < receive);
+        in_file_order && messages.iter().all(|&(send, receive)| send < receive);
     let order = if file_order_is_causal {
         (0..execution.len() as u32).collect()
     } else {
@@ -212,20 +252,53 @@ impl Execution {
         if let Some(messages) = self.messages.get() {
             return messages.clone();
         }
-        let width = self.nodes.len();
+        let table = &*self.clocks;
         let mut edges = Vec::new();
+        if let Some(changes) = table.changes()
+            && changes.monotone
+            && table.in_file_order
+        {
+            // The entries that grew are the changes; after a check that passed, a candidate
+            // another one knows need not be read (see `Scratch::mark_dominated`).
+            let skip = self.passed.get().is_some();
+            let mut scratch = Scratch::new(self.nodes.len());
+            for index in 0..self.len() {
+                let grown = ClockTable::changes_of(changes, index);
+                if grown.is_empty() {
+                    continue;
+                }
+                scratch.candidates_of.clear();
+                for entry in grown {
+                    if let Some(sender) = self.find(EventId {
+                        node: entry.node as usize,
+                        n: entry.value,
+                    }) {
+                        scratch
+                            .candidates_of
+                            .push((entry.node, entry.value, sender as u32));
+                    }
+                }
+                scratch.mark_dominated(table, changes, skip);
+                let generation = scratch.generation;
+                for &(other, _, sender) in &scratch.candidates_of {
+                    if scratch.dominated[other as usize] != generation {
+                        edges.push((sender as usize, index));
+                    }
+                }
+            }
+            return edges;
+        }
         let mut candidates: Vec<usize> = Vec::new();
         let previous_of = self.previous_events();
+        let (mut clock_buf, mut before_buf) = (Vec::new(), Vec::new());
         for (index, &previous) in previous_of.iter().enumerate() {
             let node = self.node_of(index);
-            let clock = self.clock(index);
+            let clock = table.row(index, &mut clock_buf);
+            let before =
+                (previous != u32::MAX).then(|| table.row(previous as usize, &mut before_buf));
             candidates.clear();
             for (other, &value) in clock.iter().enumerate() {
-                let before = if previous == u32::MAX {
-                    0
-                } else {
-                    self.clocks[previous as usize * width + other]
-                };
+                let before = before.map_or(0, |before| before[other]);
                 if other == node || value <= before {
                     continue;
                 }
@@ -241,10 +314,58 @@ impl Execution {
         edges
     }
 
+    /// Per event, the sum of its clock's entries (saturated at `u32::MAX`).
+    fn clock_sums(&self) -> Vec<u32> {
+        let table = &*self.clocks;
+        let saturate = |sum: u64| u32::try_from(sum).unwrap_or(u32::MAX);
+        match table.changes() {
+            None => {
+                let mut unused = Vec::new();
+                (0..self.len())
+                    .map(|index| {
+                        saturate(
+                            table
+                                .row(index, &mut unused)
+                                .iter()
+                                .map(|&v| u64::from(v))
+                                .sum(),
+                        )
+                    })
+                    .collect()
+            }
+            Some(changes) => {
+                // Each node's chain with its running sum (own entries left out).
+                let mut sums = vec![0u32; self.len()];
+                let mut current = vec![0u32; self.nodes.len()];
+                let mut touched: Vec<u32> = Vec::new();
+                for node in 0..self.nodes.len() {
+                    let mut sum: u64 = 0;
+                    for &event in table.chain(node) {
+                        for entry in ClockTable::changes_of(changes, event as usize) {
+                            let slot = &mut current[entry.node as usize];
+                            if *slot == 0 {
+                                touched.push(entry.node);
+                            }
+                            sum = sum - u64::from(*slot) + u64::from(entry.value);
+                            *slot = entry.value;
+                        }
+                        sums[event as usize] =
+                            saturate(sum + u64::from(changes.own[event as usize]));
+                    }
+                    for &k in &touched {
+                        current[k as usize] = 0;
+                    }
+                    touched.clear();
+                }
+                sums
+            }
+        }
+    }
+
     /// For each event, the previous event of its node (`usize::MAX` for the first).
     pub(crate) fn previous_events(&self) -> Vec<u32> {
         let mut previous_of = vec![u32::MAX; self.len()];
-        if self.in_file_order {
+        if self.clocks.in_file_order {
             let mut last = vec![u32::MAX; self.nodes.len()];
             for (index, slot) in previous_of.iter_mut().enumerate() {
                 let node = self.node_of(index);
@@ -253,7 +374,7 @@ impl Execution {
             }
             return previous_of;
         }
-        for events in &self.by_node {
+        for events in &self.clocks.by_node {
             for pair in events.windows(2) {
                 previous_of[pair[1] as usize] = pair[0];
             }
@@ -267,25 +388,60 @@ impl Execution {
     /// node have an own entry ≤ `e`'s entry, minus `e` itself (in a gap-free log simply
     /// sum(e's entries) − 1). Every ordered pair is counted once, at its later event.
     pub fn concurrent_pairs(&self) -> u64 {
+        let table = &*self.clocks;
         let width = self.nodes.len();
         let events = self.len() as u64;
         let total_pairs = events * events.saturating_sub(1) / 2;
         // Per node: are its own entries exactly 1..count? Then rank(v) = min(v, count).
-        let own_values: Vec<Option<Vec<u32>>> = self
+        let own_values: Vec<Option<Vec<u32>>> = table
             .by_node
             .iter()
             .enumerate()
             .map(|(node, list)| {
-                (!self.gap_free[node]).then(|| {
-                    list.iter()
-                        .map(|&e| self.clocks[e as usize * width + node])
-                        .collect()
-                })
+                (!table.gap_free[node])
+                    .then(|| list.iter().map(|&e| table.own(e as usize)).collect())
             })
             .collect();
-        let counts: Vec<u64> = self.by_node.iter().map(|list| list.len() as u64).collect();
+        let counts: Vec<u64> = table.by_node.iter().map(|list| list.len() as u64).collect();
+        let rank = |node: usize, value: u32| -> u64 {
+            match &own_values[node] {
+                None => u64::from(value).min(counts[node]),
+                Some(values) => values.partition_point(|&own| own <= value) as u64,
+            }
+        };
         let mut ordered: u64 = 0;
-        let clocks = self.clocks.chunks_exact(width.max(1)).take(self.len());
+        let cells = match &table.store {
+            Store::Dense(cells) => cells,
+            Store::Changes(changes) => {
+                // Each node's chain with its running count of events before (an absent
+                // entry counts as 0, whose rank is 0 unless some event has own entry 0).
+                let base: u64 = (0..width).map(|node| rank(node, 0)).sum();
+                let mut current = vec![0u32; width];
+                let mut touched: Vec<u32> = Vec::new();
+                for node in 0..width {
+                    let mut before = base;
+                    for &event in table.chain(node) {
+                        for entry in ClockTable::changes_of(changes, event as usize) {
+                            let k = entry.node as usize;
+                            if current[k] == 0 {
+                                touched.push(entry.node);
+                            }
+                            before = before - rank(k, current[k]) + rank(k, entry.value);
+                            current[k] = entry.value;
+                        }
+                        let total =
+                            before - rank(node, 0) + rank(node, changes.own[event as usize]);
+                        ordered += total.saturating_sub(1);
+                    }
+                    for &k in &touched {
+                        current[k as usize] = 0;
+                    }
+                    touched.clear();
+                }
+                return total_pairs.saturating_sub(ordered);
+            }
+        };
+        let clocks = cells.chunks_exact(width.max(1)).take(self.len());
         if own_values.iter().all(Option::is_none) {
             // The common case, every node gap-free: a sum of minimums, which vectorises.
             for clock in clocks {
@@ -301,10 +457,7 @@ impl Execution {
         for clock in clocks {
             let mut before: u64 = 0;
             for (node, &value) in clock.iter().enumerate() {
-                before += match &own_values[node] {
-                    None => u64::from(value).min(counts[node]),
-                    Some(values) => values.partition_point(|&own| own <= value) as u64,
-                };
+                before += rank(node, value);
             }
             ordered += before.saturating_sub(1);
         }

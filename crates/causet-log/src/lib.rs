@@ -12,7 +12,8 @@
 //! Any ShiViz layout can be read with a parser regex ([`ReadOptions::regex`]), and ShiViz
 //! upload files (first line the regex, second the multi-execution delimiter) are recognised
 //! by themselves. [`read_log`] gives a [`Log`] of [`Execution`]s; each execution keeps its
-//! node names in a fixed order and every event's clock as a dense slice over that order.
+//! node names in a fixed order and every event's clock ([`Clock`]) indexed by that order,
+//! stored in proportion to what the log holds ([`ClockTable`]).
 //!
 //! ```
 //! use causet_clock::Causality;
@@ -53,14 +54,21 @@ mod progress;
 mod reader;
 mod shiviz;
 
-pub use analyze::{StampBytes, Summary, analyze, stamp_bytes};
+pub use analyze::{
+    STAMP_REPLAY_FLOOR, StampBytes, Summary, analyze, stamp_bytes, stamp_replay_budget,
+    stamp_replay_bytes,
+};
 pub use check::{CheckOptions, Violation, ViolationKind};
 pub use clock_json::parse_clock_json;
 pub use error::{ClockJsonError, ClockJsonErrorKind, LogError, LogErrorKind};
 pub use generate::{
     GenerateOptions, Generated, GeneratedEvent, GeneratedKind, generate, generate_log, write_log,
 };
-pub use model::{Event, EventId, EventIdError, Execution, Log, MAX_NODES, Unmatched};
+pub use model::{
+    Clock, ClockTable, Event, EventId, EventIdError, Execution, Log, MAX_NODES, Unmatched,
+};
+#[doc(hidden)]
+pub use model::{ClockStorage, set_clock_storage};
 pub use order::OrderError;
 pub use progress::Progress;
 pub use reader::{

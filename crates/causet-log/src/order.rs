@@ -30,17 +30,20 @@ impl Execution {
         if a == b {
             return Causality::Equal;
         }
+        let table = &*self.clocks;
         let (node_a, node_b) = (self.node_of(a), self.node_of(b));
-        let (clock_a, clock_b) = (self.clock(a), self.clock(b));
-        let a_before_b = clock_a[node_a] <= clock_b[node_a];
-        let b_before_a = clock_b[node_b] <= clock_a[node_b];
+        let a_before_b = table.own(a) <= table.entry(b, node_a);
+        let b_before_a = table.own(b) <= table.entry(a, node_b);
         match (a_before_b, b_before_a) {
             (true, false) => Causality::Before,
             (false, true) => Causality::After,
             (false, false) => Causality::Concurrent,
             // Only in a log that fails check (a cycle or a duplicate): fall back to
             // comparing the whole clocks.
-            (true, true) => compare_clocks(clock_a, clock_b),
+            (true, true) => {
+                let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
+                compare_clocks(table.row(a, &mut buf_a), table.row(b, &mut buf_b))
+            }
         }
     }
 

@@ -92,8 +92,8 @@ impl Execution {
                 let clock = VersionVector::from_entries(
                     nodes
                         .iter()
-                        .zip(event.clock)
-                        .map(|(node, &n)| (node.clone(), u64::from(n))),
+                        .zip(event.clock.iter())
+                        .map(|(node, n)| (node.clone(), u64::from(n))),
                 );
                 Ok(Event {
                     index: event.index,

@@ -44,7 +44,7 @@ impl Diagram {
             // Valid by construction (known node, one entry per node, own entry ticked), so
             // pushed directly rather than through `push_event`'s checks.
             let event = diagram.events.len();
-            diagram.clocks.extend_from_slice(&clock[node]);
+            diagram.rows().extend_from_slice(&clock[node]);
             diagram.events.push(DiagramEvent {
                 node,
                 label: format!("step {step} on node{node}"),

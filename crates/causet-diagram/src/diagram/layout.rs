@@ -89,7 +89,7 @@ impl Layout {
     pub(crate) fn compute(diagram: &Diagram, options: &RenderOptions) -> Result<Self, RenderError> {
         let nodes = diagram.nodes.len();
         let events = diagram.len();
-        let own = |event: usize| diagram.clock(event)[diagram.node(event)];
+        let own = |event: usize| diagram.own(event);
 
         let mut order: Vec<Vec<usize>> = vec![Vec::new(); nodes];
         for event in 0..events {
@@ -109,16 +109,29 @@ impl Layout {
             Some(id) => Some(diagram.find_event(id)?),
             None => None,
         };
-        let class_of = |event: usize| match highlight {
-            None => Class::Plain,
-            Some(chosen) if chosen == event => Class::Highlighted,
-            Some(chosen) => match compare(diagram.clock(event), diagram.clock(chosen)) {
-                Causality::Before => Class::Before,
-                Causality::After => Class::After,
-                Causality::Concurrent => Class::Concurrent,
-                Causality::Equal => Class::Equal,
-            },
+        // Every event's class, each clock rebuilt once (clocks may be stored as changes).
+        let classes: Vec<Class> = match highlight {
+            None => Vec::new(),
+            Some(chosen) => {
+                let chosen_clock = diagram.clock(chosen);
+                let mut clock = Vec::with_capacity(nodes);
+                (0..events)
+                    .map(|event| {
+                        if event == chosen {
+                            return Class::Highlighted;
+                        }
+                        diagram.clock_into(event, &mut clock);
+                        match compare(&clock, &chosen_clock) {
+                            Causality::Before => Class::Before,
+                            Causality::After => Class::After,
+                            Causality::Concurrent => Class::Concurrent,
+                            Causality::Equal => Class::Equal,
+                        }
+                    })
+                    .collect()
+            }
         };
+        let class_of = |event: usize| classes.get(event).copied().unwrap_or(Class::Plain);
 
         // Local events: no arrow end, and a clock that grew in its own entry only (so that a
         // receive the messages leave out, in a hand-built or lenient diagram, is not one).
@@ -127,17 +140,21 @@ impl Layout {
             local[send] = false;
             local[receive] = false;
         }
+        let (mut clock, mut previous) = (vec![0; nodes], vec![0; nodes]);
         for (node, list) in order.iter().enumerate() {
-            let mut previous: Option<&[u64]> = None;
+            previous.clear();
+            previous.resize(nodes, 0);
             for &event in list {
-                let clock = diagram.clock(event);
-                let grew = clock.iter().enumerate().any(|(other, &time)| {
-                    other != node && time > previous.map_or(0, |previous| previous[other])
-                });
+                diagram.clock_into(event, &mut clock);
+                let grew = clock
+                    .iter()
+                    .zip(&previous)
+                    .enumerate()
+                    .any(|(other, (&time, &before))| other != node && time > before);
                 if grew {
                     local[event] = false;
                 }
-                previous = Some(clock);
+                std::mem::swap(&mut clock, &mut previous);
             }
         }
 
@@ -210,26 +227,26 @@ fn dependencies(diagram: &Diagram, order: &[Vec<usize>], unit_of: &[usize]) -> V
             edges.push((from, to));
         }
     };
+    let width = diagram.nodes.len();
+    let (mut clock, mut previous) = (vec![0; width], vec![0; width]);
     for (node, list) in order.iter().enumerate() {
-        let mut previous: Option<&[u64]> = None;
+        previous.clear();
+        previous.resize(width, 0);
         for (position, &event) in list.iter().enumerate() {
             let unit = unit_of[event];
-            let clock = diagram.clock(event);
+            diagram.clock_into(event, &mut clock);
             if position > 0 {
                 push(unit_of[list[position - 1]], unit);
             }
-            for (other, &time) in clock.iter().enumerate() {
-                if other == node || time == 0 {
+            for (other, (&time, &before)) in clock.iter().zip(&previous).enumerate() {
+                if other == node || time == 0 || time <= before {
                     continue;
                 }
-                if previous.is_some_and(|previous| time <= previous[other]) {
-                    continue;
-                }
-                if let Some(frontier) = latest_at_or_before(diagram, &order[other], other, time) {
+                if let Some(frontier) = latest_at_or_before(diagram, &order[other], time) {
                     push(unit_of[frontier], unit);
                 }
             }
-            previous = Some(clock);
+            std::mem::swap(&mut clock, &mut previous);
         }
     }
     for &(send, receive) in &diagram.messages {
@@ -240,16 +257,16 @@ fn dependencies(diagram: &Diagram, order: &[Vec<usize>], unit_of: &[usize]) -> V
 
 /// The latest event of `node` (its events `list`, sorted by own entry) whose own entry is at
 /// most `time`.
-fn latest_at_or_before(diagram: &Diagram, list: &[usize], node: usize, time: u64) -> Option<usize> {
+fn latest_at_or_before(diagram: &Diagram, list: &[usize], time: u64) -> Option<usize> {
     // Fast path for valid logs, where the own entries of a node run 1, 2, 3, ...
     if let Some(&event) = usize::try_from(time)
         .ok()
         .and_then(|time| list.get(time.wrapping_sub(1)))
-        && diagram.clock(event)[node] == time
+        && diagram.own(event) == time
     {
         return Some(event);
     }
-    let after = list.partition_point(|&event| diagram.clock(event)[node] <= time);
+    let after = list.partition_point(|&event| diagram.own(event) <= time);
     after.checked_sub(1).map(|position| list[position])
 }
 

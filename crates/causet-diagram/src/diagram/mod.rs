@@ -67,17 +67,21 @@ mod layout;
 mod svg;
 
 use std::io;
+use std::sync::Arc;
 
 use causet_clock::Causality;
-use causet_log::Execution;
+use causet_log::{ClockTable, Execution};
 use serde::Serialize;
 
-/// A space-time diagram to draw: nodes, events with dense vector clocks, and messages.
+/// A space-time diagram to draw: nodes, events with vector clocks, and messages.
 ///
-/// Clocks are dense: entry `j` of an event's clock is its knowledge of node `j` (the order of
+/// Entry `j` of an event's clock is its knowledge of node `j` (the order of
 /// [`Diagram::nodes`]); an absent entry is 0. An event's own entry (its node's entry) is its
-/// position on its node, 1-based, and gives its id `NODE:n`. Clocks are stored in one flat
-/// buffer, so a diagram costs `8 × nodes` bytes per event plus the texts.
+/// position on its node, 1-based, and gives its id `NODE:n`. Clocks pushed with
+/// [`Diagram::push_event`] are stored in one flat buffer (`8 × nodes` bytes per event);
+/// a diagram built by [`Diagram::from_execution`] shares the execution's clocks instead
+/// (see `causet_log::ClockTable`: no copy, and far less than `8 × nodes` bytes per event
+/// at many nodes), so it costs little more than the texts.
 ///
 /// Happens-before is read from the clocks as given (`e → f` iff `e`'s clock is `≤ f`'s and
 /// they differ); messages are drawn as arrows and also constrain the layout (a receive is
@@ -86,8 +90,23 @@ use serde::Serialize;
 pub struct Diagram {
     nodes: Vec<String>,
     events: Vec<DiagramEvent>,
-    clocks: Vec<u64>,
+    clocks: Clocks,
     messages: Vec<(usize, usize)>,
+}
+
+/// A diagram's clocks: pushed rows, or an execution's table.
+#[derive(Debug, Clone)]
+enum Clocks {
+    /// `events × nodes` entries, row by row.
+    Rows(Vec<u64>),
+    /// The clocks of the execution the diagram was built from (event `i` is its event `i`).
+    Log(Arc<ClockTable>),
+}
+
+impl Default for Clocks {
+    fn default() -> Self {
+        Clocks::Rows(Vec::new())
+    }
 }
 
 /// One event of a [`Diagram`] (its clock is kept in the diagram's flat buffer).
@@ -135,15 +154,19 @@ impl Diagram {
     pub fn from_execution(execution: &Execution) -> Result<Self, RenderError> {
         let mut diagram = Self::new(execution.nodes().iter().cloned());
         diagram.events.reserve(execution.len());
-        diagram
-            .clocks
-            .reserve(execution.len() * execution.nodes().len());
-        let mut clock = Vec::with_capacity(execution.nodes().len());
         for event in execution.events() {
-            clock.clear();
-            clock.extend(event.clock.iter().map(|&entry| u64::from(entry)));
-            diagram.push_event(event.node, &clock, event.text)?;
+            if event.clock.own() == 0 {
+                return Err(RenderError::ZeroOwnEntry {
+                    event: event.index,
+                    node: diagram.nodes[event.node].clone(),
+                });
+            }
+            diagram.events.push(DiagramEvent {
+                node: event.node,
+                label: event.text.to_owned(),
+            });
         }
+        diagram.clocks = Clocks::Log(Arc::clone(execution.clock_table()));
         for (send, receive) in execution.messages() {
             diagram.push_message(send, receive)?;
         }
@@ -186,7 +209,7 @@ impl Diagram {
                 node: self.nodes[node].clone(),
             });
         }
-        self.clocks.extend_from_slice(clock);
+        self.rows().extend_from_slice(clock);
         self.events.push(DiagramEvent {
             node,
             label: label.into(),
@@ -238,14 +261,60 @@ impl Diagram {
         self.events[event].node
     }
 
-    /// The dense clock of event `event`.
+    /// The pushed rows, the execution's clocks copied into them first if need be.
+    fn rows(&mut self) -> &mut Vec<u64> {
+        if let Clocks::Log(table) = &self.clocks {
+            let mut rows = Vec::with_capacity(self.nodes.len() * (table.len() + 1));
+            for event in 0..table.len() {
+                rows.extend(table.clock(event).iter().map(u64::from));
+            }
+            self.clocks = Clocks::Rows(rows);
+        }
+        match &mut self.clocks {
+            Clocks::Rows(rows) => rows,
+            Clocks::Log(_) => unreachable!("replaced above"),
+        }
+    }
+
+    /// The dense clock of event `event` (one entry per node).
     ///
     /// # Panics
     ///
     /// When `event` is not below [`Diagram::len`].
-    pub fn clock(&self, event: usize) -> &[u64] {
-        let width = self.nodes.len();
-        &self.clocks[event * width..(event + 1) * width]
+    pub fn clock(&self, event: usize) -> Vec<u64> {
+        let mut clock = Vec::new();
+        self.clock_into(event, &mut clock);
+        clock
+    }
+
+    /// Replaces `clock` with the dense clock of event `event` (no allocation once `clock`
+    /// has room for one entry per node).
+    ///
+    /// # Panics
+    ///
+    /// When `event` is not below [`Diagram::len`].
+    pub fn clock_into(&self, event: usize, clock: &mut Vec<u64>) {
+        clock.clear();
+        match &self.clocks {
+            Clocks::Rows(rows) => {
+                let width = self.nodes.len();
+                clock.extend_from_slice(&rows[event * width..(event + 1) * width]);
+            }
+            Clocks::Log(table) => clock.extend(table.clock(event).iter().map(u64::from)),
+        }
+    }
+
+    /// Event `event`'s own entry (`n` in its id `NODE:n`).
+    ///
+    /// # Panics
+    ///
+    /// When `event` is not below [`Diagram::len`].
+    pub fn own(&self, event: usize) -> u64 {
+        let node = self.events[event].node;
+        match &self.clocks {
+            Clocks::Rows(rows) => rows[event * self.nodes.len() + node],
+            Clocks::Log(table) => u64::from(table.own(event)),
+        }
     }
 
     /// The text of event `event`.
@@ -264,7 +333,7 @@ impl Diagram {
     /// When `event` is not below [`Diagram::len`].
     pub fn event_id(&self, event: usize) -> String {
         let node = self.events[event].node;
-        format!("{}:{}", self.nodes[node], self.clock(event)[node])
+        format!("{}:{}", self.nodes[node], self.own(event))
     }
 
     /// The messages as (send, receive) event indices.
@@ -290,7 +359,7 @@ impl Diagram {
             .position(|candidate| candidate == name)
             .ok_or_else(unknown)?;
         (0..self.events.len())
-            .find(|&event| self.events[event].node == node && self.clock(event)[node] == number)
+            .find(|&event| self.events[event].node == node && self.own(event) == number)
             .ok_or_else(unknown)
     }
 
@@ -301,7 +370,7 @@ impl Diagram {
     ///
     /// When an index is not below [`Diagram::len`].
     pub fn compare(&self, event: usize, other: usize) -> Causality {
-        layout::compare(self.clock(event), self.clock(other))
+        layout::compare(&self.clock(event), &self.clock(other))
     }
 }
 

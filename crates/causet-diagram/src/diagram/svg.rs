@@ -341,7 +341,7 @@ fn write_dot(s: &mut String, diagram: &Diagram, unit: &Unit, events: &[usize], x
 fn write_id(s: &mut String, diagram: &Diagram, event: usize) {
     let node = diagram.node(event);
     escape_into(s, &diagram.nodes()[node]);
-    let _ = write!(s, ":{}", diagram.clock(event)[node]);
+    let _ = write!(s, ":{}", diagram.own(event));
 }
 
 /// The legend's entries: a class and its text.

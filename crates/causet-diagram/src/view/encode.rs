@@ -66,8 +66,10 @@ fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, c
     words.extend((0..n).map(|i| execution.node_of(i) as u32));
     push_array(out, "node", &words);
     words.clear();
+    let mut clock = Vec::with_capacity(width);
     for i in 0..n {
-        words.extend_from_slice(execution.clock(i));
+        execution.clock(i).to_dense(&mut clock);
+        words.extend_from_slice(&clock);
     }
     push_array(out, "clock", &words);
     words.clear();

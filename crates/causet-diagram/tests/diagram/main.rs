@@ -828,6 +828,63 @@ fn five_thousand_events_on_thirty_nodes() {
     assert!(summary.height < 28 * summary.rows as u64 + 200);
 }
 
+/// A log read with its clocks stored as changes (as wide executions are) draws exactly the
+/// picture and the page of the same log read densely, holes and a highlight included.
+#[test]
+fn clocks_stored_as_changes_draw_the_same_svg_and_page() {
+    use causet_log::{ClockStorage, GenerateOptions, ReadOptions, generate_log, parse_log};
+    let read = |text: &str, storage| {
+        causet_log::set_clock_storage(storage);
+        let log = parse_log(text.as_bytes(), &ReadOptions::default()).unwrap();
+        causet_log::set_clock_storage(ClockStorage::Auto);
+        log
+    };
+    for (nodes, seed) in [(3, 1), (12, 2), (80, 3)] {
+        let text = generate_log(&GenerateOptions {
+            events: 400,
+            nodes,
+            seed,
+            ..GenerateOptions::default()
+        });
+        // A hole (lenient logs render too).
+        let holey: String = text
+            .lines()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .enumerate()
+            .filter(|(k, _)| k % 97 != 50)
+            .map(|(_, pair)| format!("{}\n{}\n", pair[0], pair[1]))
+            .collect();
+        for text in [&text, &holey] {
+            let dense = read(text, ClockStorage::Dense);
+            let changes = read(text, ClockStorage::Changes);
+            assert!(!changes.executions[0].clock_table().is_dense());
+            let a = Diagram::from_execution(&dense.executions[0]).unwrap();
+            let b = Diagram::from_execution(&changes.executions[0]).unwrap();
+            for event in 0..a.len() {
+                assert_eq!(a.clock(event), b.clock(event));
+                assert_eq!(a.own(event), b.own(event));
+            }
+            let highlight = a.event_id(a.len() / 2);
+            for options in [
+                RenderOptions::new(),
+                RenderOptions::new().highlight(highlight.as_str()),
+            ] {
+                assert_eq!(
+                    render_svg(&a, &options).unwrap(),
+                    render_svg(&b, &options).unwrap(),
+                    "{nodes} nodes"
+                );
+            }
+            let options = causet_diagram::ViewOptions::new();
+            assert_eq!(
+                causet_diagram::render_view(&dense, &options).unwrap(),
+                causet_diagram::render_view(&changes, &options).unwrap()
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Golden file: pins the SVG format. Regenerate with CAUSET_BLESS=1 after a deliberate change.
 

@@ -3,17 +3,25 @@
 use crate::error::LogErrorKind;
 
 use super::Execution;
+use super::clocks::{Changes, ClockTable, Entry, Snapshot, Store};
 use super::offsets::Offsets;
 use super::row::RowFiller;
 
 /// Builds one [`Execution`] event by event (shared by the fast reader and the regex reader).
+///
+/// Clocks start dense (rows of the growing node count, re-laid out at `finish`) and move to
+/// the changes form (see [`super::clocks`]) for good as soon as the dense rows would take
+/// more than [`DENSE_FLOOR_CELLS`] counters and more than a third of the entries' bytes.
 #[derive(Debug, Default)]
 pub(crate) struct ExecutionBuilder {
     name: String,
     rows: RowFiller,
-    /// Rows of growing width: `widths[k] = (first event, width)` of each stretch.
+    /// Dense rows of growing width: `widths[k] = (first event, width)` of each stretch.
     clocks: Vec<u32>,
     widths: Vec<(usize, usize)>,
+    /// The changes form, once chosen.
+    changes: Option<Box<ChangesBuilder>>,
+    storage: ClockStorage,
     event_nodes: Vec<u32>,
     lines: Offsets,
     /// Event texts, concatenated; validated as UTF-8 once, in `finish`.
@@ -22,12 +30,138 @@ pub(crate) struct ExecutionBuilder {
     field_names: Vec<String>,
     fields: Vec<String>,
     scratch: Vec<u8>,
-    /// Most clock counters (events × nodes) allowed so far, from the input's size.
+    /// Most dense clock counters (events × nodes) allowed so far, from the input's size.
     cell_limit: usize,
+    /// Bytes of the entries pushed so far (host, clock and text, with a separator each).
+    consumed: u64,
     /// Per node, kept while reading (each row is at hand then, so `finish` need not read
     /// every row again): its events so far, its last own entry, whether its own entries
     /// have not decreased, and whether they ran 1, 2, 3, … so far.
     order: Vec<NodeOrder>,
+}
+
+/// Dense clock counters always allowed (4 MiB): small executions stay dense whatever their
+/// shape.
+const DENSE_FLOOR_CELLS: usize = 1 << 20;
+
+/// How a thread's readers store clocks (for tests and benches: both forms answer alike).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClockStorage {
+    /// Dense while small beside the log's text, then as changes (the default).
+    #[default]
+    Auto,
+    /// Always dense (still refused beyond the input-size limit).
+    Dense,
+    /// Always as changes.
+    Changes,
+}
+
+thread_local! {
+    static STORAGE: std::cell::Cell<ClockStorage> = const { std::cell::Cell::new(ClockStorage::Auto) };
+}
+
+/// Sets how the calling thread's later reads store clocks (for tests and benches).
+#[doc(hidden)]
+pub fn set_clock_storage(storage: ClockStorage) {
+    STORAGE.with(|cell| cell.set(storage));
+}
+
+/// Replays of changes beyond which a snapshot is taken, whatever the clock's size.
+const MIN_REPLAY: usize = 16;
+
+/// Builds the changes form: per event its changes from its node's previous event, per node
+/// its current clock (non-zero entries, own left out) and the changes since its last
+/// snapshot.
+#[derive(Debug, Default)]
+struct ChangesBuilder {
+    own: Vec<u32>,
+    change_ends: Offsets,
+    changes: Vec<Entry>,
+    snapshots: Vec<Vec<Snapshot>>,
+    snapshot_entries: Vec<Entry>,
+    monotone: bool,
+    nodes: Vec<NodeClock>,
+    /// The previous clock of the node being pushed, dense (zero otherwise).
+    previous: Vec<u32>,
+    next: Vec<Entry>,
+}
+
+#[derive(Debug, Default)]
+struct NodeClock {
+    current: Vec<Entry>,
+    /// Changes since the last snapshot (or since the first event).
+    since: usize,
+    /// Events so far: the next one's chain position.
+    count: u32,
+}
+
+impl ChangesBuilder {
+    fn new() -> Self {
+        ChangesBuilder {
+            monotone: true,
+            ..ChangesBuilder::default()
+        }
+    }
+
+    /// Adds an event of `node` whose clock is `row` (0 beyond its end); `touched` holds
+    /// every index of a non-zero entry (and maybe some zero ones), without repeats.
+    fn push(&mut self, node: usize, row: &[u32], touched: impl Iterator<Item = u32>) -> bool {
+        self.own.push(row.get(node).copied().unwrap_or(0));
+        if self.nodes.len() <= node {
+            self.nodes.resize_with(node + 1, NodeClock::default);
+            self.snapshots.resize_with(node + 1, Vec::new);
+        }
+        if self.previous.len() < row.len() {
+            self.previous.resize(row.len(), 0);
+        }
+        let state = &mut self.nodes[node];
+        for entry in &state.current {
+            self.previous[entry.node as usize] = entry.value;
+        }
+        let start = self.changes.len();
+        self.next.clear();
+        for k in touched {
+            let index = k as usize;
+            let value = row[index];
+            if index == node || value == 0 {
+                continue;
+            }
+            self.next.push(Entry { node: k, value });
+            let before = self.previous[index];
+            if before != value {
+                self.changes.push(Entry { node: k, value });
+                self.monotone &= value > before;
+            }
+        }
+        for entry in &state.current {
+            let index = entry.node as usize;
+            if row.get(index).copied().unwrap_or(0) == 0 {
+                // An entry that vanished: only a broken log has one.
+                self.changes.push(Entry {
+                    node: entry.node,
+                    value: 0,
+                });
+                self.monotone = false;
+            }
+            self.previous[index] = 0;
+        }
+        std::mem::swap(&mut state.current, &mut self.next);
+        state.since += self.changes.len() - start;
+        if state.since > MIN_REPLAY && state.since > 2 * state.current.len() {
+            let start = self.snapshot_entries.len();
+            self.snapshot_entries.extend_from_slice(&state.current);
+            self.snapshot_entries[start..].sort_unstable_by_key(|entry| entry.node);
+            self.snapshots[node].push(Snapshot {
+                position: state.count,
+                len: state.current.len() as u32,
+                start,
+            });
+            state.since = 0;
+        }
+        state.count += 1;
+        self.change_ends.push(self.changes.len() as u64)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -72,11 +206,17 @@ const EARLY_CELLS: usize = 1 << 16;
 
 impl ExecutionBuilder {
     pub(crate) fn new(name: String, field_names: Vec<String>) -> Self {
-        ExecutionBuilder {
+        let storage = STORAGE.with(std::cell::Cell::get);
+        let mut builder = ExecutionBuilder {
             name,
             field_names,
+            storage,
             ..ExecutionBuilder::default()
+        };
+        if storage == ClockStorage::Changes {
+            builder.move_to_changes();
         }
+        builder
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -94,7 +234,10 @@ impl ExecutionBuilder {
             return;
         }
         let more = events - have;
-        self.clocks.reserve_exact(more * width);
+        if self.changes.is_none() {
+            self.clocks
+                .reserve_exact((more * width).min(DENSE_FLOOR_CELLS.max(self.clocks.len())));
+        }
         self.event_nodes.reserve_exact(more);
         self.lines.reserve_exact(more);
         self.text_ends.reserve_exact(more);
@@ -123,6 +266,7 @@ impl ExecutionBuilder {
         }
         let host_id = self.rows.intern_host(host)?;
         self.fill_row(host_id, clock)?;
+        self.consumed += (host.len() + clock.len() + text.len() + 3) as u64;
         self.append(host_id, line, text, fields)
     }
 
@@ -154,6 +298,9 @@ impl ExecutionBuilder {
         if !self.rows.fill_exact(host_id, clock) {
             return Ok(false);
         }
+        // The host is at most 64 bytes (the fast reader's window); its length does not
+        // matter for the estimate.
+        self.consumed += (clock.len() + text.len() + 8) as u64;
         self.append(host_id, line, text, &[])?;
         Ok(true)
     }
@@ -173,28 +320,53 @@ impl ExecutionBuilder {
         fields: &[&str],
     ) -> Result<(), LogErrorKind> {
         let width = self.rows.width();
-        self.rows.row.resize(width, 0);
-        let cells = (self.event_nodes.len() + 1).saturating_mul(width);
-        if cells > self.cell_limit || self.event_nodes.len() >= u32::MAX as usize {
+        if self.rows.row.values.len() < width {
+            self.rows.row.values.resize(width, 0);
+        }
+        let events = self.event_nodes.len();
+        if events >= u32::MAX as usize {
             return Err(LogErrorKind::TooLarge {
-                events: self.event_nodes.len() + 1,
+                events: events + 1,
                 nodes: width,
             });
         }
-        if self.widths.last().is_none_or(|&(_, w)| w != width) {
-            if self.clocks.len() <= EARLY_CELLS {
-                self.widen(width);
+        let node = host_id as usize;
+        if self.changes.is_none() {
+            let cells = (events + 1).saturating_mul(width);
+            if self.dense_fits(cells) {
+                if cells > self.cell_limit {
+                    return Err(LogErrorKind::TooLarge {
+                        events: events + 1,
+                        nodes: width,
+                    });
+                }
+                if self.widths.last().is_none_or(|&(_, w)| w != width) {
+                    if self.clocks.len() <= EARLY_CELLS {
+                        self.widen(width);
+                    } else {
+                        self.widths.push((events, width));
+                    }
+                }
+                self.clocks
+                    .extend_from_slice(&self.rows.row.values[..width]);
             } else {
-                self.widths.push((self.event_nodes.len(), width));
+                self.move_to_changes();
             }
         }
-        self.clocks.extend_from_slice(&self.rows.row);
+        if let Some(changes) = &mut self.changes {
+            let row = &self.rows.row;
+            if !changes.push(node, &row.values, row.touched.iter().copied()) {
+                return Err(LogErrorKind::TooLarge {
+                    events: events + 1,
+                    nodes: width,
+                });
+            }
+        }
         self.event_nodes.push(host_id);
-        let node = host_id as usize;
         if node >= self.order.len() {
             self.order.resize(width.max(node + 1), NodeOrder::default());
         }
-        let own = self.rows.row.get(node).copied().unwrap_or(0);
+        let own = self.rows.row.values.get(node).copied().unwrap_or(0);
         let order = &mut self.order[node];
         order.sorted &= own >= order.last;
         order.gap_free &= u64::from(own) == u64::from(order.last) + 1;
@@ -213,6 +385,43 @@ impl ExecutionBuilder {
                 .push(fields.get(column).copied().unwrap_or_default().to_string());
         }
         Ok(())
+    }
+
+    /// Whether `cells` dense counters are allowed: few, or at most a third of the entries'
+    /// bytes (4 bytes a counter), unless the thread asked for one form.
+    #[inline]
+    fn dense_fits(&self, cells: usize) -> bool {
+        match self.storage {
+            ClockStorage::Dense => true,
+            ClockStorage::Changes => false,
+            ClockStorage::Auto => {
+                cells <= DENSE_FLOOR_CELLS || (cells as u64).saturating_mul(12) <= self.consumed
+            }
+        }
+    }
+
+    /// Moves the dense rows read so far to the changes form, for good.
+    fn move_to_changes(&mut self) {
+        let mut changes = ChangesBuilder::new();
+        let events = self.event_nodes.len();
+        let mut offset = 0;
+        for (stretch, &(first, row_width)) in self.widths.iter().enumerate() {
+            let end = self
+                .widths
+                .get(stretch + 1)
+                .map_or(events, |&(next, _)| next);
+            for event in first..end {
+                let row = &self.clocks[offset..offset + row_width];
+                let touched = (0..row_width as u32).filter(|&k| row[k as usize] != 0);
+                // Fewer than 2^32 changes within 32 events: rows are below 2^27 entries.
+                let _ = changes.push(self.event_nodes[event] as usize, row, touched);
+                offset += row_width;
+            }
+        }
+        self.clocks = Vec::new();
+        self.widths = Vec::new();
+        self.rows.row.start_tracking();
+        self.changes = Some(Box::new(changes));
     }
 
     /// Widens the rows read so far to `width` at once: while they are few, so that a log whose
@@ -246,6 +455,7 @@ impl ExecutionBuilder {
             rows,
             mut clocks,
             widths,
+            changes,
             event_nodes,
             lines,
             text,
@@ -253,12 +463,13 @@ impl ExecutionBuilder {
             field_names,
             fields,
             mut order,
+            consumed,
             ..
         } = self;
         let nodes = rows.into_nodes();
         let width = nodes.len();
         let events = event_nodes.len();
-        if widths.iter().any(|&(_, w)| w != width) {
+        if changes.is_none() && widths.iter().any(|&(_, w)| w != width) {
             let mut old_end = clocks.len();
             clocks.reserve_exact((events * width).saturating_sub(clocks.len()));
             clocks.resize(events * width, 0);
@@ -275,6 +486,12 @@ impl ExecutionBuilder {
                 }
             }
         }
+        let own = |event: u32| -> u32 {
+            match &changes {
+                Some(changes) => changes.own[event as usize],
+                None => clocks[event as usize * width + event_nodes[event as usize] as usize],
+            }
+        };
         // Each node's events in file order; only a node whose events came out of order
         // (see `NodeOrder`) needs sorting (strided reads of the clocks).
         order.resize(width, NodeOrder::default());
@@ -287,32 +504,64 @@ impl ExecutionBuilder {
         }
         let sorted: Vec<bool> = order.iter().map(|order| order.sorted).collect();
         let mut gap_free: Vec<bool> = order.iter().map(|order| order.gap_free).collect();
+        let mut chains: Vec<Vec<u32>> = Vec::new();
         for (node, events) in by_node.iter_mut().enumerate() {
             if !sorted[node] {
+                chains.resize_with(width, Vec::new);
+                chains[node] = events.clone();
                 // Stable: duplicates stay in file order.
-                events.sort_by_key(|&e| clocks[e as usize * width + node]);
+                events.sort_by_key(|&e| own(e));
                 gap_free[node] = events
                     .iter()
                     .enumerate()
-                    .all(|(k, &e)| clocks[e as usize * width + node] as usize == k + 1);
+                    .all(|(k, &e)| own(e) as usize == k + 1);
             }
         }
         let text = validate_text(text);
         let in_file_order = sorted.iter().all(|&sorted| sorted);
+        let store = match changes {
+            None => Store::Dense(clocks),
+            Some(built) => {
+                let ChangesBuilder {
+                    own,
+                    change_ends,
+                    changes,
+                    mut snapshots,
+                    snapshot_entries,
+                    monotone,
+                    ..
+                } = *built;
+                snapshots.resize_with(width, Vec::new);
+                Store::Changes(Changes {
+                    own,
+                    change_ends,
+                    changes,
+                    snapshots,
+                    snapshot_entries,
+                    monotone,
+                })
+            }
+        };
         Execution {
-            gap_free,
-            in_file_order,
             name,
             nodes,
-            clocks,
-            event_nodes,
+            clocks: std::sync::Arc::new(ClockTable {
+                width,
+                event_nodes,
+                by_node,
+                gap_free,
+                in_file_order,
+                chains,
+                store,
+            }),
             lines,
             text,
             text_ends,
             field_names,
             fields,
-            by_node,
             messages: std::sync::OnceLock::new(),
+            passed: std::sync::OnceLock::new(),
+            entry_bytes: consumed,
         }
     }
 }

@@ -1,18 +1,25 @@
-//! The parsed form of a log: executions of events with dense vector clocks.
+//! The parsed form of a log: executions of events with their vector clocks.
 
 use std::fmt;
+use std::sync::Arc;
 
 mod builder;
+mod clocks;
 mod offsets;
 mod row;
 
 pub(crate) use builder::ExecutionBuilder;
+#[doc(hidden)]
+pub use builder::{ClockStorage, set_clock_storage};
+pub(crate) use clocks::{Changes, Store};
+pub use clocks::{Clock, ClockTable};
 pub(crate) use offsets::Offsets;
 pub(crate) use row::NameMap;
 
-/// Most distinct nodes one execution may have (clocks are stored densely, one counter per
-/// node per event, so the reader refuses inputs that would make that matrix explode).
-pub const MAX_NODES: usize = 4096;
+/// Most distinct nodes one execution may have (as many as a `causet run` cluster may have;
+/// clocks are stored in proportion to their non-zero entries, so this only bounds the
+/// per-node bookkeeping).
+pub const MAX_NODES: usize = 100_000;
 
 /// A parsed log: one or more executions (a ShiViz upload file with a delimiter may hold
 /// several), plus the text that matched no entry.
@@ -91,12 +98,14 @@ impl fmt::Display for Unmatched {
 }
 
 /// One execution of a log: its nodes in a fixed order and its events in file order, each with
-/// a dense vector clock indexed like [`Execution::nodes`].
+/// a vector clock indexed like [`Execution::nodes`].
 ///
-/// Clock entries are `u32` (a node would need 2^32 events to overflow one) and stored in one
-/// flat array, `len() × nodes().len()` counters, so a parsed execution takes far less memory
-/// than its log text. An absent entry is 0. Nodes are numbered in order of first
-/// appearance (as a logging node or as a non-zero clock entry).
+/// Clock entries are `u32` (a node would need 2^32 events to overflow one), kept in a
+/// [`ClockTable`]: densely (`len() × nodes().len()` counters) when that is small beside the
+/// log's text, otherwise as each event's changes from its node's previous event with
+/// periodic snapshots, so that a parsed execution takes far less memory than its log text at
+/// any node count. An absent entry is 0. Nodes are numbered in order of first appearance
+/// (as a logging node or as a non-zero clock entry).
 ///
 /// The events are as read: nothing is validated here; [`Execution::check`] applies
 /// ShiViz's rules.
@@ -104,23 +113,20 @@ impl fmt::Display for Unmatched {
 pub struct Execution {
     pub(crate) name: String,
     pub(crate) nodes: Vec<String>,
-    pub(crate) clocks: Vec<u32>,
-    pub(crate) event_nodes: Vec<u32>,
+    pub(crate) clocks: Arc<ClockTable>,
     pub(crate) lines: Offsets,
     pub(crate) text: String,
     pub(crate) text_ends: Offsets,
     pub(crate) field_names: Vec<String>,
     pub(crate) fields: Vec<String>,
-    /// Per node, its events sorted by their own entry (ties in file order).
-    pub(crate) by_node: Vec<Vec<u32>>,
-    /// Per node: its own entries are exactly 1..=count, so `node:n` is `by_node[node][n-1]`.
-    pub(crate) gap_free: Vec<bool>,
-    /// Every node's events appear in the file in increasing own-entry order, so file order
-    /// visits each node's events in order (and passes can run sequentially).
-    pub(crate) in_file_order: bool,
     /// [`Execution::messages`], found by a strict [`Execution::check`] that passed (it visits
     /// the same referenced events), so that analysing a checked execution does not redo it.
     pub(crate) messages: std::sync::OnceLock<Vec<(usize, usize)>>,
+    /// Set when a [`Execution::check`] (strict or lenient) passed: every clock then covers
+    /// what the latest events it names know, which lets passes skip dominated references.
+    pub(crate) passed: std::sync::OnceLock<()>,
+    /// Bytes of the log text its entries took (host, clock and text lines).
+    pub(crate) entry_bytes: u64,
 }
 
 /// One event of an [`Execution`], borrowed from it.
@@ -130,8 +136,8 @@ pub struct Event<'a> {
     pub index: usize,
     /// The index of the node that logged it, into [`Execution::nodes`].
     pub node: usize,
-    /// Its vector clock, dense over [`Execution::nodes`].
-    pub clock: &'a [u32],
+    /// Its vector clock, indexed like [`Execution::nodes`].
+    pub clock: Clock<'a>,
     /// Its text (the `event` part of the entry).
     pub text: &'a str,
     /// The 1-based line where its entry starts.
@@ -141,7 +147,7 @@ pub struct Event<'a> {
 impl Event<'_> {
     /// The event's own entry: `n` in its id `node:n`.
     pub fn tick(&self) -> u32 {
-        self.clock.get(self.node).copied().unwrap_or(0)
+        self.clock.own()
     }
 
     /// Its id `node:n`.
@@ -190,21 +196,31 @@ impl Execution {
 
     /// Number of events.
     pub fn len(&self) -> usize {
-        self.event_nodes.len()
+        self.clocks.len()
     }
 
     /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
-        self.event_nodes.is_empty()
+        self.clocks.is_empty()
     }
 
-    /// The clock of event `index`, dense over [`Execution::nodes`].
+    /// The clock of event `index`, indexed like [`Execution::nodes`].
     ///
     /// # Panics
     /// If `index >= len()`.
-    pub fn clock(&self, index: usize) -> &[u32] {
-        let width = self.nodes.len();
-        &self.clocks[index * width..(index + 1) * width]
+    pub fn clock(&self, index: usize) -> Clock<'_> {
+        self.clocks.clock(index)
+    }
+
+    /// Bytes of the log text this execution's entries took (host, clock and text lines, an
+    /// estimate within a few bytes per entry).
+    pub fn entry_bytes(&self) -> u64 {
+        self.entry_bytes
+    }
+
+    /// Every event's clock (shared: cloning the `Arc` does not copy them).
+    pub fn clock_table(&self) -> &Arc<ClockTable> {
+        &self.clocks
     }
 
     /// The node of event `index`.
@@ -212,7 +228,12 @@ impl Execution {
     /// # Panics
     /// If `index >= len()`.
     pub fn node_of(&self, index: usize) -> usize {
-        self.event_nodes[index] as usize
+        self.clocks.node_of(index)
+    }
+
+    /// Event `index`'s own entry.
+    pub(crate) fn own(&self, index: usize) -> u32 {
+        self.clocks.own(index)
     }
 
     /// Event `index`, or `None` past the end.
@@ -242,7 +263,8 @@ impl Execution {
 
     /// The events of `node`, sorted by their own entry (`node:1`, `node:2`, …).
     pub fn events_of(&self, node: usize) -> impl ExactSizeIterator<Item = usize> + '_ {
-        self.by_node
+        self.clocks
+            .by_node
             .get(node)
             .map(Vec::as_slice)
             .unwrap_or_default()
@@ -266,16 +288,14 @@ impl Execution {
     /// The event with id `id`, if one exists (the first one logged, if a broken log has
     /// several).
     pub fn find(&self, id: EventId) -> Option<usize> {
-        let events = self.by_node.get(id.node)?;
-        if self.gap_free[id.node] {
+        let events = self.clocks.by_node.get(id.node)?;
+        if self.clocks.gap_free[id.node] {
             let index = (id.n as usize).checked_sub(1)?;
             return events.get(index).map(|&e| e as usize);
         }
-        let width = self.nodes.len();
-        let position =
-            events.partition_point(|&e| self.clocks[e as usize * width + id.node] < id.n);
+        let position = events.partition_point(|&e| self.own(e as usize) < id.n);
         let &found = events.get(position)?;
-        (self.clocks[found as usize * width + id.node] == id.n).then_some(found as usize)
+        (self.own(found as usize) == id.n).then_some(found as usize)
     }
 
     /// `node:n` for an id.

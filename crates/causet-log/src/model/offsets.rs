@@ -42,4 +42,9 @@ impl Offsets {
         self.low.reserve_exact(more);
         self.bases.reserve_exact(more / Self::BLOCK + 1);
     }
+
+    /// Bytes of memory held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bases.capacity() * 8 + self.low.capacity() * 4
+    }
 }

@@ -72,12 +72,67 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// and put `server00` … `server99` in one low-16-bit bucket).
 pub(crate) type NameMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// One dense clock row and, once [`Row::track`] is on, the entries written in it since it
+/// was last reset (so that a reset, and reading the row's entries, cost the clock's length
+/// rather than the number of nodes).
+#[derive(Debug, Default)]
+pub(super) struct Row {
+    pub(super) values: Vec<u32>,
+    pub(super) touched: Vec<u32>,
+    pub(super) track: bool,
+}
+
+impl Row {
+    /// All zeros, `width` long (or longer).
+    #[inline]
+    fn reset(&mut self, width: usize) {
+        if self.track {
+            for &id in &self.touched {
+                if let Some(cell) = self.values.get_mut(id as usize) {
+                    *cell = 0;
+                }
+            }
+            self.touched.clear();
+            if self.values.len() < width {
+                self.values.resize(width, 0);
+            }
+        } else {
+            self.values.clear();
+            self.values.resize(width, 0);
+        }
+    }
+
+    /// Sets entry `id`, which is within the row.
+    #[inline(always)]
+    fn put(&mut self, id: u32, value: u32) -> bool {
+        match self.values.get_mut(id as usize) {
+            Some(cell) => {
+                *cell = value;
+                if self.track {
+                    self.touched.push(id);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// From now on, records the entries written (those of the row as it is count as
+    /// written).
+    pub(super) fn start_tracking(&mut self) {
+        self.touched.clear();
+        self.touched
+            .extend((0..self.values.len() as u32).filter(|&k| self.values[k as usize] != 0));
+        self.track = true;
+    }
+}
+
 /// Interns node names and fills one dense clock row.
 #[derive(Debug, Default)]
 pub(super) struct RowFiller {
     nodes: Vec<String>,
     node_ids: NameMap<Vec<u8>, u32>,
-    pub(super) row: Vec<u32>,
+    pub(super) row: Row,
     /// `seen[node] == generation` when the current row already has an entry for `node`.
     seen: Vec<u64>,
     generation: u64,
@@ -201,7 +256,7 @@ impl Template {
     /// Fills `row` if `clock` has the exact layout; `false` (row in an unspecified state)
     /// otherwise.
     #[inline]
-    fn fill_exact(&self, clock: &[u8], row: &mut [u32]) -> bool {
+    fn fill_exact(&self, clock: &[u8], row: &mut Row) -> bool {
         const ONES: u64 = 0x0101_0101_0101_0101;
         let n = self.bytes.len();
         if n == 0 || clock.len() != n {
@@ -227,9 +282,7 @@ impl Template {
             non_digit |= (digits.wrapping_add(0x76 * ONES) | digits) & (0x80 * ONES);
             let number = combine_eight_digits(digits);
             leading_zero |= number < value.min;
-            if let Some(cell) = row.get_mut(value.id as usize) {
-                *cell = number;
-            }
+            row.put(value.id, number);
         }
         different == 0 && non_digit == 0 && !leading_zero
     }
@@ -317,8 +370,7 @@ impl RowFiller {
         let Some(template) = self.templates.get(host_id as usize) else {
             return false;
         };
-        self.row.clear();
-        self.row.resize(self.nodes.len(), 0);
+        self.row.reset(self.nodes.len());
         template.fill_exact(clock, &mut self.row)
     }
 
@@ -406,8 +458,7 @@ impl RowFiller {
     }
 
     fn start_row(&mut self) {
-        self.row.clear();
-        self.row.resize(self.nodes.len(), 0);
+        self.row.reset(self.nodes.len());
         self.generation += 1;
     }
 
@@ -451,11 +502,10 @@ impl RowFiller {
             return false;
         }
         self.seen[index] = self.generation;
-        if index >= self.row.len() {
-            self.row.resize(index + 1, 0);
+        if index >= self.row.values.len() {
+            self.row.values.resize(index + 1, 0);
         }
-        self.row[index] = value;
-        true
+        self.row.put(id, value)
     }
 
     /// Fills the row from `clock` if it has the layout of `host`'s previous plain clock
@@ -469,12 +519,11 @@ impl RowFiller {
         if template.entries.is_empty() {
             return false;
         }
-        self.row.clear();
-        self.row.resize(self.nodes.len(), 0);
+        self.row.reset(self.nodes.len());
         if template.fill_exact(clock, &mut self.row) {
             return true;
         }
-        self.row.fill(0);
+        self.row.reset(self.nodes.len());
         let mut i = 0;
         for entry in &template.entries {
             if !entry.matches(clock, i) {
@@ -484,9 +533,8 @@ impl RowFiller {
             let Some(value) = Self::template_value(clock, &mut i) else {
                 return false;
             };
-            match self.row.get_mut(entry.id as usize) {
-                Some(cell) => *cell = value,
-                None => return false,
+            if !self.row.put(entry.id, value) {
+                return false;
             }
         }
         if i + 1 != clock.len() || clock[i] != b'}' {

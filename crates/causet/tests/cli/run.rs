@@ -814,3 +814,75 @@ fn a_run_of_more_than_a_thousand_nodes_is_checked_and_analysed() {
         "the SVG keeps its limit: {summary}"
     );
 }
+
+/// Issue 18: a run above the former analysis limit (events × nodes × 8 bytes beyond
+/// `--max-memory`: here 9,000 events of 500 nodes, 36 MB, against 32 MiB) is checked,
+/// analysed and drawn in view.html now; only a merged log bigger than `--max-memory`
+/// itself is not read, and the summary says so.
+#[test]
+fn a_run_above_the_former_analysis_limit_is_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wide");
+    let run = |max: &str| {
+        causet()
+            .args(["run", "--json", "--mode", "task", "--workload", "ping"])
+            .args(["--nodes", "500", "--messages", "8", "--full-stamps"])
+            .args(["--max-memory", max, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let output = run("32M");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let events = summary["events"].as_u64().unwrap();
+    assert!(
+        events * 500 * 8 > 32 << 20,
+        "{events} events: above the old limit"
+    );
+    assert_eq!(summary["check"]["valid"], true, "{summary}");
+    let (logged, _, visible, _) = check_log(&out.join("causet.log"));
+    assert_eq!(events, logged as u64);
+    assert_eq!(summary["messages"], visible as u64);
+    assert!(
+        summary["concurrent_pairs"].as_u64().is_some_and(|c| c > 0),
+        "{summary}"
+    );
+    assert!(out.join("view.html").is_file(), "{summary}");
+    assert!(summary["diagram"].is_null(), "the SVG keeps its limit");
+    // A limit below the merged log's size (a gossip's clocks fill up: about 40 MB of log,
+    // while the run itself is estimated at 27 MiB): the run runs, its log is not read, and
+    // the summary says why.
+    let output = causet()
+        .args([
+            "run",
+            "--mode",
+            "task",
+            "--workload",
+            "gossip",
+            "--full-stamps",
+        ])
+        .args([
+            "--nodes",
+            "500",
+            "--messages",
+            "12",
+            "--max-memory",
+            "27M",
+            "--out",
+        ])
+        .arg(dir.path().join("full"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = std::fs::metadata(dir.path().join("full/causet.log"))
+        .unwrap()
+        .len();
+    assert!(log > 27 << 20, "{log}");
+    let text = stdout(&output);
+    assert!(
+        text.contains("(analysis skipped: the merged log is ")
+            && text.contains("(limit 27.0 MiB; see --max-memory)"),
+        "{text}"
+    );
+}
