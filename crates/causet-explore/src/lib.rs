@@ -240,17 +240,21 @@ impl<A: Actor> Explorer<A> {
     /// One execution per happens-before relation (optimal DPOR), up to the first
     /// violation.
     pub fn dpor(&self) -> Result<Report, ExploreError> {
-        dpor::explore(self)
+        search::run(self, &mut dpor::Dpor::new())
     }
 
     /// Every order of deliveries, up to the first violation (no reduction: the baseline).
     pub fn naive(&self) -> Result<Report, ExploreError> {
-        search::naive(self)
+        search::run(self, &mut search::Naive::default())
     }
 
     /// `walks` random executions drawn with `seed`, up to the first violation.
     pub fn random(&self, seed: u64, walks: u64) -> Result<Report, ExploreError> {
-        search::random(self, seed, walks)
+        if walks == 0 {
+            self.node_count()?;
+            return Ok(Report::clean(Stats::default()));
+        }
+        search::run(self, &mut search::Random::new(seed, walks))
     }
 
     /// Runs [`dpor`](Self::dpor) and panics on a violation with the property, the

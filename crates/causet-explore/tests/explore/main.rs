@@ -4,3 +4,4 @@ mod demo;
 mod dpor;
 mod examples;
 mod hosted;
+mod stateright;
