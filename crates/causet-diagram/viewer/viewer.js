@@ -1215,13 +1215,38 @@
     const x = r.left + xOf(state.columnOf[ex.node[i]]), y = r.top + yOf(ex.row[i]);
     canvas.dispatchEvent(new MouseEvent("click", { clientX: x, clientY: y, shiftKey: !!shift, bubbles: true }));
   }
-  window.causetView = { state: snapshot, select: (id) => clickEvent(id, false), search, show, order: (a, b) => order(state.ex, findId(state.ex, a), findId(state.ex, b)) };
+  // For the benchmark (benches/view_page.mjs): `frames` animation frames, each moving the
+  // view by `dy` px (a pan) or zooming by `factor` (a zoom) and drawing; per frame the time
+  // since the previous frame and the time drawing took, in ms.
+  function bench(frames, dy, factor) {
+    return new Promise((resolve) => {
+      const intervals = [], draws = [];
+      let last = 0;
+      const tick = (now) => {
+        if (last) intervals.push(now - last);
+        last = now;
+        if (factor) zoomAt(factor, size().h / 2); else { state.panY += dy; clampPan(); }
+        const t0 = performance.now(); draw(); draws.push(performance.now() - t0);
+        if (draws.length < frames) requestAnimationFrame(tick); else resolve({ intervals, draws });
+      };
+      requestAnimationFrame(tick);
+    });
+  }
+  // Milliseconds a click on event `id` takes to classify every event and draw.
+  function benchSelect(id) {
+    const t0 = performance.now(); clickEvent(id, false); draw();
+    return performance.now() - t0;
+  }
+  const setView = (x, y, zoom) => { state.panX = x; state.panY = y; state.zoom = zoom; clampPan(); draw(); };
+  window.causetView = { bench, benchSelect, fit, setView, timing: () => ({ firstPaintMs: state.firstPaint, firstFrameMs: state.firstFrame }), state: snapshot, select: (id) => clickEvent(id, false), search, show, order: (a, b) => order(state.ex, findId(state.ex, a), findId(state.ex, b)) };
 
   try {
     const params = readHash();
     show(Number(params.x) || 0, params);
     // Milliseconds from the start of navigation to the end of the first full paint.
     state.firstPaint = performance.now();
+    // ... and to the first frame the browser shows after it.
+    requestAnimationFrame(() => setTimeout(() => { state.firstFrame = performance.now(); }, 0));
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
     if (params.fitpath !== undefined) $("fitpath") ? $("fitpath").click() : errors.push("test: no fit path button");
     if (params.dragnode) {
