@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 /// `../shared/peer-data` beside the repository, or `None` (with a visible SKIPPED line)
 /// when it is absent. Under `CI=true` an absent directory is a failure: CI runs with
 /// `../shared` beside the clone, so a skip there would hide a lost conformance check.
-pub fn peer_data(test: &str) -> Option<PathBuf> {
+pub(crate) fn peer_data(test: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peer-data");
     located(dir, std::env::var_os("CI").is_some(), test)
 }
 
 /// `dir` when it is a directory; else a visible SKIPPED line and `None`, or under CI a panic.
-pub fn located(dir: PathBuf, ci: bool, test: &str) -> Option<PathBuf> {
+pub(super) fn located(dir: PathBuf, ci: bool, test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {

@@ -11,12 +11,20 @@
 //! `DiffClock::merge_small_bytes` (the fused receive), on a receiver whose channel from the
 //! sender has started, either takes the bytes, which then decode and merge to exactly the
 //! same state, or leaves the receiver exactly as it was.
+//!
+//! The knowledge-aware sender (`DiffClock::with_knowledge`): a knowledge-aware receiver
+//! merges any bytes exactly as a plain one does, and its next stamp stays within the full
+//! encoding plus one byte; and the input, read as a program (sends, deliveries, losses,
+//! duplicates, local events among 3 to 6 knowledge-aware nodes), gives after every
+//! accepted receive the clock that full vector clocks give, and leaves a refused one
+//! without effect.
 #![no_main]
 
 use causet_clock::differential::{DiffClock, SmallStamp, Stamp, StampKind, StampRef};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     fused_receive(data);
+    knowing_execution(data);
     let decoded = Stamp::decode(data);
     let view = StampRef::parse(data);
     assert_eq!(view.map(|view| view.to_stamp()), decoded.clone());
@@ -59,7 +67,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let n = 1 + usize::from(data.len() % 8);
     let mut receiver = DiffClock::new(n - 1, n + 1);
     let mut twin = receiver.clone();
+    let mut knowing = receiver.clone().with_knowledge();
     let merged = receiver.merge_ref(n, &view);
+    assert_eq!(knowing.merge_ref(n, &view), merged);
+    assert_eq!(knowing.clock(), receiver.clock());
+    let mut reply = Vec::new();
+    knowing.encode_stamp(n, &mut reply);
+    assert!(reply.len() <= knowing.full_len() + 1);
+    assert!(Stamp::decode(&reply).is_ok());
     if merged.is_ok() {
         for &(index, value) in &entries {
             assert!(receiver.clock().get(index) >= value);
@@ -99,5 +114,70 @@ fn fused_receive(data: &[u8]) {
             before,
             "a refusal changed the receiver"
         );
+    }
+}
+
+/// Reads `data` as a program for 3 to 6 knowledge-aware nodes, beside full vector clocks:
+/// each byte's low two bits pick a send, a delivery, a loss or duplication, or a local
+/// event, the rest the nodes. A refused stamp changes nothing, and its sender resyncs.
+fn knowing_execution(data: &[u8]) {
+    use causet_clock::VectorClock;
+    use std::collections::VecDeque;
+    let Some((&first, program)) = data.split_first() else {
+        return;
+    };
+    let n = 3 + usize::from(first % 4);
+    let mut nodes: Vec<DiffClock> = (0..n).map(|me| DiffClock::new(me, n).with_knowledge()).collect();
+    let mut full: Vec<VectorClock> = vec![VectorClock::new(); n];
+    let mut channels: Vec<VecDeque<(Vec<u8>, VectorClock)>> = vec![VecDeque::new(); n * n];
+    for &op in program {
+        let a = usize::from(op >> 2) % n;
+        let b = (a + 1 + usize::from(op >> 5) % (n - 1)) % n;
+        match op & 3 {
+            0 => {
+                let mut bytes = Vec::new();
+                nodes[a].tick();
+                full[a].tick(a);
+                nodes[a].encode_stamp(b, &mut bytes);
+                assert!(bytes.len() <= nodes[a].full_len() + 1);
+                channels[a * n + b].push_back((bytes, full[a].clone()));
+            }
+            1 => {
+                let Some((bytes, clock)) = channels[a * n + b].pop_front() else {
+                    continue;
+                };
+                let Ok(view) = StampRef::parse(&bytes) else {
+                    panic!("a node's stamp does not parse");
+                };
+                let before = nodes[b].clock().clone();
+                match nodes[b].receive_ref(a, &view) {
+                    Ok(()) => {
+                        full[b].merge(&clock);
+                        full[b].tick(b);
+                    }
+                    Err(refusal) => {
+                        assert_eq!(nodes[b].clock(), &before, "a refusal changed the clock");
+                        if refusal.needs_resync() {
+                            nodes[a].resync(b);
+                        }
+                    }
+                }
+            }
+            2 => {
+                let channel = &mut channels[a * n + b];
+                if op & 0x80 == 0 {
+                    channel.pop_front();
+                } else if let Some(head) = channel.front().cloned() {
+                    channel.push_front(head);
+                }
+            }
+            _ => {
+                nodes[a].tick();
+                full[a].tick(a);
+            }
+        }
+        for (node, clock) in nodes.iter().zip(&full) {
+            assert_eq!(node.clock(), clock);
+        }
     }
 }

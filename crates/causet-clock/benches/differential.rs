@@ -13,9 +13,16 @@
 //! message is delivered 1 to 16 steps later, in FIFO order per channel. Sizes are counted by
 //! [`StampCost`] over 50·n messages after a warm-up of 10·n: `full` is the dense encoding
 //! (`VectorClock::encode`), `GoVector` a msgpack map with `"node12"`-style keys, `ours` the
-//! encoded differential stamp, beside two references: textbook Singhal–Kshemkalyani stamps
-//! and an oracle that sends only the entries the receiver lacks. With `-- sizes` the bench
-//! prints that table; otherwise criterion measures, per message at n = 16, 64, 256:
+//! encoded differential stamp, `knowledge` the knowledge-aware one
+//! (`DiffClock::with_knowledge`), beside references: textbook Singhal–Kshemkalyani stamps,
+//! an oracle that sends only the entries the receiver lacks (the meter's lower bound,
+//! checked against it), and idealised knowledge-aware senders that know, for free, the
+//! receiver's whole clocks at its sends that arrived (`direct`), that plus causality
+//! through the sender's own entry (`+own`), or all a matrix clock on every message would
+//! tell (`matrix`). It also counts the entries sent that the receiver held at the send,
+//! and of the knowledge-aware sender's, those a matrix clock would have known. With
+//! `-- sizes` the bench prints that table; otherwise criterion measures, per message at
+//! n = 16, 64, 256 (`knowledge` as `ours`):
 //! - `send/ours`: `DiffClock::tick` + `stamp_into` + `Stamp::encode`, against
 //!   `send/full`: `VectorClock::tick` + `encode_into`;
 //! - `receive/ours`: `StampRef::parse` + `DiffClock::receive_ref` (read from the bytes,
@@ -28,7 +35,8 @@
 //! Run: `cargo bench -p causet-clock --bench differential -- sizes` (the table, seconds;
 //! `-- sizes long`: 1000·n messages at n = 64, a minute),
 //! `cargo bench -p causet-clock --bench differential -- ratios` (n = 64 CPU ratios as medians
-//! of 3000 alternating batches, which a shared machine disturbs least) and
+//! of 3000 alternating batches of ours, knowledge and full, which a shared machine disturbs
+//! least; columns: ours, knowledge, full ns/message, ours/full, knowledge/ours) and
 //! `cargo bench -p causet-clock --bench differential -- --warm-up-time 1 --measurement-time 3`.
 
 use std::collections::VecDeque;
@@ -164,6 +172,8 @@ struct Sizes {
     govector: u64,
     ours: u64,
     max_excess: i64,
+    /// The same for knowledge-aware stamps.
+    max_excess_knowing: i64,
     resyncs: u64,
     diffs: u64,
     /// Bytes of an oracle differential stamp: only the entries where the sender is ahead
@@ -174,6 +184,31 @@ struct Sizes {
     /// sequence number and the best encoding, but no snapshot fallback and no leaving out
     /// of entries learnt from the peer.
     textbook: u64,
+    /// Bytes of knowledge-aware stamps (`DiffClock::with_knowledge`).
+    knowing: u64,
+    /// Their bytes if each `Diff` value were written as its increase over the value the
+    /// same chain last carried for that entry (which both sides could track): an estimate
+    /// for values as deltas.
+    knowing_delta: u64,
+    /// Entries sent by ours that the receiver held at the send, and of those, the ones
+    /// the knowledge-aware sender also sends.
+    wasted: u64,
+    wasted_knowing: u64,
+    /// Of those, the ones a matrix clock would have let the sender know.
+    wasted_knowable: u64,
+    /// Idealised knowledge-aware senders, each sending the entries where the sender is
+    /// ahead of what it can know the receiver holds (header as the oracle's):
+    /// `direct`: the receiver's whole clocks at its sends that have arrived, and the
+    /// sender's clocks at its own sends to it;
+    known_direct: u64,
+    /// `own`: `direct`, plus everything the sender held at its event `t` once the
+    /// receiver is known to hold the sender's own entry `t` (causality: the receiver's
+    /// clock then dominates the sender's at that event);
+    known_own: u64,
+    /// `matrix`: everything a matrix clock carried on every message would let the sender
+    /// know of the receiver's clock (the floor of any scheme that learns only from
+    /// messages it receives).
+    known_matrix: u64,
 }
 
 /// Replays `steps` on the meter with FIFO channels and delays; counts the last `measured`.
@@ -186,6 +221,15 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
     // For the textbook stamps: the sender's clock at its last stamp to each peer.
     let mut last_stamped = vec![VectorClock::new(); n * n];
     let kind = StampKind::Diff { session: 0, seq: 1 };
+    // The idealised knowledge: per ordered pair (s, r), what s knows of r's clock
+    // (`direct`), s's own-entry value at the event where each entry got its value, and
+    // per node a matrix clock (row x: what the node knows x holds).
+    let mut direct = vec![VectorClock::new(); n * n];
+    let mut own_at = vec![vec![0u64; n]; n];
+    let mut matrix = vec![vec![0u64; n * n]; n];
+    let mut wires: Vec<VecDeque<(VectorClock, Vec<u64>)>> = vec![VecDeque::new(); n * n];
+    // Per channel, the value its chain last carried for each entry (knowledge-aware).
+    let mut chain_values = vec![VectorClock::new(); n * n];
     for (now, step) in steps.iter().enumerate() {
         if now == warm_up {
             before = meter.totals();
@@ -194,11 +238,17 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
             meter.local(step.from);
         }
         let message = meter.send(step.from, step.to);
+        let own = meter.clock(step.from).get(step.from);
+        own_at[step.from][step.from] = own;
+        let row = dense(meter.clock(step.from), n);
+        matrix[step.from][step.from * n..][..n].copy_from_slice(&row);
         let sender = meter.clock(step.from);
         let previous = &mut last_stamped[step.from * n + step.to];
         if now >= warm_up {
             let excess = message.stamp_len() as i64 - message.full_len() as i64;
             sizes.max_excess = sizes.max_excess.max(excess);
+            let excess = message.knowledge_stamp().encoded_len() as i64 - message.full_len() as i64;
+            sizes.max_excess_knowing = sizes.max_excess_knowing.max(excess);
             if matches!(message.stamp().kind(), StampKind::Diff { .. }) {
                 sizes.diffs += 1;
             }
@@ -210,16 +260,87 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
             };
             let oracle = entries(&|k, v| v > receiver.get(k));
             sizes.oracle += oracle.encoded_len() as u64;
+            let held = |stamp: &Stamp| {
+                let diff = matches!(stamp.kind(), StampKind::Diff { .. });
+                let held = stamp.entries().filter(|&(k, v)| receiver.get(k) >= v);
+                if diff { held.count() as u64 } else { 0 }
+            };
+            sizes.wasted += held(message.stamp());
+            sizes.wasted_knowing += held(message.knowledge_stamp());
+            let knowing = message.knowledge_stamp();
+            if matches!(knowing.kind(), StampKind::Diff { .. }) {
+                let row = &matrix[step.from][step.to * n..][..n];
+                sizes.wasted_knowable += knowing
+                    .entries()
+                    .filter(|&(k, v)| receiver.get(k) >= v && row[k] >= v)
+                    .count() as u64;
+            }
+            let base = &chain_values[step.from * n + step.to];
+            sizes.knowing_delta += if matches!(knowing.kind(), StampKind::Diff { .. }) {
+                let deltas = knowing.entries().map(|(k, v)| (k, v - base.get(k)));
+                Stamp::new(knowing.kind(), deltas.collect())
+                    .expect("increases are positive")
+                    .encoded_len() as u64
+            } else {
+                knowing.encoded_len() as u64
+            };
             let textbook = entries(&|k, v| v > previous.get(k) && k != step.to);
             sizes.textbook += textbook.encoded_len() as u64;
+            let known = &direct[step.from * n + step.to];
+            let stamp = entries(&|k, v| v > known.get(k) && k != step.to);
+            sizes.known_direct += stamp.encoded_len() as u64;
+            let acked = known.get(step.from);
+            let at = &own_at[step.from];
+            let stamp = entries(&|k, v| v > known.get(k) && k != step.to && at[k] > acked);
+            sizes.known_own += stamp.encoded_len() as u64;
+            let row = &matrix[step.from][step.to * n..][..n];
+            let stamp = entries(&|k, v| v > row[k] && k != step.to);
+            sizes.known_matrix += stamp.encoded_len() as u64;
         }
         previous.clone_from(sender);
+        let knowing = message.knowledge_stamp();
+        let base = &mut chain_values[step.from * n + step.to];
+        match knowing.kind() {
+            StampKind::Start { .. } => *base = VectorClock::new(),
+            StampKind::Snapshot => {}
+            StampKind::Diff { .. } => {}
+        }
+        if knowing.kind() != StampKind::Snapshot {
+            for (k, v) in knowing.entries() {
+                base.set(k, v);
+            }
+        }
+        let sender = sender.clone();
+        direct[step.from * n + step.to].merge(&sender);
+        let carried = matrix[step.from].clone();
+        // What the sender sent, the receiver holds when the next stamp arrives (FIFO).
+        for (known, k) in matrix[step.from][step.to * n..][..n].iter_mut().zip(0..) {
+            *known = (*known).max(sender.get(k));
+        }
+        wires[step.from * n + step.to].push_back((sender, carried));
         channels[step.from * n + step.to].push_back((now + step.delay, message));
         // Deliver every channel head that is due (later messages wait behind it: FIFO).
         for channel in channels.iter_mut() {
             while channel.front().is_some_and(|&(due, _)| due <= now) {
                 if let Some((_, message)) = channel.pop_front() {
+                    let (from, to) = (message.from(), message.to());
                     meter.receive(message);
+                    let Some((clock, carried)) = wires[from * n + to].pop_front() else {
+                        continue;
+                    };
+                    direct[to * n + from].merge(&clock);
+                    let receiver = meter.clock(to);
+                    let own = receiver.get(to);
+                    for (k, at) in own_at[to].iter_mut().enumerate() {
+                        if clock.get(k) > before_receive(&matrix[to], to, n, k) {
+                            *at = own;
+                        }
+                    }
+                    let rows = &mut matrix[to];
+                    for (mine, &theirs) in rows.iter_mut().zip(&carried) {
+                        *mine = (*mine).max(theirs);
+                    }
+                    rows[to * n..][..n].copy_from_slice(&dense(receiver, n));
                 }
             }
         }
@@ -230,16 +351,35 @@ fn measure_sizes(n: usize, steps: &[Step], measured: usize) -> Sizes {
     sizes.govector = after.govector_bytes - before.govector_bytes;
     sizes.ours = after.differential_bytes - before.differential_bytes;
     sizes.resyncs = after.resyncs - before.resyncs;
+    sizes.knowing = after.knowledge_bytes - before.knowledge_bytes;
+    // The meter's lower bound is the oracle, computed independently here.
+    assert_eq!(
+        after.lower_bound_bytes - before.lower_bound_bytes,
+        sizes.oracle,
+        "the meter's lower bound"
+    );
     sizes
+}
+
+/// The `n` values of `clock` from index 0.
+fn dense(clock: &VectorClock, n: usize) -> Vec<u64> {
+    (0..n).map(|k| clock.get(k)).collect()
+}
+
+/// Entry `k` of node `me`'s clock before the receive being replayed (its matrix row).
+fn before_receive(matrix: &[u64], me: usize, n: usize, k: usize) -> u64 {
+    matrix[me * n + k]
 }
 
 /// The size table: `long` replays 1000·n messages at n = 64 (the last 500·n measured)
 /// instead of 60·n at every n, to check that the savings last.
 fn print_sizes(long: bool) {
     println!(
-        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp |"
+        "| pattern | n | full B/stamp | GoVector B/stamp | ours B/stamp | ours/full | saved | max ours−full | diff stamps | resyncs | textbook SK B/stamp | oracle B/stamp | knowledge B/stamp | max knowledge−full | knowledge, delta values B/stamp | knowledge/oracle | ours/oracle | knowledge/ours | held entries sent: ours, knowledge (matrix-knowable) | known: direct | known: +own | known: matrix |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
     for pattern in PATTERNS {
         for n in SIZES {
             if long && n != 64 {
@@ -254,7 +394,7 @@ fn print_sizes(long: bool) {
             let s = measure_sizes(n, &steps, measured);
             let per = |bytes: u64| bytes as f64 / s.messages as f64;
             println!(
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.3} | {:.1}% | {:+} | {:.0}% | {} | {:.1} | {:.1} | {:.1} | {:+} | {:.1} | {:.2} | {:.2} | {:.3} | {:.2}, {:.2} ({:.2}) | {:.1} | {:.1} | {:.1} |",
                 pattern.name(),
                 n,
                 per(s.full),
@@ -267,6 +407,18 @@ fn print_sizes(long: bool) {
                 s.resyncs,
                 per(s.textbook),
                 per(s.oracle),
+                per(s.knowing),
+                s.max_excess_knowing,
+                per(s.knowing_delta),
+                s.knowing as f64 / s.oracle as f64,
+                s.ours as f64 / s.oracle as f64,
+                s.knowing as f64 / s.ours as f64,
+                s.wasted as f64 / s.messages as f64,
+                s.wasted_knowing as f64 / s.messages as f64,
+                s.wasted_knowable as f64 / s.messages as f64,
+                per(s.known_direct),
+                per(s.known_own),
+                per(s.known_matrix),
             );
         }
     }
@@ -305,6 +457,30 @@ impl Ours {
         Ours {
             stamp: Stamp::new(StampKind::Snapshot, Vec::new()).expect("empty stamp"),
         }
+    }
+}
+
+/// Knowledge-aware differential stamps (`DiffClock::with_knowledge`), sent and received
+/// as [`Ours`].
+struct Knowing(Ours);
+
+impl Scheme for Knowing {
+    type Node = DiffClock;
+    fn node(me: usize, n: usize) -> DiffClock {
+        DiffClock::new(me, n).with_knowledge()
+    }
+    fn send(
+        &mut self,
+        node: &mut DiffClock,
+        me: usize,
+        to: usize,
+        local: bool,
+        wire: &mut Vec<u8>,
+    ) {
+        self.0.send(node, me, to, local, wire);
+    }
+    fn receive(node: &mut DiffClock, from: usize, to: usize, bytes: &[u8]) {
+        Ours::receive(node, from, to, bytes);
     }
 }
 
@@ -433,6 +609,10 @@ fn cpu(criterion: &mut Criterion) {
                 group.bench_function(BenchmarkId::new("ours", &label), |b| {
                     b.iter_custom(|iters| timed(&mut ours, iters, receives))
                 });
+                let mut knowing = Replayer::new(Knowing(Ours::new()), n, steps.clone());
+                group.bench_function(BenchmarkId::new("knowledge", &label), |b| {
+                    b.iter_custom(|iters| timed(&mut knowing, iters, receives))
+                });
                 let mut full = Replayer::new(Full, n, steps);
                 group.bench_function(BenchmarkId::new("full", &label), |b| {
                     b.iter_custom(|iters| timed(&mut full, iters, receives))
@@ -457,21 +637,29 @@ fn main() {
                 }
                 let steps = traffic(pattern, 64, 60 * 64);
                 let mut ours = Replayer::new(Ours::new(), 64, steps.clone());
+                let mut knowing = Replayer::new(Knowing(Ours::new()), 64, steps.clone());
                 let mut full = Replayer::new(Full, 64, steps);
-                let (mut o, mut f) = (Vec::new(), Vec::new());
+                let (mut o, mut k, mut f) = (Vec::new(), Vec::new(), Vec::new());
                 for _ in 0..3000 {
                     o.push(timed(&mut ours, BATCH as u64, receives));
+                    k.push(timed(&mut knowing, BATCH as u64, receives));
                     f.push(timed(&mut full, BATCH as u64, receives));
                 }
                 o.sort();
+                k.sort();
                 f.sort();
                 let per = |d: Duration| d.as_nanos() as f64 / BATCH as f64;
-                let (o, f) = (per(o[o.len() / 2]), per(f[f.len() / 2]));
+                let (o, k, f) = (
+                    per(o[o.len() / 2]),
+                    per(k[k.len() / 2]),
+                    per(f[f.len() / 2]),
+                );
                 let operation = if receives { "receive" } else { "send" };
                 println!(
-                    "| {operation} | {} | {o:.0} | {f:.0} | {:.2} |",
+                    "| {operation} | {} | {o:.0} | {k:.0} | {f:.0} | {:.2} | {:.2} |",
                     pattern.name(),
-                    o / f
+                    o / f,
+                    k / o
                 );
             }
         }

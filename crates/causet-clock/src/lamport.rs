@@ -64,11 +64,10 @@ impl LamportClock {
 
     /// A local event: increments the time and returns it.
     ///
-    /// # Panics
-    ///
-    /// If the time is already `u64::MAX`.
+    /// A time already at `u64::MAX` stays there: ticks saturate, in every build (see the
+    /// [crate docs](crate#overflow)).
     pub fn tick(&mut self) -> u64 {
-        self.time += 1;
+        self.time = self.time.saturating_add(1);
         self.time
     }
 
@@ -78,7 +77,7 @@ impl LamportClock {
     }
 
     /// A receive event of a message stamped `stamp`: the time becomes
-    /// `max(time, stamp) + 1`, which is returned.
+    /// `max(time, stamp) + 1` (saturating at `u64::MAX`), which is returned.
     pub fn receive(&mut self, stamp: u64) -> u64 {
         LogicalClock::receive(self, &(), &stamp)
     }

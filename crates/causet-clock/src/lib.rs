@@ -70,6 +70,28 @@
 //! assert!(VectorClock::decode(&[0x01, 0xff]).is_err());
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Overflow
+//!
+//! One rule for every clock: a tick of an entry already at `u64::MAX` leaves it at
+//! `u64::MAX` (saturates) in debug and release builds alike, and so does a Lamport receive
+//! of a stamp at `u64::MAX`; merges take maxima and cannot overflow. No clock panics or
+//! wraps. Decoders accept `u64::MAX` (it is a valid counter), so only input can bring an
+//! entry there: 2^64 events on one node cannot happen. Wrapping to 0 would put the node's
+//! next event before its own past (and break a [`VectorClock`]'s trimmed form); saturating
+//! keeps every invariant, and the events after the top compare `Equal` on that entry,
+//! never earlier.
+//!
+//! ```
+//! use causet_clock::{LamportClock, VectorClock, VersionVector};
+//!
+//! let mut dense = VectorClock::decode(&VectorClock::from_entries(vec![u64::MAX]).encode())?;
+//! assert_eq!(dense.tick(0), u64::MAX);
+//! let mut sparse: VersionVector<String> = format!(r#"{{"a":{}}}"#, u64::MAX).parse()?;
+//! assert_eq!(sparse.tick("a"), u64::MAX);
+//! assert_eq!(LamportClock::new().receive(u64::MAX), u64::MAX);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod binary;
@@ -94,6 +116,11 @@ pub use lamport::LamportClock;
 pub use logical_clock::LogicalClock;
 pub use vector_clock::VectorClock;
 pub use version_vector::VersionVector;
+
+/// The iterators of the clocks.
+pub mod iter {
+    pub use crate::version_vector::IntoIter;
+}
 
 /// The README's library example, compiled and run as a doctest so it cannot go stale.
 #[cfg(doctest)]

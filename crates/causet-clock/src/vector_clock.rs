@@ -114,16 +114,18 @@ impl VectorClock {
 
     /// Increments entry `node` (an event on that node) and returns its new value.
     ///
-    /// # Panics
-    ///
-    /// If the entry is already `u64::MAX` (2^64 events on one node cannot happen).
+    /// An entry already at `u64::MAX` stays there: ticks saturate, in every build, like
+    /// every clock of this crate (see the [crate docs](crate#overflow)). Only input can
+    /// put an entry there (2^64 events on one node cannot happen); wrapping would send the
+    /// node back before its own past.
     #[inline]
     pub fn tick(&mut self, node: usize) -> u64 {
         if node >= self.entries.len() {
             self.entries.resize(node + 1, 0);
         }
-        self.entries[node] += 1;
-        self.entries[node]
+        let entry = &mut self.entries[node];
+        *entry = entry.saturating_add(1);
+        *entry
     }
 
     /// The stamp for a message sent by `node`: ticks `node`, returns a copy of the clock.

@@ -192,9 +192,8 @@ impl<Id: Ord + Clone> VersionVector<Id> {
 
     /// Increments `node`'s entry (an event on that node) and returns its new value.
     ///
-    /// # Panics
-    ///
-    /// If the entry is already `u64::MAX`.
+    /// An entry already at `u64::MAX` stays there: ticks saturate, in every build (see the
+    /// [crate docs](crate#overflow)).
     pub fn tick<Q>(&mut self, node: &Q) -> u64
     where
         Id: Borrow<Q>,
@@ -202,8 +201,9 @@ impl<Id: Ord + Clone> VersionVector<Id> {
     {
         match self.position(node) {
             Ok(i) => {
-                self.counters[i] += 1;
-                self.counters[i]
+                let counter = &mut self.counters[i];
+                *counter = counter.saturating_add(1);
+                *counter
             }
             Err(i) => {
                 self.ids.insert(i, node.to_owned());
@@ -411,17 +411,56 @@ impl<Id: Ord + Clone> FromIterator<(Id, u64)> for VersionVector<Id> {
     }
 }
 
-/// Iterator over the owned entries of a [`VersionVector`], sorted by id.
-pub type IntoIter<Id> =
-    std::iter::Zip<smallvec::IntoIter<[Id; INLINE]>, smallvec::IntoIter<[u64; INLINE]>>;
+/// Iterator over the owned entries of a [`VersionVector`], sorted by id (what
+/// `into_iter` returns; its storage stays private).
+#[derive(Debug, Clone)]
+pub struct IntoIter<Id> {
+    inner: std::iter::Zip<smallvec::IntoIter<[Id; INLINE]>, smallvec::IntoIter<[u64; INLINE]>>,
+}
+
+impl<Id> Iterator for IntoIter<Id> {
+    type Item = (Id, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(Id, u64)> {
+        self.inner.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<Id> ExactSizeIterator for IntoIter<Id> {}
+
+impl<Id> DoubleEndedIterator for IntoIter<Id> {
+    #[inline]
+    fn next_back(&mut self) -> Option<(Id, u64)> {
+        self.inner.next_back()
+    }
+}
+
+impl<Id> std::iter::FusedIterator for IntoIter<Id> {}
 
 impl<Id> IntoIterator for VersionVector<Id> {
     type Item = (Id, u64);
     type IntoIter = IntoIter<Id>;
 
     /// The non-zero entries, sorted by id.
-    fn into_iter(self) -> Self::IntoIter {
-        self.ids.into_iter().zip(self.counters)
+    ///
+    /// ```
+    /// use causet_clock::VersionVector;
+    ///
+    /// let clock: VersionVector<String> = r#"{"b":2, "a":1}"#.parse()?;
+    /// let entries: Vec<(String, u64)> = clock.into_iter().rev().collect();
+    /// assert_eq!(entries, [("b".to_string(), 2), ("a".to_string(), 1)]);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn into_iter(self) -> IntoIter<Id> {
+        IntoIter {
+            inner: self.ids.into_iter().zip(self.counters),
+        }
     }
 }
 

@@ -19,18 +19,27 @@ pub struct Summary {
     /// Number of unordered pairs of distinct events neither of which happens before the
     /// other.
     pub concurrent_pairs: u64,
-    /// What the messages' stamps cost, full versus differential ([`stamp_bytes`]).
+    /// What the messages' stamps cost: full, differential, knowledge-aware and the lower
+    /// bound ([`stamp_bytes`]).
     pub stamp_bytes: StampBytes,
 }
 
-/// Bytes of the stamps of an execution's messages: full dense clocks versus differential
-/// stamps, measured by replaying the messages with `causet_clock::differential::StampCost`.
+/// Bytes of the stamps of an execution's messages: full dense clocks, differential stamps,
+/// knowledge-aware differential stamps and the lower bound, measured by replaying the
+/// messages with `causet_clock::differential::StampCost`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct StampBytes {
     /// Sum over messages of the full dense clock's encoded size.
     pub full: u64,
     /// Sum over messages of the differential stamp's encoded size (resyncs included).
     pub differential: u64,
+    /// Sum over messages of the knowledge-aware differential stamp's encoded size
+    /// (`DiffClock::with_knowledge`; resyncs included).
+    pub knowledge: u64,
+    /// Sum over messages of the lower bound: a `Diff` carrying only the entries where the
+    /// sender is ahead of the receiver at the send, in the smallest encoding (what no
+    /// sender can know without asking the receiver).
+    pub lower_bound: u64,
 }
 
 /// Summarises an execution: events, nodes, messages and the exact number of concurrent
@@ -78,6 +87,9 @@ pub fn analyze(execution: &Execution) -> Summary {
 /// let log = parse_log(text.as_bytes(), &ReadOptions::default())?;
 /// let bytes = stamp_bytes(&log.executions[0]);
 /// assert!(bytes.full > 0 && bytes.differential > 0);
+/// // One message, the first of its channel: the whole clock either way.
+/// assert_eq!(bytes.knowledge, bytes.differential);
+/// assert!(bytes.lower_bound > 0);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn stamp_bytes(execution: &Execution) -> StampBytes {
@@ -183,6 +195,8 @@ fn replay_stamps(execution: &Execution, messages: &[(usize, usize)]) -> StampByt
     StampBytes {
         full: totals.full_bytes,
         differential: totals.differential_bytes,
+        knowledge: totals.knowledge_bytes,
+        lower_bound: totals.lower_bound_bytes,
     }
 }
 

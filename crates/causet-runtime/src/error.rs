@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use causet_clock::ResyncRequired;
 use thiserror::Error;
 
 /// Why a runtime operation failed.
@@ -45,6 +46,17 @@ pub enum RuntimeError {
         peer: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A well-formed message whose differential stamp this node refused (lost, reordered,
+    /// duplicated or from an unknown session): nothing was merged, nothing logged. Ask
+    /// [`resync_required`](RuntimeError::resync_required) whether the sender must
+    /// resynchronise (it calls [`Node::resync`](crate::Node::resync) for this node).
+    #[error("message from {peer} refused: {refusal}")]
+    Refused {
+        /// The sender's name.
+        peer: String,
+        /// Why, as the clock says (with [`ResyncRequired::needs_resync`]).
+        refusal: ResyncRequired,
     },
     /// A frame announces more bytes than the maximum frame size.
     #[error("frame of {len} bytes from {peer} exceeds the maximum of {max} bytes")]
@@ -92,6 +104,31 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
+    /// The clock's refusal when this is [`Refused`](RuntimeError::Refused): `Some` with
+    /// [`needs_resync`](ResyncRequired::needs_resync) telling whether the sender must
+    /// resynchronise (false for a duplicate or superseded stamp).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use causet_runtime::{LogSink, Node, Roster};
+    ///
+    /// let roster = Arc::new(Roster::new(["alice", "bob"])?);
+    /// let mut alice = Node::new(roster.clone(), "alice", LogSink::memory())?;
+    /// let mut bob = Node::new(roster, "bob", LogSink::memory())?;
+    /// let first = alice.prepare_send_fifo(1, "send", b"a")?;
+    /// bob.unpack_receive("receive", &first)?;
+    /// let err = bob.unpack_receive("receive again", &first).unwrap_err();
+    /// let refusal = err.resync_required().expect("a refused stamp");
+    /// assert!(!refusal.needs_resync()); // a duplicate: the channel is still in step
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resync_required(&self) -> Option<&ResyncRequired> {
+        match self {
+            RuntimeError::Refused { refusal, .. } => Some(refusal),
+            _ => None,
+        }
+    }
+
     /// Wraps an I/O error with what was being done.
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         RuntimeError::Io {

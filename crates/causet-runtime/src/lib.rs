@@ -27,6 +27,13 @@
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Your node code
+//!
+//! [`Actor`]: a node as a sans-IO state machine (start, message, timer in; sends and local
+//! events out through a [`Context`]). The explorer (`causet-explore`) runs actors under a
+//! scheduler that tries every causally different order of deliveries; [`host_threads`]
+//! and [`host_tasks`] run the same actors as OS threads or tokio tasks, each event logged by a [`Node`].
+//!
 //! # The demo cluster
 //!
 //! [`demo`] runs the built-in workloads (`ping`, `gossip`, `ring`, `broadcast`) in every
@@ -34,15 +41,19 @@
 //! starts, and an example of hosting node code.
 #![deny(missing_docs)]
 
+mod actor;
 pub mod demo;
 mod error;
 pub mod frame;
+mod host;
 mod log;
 mod node;
 mod roster;
 mod varint;
 
+pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
+pub use host::{Hosted, host_tasks, host_threads};
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};

@@ -353,21 +353,27 @@ impl Node {
     ///
     /// Only correct if the bytes reach `to` over a FIFO channel that carries every
     /// differential message from this node to `to`, in order (a TCP connection, a channel).
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::UnknownNode`] if `to` is not another node of the roster (nothing
+    /// is ticked or logged); an I/O error if the log cannot be written.
     pub fn prepare_send_fifo(
         &mut self,
         to: usize,
         text: &str,
         payload: &[u8],
     ) -> Result<Vec<u8>, RuntimeError> {
-        if to >= self.roster.len() || to == self.me {
-            return Err(RuntimeError::UnknownNode {
-                name: format!("#{to} (as a receiver of node {})", self.name()),
-            });
-        }
-        self.send(Priority::Info, Some(to), text, payload)
+        self.prepare_send_at(Priority::Info, Some(to), text, payload)
     }
 
-    /// The send methods with a priority; `to` chooses a differential stamp for that node.
+    /// The general send: [`prepare_send`](Self::prepare_send) (`to` is `None`) or
+    /// [`prepare_send_fifo`](Self::prepare_send_fifo) (`Some(to)`), logged at `priority`
+    /// (a send below the node's minimum priority still ticks and stamps, unlogged).
+    ///
+    /// # Errors
+    ///
+    /// As [`prepare_send_fifo`](Self::prepare_send_fifo).
     pub fn prepare_send_at(
         &mut self,
         priority: Priority,
@@ -375,6 +381,13 @@ impl Node {
         text: &str,
         payload: &[u8],
     ) -> Result<Vec<u8>, RuntimeError> {
+        if let Some(to) = to
+            && (to >= self.roster.len() || to == self.me)
+        {
+            return Err(RuntimeError::UnknownNode {
+                name: format!("#{to} (as a receiver of node {})", self.name()),
+            });
+        }
         self.send(priority, to, text, payload)
     }
 
@@ -402,11 +415,10 @@ impl Node {
         // stamp only grows the vector once).
         // (A differential clock's full length, kept by its bookkeeping, is also the
         // statistics' full-stamp size: a stamp does not change the clock.)
-        // (At least 32 bytes for a differential stamp: the fast path of a small clock
-        // writes its stamp into 32 appended bytes, then cuts them to size.)
+        // (A differential stamp is at most one byte longer than the whole clock's.)
         let (room, kept_full) = match &self.clock {
             ClockState::Full(clock) => (3 * clock.len(), None),
-            ClockState::Differential(clock) => (clock.full_len().max(32), Some(clock.full_len())),
+            ClockState::Differential(clock) => (clock.full_len() + 1, Some(clock.full_len())),
         };
         let mut bytes = Vec::with_capacity(payload.len() + room + 16);
         // The length goes before the stamp: one byte reserved, which fits all stamps below
@@ -441,10 +453,12 @@ impl Node {
         Ok(bytes)
     }
 
-    /// Decodes a message without touching the clock: who sent it, its payload.
+    /// Decodes a message without touching the clock: who sent it, its payload (the first
+    /// step of [`deliver`](Self::deliver); hidden, as it is).
     ///
     /// Rejects truncated or malformed bytes, senders and entries outside the cluster, and
     /// stamps claiming more events of this node than it has had.
+    #[doc(hidden)]
     pub fn decode<'a>(&self, bytes: &'a [u8]) -> Result<Incoming<'a>, RuntimeError> {
         let malformed = |reason: String| RuntimeError::Malformed {
             peer: "a peer".into(),
@@ -527,48 +541,48 @@ impl Node {
     }
 
     /// Merges a decoded message's stamp, ticks and logs the receive; returns the payload.
+    ///
+    /// With [`decode`](Self::decode): [`unpack_receive`](Self::unpack_receive) in two
+    /// steps, for the demo driver and the benches (the event's text names the sender,
+    /// known only after decoding, and the payload is borrowed, not copied). Hidden: users
+    /// call `unpack_receive`.
+    #[doc(hidden)]
+    #[inline]
     pub fn deliver<'a>(
         &mut self,
         incoming: Incoming<'a>,
         text: &str,
     ) -> Result<&'a [u8], RuntimeError> {
-        self.deliver_at(Priority::Info, incoming, text)
-    }
-
-    /// [`deliver`](Self::deliver) with a priority.
-    #[inline]
-    pub fn deliver_at<'a>(
-        &mut self,
-        priority: Priority,
-        incoming: Incoming<'a>,
-        text: &str,
-    ) -> Result<&'a [u8], RuntimeError> {
+        let priority = Priority::Info;
         if !self.instrumented {
             self.stats.received += 1;
             return Ok(incoming.payload);
         }
         if let Some(stamp) = &incoming.stamp {
             let from = incoming.from;
-            let refused = |reason: String| RuntimeError::Malformed {
-                peer: self.roster.name(from).unwrap_or("?").to_string(),
-                reason,
+            let peer = || self.roster.name(from).unwrap_or("?").to_string();
+            let refused = |refusal| RuntimeError::Refused {
+                peer: peer(),
+                refusal,
             };
             match (&mut self.clock, stamp) {
-                (ClockState::Differential(clock), Carried::Small(stamp)) => clock
-                    .merge_small(from, stamp)
-                    .map_err(|err| refused(err.to_string()))?,
-                (ClockState::Differential(clock), Carried::Bytes(stamp)) => clock
-                    .merge_ref(from, stamp)
-                    .map_err(|err| refused(err.to_string()))?,
+                (ClockState::Differential(clock), Carried::Small(stamp)) => {
+                    clock.merge_small(from, stamp).map_err(refused)?
+                }
+                (ClockState::Differential(clock), Carried::Bytes(stamp)) => {
+                    clock.merge_ref(from, stamp).map_err(refused)?
+                }
                 (ClockState::Full(clock), stamp) => {
                     let kind = match stamp {
                         Carried::Small(stamp) => stamp.kind(),
                         Carried::Bytes(stamp) => stamp.kind(),
                     };
                     if let StampKind::Diff { .. } = kind {
-                        return Err(refused(
-                            "a differential stamp, but this node keeps no channel state".into(),
-                        ));
+                        return Err(RuntimeError::Malformed {
+                            peer: peer(),
+                            reason: "a differential stamp, but this node keeps no channel state"
+                                .into(),
+                        });
                     }
                     match stamp {
                         Carried::Small(stamp) => stamp.merge_into(clock),
@@ -637,6 +651,10 @@ impl Node {
     /// assert!(log.ends_with("bob {\"alice\":4, \"bob\":4, \"carol\":2}\nreceive hi from alice\n"));
     /// Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    /// Hidden from users (they call [`unpack_receive`](Self::unpack_receive), which takes
+    /// this path itself): for the demo driver and the benches, which name the sender in the
+    /// text and borrow the payload.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn receive_fast<'a, T: AsRef<str>>(
         &mut self,

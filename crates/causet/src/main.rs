@@ -45,6 +45,8 @@ enum Command {
     Races(cmd::races::RacesArgs),
     /// Run an instrumented demo cluster and analyze its log.
     Run(cmd::run::RunArgs),
+    /// Check every causally different execution of a bundled protocol (DPOR).
+    Explore(cmd::explore::ExploreArgs),
     /// Run one node of a cluster by hand (used by `causet run --mode process`).
     Node(cmd::node::NodeArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Races(args) => cmd::races::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Node(args) => cmd::node::run(args),
+        Command::Explore(args) => cmd::explore::run(args),
     };
     match result {
         Ok(code) => code,

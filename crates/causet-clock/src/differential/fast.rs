@@ -11,8 +11,10 @@
 //! the caller then hands to the general code (which produces the stamp, the refusal or
 //! the error). The property tests compare both paths byte for byte and state for state.
 
-use super::stamp::{KIND_DIFF, SMALL_WIDTH, read_small, varint_len, walk_small_payload};
-use super::{DiffClock, EntryMeta, Incoming, SCAN_ALWAYS, SetBits};
+use super::stamp::{
+    Encoding, KIND_DIFF, PayloadSizes, SMALL_WIDTH, read_small, varint_len, walk_small_payload,
+};
+use super::{DiffClock, EntryMeta, Incoming, SetBits};
 
 /// The fast send writes stamps of at most this many bytes (a Diff of a few entries).
 const FAST_STAMP: usize = 32;
@@ -43,9 +45,11 @@ impl DiffClock {
     /// assert_eq!(stamp.entries().collect::<Vec<_>>(), [(0, 3)]);
     /// Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    // Hidden: the fast path `encode_stamp` takes first, public for its property test.
+    #[doc(hidden)]
     #[inline]
     pub fn stamp_small(&mut self, peer: usize, buf: &mut Vec<u8>) -> Option<usize> {
-        if self.n > SCAN_ALWAYS {
+        if self.n > self.fast_width {
             return None;
         }
         let slot = *self.slots.get(peer)? as usize;
@@ -71,19 +75,10 @@ impl DiffClock {
             }
         }
         debug_assert_eq!(carried, self.scan_mask(peer, channel.last_sent));
-        // The three payload sizes (every list gap is below 16: one byte; a bitmap of at
-        // most two bytes: one byte of length), and `PayloadSizes::best`'s choice: dense,
-        // unless the list is smaller, unless the bitmap is smaller still.
+        // The general code's choice of payload (every list gap is below 16: one byte).
         let width = (u32::BITS - carried.leading_zeros()) as usize;
         let bitmap_bytes = width.div_ceil(8);
-        let mut best = (0u8, values + width - count);
-        if values + count < best.1 {
-            best = (1, values + count);
-        }
-        if 1 + bitmap_bytes + values < best.1 {
-            best = (2, 1 + bitmap_bytes + values);
-        }
-        let (encoding, payload) = best;
+        let (encoding, payload) = PayloadSizes::from_parts(count, width, values, count).best();
         // (Ids below 128, the common case, take one byte each.)
         let header = if channel.session | channel.next_seq < 0x80 {
             3
@@ -112,51 +107,44 @@ impl DiffClock {
                 return None;
             }
         }
-        // Written in place: 32 zero bytes appended (the dense encoding's skipped entries
-        // and the bitmap stay zero), filled, then cut to the stamp's length.
-        let start = buf.len();
-        buf.extend_from_slice(&[0u8; FAST_STAMP]);
-        let Some(out) = buf[start..].first_chunk_mut::<FAST_STAMP>() else {
-            buf.truncate(start);
-            return None;
-        };
-        out[0] = encoding | KIND_DIFF << 2;
-        let mut pos = 1;
-        put_varint(out, &mut pos, channel.session);
-        put_varint(out, &mut pos, channel.next_seq);
+        // Written on the stack (the dense encoding's skipped entries and the bitmap stay
+        // zero), then appended. A write past the 32 bytes fails the fast path (the general
+        // code then writes the stamp), as does a length out of step with the sizes above.
         let clock = self.clock.as_slice();
         let value_of = |index: usize| clock.get(index).copied().unwrap_or(0);
+        let mut out = SmallOut::default();
+        out.put(encoding.bits() | KIND_DIFF << 2)?;
+        out.put_varint(channel.session)?;
+        out.put_varint(channel.next_seq)?;
         let mut next = 0;
         match encoding {
-            0 => {
+            Encoding::Dense => {
                 for index in SetBits(carried) {
-                    pos += index - next;
-                    put_varint(out, &mut pos, value_of(index));
+                    out.pos += index - next;
+                    out.put_varint(value_of(index))?;
                     next = index + 1;
                 }
             }
-            1 => {
+            Encoding::List => {
                 for index in SetBits(carried) {
-                    out[pos % FAST_STAMP] = (index - next) as u8;
-                    pos += 1;
-                    put_varint(out, &mut pos, value_of(index));
+                    out.put((index - next) as u8)?;
+                    out.put_varint(value_of(index))?;
                     next = index + 1;
                 }
             }
-            _ => {
-                out[pos % FAST_STAMP] = bitmap_bytes as u8;
-                out[(pos + 1) % FAST_STAMP] = carried as u8;
+            Encoding::Bitmap => {
+                out.put(bitmap_bytes as u8)?;
+                out.put(carried as u8)?;
                 if bitmap_bytes == 2 {
-                    out[(pos + 2) % FAST_STAMP] = (carried >> 8) as u8;
+                    out.put((carried >> 8) as u8)?;
                 }
-                pos += 1 + bitmap_bytes;
                 for index in SetBits(carried) {
-                    put_varint(out, &mut pos, value_of(index));
+                    out.put_varint(value_of(index))?;
                 }
             }
         }
-        debug_assert_eq!(pos, len, "entry sizes out of step with the values");
-        buf.truncate(start + len);
+        debug_assert_eq!(out.pos, len, "entry sizes out of step with the values");
+        buf.extend_from_slice(out.bytes.get(..len).filter(|_| out.pos == len)?);
         // The channel state `encode_small` leaves: the pending changes folded into every
         // channel's masks, this one's cleared (a chain stamp), the chain advanced.
         let pending = u64::from(self.pending) * 0x1_0000_0001;
@@ -205,9 +193,11 @@ impl DiffClock {
     /// assert!(!bob.merge_small_bytes(0, &wire)); // a duplicate: refused by the general path
     /// Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    // Hidden: the runtime's steady-state receive, straight from a message's bytes.
+    #[doc(hidden)]
     #[inline]
     pub fn merge_small_bytes(&mut self, from: usize, bytes: &[u8]) -> bool {
-        if self.n > SCAN_ALWAYS {
+        if self.n > self.fast_width {
             return false;
         }
         let Some(&tag) = bytes.first() else {
@@ -282,29 +272,39 @@ impl DiffClock {
     }
 }
 
-/// Writes `value` as a varint at `out[*pos..]` (the caller sized the stamp; the index
-/// wraps rather than panic should it not have).
-#[inline(always)]
-fn put_varint(out: &mut [u8; FAST_STAMP], pos: &mut usize, mut value: u64) {
-    // One and two bytes (values below 2^14) without a loop.
-    if value < 0x80 {
-        out[*pos % FAST_STAMP] = value as u8;
-        *pos += 1;
-        return;
+/// The fast send's stack buffer: a stamp of at most [`FAST_STAMP`] bytes, written from
+/// the front; a write past the end fails (`None`) instead of panicking or wrapping.
+#[derive(Default)]
+struct SmallOut {
+    bytes: [u8; FAST_STAMP],
+    pos: usize,
+}
+
+impl SmallOut {
+    #[inline(always)]
+    fn put(&mut self, byte: u8) -> Option<()> {
+        *self.bytes.get_mut(self.pos)? = byte;
+        self.pos += 1;
+        Some(())
     }
-    if value < 0x4000 {
-        out[*pos % FAST_STAMP] = (value as u8) | 0x80;
-        out[(*pos + 1) % FAST_STAMP] = (value >> 7) as u8;
-        *pos += 2;
-        return;
+
+    /// Writes `value` as a varint.
+    #[inline(always)]
+    fn put_varint(&mut self, mut value: u64) -> Option<()> {
+        // One and two bytes (values below 2^14) without a loop.
+        if value < 0x80 {
+            return self.put(value as u8);
+        }
+        if value < 0x4000 {
+            self.put((value as u8) | 0x80)?;
+            return self.put((value >> 7) as u8);
+        }
+        while value >= 0x80 {
+            self.put((value as u8) | 0x80)?;
+            value >>= 7;
+        }
+        self.put(value as u8)
     }
-    while value >= 0x80 {
-        out[*pos % FAST_STAMP] = (value as u8) | 0x80;
-        *pos += 1;
-        value >>= 7;
-    }
-    out[*pos % FAST_STAMP] = value as u8;
-    *pos += 1;
 }
 
 /// Reads a Diff's payload, `bytes[pos..]`, in `encoding` (0 dense, 1 list, 2 bitmap) into

@@ -39,9 +39,16 @@
 //!   session its previous incarnation used (persist [`DiffClock::session_floor`] with the
 //!   log), so no stamp of the new incarnation can be mistaken for an old one.
 //!
+//! **Knowledge-aware stamps** ([`DiffClock::with_knowledge`]) follow the same rules and
+//! wire format, and also leave out every entry that any stamp from the peer carried at its
+//! current value (a plain clock remembers four such peers per entry). That is everything a
+//! node can prove a peer holds from what it saw itself; what the peer learned from third
+//! parties since cannot be known without more on the wire (BENCHMARKS.md measures how much
+//! even a matrix clock carried for free would know).
+//!
 //! Each stamp is encoded in the smallest of three forms behind a one-byte tag (see
 //! [`Stamp`] for the wire format). [`StampCost`] replays a message exchange and totals what
-//! full and differential stamps would cost.
+//! full, differential and knowledge-aware stamps would cost, beside the lower bound.
 //!
 //! A runtime's hot path: [`DiffClock::encode_stamp`] writes a stamp straight into a
 //! message, and for clocks of up to 16 nodes the steady state takes fused paths on both
@@ -247,6 +254,11 @@ impl EntryMeta {
 /// then cheaper than reading back the change log (which such clocks do not keep).
 const SCAN_ALWAYS: usize = 16;
 
+/// Knowledge-aware clocks keep one bit per entry for each of the first this many peers
+/// they exchange stamps with (four words per entry at most: no more than the entry's
+/// [`EntryMeta`]).
+const KNOWN_SLOTS: usize = 256;
+
 /// How many more peers [`EntryMeta::also`] remembers per entry (storage stays O(n)).
 const ALSO_KNOWN: usize = 3;
 
@@ -347,6 +359,16 @@ pub struct DiffClock {
     scratch: Vec<usize>,
     /// Reused stamp of [`encode_stamp`](Self::encode_stamp)'s general path.
     spare: Stamp,
+    /// Clocks of up to this many nodes take the fused paths ([`SCAN_ALWAYS`], or 0 for a
+    /// knowledge-aware clock, whose stamps always take the general path).
+    fast_width: usize,
+    /// Knowledge-aware stamps ([`with_knowledge`](Self::with_knowledge)): per entry,
+    /// `known_words` words of a bitset over channel slots, bit `s` set when the peer of
+    /// slot `s` sent a stamp carrying the entry's current value (or more). Empty otherwise.
+    known: Vec<u64>,
+    /// Words per entry in `known` (⌈channels / 64⌉ once the first bit is set).
+    known_words: usize,
+    knowing: bool,
 }
 
 impl DiffClock {
@@ -383,6 +405,10 @@ impl DiffClock {
             gaps_stale: false,
             scratch: Vec::new(),
             spare: Stamp::empty(),
+            fast_width: SCAN_ALWAYS,
+            known: Vec::new(),
+            known_words: 0,
+            knowing: false,
         };
         for (index, &value) in resume.as_slice().iter().enumerate().take(n) {
             if value > 0 {
@@ -390,6 +416,76 @@ impl DiffClock {
             }
         }
         node
+    }
+
+    /// This clock, sending knowledge-aware stamps: a `Diff` to a peer also leaves out every
+    /// entry that any stamp from that peer carried at (or above) the entry's current value,
+    /// not only those of the last four peers per entry that [`DiffClock`] remembers. Call it
+    /// before the first stamp (on a [`new`](Self::new) or [`restart`](Self::restart)ed
+    /// clock). The wire format and the receiver's checks are the same: a plain
+    /// [`DiffClock`] receives these stamps, and this one receives its. Whenever it sends the
+    /// whole clock and a session `Start` fits in the bound, it sends that `Start` rather
+    /// than a `Snapshot`: the chain then re-anchors, where after a `Snapshot` (which may be
+    /// lost unnoticed) the next `Diff` would carry again everything the `Snapshot` did.
+    ///
+    /// What a peer is known to hold is a lower bound built only from what this node saw:
+    /// the stamps of that peer it applied (the peer's clock never goes back, across its
+    /// restarts too, so it still holds those values) and, through the chain of sequence
+    /// numbers, everything this node sent it on the current session (a `Diff` carries all
+    /// entries changed since the chain's last stamp that the peer is not known to hold; a
+    /// refused one leads to a resync, whose `Start` carries the whole clock). Never the
+    /// peer's own entry, never this node's own entry (its stamps always carry it).
+    ///
+    /// Memory: per entry of the clock's width, one bit per peer this node exchanged stamps
+    /// with, in words of 64: `8·⌈c/64⌉` bytes per entry for `c` such peers (at most
+    /// `8·w·⌈c/64⌉` bytes for a clock `w` entries wide), nothing for peers it never heard
+    /// from. Only the first 256 peers get bits (at most 32 bytes per entry, the size of its
+    /// other bookkeeping); later ones are left out as a plain clock does (the four latest
+    /// holders of each entry). The stamps always take the general path (no fused paths for
+    /// small clocks).
+    ///
+    /// ```
+    /// use causet_clock::VectorClock;
+    /// use causet_clock::differential::{DiffClock, StampKind};
+    ///
+    /// // Nodes 7 to 19 are long known to all (a whole clock is then larger than a Diff).
+    /// let past = VectorClock::from_entries([vec![0; 7], vec![300; 13]].concat());
+    /// let node = |me| DiffClock::restart(me, 20, &past, 0);
+    /// // Node 1 passes node 6's news to nodes 2 to 5; then each tells node 0, 2 first.
+    /// let run = |mut hub: DiffClock| -> Result<bool, Box<dyn std::error::Error>> {
+    ///     let mut peers: Vec<DiffClock> = (1..7).map(node).collect();
+    ///     peers[0].receive(0, &hub.send(1))?; // the chain from node 0 to node 1 starts
+    ///     let news = peers[5].send(1);
+    ///     peers[0].receive(6, &news)?;
+    ///     for peer in 2..6 {
+    ///         let stamp = peers[0].send(peer);
+    ///         peers[peer - 1].receive(1, &stamp)?;
+    ///     }
+    ///     for peer in [2, 1, 3, 4, 5] {
+    ///         hub.receive(peer, &peers[peer - 1].send(0))?;
+    ///     }
+    ///     let stamp = hub.send(1);
+    ///     assert_eq!(stamp.kind(), StampKind::Diff { session: 0, seq: 1 });
+    ///     peers[0].receive(0, &stamp)?;
+    ///     Ok(stamp.entries().any(|(index, _)| index == 6))
+    /// };
+    /// // A plain clock remembers four holders of entry 6's value (the peer whose stamp
+    /// // raised it and the three latest more): node 1's word was forgotten, and the entry
+    /// // is sent again.
+    /// assert!(run(node(0))?);
+    /// // The knowledge-aware clock remembers every peer that carried the value.
+    /// assert!(!run(node(0).with_knowledge())?);
+    /// Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_knowledge(mut self) -> DiffClock {
+        self.knowing = true;
+        self.fast_width = 0;
+        self
+    }
+
+    /// Whether stamps are knowledge-aware ([`with_knowledge`](Self::with_knowledge)).
+    pub fn is_knowledge_aware(&self) -> bool {
+        self.knowing
     }
 
     /// The index in `channels` of the channel with `peer`, allocated on first use.
@@ -482,6 +578,7 @@ impl DiffClock {
             + self.channels.capacity() * size_of::<Channel>()
             + self.dirty.capacity() * size_of::<u64>()
             + self.scratch.capacity() * size_of::<usize>()
+            + self.known.capacity() * size_of::<u64>()
     }
 
     /// This node's index.
@@ -511,6 +608,8 @@ impl DiffClock {
     /// is never more than this plus one byte.
     ///
     /// [`VectorClock::encode`]: crate::VectorClock
+    // Hidden: the runtime sizes message buffers with it.
+    #[doc(hidden)]
     #[inline]
     pub fn full_len(&self) -> usize {
         1 + self.dense_payload_len()
@@ -573,6 +672,8 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the tests' stamp without a tick; users call `send`.
+    #[doc(hidden)]
     pub fn stamp_for(&mut self, peer: usize) -> Stamp {
         let mut stamp = Stamp {
             kind: StampKind::Snapshot,
@@ -587,6 +688,8 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the benches reuse one stamp; users call `send`.
+    #[doc(hidden)]
     pub fn stamp_into(&mut self, peer: usize, stamp: &mut Stamp) {
         if self.gaps_stale {
             self.gap_bytes = list_gap_bytes(self.clock.as_slice());
@@ -636,6 +739,7 @@ impl DiffClock {
         let pairs = stamp.entries.pairs_mut();
         let window = Window {
             peer,
+            slot,
             peer_source: u32::try_from(peer)
                 .ok()
                 .filter(|&id| id < UNMATCHED)
@@ -671,7 +775,8 @@ impl DiffClock {
         let start_fits = start_len <= full_len + 1;
         // (Sized only when needed: this runs on every send.)
         let recent_len = || 1 + varint_len(session) + 1 + changes.recent.best_bound(gap_bound);
-        let anchor = channel.last_was_diff || recent_len() <= snapshot_len;
+        // (A knowledge-aware clock always re-anchors: see `with_knowledge`.)
+        let anchor = self.knowing || channel.last_was_diff || recent_len() <= snapshot_len;
         let diff_len = header + changes.diff.best_bound(gap_bound);
         let send_diff = changes.diff_fits
             && (diff_len <= snapshot_len || anchor && (diff_len <= start_len || !start_fits));
@@ -722,9 +827,11 @@ impl DiffClock {
     ///
     /// # Panics
     /// If `peer >= n`.
+    // Hidden: the runtime's wire path (the stamp written straight into a message).
+    #[doc(hidden)]
     #[inline]
     pub fn encode_stamp(&mut self, peer: usize, buf: &mut Vec<u8>) -> usize {
-        if self.n <= SCAN_ALWAYS {
+        if self.n <= self.fast_width {
             // The steady state's straight-line path first, then the masks' general choice.
             if let Some(written) = self.stamp_small(peer, buf) {
                 return written;
@@ -943,11 +1050,13 @@ impl DiffClock {
         window.carries(index, meta) && !self.also_knows(window, index)
     }
 
-    /// Whether the window's peer is among those also known to hold entry `index`.
+    /// Whether the window's peer is among those also known to hold entry `index` (for a
+    /// knowledge-aware clock, among all the peers whose stamps carried its value).
     fn also_knows(&self, window: &Window, index: usize) -> bool {
         self.meta
             .get(index)
             .is_some_and(|meta| meta.also.contains(&window.peer_source))
+            || self.knowing && self.known_by(index, window.slot)
     }
 
     /// Finds the changes by a branch-free scan of every entry, then collects the Diff's
@@ -987,6 +1096,8 @@ impl DiffClock {
     /// is merged if its session is newer than the channel's. A [`Diff`](StampKind::Diff) is
     /// merged only if it is the next stamp of the channel's session. Anything else, and any
     /// entry or sender outside `0..n`, is refused with [`ResyncRequired`].
+    // Hidden: the tests' merge without a tick; users call `receive`.
+    #[doc(hidden)]
     pub fn merge(&mut self, from: usize, stamp: &Stamp) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind, stamp.entries.width())?;
         match stamp.entries.dense_values() {
@@ -1002,6 +1113,8 @@ impl DiffClock {
     }
 
     /// [`merge`](Self::merge) of a borrowed stamp, read straight from its bytes.
+    // Hidden: the runtime's zero-copy receive of a stamp in a message.
+    #[doc(hidden)]
     #[inline]
     pub fn merge_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
@@ -1042,6 +1155,8 @@ impl DiffClock {
     /// [`merge`](Self::merge) of a stamp read into a [`SmallStamp`] (the same checks and
     /// the same result as [`merge_ref`](Self::merge_ref) of its bytes): the entries it
     /// raises or matches are found branch-free (unpredictable), then only those merged.
+    // Hidden: the runtime's receive of a stamp read into a `SmallStamp`.
+    #[doc(hidden)]
     #[inline]
     pub fn merge_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
         let source = self.admit(from, stamp.kind(), stamp.width())?;
@@ -1061,6 +1176,8 @@ impl DiffClock {
 
     /// [`receive`](Self::receive) of a [`SmallStamp`]: [`merge_small`](Self::merge_small),
     /// then a tick.
+    // Hidden: ties the small path to `receive` in the tests; users call `receive`.
+    #[doc(hidden)]
     pub fn receive_small(&mut self, from: usize, stamp: &SmallStamp) -> Result<(), ResyncRequired> {
         self.merge_small(from, stamp)?;
         self.tick();
@@ -1069,6 +1186,8 @@ impl DiffClock {
 
     /// [`receive`](Self::receive) of a borrowed stamp: [`merge_ref`](Self::merge_ref), then
     /// a tick.
+    // Hidden: ties the borrowed path to `receive` in the tests and benches; users call `receive`.
+    #[doc(hidden)]
     pub fn receive_ref(&mut self, from: usize, stamp: &StampRef<'_>) -> Result<(), ResyncRequired> {
         self.merge_ref(from, stamp)?;
         self.tick();
@@ -1142,7 +1261,7 @@ impl DiffClock {
                 })
             }
         };
-        if next.is_some() || self.slots[from] != NO_CHANNEL {
+        if next.is_some() || self.knowing || self.slots[from] != NO_CHANNEL {
             let slot = self.channel(from);
             self.channels[slot].incoming = next;
         }
@@ -1180,6 +1299,9 @@ impl DiffClock {
             if !self.raise_small(index, value, current, source) {
                 self.set_entry(index, value, current, source);
             }
+            if self.knowing {
+                self.learn(index, source, true);
+            }
         } else if value == current && source != LOCAL {
             // The sender holds our value too: remember it (latest first).
             let meta = &mut self.meta[index];
@@ -1187,7 +1309,75 @@ impl DiffClock {
                 meta.also.copy_within(0..ALSO_KNOWN - 1, 1);
                 meta.also[0] = source;
             }
+            if self.knowing {
+                self.learn(index, source, false);
+            }
         }
+    }
+
+    /// Knowledge-aware bookkeeping of a carried entry: the sender recorded as `source`
+    /// holds entry `index`'s current value, and, if the stamp `raised` it, no other peer
+    /// is known to.
+    #[inline(never)]
+    fn learn(&mut self, index: usize, source: u32, raised: bool) {
+        let words = self.known_words;
+        if raised
+            && words > 0
+            && let Some(bits) = self.known.get_mut(index * words..(index + 1) * words)
+        {
+            bits.fill(0);
+        }
+        // (`source` is the sender's index: `admit` gave it a channel.)
+        let Some(&slot) = self.slots.get(source as usize) else {
+            return;
+        };
+        if slot == NO_CHANNEL {
+            return;
+        }
+        let slot = slot as usize;
+        if slot >= KNOWN_SLOTS {
+            // Beyond the bound: the plain clock's four holders per entry still apply.
+            return;
+        }
+        if slot / 64 >= words || (index + 1) * words > self.known.len() {
+            self.grow_known(index, slot);
+        }
+        let words = self.known_words;
+        if let Some(word) = self.known.get_mut(index * words + slot / 64) {
+            *word |= 1 << (slot % 64);
+        }
+    }
+
+    /// Widens `known` to cover entry `index` and channel `slot` (the bits stay with their
+    /// entries and slots).
+    #[cold]
+    fn grow_known(&mut self, index: usize, slot: usize) {
+        let old_words = self.known_words;
+        let words = old_words.max(slot / 64 + 1);
+        let entries = (self.known.len() / old_words.max(1))
+            .max(index + 1)
+            .max(self.meta.len());
+        let mut known = vec![0u64; entries * words];
+        if old_words > 0 {
+            for (entry, bits) in self.known.chunks_exact(old_words).enumerate() {
+                known[entry * words..][..old_words].copy_from_slice(bits);
+            }
+        }
+        self.known = known;
+        self.known_words = words;
+    }
+
+    /// Whether the peer of channel `slot` is known to hold entry `index`'s current value
+    /// (knowledge-aware clocks; never the own entry, which changes without a merge).
+    #[inline]
+    fn known_by(&self, index: usize, slot: usize) -> bool {
+        let words = self.known_words;
+        index != self.me
+            && slot / 64 < words
+            && self
+                .known
+                .get(index * words + slot / 64)
+                .is_some_and(|word| word >> (slot % 64) & 1 == 1)
     }
 
     /// Answers a refusal by `peer`: the next stamp to `peer` starts a new session with the
@@ -1331,6 +1521,8 @@ fn list_gap_bytes(values: &[u64]) -> usize {
 #[derive(Debug)]
 struct Window {
     peer: usize,
+    /// The peer's channel slot.
+    slot: usize,
     /// How entries raised by the peer's stamps record it.
     peer_source: u32,
     /// `LastSent`: the counter at the chain's last stamp.

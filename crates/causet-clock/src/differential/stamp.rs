@@ -47,7 +47,7 @@ impl Encoding {
     /// All three, in the order [`Stamp::encode`] prefers them on a tie.
     pub const ALL: [Encoding; 3] = [Encoding::Dense, Encoding::List, Encoding::Bitmap];
 
-    fn bits(self) -> u8 {
+    pub(crate) fn bits(self) -> u8 {
         match self {
             Encoding::Dense => 0,
             Encoding::List => 1,

@@ -347,6 +347,17 @@ struct Sim {
     mutate_every: usize,
     /// Messages delivered.
     delivered: usize,
+    /// Whether the nodes send knowledge-aware stamps (`DiffClock::with_knowledge`).
+    knowing: bool,
+    /// Per (sender, receiver) at `sender * n + receiver`: what the sender can prove the
+    /// receiver holds, built here independently of the clocks: the entries of the
+    /// receiver's stamps the sender applied, and of the sender's `Start` and `Diff`
+    /// stamps to it (the receiver applies a `Diff` only after all earlier ones of its
+    /// session). Reset when the sender restarts.
+    provable: Vec<VectorClock>,
+    /// Entries of `Diff` stamps that the receiver provably held (see `provable`), its own
+    /// entry included.
+    provably_held: usize,
 }
 
 impl Sim {
@@ -381,6 +392,39 @@ impl Sim {
             fast_receives: 0,
             mutate_every: 0,
             delivered: 0,
+            knowing: false,
+            provable: vec![VectorClock::new(); n * n],
+            provably_held: 0,
+        }
+    }
+
+    /// The same nodes, sending knowledge-aware stamps.
+    fn with_knowledge(mut self) -> Sim {
+        self.knowing = true;
+        self.nodes = self
+            .nodes
+            .into_iter()
+            .map(DiffClock::with_knowledge)
+            .collect();
+        self
+    }
+
+    /// Counts the entries of `stamp` (from `from` to `to`) that `to` provably held, then
+    /// records what it proves.
+    fn prove(&mut self, from: usize, to: usize, stamp: &Stamp) {
+        let known = &mut self.provable[from * self.n + to];
+        if matches!(stamp.kind(), StampKind::Diff { .. }) {
+            self.provably_held += stamp
+                .entries()
+                .filter(|&(index, value)| index == to || value <= known.get(index))
+                .count();
+        }
+        if stamp.kind() != StampKind::Snapshot {
+            for (index, value) in stamp.entries() {
+                if value > known.get(index) {
+                    known.set(index, value);
+                }
+            }
         }
     }
 
@@ -427,6 +471,15 @@ impl Sim {
             stamp
         };
         self.wire.push(bytes.clone());
+        self.prove(from, to, &stamp);
+        if self.knowing {
+            prop_assert_eq!(
+                self.provably_held,
+                0,
+                "sent a provably held entry: {:?}",
+                stamp
+            );
+        }
         let value = self.nodes[from].clock().get(from);
         self.history[from].insert((from, value));
         self.check(from)?;
@@ -502,6 +555,14 @@ impl Sim {
                     prop_assert_eq!(format!("{fast:?}"), format!("{node_before:?}"));
                 }
                 self.accepted += 1;
+                // The receiver now provably holds what the stamp carried (as far as the
+                // receiver's own sends to the sender go).
+                let known = &mut self.provable[to * self.n + from];
+                for (index, value) in stamp.entries() {
+                    if value > known.get(index) {
+                        known.set(index, value);
+                    }
+                }
                 self.history[to].extend(message.history.iter().copied());
                 let value = self.nodes[to].clock().get(to);
                 self.history[to].insert((to, value));
@@ -722,6 +783,12 @@ fn run_mutating(
     let mut sim = Sim::new(n, base, floor);
     sim.fused = fused;
     sim.mutate_every = mutate_every;
+    run_sim(sim, ops)
+}
+
+/// Runs `ops` on `sim`, then settles it.
+fn run_sim(mut sim: Sim, ops: &[Op]) -> Result<Sim, TestCaseError> {
+    let n = sim.n;
     for op in ops {
         match *op {
             Op::Local(a) => sim.event(a % n)?,
@@ -763,7 +830,16 @@ fn run_mutating(
                 let node = a % n;
                 let resume = sim.nodes[node].clock().clone();
                 let floor = sim.nodes[node].session_floor();
-                sim.nodes[node] = DiffClock::restart(node, n, &resume, floor);
+                let restarted = DiffClock::restart(node, n, &resume, floor);
+                sim.nodes[node] = if sim.knowing {
+                    restarted.with_knowledge()
+                } else {
+                    restarted
+                };
+                // The new incarnation knows nothing of its peers.
+                for peer in 0..n {
+                    sim.provable[node * n + peer] = VectorClock::new();
+                }
                 prop_assert_eq!(sim.nodes[node].clock(), &resume, "own entry went back");
             }
             Op::Reconnect(a, b) => {
@@ -826,6 +902,103 @@ proptest! {
     fn large_clocks_read_back_their_changes_correctly((n, base, floor, ops) in ops_with(true, 17..=18)) {
         run(n, base, floor, &ops)?;
     }
+}
+
+/// [`run`] with knowledge-aware stamps (`fused`: sent with `encode_stamp`).
+fn run_knowing(
+    n: usize,
+    base: u64,
+    floor: u64,
+    ops: &[Op],
+    fused: bool,
+) -> Result<Sim, TestCaseError> {
+    let mut sim = Sim::new(n, base, floor).with_knowledge();
+    sim.fused = fused;
+    run_sim(sim, ops)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Knowledge-aware stamps on FIFO channels: every stamp accepted, every clock after
+    /// every event the full-vector one (`Sim::check`), and no `Diff` carries an entry the
+    /// receiver provably held (`Sim::send`).
+    #[test]
+    fn knowing_fifo_executions_match_full_vector_semantics((n, base, floor, ops) in ops(false)) {
+        let sim = run_knowing(n, base, floor, &ops, false)?;
+        prop_assert_eq!(sim.refused, 0);
+    }
+
+    /// Knowledge-aware stamps with loss, duplication, reordering, restarts and reconnects:
+    /// applied with the full-vector result or refused without effect, never a provably
+    /// held entry sent, and the clocks agree after resyncs.
+    #[test]
+    fn knowing_faults_are_refused_never_applied_wrongly((n, base, floor, ops) in ops(true)) {
+        run_knowing(n, base, floor, &ops, false)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Knowledge-aware stamps through `encode_stamp` (the general path for every size)
+    /// write what `send` then `encode` write, also above 16 nodes (change log read back).
+    #[test]
+    fn knowing_fused_stamping_writes_the_same_bytes((n, base, floor, ops) in ops_with(true, 2..=18)) {
+        let reference = run_knowing(n, base, floor, &ops, false)?;
+        let fused = run_knowing(n, base, floor, &ops, true)?;
+        prop_assert_eq!(&fused.wire, &reference.wire);
+        prop_assert_eq!(fused.fast_sends, 0);
+        prop_assert_eq!(fused.fast_receives, 0);
+    }
+}
+
+/// Gossip in two groups of eight nodes (values of two bytes, deliveries in bursts): plain
+/// stamps resend entries the receiver provably held (they remember four holders per
+/// entry; so the check can fail), knowledge-aware ones never do, and take fewer bytes.
+#[test]
+fn knowing_stamps_leave_out_what_the_receiver_provably_holds() -> Result<(), TestCaseError> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut ops = Vec::new();
+    for round in 0..1200 {
+        // Mostly within the group, now and then a message across.
+        let a = rng.random_range(0..16usize);
+        let b = if rng.random_bool(0.9) {
+            a / 8 * 8 + (a % 8 + rng.random_range(1..8)) % 8
+        } else {
+            rng.random_range(0..16)
+        };
+        if a != b {
+            // `pair(16, a, k)` is `(a, (a + 1 + k) % 16)`.
+            ops.push(Op::Send(a, (b + 16 - a - 1) % 16));
+        }
+        if round % 3 == 0 {
+            for _ in 0..4 {
+                ops.push(Op::Deliver(
+                    rng.random_range(0..16),
+                    rng.random_range(0..16),
+                ));
+            }
+        }
+    }
+    let plain = run(16, 1000, 0, &ops)?;
+    let knowing = run_knowing(16, 1000, 0, &ops, false)?;
+    assert!(
+        plain.provably_held > 20,
+        "{} held entries",
+        plain.provably_held
+    );
+    assert_eq!(knowing.provably_held, 0);
+    assert_eq!(knowing.refused, 0);
+    let bytes = |sim: &Sim| sim.wire.iter().map(Vec::len).sum::<usize>();
+    assert!(
+        bytes(&knowing) < bytes(&plain),
+        "{} vs {}",
+        bytes(&knowing),
+        bytes(&plain)
+    );
+    Ok(())
 }
 
 /// The fault test is only meaningful if differential stamps are sent and faults refused.
@@ -1198,5 +1371,79 @@ fn bursts_re_anchor_the_chain() -> Result<(), Box<dyn std::error::Error>> {
     );
     bob.receive(0, &after)?;
     assert_eq!(bob.clock().get(31), 531);
+    Ok(())
+}
+
+/// A knowledge-aware clock's extra memory (`heap_bytes` beyond a plain clock's, same
+/// traffic) grows with the peers it hears from, in words of 64 peers per entry, up to 256
+/// peers; not with n.
+#[test]
+fn knowing_memory_grows_with_the_peers_heard_from() -> Result<(), Box<dyn std::error::Error>> {
+    let extra = |n: usize, peers: usize| -> Result<usize, Box<dyn std::error::Error>> {
+        // Every entry known to all (the clocks are `width` wide from the start).
+        let width = n.min(320);
+        let past = VectorClock::from_entries(vec![7; width]);
+        let mut knowing = DiffClock::restart(0, n, &past, 0).with_knowledge();
+        let mut plain = DiffClock::restart(0, n, &past, 0);
+        for peer in 1..=peers {
+            let stamp = DiffClock::restart(peer, n, &past, 0).send(0);
+            knowing.receive(peer, &stamp)?;
+            plain.receive(peer, &stamp)?;
+        }
+        assert_eq!(knowing.clock(), plain.clock());
+        Ok(knowing.heap_bytes() - plain.heap_bytes())
+    };
+    // One word per entry for up to 64 peers, four for 256, no more beyond.
+    let one = extra(320, 64)?;
+    assert!(one >= 8 * 320, "{one} bytes");
+    assert_eq!(extra(320, 256)?, 4 * one);
+    assert_eq!(extra(320, 300)?, 4 * one);
+    // A node of a huge cluster that hears from three peers: one word per entry of its
+    // clock's width, nothing per node of the cluster.
+    let few = extra(1_000_000, 3)?;
+    assert!(few <= 2 * 8 * 320, "{few} bytes");
+    Ok(())
+}
+
+/// Knowledge-aware clocks re-anchor: where a plain clock sends the whole clock as a
+/// `Snapshot` (off the chain, so its next `Diff` resends the same entries), a
+/// knowledge-aware one sends a `Start` whenever it fits (here, session ids stay short).
+#[test]
+fn knowing_clocks_send_starts_not_snapshots() -> Result<(), TestCaseError> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut ops = Vec::new();
+    for _ in 0..400 {
+        let (a, b) = (rng.random_range(0..6usize), rng.random_range(0..5usize));
+        ops.push(Op::Send(a, b));
+        if rng.random_bool(0.5) {
+            ops.push(Op::Deliver(a, b));
+        }
+    }
+    let kinds = |sim: &Sim| -> Vec<StampKind> {
+        sim.wire
+            .iter()
+            .filter_map(|bytes| Stamp::decode(bytes).ok())
+            .map(|stamp| stamp.kind())
+            .collect()
+    };
+    let snapshots = |sim: &Sim| {
+        kinds(sim)
+            .iter()
+            .filter(|&&kind| kind == StampKind::Snapshot)
+            .count()
+    };
+    let plain = run(6, 0, 0, &ops)?;
+    let knowing = run_knowing(6, 0, 0, &ops, false)?;
+    assert_eq!(kinds(&knowing).len(), knowing.wire.len());
+    assert!(snapshots(&plain) > 20, "{} snapshots", snapshots(&plain));
+    assert_eq!(snapshots(&knowing), 0);
+    let bytes = |sim: &Sim| sim.wire.iter().map(Vec::len).sum::<usize>();
+    assert!(
+        bytes(&knowing) <= bytes(&plain),
+        "{} vs {}",
+        bytes(&knowing),
+        bytes(&plain)
+    );
     Ok(())
 }

@@ -2,4 +2,5 @@
 
 mod differential;
 mod model;
+mod overflow;
 mod properties;

@@ -619,6 +619,11 @@ fn model_stamp_bytes_replay_the_visible_messages() {
             (totals.full_bytes, totals.differential_bytes),
             "seed {seed}"
         );
+        assert_eq!(
+            (bytes.knowledge, bytes.lower_bound),
+            (totals.knowledge_bytes, totals.lower_bound_bytes),
+            "seed {seed}"
+        );
     }
 }
 

@@ -104,6 +104,10 @@ pub struct ClusterConfig {
     /// run: every node still running gets SIGTERM, and the run returns what they logged,
     /// with [`ClusterRun::interrupted`] set. `None` (the default): nothing stops a run.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Process mode: how much longer than the receive timeout the launcher waits with no
+    /// sign of life from any node (no line printed, no log grown) before it kills the
+    /// stragglers as hung. Default 5 s.
+    pub watchdog_grace: Duration,
 }
 
 impl ClusterConfig {
@@ -116,6 +120,7 @@ impl ClusterConfig {
             instrumented: true,
             stamps: Stamps::Differential,
             stop: None,
+            watchdog_grace: Duration::from_secs(5),
         }
     }
 

@@ -225,7 +225,7 @@ pub fn run_processes(
         .filter_map(|kill| roster.index(&kill.node).map(|i| (i, kill.after)))
         .collect();
     pending_kills.sort_by_key(|&(_, after)| after);
-    let quiet_limit = config.timing.receive_timeout + Duration::from_secs(5);
+    let quiet_limit = config.timing.receive_timeout + config.watchdog_grace;
     let mut last_life = Instant::now();
     let mut last_bytes = logged_bytes(&log_files);
     let mut interrupted = false;

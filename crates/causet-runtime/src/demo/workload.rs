@@ -95,9 +95,9 @@ pub struct Plan {
 }
 
 /// Most nodes a plan accepts.
-pub const MAX_NODES: usize = 100_000;
+pub(super) const MAX_NODES: usize = 100_000;
 /// Most messages per node a plan accepts.
-pub const MAX_MESSAGES: u32 = 1_000_000;
+pub(super) const MAX_MESSAGES: u32 = 1_000_000;
 
 impl Plan {
     /// Plans `workload` on `nodes` nodes (at least 2) with `messages` rounds or sends per node.
@@ -405,6 +405,46 @@ impl Program {
         if !self.done && self.gossip_left == 0 && self.received >= self.expected {
             self.done = true;
             out.push(Action::Local("done".into()));
+        }
+    }
+}
+
+/// A demo program is an [`Actor`](crate::Actor) like any user's node code, so that
+/// every host runs it, the explorer included. Its idle-time sends (gossip's pace) become
+/// the timer: armed while it [`wants_to_send`](Program::wants_to_send), firing
+/// [`on_idle`](Program::on_idle).
+impl crate::Actor for Program {
+    type Message = String;
+
+    fn on_start(&mut self, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        self.start(&mut out);
+        self.emit(out, ctx);
+    }
+
+    fn on_message(&mut self, from: usize, message: String, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        Program::on_message(self, from, &message, &mut out);
+        self.emit(out, ctx);
+    }
+
+    fn on_timer(&mut self, ctx: &mut crate::Context<'_, String>) {
+        let mut out = Vec::new();
+        self.on_idle(&mut out);
+        self.emit(out, ctx);
+    }
+}
+
+impl Program {
+    fn emit(&self, out: Vec<Action>, ctx: &mut crate::Context<'_, String>) {
+        for action in out {
+            match action {
+                Action::Send { to, payload } => ctx.send(to, payload),
+                Action::Local(text) => ctx.local(&text),
+            }
+        }
+        if self.wants_to_send() {
+            ctx.set_timer();
         }
     }
 }

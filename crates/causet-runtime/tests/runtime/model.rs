@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One logged event.
 #[derive(Debug, Clone)]
-pub struct Event {
+pub(crate) struct Event {
     pub node: String,
     pub clock: BTreeMap<String, u64>,
     pub text: String,
@@ -18,7 +18,7 @@ pub struct Event {
 
 /// Parses GoVector logs (header line `NAME {JSON}`, then the text line), written here
 /// without the library's reader.
-pub fn parse(text: &str) -> Vec<Event> {
+pub(crate) fn parse(text: &str) -> Vec<Event> {
     let lines: Vec<&str> = text.lines().collect();
     assert!(
         lines.len().is_multiple_of(2),
@@ -55,7 +55,7 @@ pub fn parse(text: &str) -> Vec<Event> {
 
 /// What the model found.
 #[derive(Debug, Default)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub events: usize,
     pub messages: usize,
     /// Messages whose send was new to the receiver: those that a reader inferring
@@ -68,7 +68,7 @@ pub struct Verdict {
 /// Checks per-node logs (one vector of events per node, in file order) against the model:
 /// own entries 1..n, every receive matched to exactly one send, every clock equal to the
 /// count of its causal history. With `complete`, every send must be received.
-pub fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
+pub(crate) fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
     let mut ids: HashMap<(String, usize), ()> = HashMap::new();
     let mut sends: HashMap<(String, String, String), (String, usize)> = HashMap::new();
     for events in per_node {
@@ -168,7 +168,7 @@ pub fn check(per_node: &[Vec<Event>], complete: bool) -> Verdict {
 }
 
 /// Splits a merged log into per-node logs (file order within a node is preserved).
-pub fn split_by_node(events: Vec<Event>) -> Vec<Vec<Event>> {
+pub(crate) fn split_by_node(events: Vec<Event>) -> Vec<Vec<Event>> {
     let mut by_node: BTreeMap<String, Vec<Event>> = BTreeMap::new();
     for event in events {
         by_node.entry(event.node.clone()).or_default().push(event);

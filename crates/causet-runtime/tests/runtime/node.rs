@@ -367,3 +367,62 @@ fn fast_receive_agrees_with_decode_and_deliver() {
         "{fast_versions} mutated messages taken by the fast path"
     );
 }
+
+#[test]
+fn a_receiver_outside_the_roster_is_an_error_on_every_send_path() {
+    for stamps in [Stamps::Differential, Stamps::Full] {
+        let (mut alice, _) = pair(stamps);
+        for to in [0, 2, 9, usize::MAX] {
+            let fifo = alice.prepare_send_fifo(to, "send", b"x").unwrap_err();
+            let at = alice
+                .prepare_send_at(Priority::Info, Some(to), "send", b"x")
+                .unwrap_err();
+            for err in [fifo, at] {
+                assert!(matches!(err, RuntimeError::UnknownNode { .. }), "{err}");
+                assert!(err.to_string().contains(&format!("#{to}")), "{err}");
+            }
+        }
+        // Nothing was ticked, counted or logged by the refused sends.
+        assert_eq!(alice.clock().as_slice(), &[] as &[u64]);
+        assert_eq!(alice.stats().sent, 0);
+        assert!(log_of(alice).is_empty());
+    }
+}
+
+#[test]
+fn a_refused_stamp_keeps_its_type_through_the_node() {
+    let roster = Arc::new(Roster::new(["alice", "bob", "carol"]).unwrap());
+    let node = |name| Node::new(roster.clone(), name, LogSink::memory()).unwrap();
+    let (mut alice, mut bob, mut carol) = (node("alice"), node("bob"), node("carol"));
+    // Carol's entry makes whole clocks larger than alice's differences, so Diffs travel.
+    for _ in 0..3 {
+        carol.log_local("work").unwrap();
+    }
+    let from_carol = carol.prepare_send("send", b"").unwrap();
+    alice.unpack_receive("receive", &from_carol).unwrap();
+    bob.unpack_receive("receive", &from_carol).unwrap();
+    let first = alice.prepare_send_fifo(1, "send a", b"a").unwrap();
+    let _lost = alice.prepare_send_fifo(1, "send b", b"b").unwrap();
+    let third = alice.prepare_send_fifo(1, "send c", b"c").unwrap();
+    bob.unpack_receive("receive a", &first).unwrap();
+    // The second message was lost: the third's Diff skips a sequence number.
+    let err = bob.unpack_receive("receive c", &third).unwrap_err();
+    let refusal = err.resync_required().expect("a typed refusal");
+    assert!(refusal.needs_resync(), "{err}");
+    assert_eq!(refusal.from, 0);
+    assert!(err.to_string().contains("alice"), "{err}");
+    // A duplicate is refused too, but needs no resync.
+    let err = bob.unpack_receive("receive a", &first).unwrap_err();
+    assert!(
+        !err.resync_required().expect("typed").needs_resync(),
+        "{err}"
+    );
+    // Malformed bytes are not refusals.
+    let err = bob.unpack_receive("receive", &[0xc5]).unwrap_err();
+    assert!(err.resync_required().is_none(), "{err}");
+    // After the sender resyncs, the chain restarts and the message goes through.
+    alice.resync(1);
+    let again = alice.prepare_send_fifo(1, "send d", b"d").unwrap();
+    assert_eq!(bob.unpack_receive("receive d", &again).unwrap(), b"d");
+    assert_eq!(bob.clock().as_slice(), &[5, 3, 4]);
+}

@@ -17,17 +17,17 @@ use super::check::LogArgs;
 /// take as full dense clocks versus differential stamps. The log must pass `causet check`
 /// (with `--lenient`: `check --lenient`).
 #[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Print JSON:
-    /// {"executions":[{"name":"","events":N,"nodes":H,"messages":M,"concurrent_pairs":C,"stamp_bytes":{"full":X,"differential":Y}}]}
+    /// {"executions":[{"name":"","events":N,"nodes":H,"messages":M,"concurrent_pairs":C,"stamp_bytes":{"full":X,"differential":Y,"knowledge":K,"lower_bound":L}}]}
     #[arg(long)]
     json: bool,
 }
 
 /// Runs `causet analyze`.
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let log = args.log.read()?;
     args.log.require_valid(&log, &log.executions)?;
     let summaries: Vec<_> = log.executions.iter().map(analyze).collect();
@@ -55,8 +55,11 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "concurrent pairs  {}", summary.concurrent_pairs)?;
         writeln!(
             out,
-            "stamp bytes       {} full, {} differential",
-            summary.stamp_bytes.full, summary.stamp_bytes.differential
+            "stamp bytes       {} full, {} differential, {} knowledge-aware, {} lower bound",
+            summary.stamp_bytes.full,
+            summary.stamp_bytes.differential,
+            summary.stamp_bytes.knowledge,
+            summary.stamp_bytes.lower_bound
         )?;
     }
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use causet_log::{CheckOptions, Execution, Log, ReadOptions, Violation, read_log_
 
 /// How to read a log (shared by `check`, `analyze` and `order`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// The log: GoVector's layout (a `node {"node":n, ...}` line, then the event's text) by
     /// default, or a ShiViz upload file (first line the parser regex, second the delimiter),
     /// recognised by itself. Clock counters are at most 2^32-1 (4294967295) in logs
@@ -43,7 +43,7 @@ impl LogArgs {
     /// Reads the log, with a progress bar on stderr for reads over a second (when stderr is
     /// a terminal), and warns about unmatched text. A log without a single entry is an
     /// error (almost surely read with the wrong layout), the same for every command.
-    pub fn read(&self) -> anyhow::Result<Log> {
+    pub(crate) fn read(&self) -> anyhow::Result<Log> {
         let options = ReadOptions {
             regex: self.regex.clone(),
             delimiter: self.delimiter.clone(),
@@ -84,7 +84,7 @@ impl LogArgs {
     }
 
     /// The check options these arguments ask for.
-    pub fn check_options(&self) -> CheckOptions {
+    pub(crate) fn check_options(&self) -> CheckOptions {
         CheckOptions {
             lenient: self.lenient,
         }
@@ -93,7 +93,7 @@ impl LogArgs {
     /// Fails, naming the first violation's line, unless every one of `executions` passes
     /// `causet check` with these arguments (`--lenient` or not): for `analyze`, `order` and
     /// `render`, whose answers assume a valid log. Says when `--lenient` would accept it.
-    pub fn require_valid<'a>(
+    pub(crate) fn require_valid<'a>(
         &self,
         log: &Log,
         executions: impl IntoIterator<Item = &'a Execution>,
@@ -147,7 +147,11 @@ fn warn_unmatched(file: &std::path::Path, log: &Log) {
 
 /// `FILE:LINE: message` (with the execution's name when the log has several).
 /// Control characters in node names are escaped.
-pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violation) -> String {
+pub(crate) fn describe_violation(
+    file: &std::path::Path,
+    log: &Log,
+    violation: &Violation,
+) -> String {
     let text = if log.executions.len() > 1 {
         format!(
             "{}:{}: in execution '{}': {}",
@@ -177,7 +181,7 @@ pub fn describe_violation(file: &std::path::Path, log: &Log, violation: &Violati
                   violation is printed as FILE:LINE: what is wrong); 2 when the log cannot be read or \
                   holds no entry."
 )]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Print the verdict as JSON:
@@ -187,7 +191,7 @@ pub struct CheckArgs {
 }
 
 /// Runs `causet check`.
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let file = args.log.log.clone();
     let log = args.log.read()?;
     let options = args.log.check_options();

@@ -9,7 +9,7 @@ use causet_clock::{Causality, VersionVector};
 
 /// The clock subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub enum ClockCommand {
+pub(crate) enum ClockCommand {
     /// Compare clock A with clock B: prints before, after, equal or concurrent (A relative
     /// to B).
     ///
@@ -27,7 +27,7 @@ pub enum ClockCommand {
 
 /// Arguments of `causet clock compare`.
 #[derive(Debug, clap::Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Clock A, e.g. '{"alice":2, "bob":1}'.
     #[arg(
         value_name = "A",
@@ -56,7 +56,7 @@ pub struct CompareArgs {
 
 /// Arguments of `causet clock merge`.
 #[derive(Debug, clap::Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// The clocks to merge, e.g. '{"a":1}' '{"a":2,"b":1}'.
     #[arg(value_name = "CLOCK", required = true, allow_hyphen_values = true)]
     clocks: Vec<String>,
@@ -66,7 +66,7 @@ pub struct MergeArgs {
 }
 
 /// Runs a clock subcommand.
-pub fn run(command: ClockCommand) -> Result<ExitCode> {
+pub(crate) fn run(command: ClockCommand) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match command {

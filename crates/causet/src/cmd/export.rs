@@ -11,7 +11,7 @@ use super::check::LogArgs;
 
 /// Formats `causet export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Chrome / Perfetto trace-event JSON: open it at ui.perfetto.dev or in Chrome's
     /// about:tracing. One process per execution, one thread per node, each event a 1 µs slice
     /// with its id, text, line and clock, each message a flow arrow; time is causal (an
@@ -25,7 +25,7 @@ pub enum Format {
 /// opens millions of events. The log must pass `causet check` (with `--lenient`:
 /// `check --lenient`).
 #[derive(Debug, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
     log: LogArgs,
     /// The format to write.
@@ -41,7 +41,7 @@ pub struct ExportArgs {
 }
 
 /// Runs `causet export`.
-pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let to_stdout = args.output.as_os_str() == "-";
     if to_stdout && args.json {
         anyhow::bail!("--json needs the export in a file: give one with -o FILE");

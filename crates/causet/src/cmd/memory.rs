@@ -2,13 +2,13 @@
 //! (half of the machine's memory) and the model of what a `causet run` cluster needs.
 
 /// The help of `--max-memory` (both commands), after the command's own first sentence.
-pub const SIZE_HELP: &str = "SIZE is bytes, or a number with a unit: K, M, G, T or KiB, \
+pub(crate) const SIZE_HELP: &str = "SIZE is bytes, or a number with a unit: K, M, G, T or KiB, \
      MiB, GiB, TiB (powers of 1024), KB, MB, GB, TB (powers of 1000); e.g. 512M, 4G, 1.5GiB \
      [default: half of the machine's memory (MemTotal in /proc/meminfo), else 4 GiB]";
 
 /// Parses a SIZE: `4096`, `512M`, `4G`, `1.5GiB`, `2GB`, `100B` (units case-insensitive;
 /// K M G T and KiB MiB GiB TiB are powers of 1024, KB MB GB TB powers of 1000).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let bad = |why: &str| {
         format!(
             "invalid size `{text}`: {why} (expected bytes or a number with a unit, e.g. \
@@ -54,11 +54,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// The limit when `--max-memory` is not given: half of `MemTotal` in `/proc/meminfo`, or
 /// 4 GiB where that cannot be read.
-pub const FALLBACK: u64 = 4 << 30;
+pub(crate) const FALLBACK: u64 = 4 << 30;
 
 /// The limit to use and how to name it in messages: `given`, else half of the machine's
 /// memory, else [`FALLBACK`].
-pub fn limit(given: Option<u64>) -> (u64, String) {
+pub(crate) fn limit(given: Option<u64>) -> (u64, String) {
     if let Some(bytes) = given {
         return (bytes, "--max-memory".into());
     }
@@ -84,7 +84,7 @@ fn mem_total(meminfo: &str) -> Option<u64> {
 
 /// How a `causet run` cluster is hosted, for [`run_estimate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
+pub(crate) enum Host {
     /// One OS process per node.
     Process,
     /// One OS thread per node.
@@ -113,7 +113,7 @@ const LOGS_IN_MEMORY_ABOVE: usize = causet_runtime::demo::MAX_OPEN_LOGS;
 /// - 64 bytes per event for the merge, and 16 MiB for the process itself.
 ///
 /// Saturates at `u64::MAX`.
-pub fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool) -> u64 {
+pub(crate) fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool) -> u64 {
     let n = nodes as u64;
     let entry: u64 = if differential { 36 } else { 8 };
     let per_node: u64 = match host {
@@ -160,7 +160,7 @@ fn logged_entries(nodes: usize, events: u64) -> u64 {
 /// event a header with its known clock entries (about 14 bytes each: `"node17":123, `) and a
 /// text line (about 40 bytes), as [`logged_entries`] counts them. An upper bound: gossip
 /// spreads knowledge fastest; a ring's clocks stay shorter.
-pub fn log_estimate(nodes: usize, messages: u64) -> u64 {
+pub(crate) fn log_estimate(nodes: usize, messages: u64) -> u64 {
     let events = run_events(nodes, messages);
     logged_entries(nodes, events)
         .saturating_mul(14)
@@ -170,7 +170,7 @@ pub fn log_estimate(nodes: usize, messages: u64) -> u64 {
 
 /// Free bytes for an unprivileged writer on the file system holding `dir` (or its nearest
 /// existing ancestor), if the system says.
-pub fn free_space(dir: &std::path::Path) -> Option<u64> {
+pub(crate) fn free_space(dir: &std::path::Path) -> Option<u64> {
     let mut probe = dir;
     loop {
         if probe.exists() {

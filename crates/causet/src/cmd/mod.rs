@@ -1,26 +1,27 @@
 //! One module per subcommand; each exposes its clap arguments and a `run` function.
 
-pub mod analyze;
-pub mod check;
-pub mod clock;
-pub mod export;
-pub mod memory;
-pub mod node;
-pub mod order;
-pub mod pairs;
-pub mod races;
-pub mod render;
-pub mod run;
-pub mod view;
+pub(crate) mod analyze;
+pub(crate) mod check;
+pub(crate) mod clock;
+pub(crate) mod explore;
+pub(crate) mod export;
+pub(crate) mod memory;
+pub(crate) mod node;
+pub(crate) mod order;
+pub(crate) mod pairs;
+pub(crate) mod races;
+pub(crate) mod render;
+pub(crate) mod run;
+pub(crate) mod view;
 
 /// `text` with control characters escaped (`\u{1b}`): an error message quotes input (node
 /// names, event text), and no input may drive the user's terminal.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     printable_chars(text)
 }
 
 /// A path as shown to the user: [`printable`] (a file name is input too).
-pub fn shown(path: &std::path::Path) -> String {
+pub(crate) fn shown(path: &std::path::Path) -> String {
     printable_chars(&path.display().to_string())
 }
 

@@ -31,7 +31,7 @@ other node as a --peer; nodes refuse peers configured differently. Exit 0 when t
 finished its workload, 1 when it gave up waiting (a peer died). Two shells:
   causet node --name alice --listen 127.0.0.1:7001 --peer bob=127.0.0.1:7002 --token s3cret
   causet node --name bob --listen 127.0.0.1:7002 --peer alice=127.0.0.1:7001 --token s3cret")]
-pub struct NodeArgs {
+pub(crate) struct NodeArgs {
     /// This node's name (letters, digits, '-', '_', '.').
     #[arg(long)]
     name: String,
@@ -75,7 +75,7 @@ pub struct NodeArgs {
 }
 
 /// Runs the node; exit 0 when it finished its workload, 1 when it gave up.
-pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     let timing = Timing {
         pace: Duration::from_millis(args.pace_ms),
         receive_timeout: Duration::from_millis(args.timeout_ms),

@@ -24,7 +24,7 @@ use super::check::LogArgs;
                         event (node:1 is its first event). In a log with several executions \
                         (a ShiViz delimiter), --execution NAME picks one; the first by default."
 )]
-pub struct OrderArgs {
+pub(crate) struct OrderArgs {
     #[command(flatten)]
     log: LogArgs,
     /// The first event, `node:n`.
@@ -46,7 +46,7 @@ pub struct OrderArgs {
 }
 
 /// Runs `causet order`.
-pub fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: OrderArgs) -> anyhow::Result<ExitCode> {
     let file = args.log.log.clone();
     let log = args.log.read()?;
     let execution: &Execution = match &args.execution {

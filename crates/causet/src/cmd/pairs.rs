@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 /// How a line splits into its two halves.
 #[derive(Debug, Clone, Copy)]
-pub enum Split {
+pub(crate) enum Split {
     /// Two words separated by spaces or tabs (event ids `A B`).
     Whitespace,
     /// At the first tab (clocks `A<TAB>B`); the halves are kept as written.
@@ -22,7 +22,7 @@ pub enum Split {
 
 /// One pair: its line number, its halves, and the 0-based byte column of each in the line.
 #[derive(Debug, Clone, Copy)]
-pub struct Pair<'a> {
+pub(crate) struct Pair<'a> {
     /// 1-based line number.
     pub line: usize,
     /// The first half and its column.
@@ -34,7 +34,7 @@ pub struct Pair<'a> {
 /// Calls `each(name, pair)` for every pair of `path` (`-`: standard input), in order;
 /// `name` is the file as error messages name it (`<stdin>` for standard input). `expected`
 /// says what a line holds, for the error on a line that does not split in two.
-pub fn for_each_pair(
+pub(crate) fn for_each_pair(
     path: &Path,
     split: Split,
     expected: &str,

@@ -39,7 +39,7 @@ use causet_races::{
                   --engine tree --list 5\n  causet races trace.std --json\n  \
                   causet races Bensalem.data\n  cat trace.data | causet races - --format rapidbin"
 )]
-pub struct RacesArgs {
+pub(crate) struct RacesArgs {
     /// The trace: RAPID's STD format, one `thread|op(operand)|location` event per line
     /// (ops r w acq rel fork join begin end, and the dialects req, rd, wr, `fork(9)` for
     /// `T9`), or RAPID's binary RapidBin format; `-` reads standard input.
@@ -95,7 +95,7 @@ fn parse_format(text: &str) -> Result<TraceFormat, String> {
 }
 
 /// Runs `causet races`.
-pub fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RacesArgs) -> anyhow::Result<ExitCode> {
     let (input, name, total): (Box<dyn Read>, String, Option<u64>) =
         if args.trace.as_os_str() == "-" {
             (Box::new(std::io::stdin().lock()), "<stdin>".into(), None)

@@ -21,7 +21,7 @@ use super::check::LogArgs;
 /// every command does, those that log events; nodes named only inside clocks (a per-process
 /// log's peers) get an empty timeline and are counted apart.
 #[derive(Debug, clap::Args)]
-pub struct RenderArgs {
+pub(crate) struct RenderArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Where to write the SVG; `-` (the default) writes it to standard output.
@@ -52,7 +52,7 @@ pub struct RenderArgs {
 }
 
 /// Runs `causet render`.
-pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let to_stdout = args.output.as_os_str() == "-";
     if args.json && to_stdout {
         bail!("--json prints a summary on standard output: give the SVG a file with -o FILE.svg");

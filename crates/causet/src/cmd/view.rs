@@ -20,7 +20,7 @@ use super::check::LogArgs;
 /// after `#` keeps the view, so a link into the file reopens it. Press `?` in the page for
 /// the keys. The log must pass `causet check` (with `--lenient`: `check --lenient`).
 #[derive(Debug, clap::Args)]
-pub struct ViewArgs {
+pub(crate) struct ViewArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Where to write the page. Default: the log's name with `.html` (`run.log` →
@@ -40,7 +40,7 @@ pub struct ViewArgs {
 }
 
 /// Runs `causet view`.
-pub fn run(args: ViewArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ViewArgs) -> anyhow::Result<ExitCode> {
     let file = args.log.log.clone();
     let output = match &args.output {
         Some(output) => output.clone(),

@@ -196,6 +196,14 @@ fn analyze_json_follows_the_design_contract() {
             .as_u64()
             .is_some_and(|b| b > 0)
     );
+    for key in ["knowledge", "lower_bound"] {
+        assert!(
+            execution["stamp_bytes"][key]
+                .as_u64()
+                .is_some_and(|b| b > 0),
+            "{key}"
+        );
+    }
     // Text output.
     let output = run_in(dir.path(), &["analyze", "small.log"]);
     assert!(

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod clock;
+mod explore;
 mod export;
 mod log;
 mod races;

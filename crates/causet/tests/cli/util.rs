@@ -6,12 +6,12 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// The `causet` binary built for these tests.
-pub fn causet() -> Command {
+pub(crate) fn causet() -> Command {
     Command::new(env!("CARGO_BIN_EXE_causet"))
 }
 
 /// Runs `causet ARGS` in `dir` with no standard input and returns its output.
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> Output {
     causet()
         .args(args)
         .current_dir(dir)
@@ -22,7 +22,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs `causet ARGS` in `dir` with `input` as its standard input (written from another
 /// thread, so a large input cannot deadlock against a full output pipe).
-pub fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
     let mut child = causet()
         .args(args)
@@ -44,27 +44,27 @@ pub fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 }
 
 /// Runs `causet ARGS` in the current directory.
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     run_in(Path::new("."), args)
 }
 
 /// Standard output as text.
-pub fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Standard error as text.
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[path = "../../../../testing/peer_data.rs"]
 mod peer_data;
-pub use peer_data::peer_data;
+pub(crate) use peer_data::peer_data;
 
 /// Asserts that a command failed as an error (exit code 2) whose message contains `needle`.
 #[track_caller]
-pub fn assert_error(output: &Output, needle: &str) {
+pub(crate) fn assert_error(output: &Output, needle: &str) {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
     assert!(stderr(output).contains(needle), "{}", stderr(output));
 }
