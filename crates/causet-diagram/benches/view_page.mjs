@@ -1,10 +1,18 @@
 // The `causet view` page in headless Chromium: first full paint, frame times over a
 // scripted pan and zoom (requestAnimationFrame timing), selection time and the renderer's
-// peak RSS. Talks to Chromium over the DevTools protocol on a pipe (no dependencies).
+// peak RSS. Talks to Chromium over the DevTools protocol on a pipe (no dependencies: Node's
+// standard library only, Node 18 or later).
 //
-// Run (pages from the view bench: CAUSET_VIEW_OUT=DIR cargo bench -p causet-diagram --bench view):
-//   node crates/causet-diagram/benches/view_page.mjs DIR/gen-30.html [more pages]
-// Prints one JSON object per page.
+// Run (pages from the view bench; CAUSET_VIEW_EVENTS=1000000 for the million-event pages):
+//   CAUSET_VIEW_OUT=DIR cargo bench -p causet-diagram --bench view -- nomatch
+//   node crates/causet-diagram/benches/view_page.mjs DIR/gen-100000-8.html [more pages]
+// Prints one JSON object per page: per phase, `interval` is the time between animation
+// frames (16.7 ms = every frame at 60 Hz; a longer one is a dropped frame) and `draw` the
+// time drawing and rasterising one frame took (the page reads a pixel back to force it);
+// `selectMs` is a click's time until the frame showing it has been drawn, `selectSyncMs`
+// the part before the browser paints. Phases: the fitted view redrawn (`panFitted`), a
+// zoom in and out through the densities to the dots (`zoom`), a pan zoomed in 8 times from
+// the fit (`panZoomed8`) and one at 24 px a row (`panZoomedIn`).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,7 +46,17 @@ function browser() {
     waiting.set(++id, { ok, fail });
     child.stdio[3].write(JSON.stringify({ id, method, params, sessionId }) + "\0");
   });
-  const close = () => { child.kill(); rmSync(profile, { recursive: true, force: true }); };
+  // Closes Chromium (politely, then by signal) and removes its profile once it has exited;
+  // a profile its helpers still write to is left behind rather than failing the bench.
+  const close = async () => {
+    const exited = new Promise((ok) => child.once("exit", ok));
+    send("Browser.close").catch(() => {});
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+    await new Promise((ok) => setTimeout(ok, 200));
+    try { rmSync(profile, { recursive: true, force: true, maxRetries: 5 }); } catch (_) { /* left in tmp */ }
+  };
   return { child, send, listeners, close };
 }
 
@@ -92,9 +110,20 @@ async function measure(page) {
     const fitted = await eval_("causetView.bench(120, 0, 0).then(() => causetView.bench(120, 40, 0))");
     await eval_("(() => { causetView.fit(); return 0; })()");
     const zoom = await eval_("causetView.bench(60, 0, 1.12).then((a) => causetView.bench(60, 0, 1 / 1.12).then((b) => ({ intervals: a.intervals.concat(b.intervals), draws: a.draws.concat(b.draws) })))");
+    // A pan zoomed in 8 times from the fitted view (densities at 100k events and more).
+    const fit = await eval_("causetView.view()");
+    await eval_(`causetView.setView(0, 0, ${fit.zoom * 8}) || 0`);
+    const middle = await eval_("causetView.bench(120, 40, 0)");
+    const middleDense = await eval_("causetView.view().dense");
     const pan = await eval_("causetView.setView(0, -20, 1) || causetView.bench(120, 40, 0)");
+    const dense = await eval_("causetView.view().dense");
+    // Selections from the fitted view (every event classified, the density recoloured):
+    // the time until the frame showing it has been drawn.
+    await eval_("(() => { causetView.fit(); return 0; })()");
+    const nodes = (await eval_("causetView.state().columns")).slice(0, 3);
     const select = [];
-    for (const id of ["node0:5", "node1:500", "node2:2000"]) {
+    for (const [k, node] of nodes.entries()) {
+      const id = `${node}:${[5, 500, 2000][k]}`;
       select.push(await eval_(`causetView.benchSelect(${JSON.stringify(id)})`));
     }
     return {
@@ -102,10 +131,13 @@ async function measure(page) {
       firstFrameMs: Math.round(timing.firstFrameMs),
       panFitted: { draw: stats(fitted.draws), interval: stats(fitted.intervals) },
       zoom: { draw: stats(zoom.draws), interval: stats(zoom.intervals) },
+      panZoomed8: { dense: middleDense, draw: stats(middle.draws), interval: stats(middle.intervals) },
       panZoomedIn: { draw: stats(pan.draws), interval: stats(pan.intervals) },
-      selectMs: select.map((x) => Math.round(x)), rendererPeakMiB: rendererPeak(b.child.pid),
+      zoomedInDense: dense,
+      selectMs: select.map((x) => Math.round(x.shown)), selectSyncMs: select.map((x) => Math.round(x.sync)),
+      rendererPeakMiB: rendererPeak(b.child.pid),
     };
-  } finally { b.close(); }
+  } finally { await b.close(); }
 }
 
 for (const page of process.argv.slice(2)) console.log(JSON.stringify(await measure(page)));
