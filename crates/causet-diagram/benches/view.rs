@@ -17,8 +17,12 @@ use causet_log::{GenerateOptions, ReadOptions, generate_log, parse_log};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
+    // CAUSET_VIEW_EVENTS=1000000 for the million-event figures.
+    let events = std::env::var("CAUSET_VIEW_EVENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
     for nodes in [8, 30] {
-        let events = 100_000;
         let text = generate_log(&GenerateOptions {
             events,
             nodes,
@@ -36,8 +40,9 @@ fn bench(c: &mut Criterion) {
         // To time the page in a browser: CAUSET_VIEW_OUT=DIR writes the log and the page.
         if let Some(out) = std::env::var_os("CAUSET_VIEW_OUT") {
             let out = std::path::Path::new(&out);
-            std::fs::write(out.join(format!("gen-{nodes}.log")), &text).expect("write log");
-            std::fs::write(out.join(format!("gen-{nodes}.html")), &html).expect("write page");
+            let name = format!("gen-{events}-{nodes}");
+            std::fs::write(out.join(format!("{name}.log")), &text).expect("write log");
+            std::fs::write(out.join(format!("{name}.html")), &html).expect("write page");
         }
         let mut group = c.benchmark_group(format!("view/{nodes}nodes"));
         group.throughput(Throughput::Elements(events as u64));

@@ -311,3 +311,242 @@ fn layer(units: usize, edges: &[(usize, usize)]) -> Result<(Vec<usize>, usize), 
     let row_count = rows.iter().max().map_or(0, |&row| row + 1);
     Ok((rows, row_count))
 }
+
+/// What the fast layering needs of a diagram's events: dense clocks, in file order.
+pub(crate) trait Clocks {
+    /// A clock entry.
+    type Entry: Copy + Into<u64>;
+    /// Number of nodes (entries per clock).
+    fn width(&self) -> usize;
+    /// Number of events.
+    fn len(&self) -> usize;
+    /// The node of `event`.
+    fn node(&self, event: usize) -> usize;
+    /// Replaces `out` with the dense clock of `event`.
+    fn clock_into(&self, event: usize, out: &mut Vec<Self::Entry>);
+}
+
+impl Clocks for Diagram {
+    type Entry = u64;
+    fn width(&self) -> usize {
+        self.nodes.len()
+    }
+    fn len(&self) -> usize {
+        Diagram::len(self)
+    }
+    fn node(&self, event: usize) -> usize {
+        Diagram::node(self, event)
+    }
+    fn clock_into(&self, event: usize, out: &mut Vec<u64>) {
+        Diagram::clock_into(self, event, out);
+    }
+}
+
+/// The rows [`Layout::compute`] gives every event without a highlight (with `collapse`, the
+/// row of the event's dot: a run of local events shares one), in one pass over the events
+/// in file order, when that order allows it: each node's events appear in increasing own
+/// entry (from 1), and every event comes after its immediate causal predecessors and the
+/// sends of the messages it receives (a log written as things happened). `None` otherwise
+/// (then [`Layout::compute`] answers, with its errors for broken logs).
+///
+/// The same edges as [`dependencies`], visited in a topological order, give the same
+/// longest-path layering; clocks are read once, front to back (no sort, no edge list), and
+/// a node's previous clock is kept in a small table.
+pub(crate) fn fast_rows<C: Clocks>(
+    events: &C,
+    messages: &[(usize, usize)],
+    collapse: bool,
+) -> Option<(Vec<u32>, usize)> {
+    let width = events.width();
+    let n = events.len();
+    if n >= u32::MAX as usize {
+        return None;
+    }
+    // Own entries strictly increase along each node in file order; per node its events.
+    let mut last_own = vec![0u64; width];
+    let mut count = vec![0usize; width];
+    let mut clock = Vec::with_capacity(width);
+    for event in 0..n {
+        let node = events.node(event);
+        events.clock_into(event, &mut clock);
+        let own: u64 = (*clock.get(node)?).into();
+        if own <= last_own[node] {
+            return None;
+        }
+        last_own[node] = own;
+        count[node] += 1;
+    }
+    let gap_free: Vec<bool> = (0..width).map(|k| last_own[k] == count[k] as u64).collect();
+    let mut order: Vec<Vec<u32>> = count.iter().map(|&c| Vec::with_capacity(c)).collect();
+    // Own entries by node position, only for nodes with holes (binary search).
+    let mut owns: Vec<Vec<u64>> = vec![Vec::new(); width];
+    for event in 0..n {
+        let node = events.node(event);
+        order[node].push(event as u32);
+        if !gap_free[node] {
+            events.clock_into(event, &mut clock);
+            owns[node].push(clock[node].into());
+        }
+    }
+    // Message ends are not local; a receive waits for its sends.
+    let mut end = vec![false; n];
+    let mut into = vec![0u32; n + 1];
+    for &(send, receive) in messages {
+        if send >= receive || receive >= n {
+            return None;
+        }
+        end[send] = true;
+        end[receive] = true;
+        into[receive + 1] += 1;
+    }
+    for k in 0..n {
+        into[k + 1] += into[k];
+    }
+    let mut sends = vec![0u32; messages.len()];
+    {
+        let mut cursor = into.clone();
+        for &(send, receive) in messages {
+            sends[cursor[receive] as usize] = send as u32;
+            cursor[receive] += 1;
+        }
+    }
+
+    let mut previous = vec![0u64; width * width];
+    let mut last_event = vec![u32::MAX; width];
+    let mut last_local = vec![false; width];
+    let mut rows = vec![0u32; n];
+    let mut row_count = 0u32;
+    for event in 0..n {
+        let node = events.node(event);
+        events.clock_into(event, &mut clock);
+        let before = &mut previous[node * width..(node + 1) * width];
+        let p = last_event[node];
+        let mut row = if p == u32::MAX {
+            0
+        } else {
+            rows[p as usize] + 1
+        };
+        let mut grew = false;
+        for (other, (&entry, seen)) in clock.iter().zip(before.iter_mut()).enumerate() {
+            let time: u64 = entry.into();
+            if time <= *seen {
+                *seen = time;
+                continue;
+            }
+            *seen = time;
+            if other == node {
+                continue;
+            }
+            grew = true;
+            // The latest event of `other` whose own entry is at most `time`.
+            let list = &order[other];
+            let frontier = if gap_free[other] {
+                let at = usize::try_from(time).unwrap_or(usize::MAX).min(list.len());
+                at.checked_sub(1).map(|k| list[k])
+            } else {
+                let after = owns[other].partition_point(|&own| own <= time);
+                after.checked_sub(1).map(|k| list[k])
+            };
+            if let Some(frontier) = frontier {
+                if frontier as usize >= event {
+                    return None;
+                }
+                row = row.max(rows[frontier as usize] + 1);
+            }
+        }
+        for &send in &sends[into[event] as usize..into[event + 1] as usize] {
+            row = row.max(rows[send as usize] + 1);
+        }
+        let local = !grew && !end[event];
+        if collapse && local && p != u32::MAX && last_local[node] {
+            row = rows[p as usize];
+        }
+        rows[event] = row;
+        row_count = row_count.max(row + 1);
+        last_event[node] = event as u32;
+        last_local[node] = local;
+    }
+    Some((rows, row_count as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of `Layout::compute` per event (no highlight).
+    fn general(diagram: &Diagram, collapse: bool) -> (Vec<u32>, usize) {
+        let layout = Layout::compute(diagram, &RenderOptions::new().collapse(collapse)).unwrap();
+        let rows = layout
+            .unit_of
+            .iter()
+            .map(|&u| layout.rows[u] as u32)
+            .collect();
+        (rows, layout.row_count)
+    }
+
+    /// `diagram` with its events in another file order (`order[k]` = old index of new k).
+    fn reordered(diagram: &Diagram, order: &[usize]) -> Diagram {
+        let mut out = Diagram::new(diagram.nodes().iter().cloned());
+        let mut new_of = vec![0; order.len()];
+        for (k, &old) in order.iter().enumerate() {
+            new_of[old] = k;
+            out.push_event(diagram.node(old), &diagram.clock(old), diagram.label(old))
+                .unwrap();
+        }
+        for &(s, r) in diagram.messages() {
+            out.push_message(new_of[s], new_of[r]).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_layering_is_the_general_one() {
+        use rand::{Rng, SeedableRng, seq::SliceRandom};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (mut fast, mut slow) = (0, 0);
+        for seed in 0..300 {
+            let nodes = rng.random_range(1..7);
+            let events = rng.random_range(0..120);
+            let mut diagram = Diagram::random(seed, nodes, events);
+            if seed % 3 == 1 {
+                // Another file order: causal sometimes (a topological shuffle is rare), so
+                // the fast path must refuse or agree.
+                let mut order: Vec<usize> = (0..events).collect();
+                order.shuffle(&mut rng);
+                diagram = reordered(&diagram, &order);
+            } else if seed % 3 == 2 && events > 1 {
+                // Swap two neighbours: often still causal.
+                let k = rng.random_range(0..events - 1);
+                let mut order: Vec<usize> = (0..events).collect();
+                order.swap(k, k + 1);
+                diagram = reordered(&diagram, &order);
+            }
+            for collapse in [false, true] {
+                match fast_rows(&diagram, diagram.messages(), collapse) {
+                    Some(found) => {
+                        assert_eq!(found, general(&diagram, collapse), "seed {seed}");
+                        fast += 1;
+                    }
+                    None => slow += 1,
+                }
+            }
+        }
+        assert!(fast > 300 && slow > 50, "{fast} fast, {slow} general");
+    }
+
+    #[test]
+    fn holes_in_own_entries_are_searched() {
+        // b's entries 2 and 5 (lenient), a knows b:3: its frontier is b's event with 2.
+        let mut diagram = Diagram::new(["a", "b"]);
+        diagram.push_event(1, &[0, 2], "b2").unwrap();
+        diagram.push_event(1, &[0, 5], "b5").unwrap();
+        diagram.push_event(0, &[1, 3], "a1").unwrap();
+        diagram.push_event(0, &[2, 3], "a2").unwrap();
+        for collapse in [false, true] {
+            let found = fast_rows(&diagram, &[], collapse).expect("causal file order");
+            assert_eq!(found, general(&diagram, collapse));
+            // With collapse, b's two local events are one dot.
+            assert_eq!(found.0, [0, u32::from(!collapse), 1, 2]);
+        }
+    }
+}

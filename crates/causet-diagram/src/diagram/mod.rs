@@ -63,7 +63,7 @@
 //! 5,000 events on 30 nodes render in milliseconds (see BENCHMARKS.md, "Rendering").
 
 mod generate;
-mod layout;
+pub(crate) mod layout;
 mod svg;
 
 use std::io;
@@ -550,11 +550,36 @@ pub enum RenderError {
 ///
 /// As [`render_svg`] without a highlight: duplicate event ids, or a cycle.
 pub fn event_rows(diagram: &Diagram) -> Result<(Vec<usize>, usize), RenderError> {
+    if let Some((rows, count)) = layout::fast_rows(diagram, &diagram.messages, false) {
+        return Ok((rows.into_iter().map(|row| row as usize).collect(), count));
+    }
     let layout = layout::Layout::compute(diagram, &RenderOptions::new().collapse(false))?;
     let rows = layout
         .unit_of
         .iter()
         .map(|&unit| layout.rows[unit])
+        .collect();
+    Ok((rows, layout.row_count))
+}
+
+/// Per event, the row of its dot with runs of local events collapsed (every event of a run
+/// has the run's row; [`RenderOptions::collapse`]), and the number of rows: the layout the
+/// viewer draws. `events` gives the clocks without building a [`Diagram`] when the log was
+/// written as things happened; `diagram` builds one for the general case (and its errors).
+pub(crate) fn collapsed_rows<C: layout::Clocks>(
+    events: &C,
+    messages: &[(usize, usize)],
+    diagram: impl FnOnce() -> Result<Diagram, RenderError>,
+) -> Result<(Vec<u32>, usize), RenderError> {
+    if let Some(found) = layout::fast_rows(events, messages, true) {
+        return Ok(found);
+    }
+    let diagram = diagram()?;
+    let layout = layout::Layout::compute(&diagram, &RenderOptions::new())?;
+    let rows = layout
+        .unit_of
+        .iter()
+        .map(|&unit| u32::try_from(layout.rows[unit]).unwrap_or(u32::MAX))
         .collect();
     Ok((rows, layout.row_count))
 }

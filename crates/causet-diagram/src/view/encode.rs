@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use crate::{Diagram, event_rows};
+use crate::Diagram;
+use crate::diagram::collapsed_rows;
+use crate::diagram::layout::Clocks;
 use causet_log::Execution;
 
 use crate::ViewError;
@@ -22,7 +24,7 @@ pub(crate) fn encode(
     out: &mut Vec<u8>,
 ) -> Result<Encoded, ViewError> {
     let mut encoded = Encoded::default();
-    out.extend_from_slice(b"{\"format\":\"causet-view\",\"version\":1,\"title\":");
+    out.extend_from_slice(b"{\"format\":\"causet-view\",\"version\":2,\"title\":");
     push_json_string(out, title);
     out.extend_from_slice(b",\"executions\":[");
     for (k, execution) in executions.iter().enumerate() {
@@ -47,12 +49,31 @@ pub(crate) struct Encoded {
     pub(crate) rows: usize,
 }
 
+/// An execution's clocks as the fast layering reads them.
+struct ExecutionClocks<'a>(&'a Execution);
+
+impl Clocks for ExecutionClocks<'_> {
+    type Entry = u32;
+    fn width(&self) -> usize {
+        self.0.nodes().len()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn node(&self, event: usize) -> usize {
+        self.0.node_of(event)
+    }
+    fn clock_into(&self, event: usize, out: &mut Vec<u32>) {
+        self.0.clock(event).to_dense(out);
+    }
+}
+
 fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, crate::RenderError> {
-    let diagram = Diagram::from_execution(execution)?;
-    let (rows, row_count) = event_rows(&diagram)?;
-    // The messages the diagram inferred, not inferred again.
-    let messages = diagram.messages().to_vec();
-    drop(diagram);
+    // The messages inferred once (a checked log has them cached), for the layout and the page.
+    let messages = execution.messages();
+    let (rows, row_count) = collapsed_rows(&ExecutionClocks(execution), &messages, || {
+        Diagram::from_execution(execution)
+    })?;
     let n = execution.len();
     let width = execution.nodes().len();
 
@@ -62,30 +83,59 @@ fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, c
     push_string_array(out, execution.nodes().iter().map(String::as_str));
     out.extend_from_slice(format!(",\"events\":{n},\"rows\":{row_count}").as_bytes());
 
-    let mut words: Vec<u32> = Vec::with_capacity(n * width.max(2));
+    let mut words: Vec<u32> = Vec::with_capacity(2 * n.max(messages.len()));
     words.extend((0..n).map(|i| execution.node_of(i) as u32));
     push_array(out, "node", &words);
     words.clear();
-    let mut clock = Vec::with_capacity(width);
-    for i in 0..n {
-        execution.clock(i).to_dense(&mut clock);
-        words.extend_from_slice(&clock);
-    }
-    push_array(out, "clock", &words);
-    words.clear();
-    words.extend(rows.iter().map(|&row| saturate(row as u64)));
-    push_array(out, "row", &words);
-    words.clear();
+    push_array(out, "row", &rows);
+    drop(rows);
 
-    // Texts: one string, end offsets in UTF-16 code units (JavaScript string indices).
-    let mut text = String::new();
-    let mut end: u64 = 0;
-    for event in execution.events() {
-        end += utf16_len(event.text);
-        text.push_str(event.text);
-        words.push(saturate(end));
+    // Clocks as changes: per event, the entries that differ from the previous event of its
+    // node in file order (the first against all zeros): how many, which, and their values.
+    // Also whether clocks only grow along each node, its own entry every event (true of any
+    // log `causet check` accepts, lenient or not): then the page classifies an event's past
+    // and future node by node with binary searches.
+    let mut previous = vec![0u32; width * width];
+    let (mut changed, mut values) = (Vec::new(), Vec::new());
+    let mut monotone = true;
+    for i in 0..n {
+        let node = execution.node_of(i);
+        let before = &mut previous[node * width..(node + 1) * width];
+        let mut count = 0;
+        let clock = execution.clock(i);
+        monotone &= clock.get(node) > before[node];
+        for (k, (entry, seen)) in clock.iter().zip(before.iter_mut()).enumerate() {
+            if entry != *seen {
+                monotone &= entry > *seen;
+                *seen = entry;
+                changed.push(k as u32);
+                values.push(entry);
+                count += 1;
+            }
+        }
+        words.push(count);
     }
-    push_array(out, "textEnd", &words);
+    drop(previous);
+    out.extend_from_slice(if monotone {
+        b",\"monotone\":true"
+    } else {
+        b",\"monotone\":false"
+    });
+    push_array(out, "clockCount", &words);
+    words.clear();
+    push_array(out, "clockNode", &changed);
+    drop(changed);
+    push_array(out, "clockValue", &values);
+    drop(values);
+
+    // Texts: one string, and each event's length in UTF-16 code units (JavaScript string
+    // indices).
+    let mut text = String::new();
+    for event in execution.events() {
+        text.push_str(event.text);
+        words.push(saturate(utf16_len(event.text)));
+    }
+    push_array(out, "textLength", &words);
     words.clear();
     out.extend_from_slice(b",\"text\":");
     push_json_string(out, &text);
@@ -115,7 +165,7 @@ fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, c
     out.extend_from_slice(b",\"strings\":");
     push_string_array(out, strings.iter().copied());
 
-    for (send, receive) in messages {
+    for &(send, receive) in &messages {
         words.push(send as u32);
         words.push(receive as u32);
     }
@@ -136,30 +186,41 @@ fn utf16_len(text: &str) -> u64 {
     text.chars().map(|c| c.len_utf16() as u64).sum()
 }
 
-/// `,"key":"BASE64"` of `words` as little-endian bytes.
+/// `,"key":{"bytes":B,"base64":"..."}` of `words`, each as `B` little-endian bytes: the
+/// narrowest of 1, 2 and 4 that holds the largest.
 fn push_array(out: &mut Vec<u8>, key: &str, words: &[u32]) {
+    let most = words.iter().copied().max().unwrap_or(0);
+    let bytes = if most <= 0xff {
+        1
+    } else if most <= 0xffff {
+        2
+    } else {
+        4
+    };
     out.extend_from_slice(b",\"");
     out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":\"");
-    // Three words are twelve bytes, exactly four base64 groups: no carry between chunks.
-    out.reserve(words.len().div_ceil(3) * 16);
+    out.extend_from_slice(b"\":{\"bytes\":");
+    out.push(b'0' + bytes as u8);
+    out.extend_from_slice(b",\"base64\":\"");
+    // Three items are 3, 6 or 12 bytes, whole base64 groups: no carry between chunks.
+    out.reserve((words.len() * bytes).div_ceil(3) * 4 + 4);
     let mut chunks = words.chunks_exact(3);
     for chunk in &mut chunks {
-        let mut bytes = [0u8; 12];
-        bytes[..4].copy_from_slice(&chunk[0].to_le_bytes());
-        bytes[4..8].copy_from_slice(&chunk[1].to_le_bytes());
-        bytes[8..].copy_from_slice(&chunk[2].to_le_bytes());
-        for group in bytes.chunks_exact(3) {
+        let mut buffer = [0u8; 12];
+        for (k, &word) in chunk.iter().enumerate() {
+            buffer[k * bytes..(k + 1) * bytes].copy_from_slice(&word.to_le_bytes()[..bytes]);
+        }
+        for group in buffer[..3 * bytes].chunks_exact(3) {
             push_group(out, group);
         }
     }
     let rest: Vec<u8> = chunks
         .remainder()
         .iter()
-        .flat_map(|word| word.to_le_bytes())
+        .flat_map(|word| word.to_le_bytes().into_iter().take(bytes))
         .collect();
     push_base64(out, &rest);
-    out.push(b'"');
+    out.extend_from_slice(b"\"}");
 }
 
 #[inline(always)]

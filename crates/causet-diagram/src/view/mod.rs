@@ -24,23 +24,34 @@
 //! # The data format
 //!
 //! The page holds `<script type="application/json" id="causet-data">` with one JSON object
-//! (read by `JSON.parse`), version 1:
+//! (read by `JSON.parse`), version 2:
 //!
 //! ```text
-//! {"format":"causet-view","version":1,"title":TITLE,"executions":[EXECUTION, ...]}
+//! {"format":"causet-view","version":2,"title":TITLE,"executions":[EXECUTION, ...]}
 //! EXECUTION = {"name":NAME, "nodes":[NAME, ...], "events":N, "rows":R,
-//!              "node":U32[N], "clock":U32[N*W], "row":U32[N], "textEnd":U32[N],
-//!              "text":TEXT, "line":U32[N], "fields":[NAME, ...], "fieldValue":U32[N*F],
-//!              "strings":[TEXT, ...], "messages":U32[2*M]}
+//!              "node":INTS[N], "row":INTS[N], "monotone":BOOL,
+//!              "clockCount":INTS[N], "clockNode":INTS[K], "clockValue":INTS[K],
+//!              "textLength":INTS[N], "text":TEXT, "line":INTS[N],
+//!              "fields":[NAME, ...], "fieldValue":INTS[N*F], "strings":[TEXT, ...],
+//!              "messages":INTS[2*M]}
+//! INTS[k] = {"bytes":B, "base64":BASE64}
 //! ```
 //!
-//! Events are in file order; `W` is the number of nodes, `F` of fields. `U32[k]` is a
-//! string: the base64 (standard alphabet, padded) of `k` little-endian `u32`. `node` is
-//! each event's node index, `clock` the dense vector clocks row by row (entry `j` for node
-//! `j`), `row` the causal layer the SVG renderer also uses
-//! ([`crate::event_rows`]), `line` the 1-based line of the entry (saturated
-//! at 2^32-1). `text` is every event's text concatenated; event `i`'s text ends at
-//! `textEnd[i]`, counted in UTF-16 code units (JavaScript string indices). Field values are
+//! Events are in file order; `W` is the number of nodes, `F` of fields. `INTS[k]` is `k`
+//! unsigned integers of `B` bytes each (1, 2 or 4: the narrowest that holds the largest),
+//! little-endian, in base64 (standard alphabet, padded). `node` is each event's node index.
+//! `row` is the causal layer of the event's dot ([`crate::event_rows`]'s layering, with
+//! runs of local events collapsed as [`crate::RenderOptions::collapse`] does: every event
+//! of a run has the run's row, and the page expands a run by inserting rows). Clocks are
+//! dense over the nodes but sent as changes: event `i`'s clock is the clock of the
+//! previous event of its node in file order (all zeros for a node's first), with
+//! `clockCount[i]` entries replaced, taken in turn from `clockNode` (the entry) and
+//! `clockValue` (its new value). `monotone` says that along each node (in file order)
+//! every event's own entry grows and no entry shrinks, as in every log `causet check`
+//! accepts: then an event's causal past is a prefix of each node's events and its future a
+//! suffix. `line` is the 1-based line of the entry (saturated at
+//! 2^32-1). `text` is every event's text concatenated, event `i`'s being
+//! `textLength[i]` UTF-16 code units long (JavaScript string indices). Field values are
 //! indices into `strings`, event by event, field by field. `messages` holds (send, receive)
 //! event index pairs.
 //!
@@ -133,33 +144,37 @@ pub fn render_executions(
     options: &ViewOptions,
 ) -> Result<(String, ViewSummary), ViewError> {
     let title = options.title.as_deref().unwrap_or("causet view");
-    let mut data = Vec::new();
-    let encoded = encode::encode(title, executions, &mut data)?;
-    // Only whole UTF-8 strings and ASCII were written.
-    let data = String::from_utf8(data).map_err(|err| ViewError::Io(io::Error::other(err)))?;
-    let mut html = String::with_capacity(TEMPLATE.len() + CSS.len() + JS.len() + data.len());
+    // One buffer: the data is encoded in place, never copied (a million events make tens
+    // of megabytes).
+    let events: usize = executions.iter().map(|x| x.len()).sum();
+    let mut html: Vec<u8> =
+        Vec::with_capacity(TEMPLATE.len() + CSS.len() + JS.len() + 64 * events + 4096);
+    let mut encoded = None;
     // The template's markers are replaced in one pass, so nothing inserted (log text
     // included) is ever searched for a marker.
     let mut rest = TEMPLATE;
     while let Some(at) = rest.find("{{") {
-        html.push_str(&rest[..at]);
+        html.extend_from_slice(&rest.as_bytes()[..at]);
         let Some(end) = rest[at..].find("}}") else {
             break;
         };
         match &rest[at + 2..at + end] {
             "title" => push_html_text(&mut html, title),
-            "css" => html.push_str(CSS),
-            "js" => html.push_str(JS),
-            "data" => html.push_str(&data),
+            "css" => html.extend_from_slice(CSS.as_bytes()),
+            "js" => html.extend_from_slice(JS.as_bytes()),
+            "data" => encoded = Some(encode::encode(title, executions, &mut html)?),
             other => {
-                html.push_str("{{");
-                html.push_str(other);
-                html.push_str("}}");
+                html.extend_from_slice(b"{{");
+                html.extend_from_slice(other.as_bytes());
+                html.extend_from_slice(b"}}");
             }
         }
         rest = &rest[at + end + 2..];
     }
-    html.push_str(rest);
+    html.extend_from_slice(rest.as_bytes());
+    let encoded = encoded.unwrap_or_default();
+    // Only whole UTF-8 strings and ASCII were written.
+    let html = String::from_utf8(html).map_err(|err| ViewError::Io(io::Error::other(err)))?;
     let summary = ViewSummary {
         executions: executions.len(),
         events: encoded.events,
@@ -185,15 +200,15 @@ pub fn write_view<W: io::Write>(
     Ok(summary)
 }
 
-fn push_html_text(out: &mut String, text: &str) {
+fn push_html_text(out: &mut Vec<u8>, text: &str) {
     for c in text.chars() {
         match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '&' => out.extend_from_slice(b"&amp;"),
+            '"' => out.extend_from_slice(b"&quot;"),
+            '\'' => out.extend_from_slice(b"&#39;"),
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
 }

@@ -25,10 +25,51 @@ fn encode_alphabet() -> &'static [u8] {
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 }
 
+/// An `INTS` array: `{"bytes":B,"base64":...}`, `B`-byte little-endian integers.
 fn words(value: &Value) -> Vec<u32> {
-    decode_base64(value.as_str().unwrap())
-        .chunks(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    let bytes = value["bytes"].as_u64().unwrap() as usize;
+    assert!(matches!(bytes, 1 | 2 | 4), "{value}");
+    decode_base64(value["base64"].as_str().unwrap())
+        .chunks(bytes)
+        .map(|c| {
+            let mut word = [0u8; 4];
+            word[..bytes].copy_from_slice(c);
+            u32::from_le_bytes(word)
+        })
+        .collect()
+}
+
+/// The dense clocks of an encoded execution, event by event, rebuilt from the changes as
+/// the page does.
+fn clocks(x: &Value) -> Vec<Vec<u32>> {
+    let width = x["nodes"].as_array().unwrap().len();
+    let (node, count) = (words(&x["node"]), words(&x["clockCount"]));
+    let (entries, values) = (words(&x["clockNode"]), words(&x["clockValue"]));
+    let mut last = vec![vec![0u32; width]; width];
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (i, &k) in count.iter().enumerate() {
+        let clock = &mut last[node[i] as usize];
+        for _ in 0..k {
+            clock[entries[at] as usize] = values[at];
+            at += 1;
+        }
+        out.push(clock.clone());
+    }
+    assert_eq!(at, entries.len());
+    out
+}
+
+/// Per event, the `(start, end)` of its text in UTF-16 code units.
+fn text_spans(x: &Value) -> Vec<(usize, usize)> {
+    let mut start = 0;
+    words(&x["textLength"])
+        .iter()
+        .map(|&length| {
+            let span = (start, start + length as usize);
+            start += length as usize;
+            span
+        })
         .collect()
 }
 
@@ -77,28 +118,22 @@ done
     assert_eq!((summary.executions, summary.events), (1, 4));
     let data = data_of(&html);
     assert_eq!(data["format"], "causet-view");
-    assert_eq!(data["version"], 1);
+    assert_eq!(data["version"], 2);
     let x = &data["executions"][0];
     assert_eq!(x["nodes"], serde_json::json!(["alice", "bob"]));
     assert_eq!(x["events"], 4);
     assert_eq!(words(&x["node"]), [0, 1, 1, 0]);
-    assert_eq!(words(&x["clock"]), [1, 0, 0, 1, 1, 2, 2, 0]);
+    assert_eq!(clocks(x), [[1, 0], [0, 1], [1, 2], [2, 0]]);
+    // Only the entries that changed on the node: alice 1; bob 1; bob's alice 1 and bob 2;
+    // alice 2.
+    assert_eq!(words(&x["clockCount"]), [1, 1, 2, 1]);
     assert_eq!(words(&x["line"]), [1, 3, 5, 7]);
     assert_eq!(words(&x["messages"]), [0, 2]);
     let rows = words(&x["row"]);
     assert!(rows[0] < rows[2] && rows[1] < rows[2] && rows[0] < rows[3]);
     assert_eq!(x["rows"], u64::from(*rows.iter().max().unwrap() + 1));
-    let ends = words(&x["textEnd"]);
     let all = x["text"].as_str().unwrap();
-    let mut start = 0;
-    let texts: Vec<&str> = ends
-        .iter()
-        .map(|&end| {
-            let t = &all[start..end as usize];
-            start = end as usize;
-            t
-        })
-        .collect();
+    let texts: Vec<&str> = text_spans(x).iter().map(|&(a, b)| &all[a..b]).collect();
     assert_eq!(texts, ["send ping", "start", "receive ping", "done"]);
 }
 
@@ -163,11 +198,9 @@ fn hostile_text_cannot_break_out_of_the_page() {
     assert_eq!(data["title"], title);
     // Texts come back exactly, split at the UTF-16 offsets the page uses.
     let all: Vec<u16> = x["text"].as_str().unwrap().encode_utf16().collect();
-    let mut start = 0;
-    for (end, expected) in words(&x["textEnd"]).iter().zip(hostile) {
-        let got = String::from_utf16(&all[start..*end as usize]).unwrap();
+    for (&(start, end), expected) in text_spans(x).iter().zip(hostile) {
+        let got = String::from_utf16(&all[start..end]).unwrap();
         assert_eq!(got, expected);
-        start = *end as usize;
     }
 }
 
@@ -193,4 +226,77 @@ fn every_execution_is_encoded() {
     let data = data_of(&html);
     assert_eq!(data["executions"][1]["name"], "two");
     assert_eq!(data["executions"][1]["events"], 2);
+}
+
+/// A generated log: every clock comes back exactly, arrays take the narrowest width, rows
+/// are the collapsed layering the SVG renderer computes, and messages are the log's.
+#[test]
+fn round_trip_of_a_generated_log() {
+    for (events, nodes) in [(3000, 5), (400, 30), (70_000, 2)] {
+        let text = causet_log::generate_log(&causet_log::GenerateOptions {
+            events,
+            nodes,
+            seed: 3,
+            ..causet_log::GenerateOptions::default()
+        });
+        let log = parse_log(text.as_bytes(), &ReadOptions::default()).unwrap();
+        let execution = &log.executions[0];
+        let data = data_of(&render_view(&log, &ViewOptions::new()).unwrap().0);
+        let x = &data["executions"][0];
+        let expected: Vec<Vec<u32>> = (0..execution.len())
+            .map(|i| execution.clock(i).to_vec())
+            .collect();
+        assert_eq!(clocks(x), expected);
+        assert_eq!(x["node"]["bytes"], 1);
+        let most = expected.iter().flatten().copied().max().unwrap();
+        let bytes = if most > 0xffff {
+            4
+        } else if most > 0xff {
+            2
+        } else {
+            1
+        };
+        assert_eq!(
+            x["clockValue"]["bytes"], bytes,
+            "{events} events, {nodes} nodes"
+        );
+        let pairs: Vec<u32> = execution
+            .messages()
+            .iter()
+            .flat_map(|&(s, r)| [s as u32, r as u32])
+            .collect();
+        assert_eq!(words(&x["messages"]), pairs);
+        let diagram = crate::Diagram::from_execution(execution).unwrap();
+        let layout =
+            crate::diagram::layout::Layout::compute(&diagram, &crate::RenderOptions::new())
+                .unwrap();
+        let rows: Vec<u32> = layout
+            .unit_of
+            .iter()
+            .map(|&u| layout.rows[u] as u32)
+            .collect();
+        assert_eq!(words(&x["row"]), rows);
+        assert_eq!(x["rows"], layout.row_count);
+        assert!(layout.units.len() < execution.len(), "some runs collapse");
+    }
+}
+
+/// A log whose file order is not causal (each process's log one after the other, as
+/// GoVector writes them): the general layering answers.
+#[test]
+fn a_log_out_of_causal_order_is_laid_out_too() {
+    let text = "b {\"a\":1, \"b\":1}\nreceive\nb {\"a\":1, \"b\":2}\nthink\na {\"a\":1}\nsend\n";
+    let log = parse_log(text.as_bytes(), &ReadOptions::default()).unwrap();
+    let data = data_of(&render_view(&log, &ViewOptions::new()).unwrap().0);
+    let x = &data["executions"][0];
+    let nodes: Vec<&str> = x["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let b = nodes.iter().position(|&n| n == "b").unwrap() as u32;
+    assert_eq!(words(&x["node"])[0], b);
+    // The send above the receive, the receive above b's next event.
+    assert_eq!(words(&x["row"]), [1, 2, 0]);
 }

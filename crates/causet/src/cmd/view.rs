@@ -13,7 +13,10 @@ use super::check::LogArgs;
 ///
 /// Writes ONE HTML file that works offline (no network, no server: code and data inside):
 /// a space-time diagram of every execution of the log (one timeline per node, events in
-/// causal order, message arrows) to pan and zoom; click an event to see its text, fields,
+/// causal order, message arrows, runs of local events as numbered dots that expand on a
+/// click; zoomed out, densities instead of every dot) to pan and zoom; timelines in the
+/// natural order of node names (node2 before node10; ShiViz's default, by event count, and
+/// the log's order are in the panel); click an event to see its text, fields,
 /// clock and line and its causal past, future and concurrent events; shift-click a second
 /// one for their order; hide and filter nodes; search with ShiViz's syntax
 /// (`event=~/timeout/ && host=node3`), or jump to `node:n`; pick an execution. The address

@@ -677,6 +677,8 @@ fn view_in_chromium_orders_and_filters_nodes() {
     assert!(output.status.success(), "{}", stderr(&output));
     let page = dir.path().join("three.html");
     let order = |fragment: &str| columns(&page_state(&chromium, dir.path(), &page, fragment));
+    assert_eq!(order(""), ["b", "n2", "n10"], "by name unless asked");
+    assert_eq!(order("sort=log"), ["n10", "n2", "b"]);
     assert_eq!(order("sort=name"), ["b", "n2", "n10"]);
     assert_eq!(order("sort=first"), ["n10", "n2", "b"]);
     assert_eq!(order("sort=count"), ["n2", "b", "n10"]);
@@ -990,6 +992,12 @@ fn view_in_chromium_compares_executions() {
     let mut differing = 0;
     for (x, cmp) in [(0, 1), (0, 2), (0, 3), (0, 4), (3, 2)] {
         let state = page_state(&chromium, dir.path(), &page, &format!("x={x}&cmp={cmp}"));
+        // Five long execution names: the top bar still holds on one line.
+        let bar = &state["bar"];
+        assert!(
+            f64_of(&bar["height"]) < 40.0 && f64_of(&bar["bottom"]) <= f64_of(&bar["height"]) + 1.0,
+            "{bar}"
+        );
         let compare = &state["compare"];
         assert_comparison(&compare["here"], &names[x], &names[cmp], &texts);
         assert_comparison(&compare["there"], &names[cmp], &names[x], &texts);
@@ -1033,4 +1041,262 @@ fn view_in_chromium_fits_the_causal_path_into_view() {
     let state = page_state(&chromium, dir.path(), &page, &format!("{click}&fitpath"));
     assert_eq!(state["pathInView"], true);
     assert_eq!(state["path"].as_array().unwrap(), path);
+}
+
+/// A screenshot of `url`: its pixels as RGB, and its width.
+fn screenshot(chromium: &Path, dir: &Path, url: &str, name: &str) -> (Vec<[u8; 3]>, usize) {
+    let png = dir.join(name);
+    run_chromium(
+        chromium,
+        &dir.join("profile"),
+        &[format!("--screenshot={}", png.display())],
+        url,
+    );
+    if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOTS") {
+        std::fs::copy(&png, Path::new(&keep).join(name)).unwrap();
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let channels = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        other => panic!("unexpected colour type {other:?}"),
+    };
+    let rgb = pixels
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (rgb, info.width as usize)
+}
+
+/// `causet render --json` of `log_args` (`--no-collapse` when `collapse` is false).
+fn render_summary(dir: &Path, log_args: &[&str], collapse: bool) -> serde_json::Value {
+    let mut args = vec!["render"];
+    args.extend_from_slice(log_args);
+    args.extend(["-o", "render.svg", "--json"]);
+    if !collapse {
+        args.push("--no-collapse");
+    }
+    let output = run_in(dir, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+/// a's three local events and b's two are runs; b's reply to a ends b's run.
+const RUNS: &str = r#"a {"a":1}
+send
+a {"a":2}
+think 1
+a {"a":3}
+think 2
+a {"a":4}
+think 3
+b {"a":1,"b":1}
+receive
+b {"a":1,"b":2}
+ponder 1
+b {"a":1,"b":3}
+ponder 2
+b {"a":1,"b":4}
+reply
+a {"a":5,"b":4}
+got reply
+"#;
+
+/// `state["run"][k]`: (row, first event of its run, length, open).
+fn run_of(state: &serde_json::Value, k: usize) -> (u64, Option<String>, Option<u64>, Option<bool>) {
+    let run = &state["run"][k];
+    (
+        run["row"].as_u64().unwrap(),
+        run["first"].as_str().map(str::to_owned),
+        run["length"].as_u64(),
+        run["open"].as_bool(),
+    )
+}
+
+#[test]
+fn view_in_chromium_collapses_local_runs_into_numbered_dots() {
+    let Some(chromium) = chromium("view_in_chromium_collapses_local_runs_into_numbered_dots")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runs.log"), RUNS).unwrap();
+    let output = run_in(dir.path(), &["view", "runs.log", "-o", "runs.html"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("runs.html");
+
+    // Collapsed as `causet render` collapses them: the same dots and rows.
+    let render = render_summary(dir.path(), &["runs.log"], true);
+    let state = page_state(&chromium, dir.path(), &page, "run=a:3,b:2,a:5");
+    assert_eq!(state["runs"], render["collapsed_dots"]);
+    assert_eq!(state["runs"], 2);
+    assert_eq!(state["dots"], render["dots"]);
+    assert_eq!(state["rows"], render["rows"]);
+    assert_eq!(state["openRuns"], 0);
+    assert_eq!(
+        run_of(&state, 0),
+        (1, Some("a:2".into()), Some(3), Some(false))
+    );
+    assert_eq!(
+        run_of(&state, 1),
+        (2, Some("b:2".into()), Some(2), Some(false))
+    );
+    assert_eq!(run_of(&state, 2), (4, None, None, None));
+
+    // A click on a's numbered dot expands it (and selects nothing): its events get rows of
+    // their own, and everything below moves down so the layout stays causal.
+    let state = page_state(
+        &chromium,
+        dir.path(),
+        &page,
+        "clickdot=a:3&run=a:2,a:3,a:4,b:2,b:4,a:5",
+    );
+    assert_eq!(state["selected"], serde_json::Value::Null);
+    assert_eq!(state["openRuns"], 1);
+    assert_eq!(state["dots"], render["dots"].as_u64().unwrap() + 2);
+    let rows: Vec<u64> = (0..6).map(|k| run_of(&state, k).0).collect();
+    assert_eq!(rows[..3], [1, 2, 3], "a's run, one row each");
+    assert!(
+        rows[3] > 1 && rows[4] > rows[3] && rows[5] > rows[4],
+        "{rows:?}"
+    );
+    assert_eq!(run_of(&state, 0).3, Some(true));
+    // The address keeps it.
+    let address = state["address"].as_str().unwrap().to_owned();
+    let open = address
+        .trim_start_matches('#')
+        .split('&')
+        .find(|part| part.starts_with("open="))
+        .unwrap_or_else(|| panic!("no open= in {address}"))
+        .to_owned();
+    let state = page_state(&chromium, dir.path(), &page, &format!("{open}&run=a:3"));
+    assert_eq!(
+        (state["openRuns"].as_u64(), run_of(&state, 0).0),
+        (Some(1), 2)
+    );
+
+    // Selecting an event inside a collapsed run expands that run; the causal order is the
+    // log's, runs or not.
+    let state = page_state(&chromium, dir.path(), &page, "click=b:3&run=b:3");
+    assert_eq!(state["selected"], "b:3");
+    assert_eq!(run_of(&state, 0).3, Some(true));
+    assert_selection_matches_order(dir.path(), &state, &["runs.log"], None, "b:3");
+    let state = page_state(&chromium, dir.path(), &page, "click=a:2,a:4");
+    assert_eq!(state["answer"], "before");
+    assert_eq!(state["path"], serde_json::json!(["a:2", "a:4"]));
+
+    // C expands (and collapses) every run.
+    let state = page_state(&chromium, dir.path(), &page, "key=C");
+    assert_eq!(state["openRuns"], 2);
+    assert_eq!(state["dots"], 9);
+    assert_eq!(
+        page_state(&chromium, dir.path(), &page, "open=all&key=C")["openRuns"],
+        0
+    );
+
+    // A ShiViz example with runs: the same dots and rows as the SVG renderer.
+    let Some(peer) = peer_data("view_in_chromium_collapses_local_runs_into_numbered_dots") else {
+        return;
+    };
+    let chord = peer.join("shiviz/chord.log");
+    let args = [
+        chord.to_str().unwrap(),
+        "--regex",
+        r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)",
+    ];
+    let render = render_summary(dir.path(), &args, true);
+    let mut view = vec!["view"];
+    view.extend_from_slice(&args);
+    view.extend(["-o", "chord.html"]);
+    let output = run_in(dir.path(), &view);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = page_state(&chromium, dir.path(), &dir.path().join("chord.html"), "");
+    assert!(render["collapsed_dots"].as_u64().unwrap() > 0);
+    assert_eq!(state["runs"], render["collapsed_dots"]);
+    assert_eq!(state["dots"], render["dots"]);
+    assert_eq!(state["rows"], render["rows"]);
+}
+
+/// Pixels of a screenshot's diagram area (left of the minimap, under the names).
+fn diagram_area(pixels: &[[u8; 3]], width: usize) -> Vec<[u8; 3]> {
+    pixels
+        .chunks(width)
+        .skip(80)
+        .take(700)
+        .flat_map(|row| row[10..900].iter().copied())
+        .collect()
+}
+
+#[test]
+fn view_in_chromium_zoomed_out_reads_as_a_picture() {
+    let Some(chromium) = chromium("view_in_chromium_zoomed_out_reads_as_a_picture") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // About 24,000 events on 30 nodes: too many to draw one by one when fitted.
+    let output = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--nodes",
+            "30",
+            "--mode",
+            "thread",
+            "--messages",
+            "400",
+            "--out",
+            "big",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page = dir.path().join("big/view.html");
+    let state = page_state(&chromium, dir.path(), &page, "");
+    assert!(state["events"].as_u64().unwrap() > 20_000);
+    assert_eq!(state["dense"], true, "densities at the fitted view");
+    // Every timeline in the width, names in node order.
+    let expected: Vec<String> = (0..30).map(|k| format!("node{k}")).collect();
+    assert_eq!(columns(&state), expected, "natural name order by default");
+    let v = &state["viewport"]["columns"];
+    assert!(f64_of(&v[0]) <= 0.0 && f64_of(&v[1]) >= 29.0, "{v}");
+
+    // Not a dark block: mostly light, some shading, little near black.
+    let url = format!("file://{}", page.display());
+    let (pixels, width) = screenshot(&chromium, dir.path(), &url, "fitted.png");
+    let area = diagram_area(&pixels, width);
+    let luma = |p: &[u8; 3]| (u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10;
+    let dark = area.iter().filter(|p| luma(p) < 70).count() as f64 / area.len() as f64;
+    let shaded = area.iter().filter(|p| luma(p) < 235).count() as f64 / area.len() as f64;
+    assert!(dark < 0.08, "{:.1}% near black", dark * 100.0);
+    assert!(shaded > 0.2, "only {:.1}% shaded", shaded * 100.0);
+
+    // A selection shades the densities: its past blue above, its future orange below.
+    let fragment = "e=node3:200&fit";
+    let state = page_state(&chromium, dir.path(), &page, fragment);
+    assert_eq!(
+        (state["dense"].as_bool(), state["selected"].as_str()),
+        (Some(true), Some("node3:200"))
+    );
+    let (pixels, width) = screenshot(
+        &chromium,
+        dir.path(),
+        &format!("{url}#{fragment}"),
+        "selected.png",
+    );
+    let area = diagram_area(&pixels, width);
+    let blue = |p: &&[u8; 3]| p[2] > p[0].saturating_add(40) && p[2] >= p[1];
+    let orange = |p: &&[u8; 3]| p[0] > p[2].saturating_add(60) && p[0] >= p[1];
+    let (past, future) = (
+        area.iter().filter(blue).count(),
+        area.iter().filter(orange).count(),
+    );
+    assert!(
+        past > 2000 && future > 2000,
+        "past {past}, future {future} pixels"
+    );
+    // Zoomed in on it (a click centres there): dots and arrows again.
+    let state = page_state(&chromium, dir.path(), &page, "click=node3:200");
+    assert_eq!(state["dense"], false);
 }
