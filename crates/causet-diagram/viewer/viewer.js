@@ -487,38 +487,48 @@
     ctx.textAlign = "start";
   }
 
+  // The messages whose rows overlap rows r0..r1, in send-row order (in chunks of 256 by send
+  // row; a chunk that ends above r0 is skipped, the walk ends at the first send below r1):
+  // visit(m, send, receive, send row, receive row) for each. A visit that returns false
+  // stops the walk, which then returns false.
+  function eachMessageInRows(ex, r0, r1, visit) {
+    const M = ex.msgOrder.length;
+    for (let chunk = 0; chunk * 256 < M; chunk++) {
+      if (ex.chunkMax[chunk] < r0) continue;
+      const end = Math.min(M, chunk * 256 + 256);
+      for (let k = chunk * 256; k < end; k++) {
+        const m = ex.msgOrder[k], s = ex.messages[2 * m], r = ex.messages[2 * m + 1];
+        const rs = ex.row[s], rr = ex.row[r];
+        if (rs > r1) return true;
+        if (rr < r0) continue;
+        if (visit(m, s, r, rs, rr) === false) return false;
+      }
+    }
+    return true;
+  }
+
   // Every message and dot in view (few enough to draw one by one).
   function drawDetail(w, h, r0, r1, c0, c1, rp, radius) {
     const ex = state.ex;
     // Messages: chunks by send row; a chunk is skipped when it ends above the viewport.
     ctx.strokeStyle = "rgba(60,60,60,0.55)"; ctx.beginPath();
-    const M = ex.msgOrder.length, heads = [];
-    for (let chunk = 0; chunk * 256 < M; chunk++) {
-      if (ex.chunkMax[chunk] < r0) continue;
-      const end = Math.min(M, chunk * 256 + 256);
-      let stop = false;
-      for (let k = chunk * 256; k < end; k++) {
-        const m = ex.msgOrder[k], s = ex.messages[2 * m], r = ex.messages[2 * m + 1];
-        const rs = ex.row[s], rr = ex.row[r];
-        if (rs > r1) { stop = true; break; }
-        if (rr < r0) continue;
-        const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
-        if (cs < 0 && cr < 0) continue;
-        if ((cs < c0 - 1 || cs > c1 + 1) && (cr < c0 - 1 || cr > c1 + 1) && cs >= 0 && cr >= 0 &&
-            (cs - c0) * (cr - c0) > 0) continue;
-        const ys = yOf(rs), yr = yOf(rr);
-        if (cs >= 0 && cr >= 0) {
-          ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cr), yr);
-          if (cr >= c0 && cr <= c1 && rr <= r1) heads.push(m);
-        } else if (cs >= 0) { // receiver hidden: a stub
-          ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cs) + 18, ys + Math.min(18, yr - ys));
-        } else {
-          ctx.moveTo(xOf(cr) - 18, yr - Math.min(18, yr - ys)); ctx.lineTo(xOf(cr), yr);
-        }
-        state.drawnMessages++;
+    const heads = [];
+    eachMessageInRows(ex, r0, r1, (m, s, r, rs, rr) => {
+      const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
+      if (cs < 0 && cr < 0) return;
+      if ((cs < c0 - 1 || cs > c1 + 1) && (cr < c0 - 1 || cr > c1 + 1) && cs >= 0 && cr >= 0 &&
+          (cs - c0) * (cr - c0) > 0) return;
+      const ys = yOf(rs), yr = yOf(rr);
+      if (cs >= 0 && cr >= 0) {
+        ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cr), yr);
+        if (cr >= c0 && cr <= c1 && rr <= r1) heads.push(m);
+      } else if (cs >= 0) { // receiver hidden: a stub
+        ctx.moveTo(xOf(cs), ys); ctx.lineTo(xOf(cs) + 18, ys + Math.min(18, yr - ys));
+      } else {
+        ctx.moveTo(xOf(cr) - 18, yr - Math.min(18, yr - ys)); ctx.lineTo(xOf(cr), yr);
       }
-      if (stop) break;
-    }
+      state.drawnMessages++;
+    });
     ctx.stroke();
     // Arrow heads only when zoomed in enough to see them.
     if (rp >= 8 && heads.length < 5000) drawHeads(heads);
@@ -793,35 +803,27 @@
     const share = (Math.min(r1, ex.R) - r0) / Math.max(1, ex.R) * (c1 - c0 + 1) / ex.W;
     if (share * ex.N > FINE_EVENTS) return false;
     // The visible messages (both ends shown, crossing the pane) and their length in pixels.
-    const M = ex.msgOrder.length, lines = [];
+    const lines = [];
     let length = 0;
-    for (let chunk = 0; chunk * 256 < M; chunk++) {
-      if (ex.chunkMax[chunk] < r0) continue;
-      const end = Math.min(M, chunk * 256 + 256);
-      let stop = false;
-      for (let k = chunk * 256; k < end; k++) {
-        const m = ex.msgOrder[k], s = ex.messages[2 * m], r = ex.messages[2 * m + 1];
-        const rs = ex.row[s], rr = ex.row[r];
-        if (rs > r1) { stop = true; break; }
-        if (rr < r0) continue;
-        const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
-        if (cs < 0 || cr < 0 || (cs < c0 && cr < c0) || (cs > c1 && cr > c1)) continue;
-        // The part inside the pane (a line to a timeline off to the side is cut there).
-        let x0 = xOf(cs), y0 = yOf(rs) - top, x1 = xOf(cr), y1 = yOf(rr) - top, t0 = 0, t1 = 1;
-        const dx = x1 - x0, dy = y1 - y0;
-        for (const [p, q] of [[-dx, x0], [dx, w - 1 - x0], [-dy, y0], [dy, H - 1 - y0]]) {
-          if (p === 0) { if (q < 0) t1 = -1; continue; }
-          const t = q / p;
-          if (p < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t);
-        }
-        if (t0 > t1) continue;
-        x1 = x0 + dx * t1; y1 = y0 + dy * t1; x0 += dx * t0; y0 += dy * t0;
-        length += Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0));
-        if (length > FINE_PIXELS) return false;
-        lines.push(x0, y0, x1, y1);
+    const fits = eachMessageInRows(ex, r0, r1, (m, s, r, rs, rr) => {
+      const cs = state.columnOf[ex.node[s]], cr = state.columnOf[ex.node[r]];
+      if (cs < 0 || cr < 0 || (cs < c0 && cr < c0) || (cs > c1 && cr > c1)) return true;
+      // The part inside the pane (a line to a timeline off to the side is cut there).
+      let x0 = xOf(cs), y0 = yOf(rs) - top, x1 = xOf(cr), y1 = yOf(rr) - top, t0 = 0, t1 = 1;
+      const dx = x1 - x0, dy = y1 - y0;
+      for (const [p, q] of [[-dx, x0], [dx, w - 1 - x0], [-dy, y0], [dy, H - 1 - y0]]) {
+        if (p === 0) { if (q < 0) t1 = -1; continue; }
+        const t = q / p;
+        if (p < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t);
       }
-      if (stop) break;
-    }
+      if (t0 > t1) return true;
+      x1 = x0 + dx * t1; y1 = y0 + dy * t1; x0 += dx * t0; y0 += dy * t0;
+      length += Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0));
+      if (length > FINE_PIXELS) return false;
+      lines.push(x0, y0, x1, y1);
+      return true;
+    });
+    if (!fits) return false;
     const px = new Uint32Array(d.image.data.buffer), n = w * H;
     if (!d.ink || d.ink.length !== n) d.ink = new Uint8Array(n);
     const ink = d.ink;

@@ -306,15 +306,7 @@ impl Execution {
         if expected.as_slice() != clock
             && let Some(wrong) = (0..width).find(|&k| expected[k] != clock[k])
         {
-            return Err(self.violation(
-                index,
-                ViolationKind::Inconsistent {
-                    id: self.display_id(self.id_of(index)),
-                    node: self.nodes[wrong].clone(),
-                    found: clock[wrong],
-                    expected: expected[wrong],
-                },
-            ));
+            return Err(self.inconsistent(index, wrong, clock[wrong], expected[wrong]));
         }
         Ok(())
     }
@@ -454,6 +446,19 @@ impl Execution {
             line: self.lines.get(index),
             kind,
         }
+    }
+
+    /// Rule 4 broken at `index`: its `node` entry is `found` where the merge gives `expected`.
+    fn inconsistent(&self, index: usize, node: usize, found: u32, expected: u32) -> Violation {
+        self.violation(
+            index,
+            ViolationKind::Inconsistent {
+                id: self.display_id(self.id_of(index)),
+                node: self.nodes[node].clone(),
+                found,
+                expected,
+            },
+        )
     }
 
     /// The messages to `receive` from its candidate senders (the events its clock
@@ -637,15 +642,7 @@ impl Execution {
                 return Err(self.violation(index, self.cycle(index, referenced)));
             }
             if let Some(k) = (0..width).find(|&k| referenced_clock[k] > clock[k]) {
-                return Err(self.violation(
-                    index,
-                    ViolationKind::Inconsistent {
-                        id: self.display_id(self.id_of(index)),
-                        node: self.nodes[k].clone(),
-                        found: clock[k],
-                        expected: referenced_clock[k],
-                    },
-                ));
+                return Err(self.inconsistent(index, k, clock[k], referenced_clock[k]));
             }
         }
         Ok(())

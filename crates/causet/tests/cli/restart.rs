@@ -190,7 +190,7 @@ fn a_soak_of_repeated_restarts_loses_no_logged_event() {
 #[cfg(target_os = "linux")]
 #[test]
 fn restarted_nodes_leave_no_orphans() {
-    use crate::run::processes_mentioning;
+    use crate::run::{processes_left, processes_mentioning};
     let dir = tempfile::tempdir().unwrap();
     // A run that ends: every incarnation is gone with it.
     let out = dir.path().join("ends");
@@ -233,13 +233,7 @@ fn restarted_nodes_leave_no_orphans() {
     }
     parent.kill().unwrap();
     parent.wait().unwrap();
-    // A hang guard, not a timing assertion: the kernel kills the nodes with their parent.
-    let killed = std::time::Instant::now();
-    let mut left = processes_mentioning(&needle, launcher);
-    while !left.is_empty() && killed.elapsed().as_secs() < 10 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        left = processes_mentioning(&needle, launcher);
-    }
+    let left = processes_left(&needle, launcher);
     assert!(left.is_empty(), "orphaned nodes still running: {left:?}");
 }
 

@@ -401,6 +401,19 @@ pub(crate) fn processes_mentioning(needle: &str, except: u32) -> Vec<u32> {
     found
 }
 
+/// The processes [`processes_mentioning`] finds once they are gone, or after 10 s (a hang
+/// guard, not a timing assertion: the kernel kills the nodes with their parent).
+#[cfg(target_os = "linux")]
+pub(crate) fn processes_left(needle: &str, except: u32) -> Vec<u32> {
+    let killed = std::time::Instant::now();
+    let mut left = processes_mentioning(needle, except);
+    while !left.is_empty() && killed.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        left = processes_mentioning(needle, except);
+    }
+    left
+}
+
 /// Regression: SIGKILL to the parent of a long process-mode run left every node running
 /// (620 MB of logs written in 44 s by 8 orphans).
 #[cfg(target_os = "linux")]
@@ -439,12 +452,7 @@ fn nodes_die_with_their_launcher() {
     );
     parent.kill().unwrap();
     parent.wait().unwrap();
-    let killed = std::time::Instant::now();
-    let mut left = processes_mentioning(&needle, launcher);
-    while !left.is_empty() && killed.elapsed().as_secs() < 10 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        left = processes_mentioning(&needle, launcher);
-    }
+    let left = processes_left(&needle, launcher);
     assert!(left.is_empty(), "orphaned nodes still running: {left:?}");
 }
 
