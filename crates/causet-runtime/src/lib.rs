@@ -31,8 +31,10 @@
 //!
 //! [`Actor`]: a node as a sans-IO state machine (start, message, timer in; sends and local
 //! events out through a [`Context`]). The explorer (`causet-explore`) runs actors under a
-//! scheduler that tries every causally different order of deliveries; [`host_threads`]
-//! and [`host_tasks`] run the same actors as OS threads or tokio tasks, each event logged by a [`Node`].
+//! scheduler that tries every causally different order of deliveries; [`Host`] runs the
+//! same actors as OS processes over loopback TCP, OS threads or tokio tasks
+//! ([`host_processes`], [`host_threads`], [`host_tasks`]; `--mode process|thread|task`),
+//! each event logged by a [`Node`].
 //!
 //! # The demo cluster
 //!
@@ -53,7 +55,10 @@ mod varint;
 
 pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
-pub use host::{Hosted, host_tasks, host_threads};
+pub use host::process::MAX_NODE_PROCESSES;
+pub use host::{
+    Host, HostMode, Hosted, host_processes, host_tasks, host_threads, serve_node_process,
+};
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};

@@ -52,6 +52,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `causet explore --host process` starts this binary once per node.
+    cmd::explore::serve_node_processes();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Clock(command) => cmd::clock::run(command),

@@ -14,11 +14,12 @@
 //!   `(lamport, writer)` write, so of two concurrent writes one silently disappears.
 
 use causet_runtime::{Actor, Context};
+use serde::{Deserialize, Serialize};
 
 use crate::Explorer;
 
 /// A write on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Write {
     /// The writing node.
     pub writer: u32,
@@ -38,8 +39,8 @@ impl Write {
     }
 }
 
-/// One replica.
-#[derive(Debug, Clone)]
+/// One replica (serde: hosted as an OS process, it travels as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kv {
     bug: bool,
     writes_left: u32,

@@ -15,11 +15,12 @@
 //!   nodes enter.
 
 use causet_runtime::{Actor, Context};
+use serde::{Deserialize, Serialize};
 
 use crate::Explorer;
 
 /// What peers send each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// "May I enter?", stamped with the requester's Lamport time.
     Request {
@@ -34,7 +35,7 @@ pub enum Message {
 }
 
 /// Where a node stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum State {
     /// Not asking.
     Released,
@@ -49,8 +50,8 @@ pub enum State {
     Held,
 }
 
-/// One node.
-#[derive(Debug, Clone)]
+/// One node (serde: hosted as an OS process, it travels as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Peer {
     bug: bool,
     rounds_left: u32,

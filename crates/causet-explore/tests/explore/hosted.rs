@@ -1,35 +1,37 @@
-//! The same node code under other hosts: the examples as OS threads and as tokio tasks
-//! ([`causet_runtime::host_threads`], [`causet_runtime::host_tasks`]) pass their own properties, and their logs merge into
-//! a valid GoVector log.
-
-use std::sync::Arc;
+//! The same node code under the runtime's hosts: the examples as OS processes (over
+//! loopback TCP), OS threads and tokio tasks ([`causet_runtime::Host`]) pass their own
+//! properties, and their logs merge into a valid GoVector log.
 
 use causet_explore::Explorer;
 use causet_explore::examples::{kv, mutex};
 use causet_log::{CheckOptions, ReadOptions, read_log};
-use causet_runtime::{Actor, Hosted, Roster, host_tasks, host_threads, merge_logs};
+use causet_runtime::{Actor, Host, HostMode, merge_logs, serve_node_process};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-#[derive(Debug, Clone, Copy)]
-enum Mode {
-    Thread,
-    Task,
-}
+/// This test's name in the test binary: process mode re-runs the binary on it alone, and
+/// its first lines turn those processes into the nodes.
+const THIS_TEST: &str = "hosted::examples_pass_their_own_properties_as_processes_threads_and_tasks";
 
-fn passes_hosted<A>(mode: Mode, explorer: &Explorer<A>, actors: Vec<A>, what: &str) -> usize
+fn passes_hosted<A>(
+    mode: HostMode,
+    name: &str,
+    explorer: &Explorer<A>,
+    actors: Vec<A>,
+    what: &str,
+) -> usize
 where
-    A: Actor + Send + 'static,
-    A::Message: Send + 'static,
+    A: Actor + Send + Serialize + DeserializeOwned + 'static,
+    A::Message: Send + Serialize + DeserializeOwned + 'static,
 {
-    let n = actors.len();
-    let roster = Arc::new(Roster::numbered(n));
-    let hosted: Vec<Hosted<A>> = match mode {
-        Mode::Thread => host_threads(actors, roster),
-        Mode::Task => host_tasks(actors, roster, 2),
-    }
-    .expect("runs");
+    let hosted = Host::new(name, actors)
+        .mode(mode)
+        .node_args([THIS_TEST, "--exact"])
+        .run()
+        .unwrap_or_else(|err| panic!("{what} in {mode} mode: {err}"));
     let (states, logs): (Vec<A>, Vec<Vec<u8>>) =
         hosted.into_iter().map(|h| (h.actor, h.log)).unzip();
-    assert_eq!(explorer.broken_by(&states), None, "{what} in {mode:?} mode");
+    assert_eq!(explorer.broken_by(&states), None, "{what} in {mode} mode");
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<_> = logs
         .iter()
@@ -50,12 +52,21 @@ where
 }
 
 #[test]
-fn examples_pass_their_own_properties_as_threads_and_tasks() {
-    for mode in [Mode::Thread, Mode::Task] {
-        for nodes in [2, 3, 5] {
-            for _ in 0..5 {
+fn examples_pass_their_own_properties_as_processes_threads_and_tasks() {
+    // In a node process (process mode below) these run the node and exit.
+    serve_node_process::<kv::Kv>("kv");
+    serve_node_process::<mutex::Peer>("mutex");
+
+    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
+        let (sizes, runs): (&[usize], usize) = match mode {
+            HostMode::Process => (&[2, 3, 5], 2),
+            _ => (&[2, 3, 5], 5),
+        };
+        for &nodes in sizes {
+            for _ in 0..runs {
                 let events = passes_hosted(
                     mode,
+                    "kv",
                     &kv::explorer(nodes, 2, false),
                     (0..nodes)
                         .map(|me| kv::Kv::new(me, nodes, 2, false))
@@ -66,6 +77,7 @@ fn examples_pass_their_own_properties_as_threads_and_tasks() {
                 assert_eq!(events, 2 * 2 * (1 + 2 * (nodes - 1)));
                 passes_hosted(
                     mode,
+                    "mutex",
                     &mutex::explorer(nodes, 2, false),
                     (0..nodes).map(|_| mutex::Peer::new(2, false)).collect(),
                     "mutex",
@@ -73,4 +85,12 @@ fn examples_pass_their_own_properties_as_threads_and_tasks() {
             }
         }
     }
+}
+
+#[test]
+fn modes_read_as_the_cli_spells_them() {
+    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
+        assert_eq!(mode.name().parse::<HostMode>().unwrap(), mode);
+    }
+    assert!("fiber".parse::<HostMode>().is_err());
 }

@@ -1,5 +1,6 @@
 //! `causet explore --example kv|mutex`: every causally different execution of a bundled
-//! protocol, checked; a violation's schedule and its log.
+//! protocol, checked; a violation's schedule and its log. With `--host process|thread|task`:
+//! one run of its nodes under the runtime's real hosts, checked.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use causet_explore::examples::{kv, mutex};
 use causet_explore::{Explorer, Report, Schedule, Stats, Violation};
-use causet_runtime::Actor;
+use causet_runtime::{Actor, Host, HostMode, merge_logs, serve_node_process};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// The bundled protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,10 +109,32 @@ pub(crate) struct ExploreArgs {
     /// replayed execution's, violation or not).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Instead of searching, run the example's nodes once under a real host (OS processes
+    /// over loopback TCP, OS threads or tokio tasks) and check its properties on the
+    /// states the run leaves; --out DIR gets each node's log and the merged DIR/causet.log.
+    #[arg(long, value_name = "MODE", value_parser = parse_host, conflicts_with_all = ["replay", "search"])]
+    host: Option<HostMode>,
     /// Print JSON: {"example","nodes","ops","bug","search","executions","steps","truncated",
-    /// "complete","violation":null or {"property","at_end","schedule","log"}}
+    /// "complete","violation":null or {"property","at_end","schedule","log"}}; with --host:
+    /// {"example","nodes","ops","bug","host","violation":null or {"property"},"log"}
     #[arg(long)]
     json: bool,
+}
+
+fn parse_host(text: &str) -> Result<HostMode, String> {
+    text.parse()
+        .map_err(|err: causet_runtime::RuntimeError| err.to_string())
+}
+
+/// The names `--host process` starts the examples' node processes under.
+const KV_NODES: &str = "causet-explore-kv";
+const MUTEX_NODES: &str = "causet-explore-mutex";
+
+/// In a node process started by `causet explore --host process`: runs the node and exits
+/// (called first thing in `main`); elsewhere returns at once.
+pub(crate) fn serve_node_processes() {
+    serve_node_process::<kv::Kv>(KV_NODES);
+    serve_node_process::<mutex::Peer>(MUTEX_NODES);
 }
 
 /// Runs `causet explore`.
@@ -121,6 +146,33 @@ pub(crate) fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let ops = args.ops.unwrap_or(args.example.default_ops());
+    if let Some(mode) = args.host {
+        let (nodes, bug) = (args.nodes, args.bug);
+        return match args.example {
+            Example::Kv => hosted(
+                &kv::explorer(nodes, ops, bug),
+                Host::new(
+                    KV_NODES,
+                    (0..nodes)
+                        .map(|me| kv::Kv::new(me, nodes, ops, bug))
+                        .collect(),
+                ),
+                mode,
+                &args,
+                ops,
+            ),
+            Example::Mutex => hosted(
+                &mutex::explorer(nodes, ops, bug),
+                Host::new(
+                    MUTEX_NODES,
+                    (0..nodes).map(|_| mutex::Peer::new(ops, bug)).collect(),
+                ),
+                mode,
+                &args,
+                ops,
+            ),
+        };
+    }
     match args.example {
         Example::Kv => explore(kv::explorer(args.nodes, ops, args.bug), &args, ops),
         Example::Mutex => explore(mutex::explorer(args.nodes, ops, args.bug), &args, ops),
@@ -183,6 +235,94 @@ fn explore<A: Actor>(
     };
     print(args, ops, search, &report, written.as_ref())?;
     Ok(if report.violation.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--host`: one run of the nodes under a real host, checked against the example's
+/// properties (exit 1 when the run breaks one).
+fn hosted<A>(
+    explorer: &Explorer<A>,
+    host: Host<A>,
+    mode: HostMode,
+    args: &ExploreArgs,
+    ops: u32,
+) -> anyhow::Result<ExitCode>
+where
+    A: Actor + Send + Serialize + DeserializeOwned + 'static,
+    A::Message: Send + Serialize + DeserializeOwned + 'static,
+{
+    let nodes = host
+        .mode(mode)
+        .run()
+        .with_context(|| format!("hosting the nodes as {mode}s"))?;
+    let (states, logs): (Vec<A>, Vec<Vec<u8>>) =
+        nodes.into_iter().map(|n| (n.actor, n.log)).unzip();
+    let broken = explorer.broken_by(&states).map(str::to_string);
+    let log = match &args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", super::shown(dir)))?;
+            let mut paths = Vec::with_capacity(logs.len());
+            for (i, log) in logs.iter().enumerate() {
+                let path = dir.join(format!("node{i}.log"));
+                std::fs::write(&path, log)
+                    .with_context(|| format!("cannot write {}", super::shown(&path)))?;
+                paths.push(path);
+            }
+            let merged = dir.join("causet.log");
+            merge_logs(&paths, &merged).context("merging the nodes' logs")?;
+            Some(merged)
+        }
+        None => None,
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct JsonViolation<'a> {
+            property: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            example: &'a str,
+            nodes: usize,
+            ops: u32,
+            bug: bool,
+            host: &'a str,
+            violation: Option<JsonViolation<'a>>,
+            log: Option<String>,
+        }
+        let json = serde_json::to_string(&Json {
+            example: args.example.name(),
+            nodes: args.nodes,
+            ops,
+            bug: args.bug,
+            host: mode.name(),
+            violation: broken.as_deref().map(|property| JsonViolation { property }),
+            log: log.as_ref().map(|p| p.display().to_string()),
+        })
+        .context("encoding the report")?;
+        writeln!(out, "{json}").context("writing the report")?;
+    } else {
+        let bug = if args.bug { ", bug seeded" } else { "" };
+        writeln!(
+            out,
+            "example     {} ({} nodes, --ops {ops}{bug})",
+            args.example.name(),
+            args.nodes
+        )?;
+        writeln!(out, "host        {mode} (one run)")?;
+        match &broken {
+            None => writeln!(out, "verdict     the properties hold on this run")?,
+            Some(property) => writeln!(out, "violation   {property}, on this run")?,
+        }
+        if let Some(path) = &log {
+            writeln!(out, "log         {}", super::shown(path))?;
+        }
+    }
+    Ok(if broken.is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -180,3 +180,53 @@ fn bad_arguments_are_errors() {
     let output = run_in(dir.path(), &["explore", "--example", "chat"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn host_runs_the_examples_once_as_processes_threads_and_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    for example in ["kv", "mutex"] {
+        for mode in ["process", "thread", "task"] {
+            let out = dir.path().join(format!("{example}-{mode}"));
+            let output = run_in(
+                dir.path(),
+                &[
+                    "explore",
+                    "--example",
+                    example,
+                    "--nodes",
+                    "4",
+                    "--host",
+                    mode,
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+            let text = stdout(&output);
+            assert_eq!(field(&text, "host"), format!("{mode} (one run)"));
+            assert_eq!(field(&text, "verdict"), "the properties hold on this run");
+            let merged = out.join("causet.log");
+            let check = run_in(dir.path(), &["check", merged.to_str().unwrap()]);
+            assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+            assert!(out.join("node3.log").exists());
+        }
+    }
+    let output = run_in(
+        dir.path(),
+        &["explore", "--example", "kv", "--host", "fiber"],
+    );
+    assert_error(&output, "unknown mode \"fiber\"");
+    let output = run_in(
+        dir.path(),
+        &[
+            "explore",
+            "--example",
+            "kv",
+            "--host",
+            "thread",
+            "--replay",
+            "0.1",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -1,10 +1,13 @@
-//! Hosting users' [`Actor`]s as OS threads or tokio tasks: one thread or task and one
-//! channel per node, every event logged with its vector clock by a [`Node`].
+//! Hosting users' [`Actor`]s as OS threads, tokio tasks or OS processes: one thread, task
+//! or process per node, every event logged with its vector clock by a [`Node`]. [`Host`]
+//! picks the mode at run time (`--mode process|thread|task`).
 //!
-//! Termination is global quiescence: a shared count of outstanding work (nodes not yet
-//! started, messages sent and not yet handled, timers armed and not yet fired) is raised
-//! before a send is put on a channel and lowered after the handler that received it has
-//! put its own sends out, so it reaches zero only when nothing is left anywhere.
+//! Termination is global quiescence. Threads and tasks share a count of outstanding work
+//! (nodes not yet started, messages sent and not yet handled, timers armed and not yet
+//! fired), raised before a send is put on a channel and lowered after the handler that
+//! received it has put its own sends out, so it reaches zero only when nothing is left
+//! anywhere. Processes count their own sends and handled inputs, and the launcher asks for
+//! the counts in waves (see [`process`](self::process)).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,6 +15,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::{Actor, Context, Effect, LogSink, Node, Roster, RuntimeError, Stamps};
+
+mod builder;
+pub(crate) mod process;
+
+pub use builder::{Host, HostMode};
+pub use process::{host_processes, serve_node_process};
 
 /// A hosted node at the end of a run: its final state and its log.
 #[derive(Debug)]
@@ -22,7 +31,7 @@ pub struct Hosted<A> {
     pub log: Vec<u8>,
 }
 
-struct Envelope<M> {
+pub(crate) struct Envelope<M> {
     from: usize,
     stamp: Vec<u8>,
     message: M,
@@ -30,7 +39,7 @@ struct Envelope<M> {
 
 /// How long an idle node waits before looking again whether the run is over or its timer
 /// may fire.
-const IDLE: Duration = Duration::from_millis(1);
+pub(crate) const IDLE: Duration = Duration::from_millis(1);
 
 /// Runs `actors` (node `i` is `roster`'s node `i`) as OS threads until nothing is left to
 /// do, logging every event in memory. A node's timer fires when its inbox is empty.
@@ -110,22 +119,26 @@ where
 }
 
 /// One hosted node between inputs: its clock and log, its actor, its armed timer. The
-/// thread and task hosts only differ in how inputs reach it.
-struct Hosting<'a, A: Actor> {
+/// thread, task and process hosts only differ in how inputs reach it.
+pub(crate) struct Hosting<'a, A: Actor> {
     me: usize,
     n: usize,
-    actor: A,
+    pub(crate) actor: A,
     node: Node,
     roster: Arc<Roster>,
     effects: Vec<Effect<A::Message>>,
-    timer: bool,
+    pub(crate) timer: bool,
     outstanding: &'a AtomicU64,
+    /// Messages put out and timers armed (each armed timer is a message to itself).
+    pub(crate) sent: u64,
+    /// Messages handled and timers fired.
+    pub(crate) handled: u64,
 }
 
-type Deliver<'d, M> = &'d mut dyn FnMut(usize, Envelope<M>) -> bool;
+pub(crate) type Deliver<'d, M> = &'d mut dyn FnMut(usize, Envelope<M>) -> bool;
 
 impl<'a, A: Actor> Hosting<'a, A> {
-    fn new(
+    pub(crate) fn new(
         me: usize,
         n: usize,
         actor: A,
@@ -143,10 +156,12 @@ impl<'a, A: Actor> Hosting<'a, A> {
             effects: Vec::new(),
             timer: false,
             outstanding,
+            sent: 0,
+            handled: 0,
         })
     }
 
-    fn start(&mut self, deliver: Deliver<'_, A::Message>) -> Result<(), RuntimeError> {
+    pub(crate) fn start(&mut self, deliver: Deliver<'_, A::Message>) -> Result<(), RuntimeError> {
         self.actor
             .on_start(&mut Context::new(self.me, self.n, &mut self.effects));
         let result = self.apply(deliver);
@@ -154,7 +169,7 @@ impl<'a, A: Actor> Hosting<'a, A> {
         result
     }
 
-    fn receive(
+    pub(crate) fn receive(
         &mut self,
         envelope: Envelope<A::Message>,
         deliver: Deliver<'_, A::Message>,
@@ -172,11 +187,15 @@ impl<'a, A: Actor> Hosting<'a, A> {
         );
         let result = logged.and_then(|()| self.apply(deliver));
         self.outstanding.fetch_sub(1, Ordering::AcqRel);
+        self.handled += 1;
         result
     }
 
     /// Fires the timer if armed; whether it was.
-    fn fire_timer(&mut self, deliver: Deliver<'_, A::Message>) -> Result<bool, RuntimeError> {
+    pub(crate) fn fire_timer(
+        &mut self,
+        deliver: Deliver<'_, A::Message>,
+    ) -> Result<bool, RuntimeError> {
         if !self.timer {
             return Ok(false);
         }
@@ -186,6 +205,7 @@ impl<'a, A: Actor> Hosting<'a, A> {
             .on_timer(&mut Context::new(self.me, self.n, &mut self.effects));
         let result = logged.and_then(|()| self.apply(deliver));
         self.outstanding.fetch_sub(1, Ordering::AcqRel);
+        self.handled += 1;
         result.map(|()| true)
     }
 
@@ -206,7 +226,9 @@ impl<'a, A: Actor> Hosting<'a, A> {
                         self.roster.name(to).unwrap_or("?")
                     );
                     let stamp = self.node.prepare_send(&text, &[])?;
+                    // Counted before it goes out: whoever handles it finds it counted.
                     self.outstanding.fetch_add(1, Ordering::AcqRel);
+                    self.sent += 1;
                     if !deliver(
                         to,
                         Envelope {
@@ -217,12 +239,14 @@ impl<'a, A: Actor> Hosting<'a, A> {
                     ) {
                         // The receiver is gone (it failed): nobody will handle this one.
                         self.outstanding.fetch_sub(1, Ordering::AcqRel);
+                        self.sent -= 1;
                     }
                 }
                 Effect::Local(text) => self.node.log_local(&text)?,
                 Effect::SetTimer => {
                     if !self.timer {
                         self.timer = true;
+                        self.sent += 1;
                         self.outstanding.fetch_add(1, Ordering::AcqRel);
                         self.node.log_local("set timer")?;
                     }
@@ -232,7 +256,7 @@ impl<'a, A: Actor> Hosting<'a, A> {
         Ok(())
     }
 
-    fn finish(self) -> Hosted<A> {
+    pub(crate) fn finish(self) -> Hosted<A> {
         Hosted {
             actor: self.actor,
             log: self.node.into_log().into_memory(),
