@@ -312,7 +312,8 @@ fn layer(units: usize, edges: &[(usize, usize)]) -> Result<(Vec<usize>, usize), 
     Ok((rows, row_count))
 }
 
-/// What the fast layering needs of a diagram's events: dense clocks, in file order.
+/// What the fast layering needs of a diagram's events, in file order: each event's node,
+/// own entry, and clock as the entries that changed since its node's previous event.
 pub(crate) trait Clocks {
     /// A clock entry.
     type Entry: Copy + Into<u64>;
@@ -322,8 +323,20 @@ pub(crate) trait Clocks {
     fn len(&self) -> usize;
     /// The node of `event`.
     fn node(&self, event: usize) -> usize;
-    /// Replaces `out` with the dense clock of `event`.
-    fn clock_into(&self, event: usize, out: &mut Vec<Self::Entry>);
+    /// The own entry of `event`.
+    fn own(&self, event: usize) -> u64;
+    /// Replaces `out` with the entries of `event`'s clock that differ from those of
+    /// `previous` (its node's previous event in file order; `None`: from zeros), as
+    /// `(node, value)` in increasing node order.
+    fn changes_into(
+        &self,
+        event: usize,
+        previous: Option<usize>,
+        out: &mut Vec<(u32, Self::Entry)>,
+    );
+    /// Whether, along each node in file order, own entries grow and no entry shrinks
+    /// (then every change is an increase).
+    fn grows_along_nodes(&self) -> bool;
 }
 
 impl Clocks for Diagram {
@@ -337,8 +350,14 @@ impl Clocks for Diagram {
     fn node(&self, event: usize) -> usize {
         Diagram::node(self, event)
     }
-    fn clock_into(&self, event: usize, out: &mut Vec<u64>) {
-        Diagram::clock_into(self, event, out);
+    fn own(&self, event: usize) -> u64 {
+        Diagram::own(self, event)
+    }
+    fn changes_into(&self, event: usize, previous: Option<usize>, out: &mut Vec<(u32, u64)>) {
+        self.clock_changes_into(event, previous, out);
+    }
+    fn grows_along_nodes(&self) -> bool {
+        Diagram::grows_along_nodes(self)
     }
 }
 
@@ -359,17 +378,16 @@ pub(crate) fn fast_rows<C: Clocks>(
 ) -> Option<(Vec<u32>, usize)> {
     let width = events.width();
     let n = events.len();
-    if n >= u32::MAX as usize {
+    if n >= u32::MAX as usize || !events.grows_along_nodes() {
         return None;
     }
-    // Own entries strictly increase along each node in file order; per node its events.
+    // Own entries strictly increase along each node in file order, from 1; per node its
+    // events.
     let mut last_own = vec![0u64; width];
     let mut count = vec![0usize; width];
-    let mut clock = Vec::with_capacity(width);
     for event in 0..n {
         let node = events.node(event);
-        events.clock_into(event, &mut clock);
-        let own: u64 = (*clock.get(node)?).into();
+        let own = events.own(event);
         if own <= last_own[node] {
             return None;
         }
@@ -384,8 +402,7 @@ pub(crate) fn fast_rows<C: Clocks>(
         let node = events.node(event);
         order[node].push(event as u32);
         if !gap_free[node] {
-            events.clock_into(event, &mut clock);
-            owns[node].push(clock[node].into());
+            owns[node].push(events.own(event));
         }
     }
     // Message ends are not local; a receive waits for its sends.
@@ -411,29 +428,22 @@ pub(crate) fn fast_rows<C: Clocks>(
         }
     }
 
-    let mut previous = vec![0u64; width * width];
+    let mut changes = Vec::new();
     let mut last_event = vec![u32::MAX; width];
     let mut last_local = vec![false; width];
     let mut rows = vec![0u32; n];
     let mut row_count = 0u32;
     for event in 0..n {
         let node = events.node(event);
-        events.clock_into(event, &mut clock);
-        let before = &mut previous[node * width..(node + 1) * width];
         let p = last_event[node];
-        let mut row = if p == u32::MAX {
-            0
-        } else {
-            rows[p as usize] + 1
-        };
+        let previous = (p != u32::MAX).then_some(p as usize);
+        events.changes_into(event, previous, &mut changes);
+        let mut row = previous.map_or(0, |p| rows[p] + 1);
         let mut grew = false;
-        for (other, (&entry, seen)) in clock.iter().zip(before.iter_mut()).enumerate() {
-            let time: u64 = entry.into();
-            if time <= *seen {
-                *seen = time;
-                continue;
-            }
-            *seen = time;
+        // Every change is an increase (the clocks grow along nodes): the entries of other
+        // nodes that grew are the event's causal predecessors beyond its own node's.
+        for &(other, entry) in &changes {
+            let (other, time): (usize, u64) = (other as usize, entry.into());
             if other == node {
                 continue;
             }

@@ -304,6 +304,55 @@ impl Diagram {
         }
     }
 
+    /// Replaces `out` with the entries of `event`'s clock that differ from `previous`'s
+    /// (`None`: from zeros), as `(node, value)` in increasing node order.
+    pub(crate) fn clock_changes_into(
+        &self,
+        event: usize,
+        previous: Option<usize>,
+        out: &mut Vec<(u32, u64)>,
+    ) {
+        out.clear();
+        match &self.clocks {
+            Clocks::Rows(rows) => {
+                let width = self.nodes.len();
+                let now = &rows[event * width..(event + 1) * width];
+                let then = previous.map(|p| &rows[p * width..(p + 1) * width]);
+                for (k, &entry) in now.iter().enumerate() {
+                    if entry != then.map_or(0, |then| then[k]) {
+                        out.push((k as u32, entry));
+                    }
+                }
+            }
+            Clocks::Log(table) => {
+                // The table knows each node's previous event itself (file order).
+                let mut changed = Vec::new();
+                table.changes_into(event, &mut changed);
+                out.extend(changed.into_iter().map(|(k, v)| (k, u64::from(v))));
+            }
+        }
+    }
+
+    /// Whether, along each node in file order, own entries grow and no entry shrinks.
+    pub(crate) fn grows_along_nodes(&self) -> bool {
+        match &self.clocks {
+            Clocks::Rows(rows) => {
+                let width = self.nodes.len();
+                let mut last = vec![usize::MAX; width];
+                (0..self.len()).all(|event| {
+                    let node = self.events[event].node;
+                    let previous = std::mem::replace(&mut last[node], event);
+                    previous == usize::MAX || {
+                        let now = &rows[event * width..(event + 1) * width];
+                        let then = &rows[previous * width..(previous + 1) * width];
+                        now[node] > then[node] && now.iter().zip(then).all(|(a, b)| a >= b)
+                    }
+                })
+            }
+            Clocks::Log(table) => table.grows_along_nodes(),
+        }
+    }
+
     /// Event `event`'s own entry (`n` in its id `NODE:n`).
     ///
     /// # Panics

@@ -63,8 +63,15 @@ impl Clocks for ExecutionClocks<'_> {
     fn node(&self, event: usize) -> usize {
         self.0.node_of(event)
     }
-    fn clock_into(&self, event: usize, out: &mut Vec<u32>) {
-        self.0.clock(event).to_dense(out);
+    fn own(&self, event: usize) -> u64 {
+        self.0.clock_table().own(event).into()
+    }
+    fn changes_into(&self, event: usize, _previous: Option<usize>, out: &mut Vec<(u32, u32)>) {
+        // The table knows each node's previous event itself (file order).
+        self.0.clock_table().changes_into(event, out);
+    }
+    fn grows_along_nodes(&self) -> bool {
+        self.0.clock_table().grows_along_nodes()
     }
 }
 
@@ -95,27 +102,24 @@ fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, c
     // Also whether clocks only grow along each node, its own entry every event (true of any
     // log `causet check` accepts, lenient or not): then the page classifies an event's past
     // and future node by node with binary searches.
-    let mut previous = vec![0u32; width * width];
+    let table = execution.clock_table();
     let (mut changed, mut values) = (Vec::new(), Vec::new());
-    let mut monotone = true;
+    let mut changes = Vec::new();
+    // (Own entries from 1: the first event of a node has a positive own entry.)
+    let mut seen = vec![false; width];
+    let mut monotone = table.grows_along_nodes();
     for i in 0..n {
         let node = execution.node_of(i);
-        let before = &mut previous[node * width..(node + 1) * width];
-        let mut count = 0;
-        let clock = execution.clock(i);
-        monotone &= clock.get(node) > before[node];
-        for (k, (entry, seen)) in clock.iter().zip(before.iter_mut()).enumerate() {
-            if entry != *seen {
-                monotone &= entry > *seen;
-                *seen = entry;
-                changed.push(k as u32);
-                values.push(entry);
-                count += 1;
-            }
+        if !std::mem::replace(&mut seen[node], true) {
+            monotone &= table.own(i) > 0;
         }
-        words.push(count);
+        table.changes_into(i, &mut changes);
+        for &(k, entry) in &changes {
+            changed.push(k);
+            values.push(entry);
+        }
+        words.push(changes.len() as u32);
     }
-    drop(previous);
     out.extend_from_slice(if monotone {
         b",\"monotone\":true"
     } else {

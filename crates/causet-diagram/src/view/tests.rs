@@ -300,3 +300,34 @@ fn a_log_out_of_causal_order_is_laid_out_too() {
     // The send above the receive, the receive above b's next event.
     assert_eq!(words(&x["row"]), [1, 2, 0]);
 }
+
+/// `monotone` says whether clocks only grow along each node, own entry every event, as a
+/// dense walk over the decoded clocks finds (the page's binary searches rely on it).
+#[test]
+fn monotone_is_said_exactly_when_clocks_grow_along_nodes() {
+    let logs = [
+        // Grows.
+        "a {\"a\":1}\nx\nb {\"a\":1, \"b\":1}\ny\nb {\"a\":1, \"b\":2}\nz\n",
+        // b forgets a's entry (lenient logs allow it).
+        "a {\"a\":1}\nx\nb {\"a\":1, \"b\":1}\ny\nb {\"b\":2}\nz\n",
+        // a's own entry shrinks.
+        "a {\"a\":2}\nx\na {\"a\":1}\ny\n",
+    ];
+    for text in logs {
+        let options = ReadOptions::default();
+        let log = parse_log(text.as_bytes(), &options).unwrap();
+        let (html, _) = render_view(&log, &ViewOptions::new()).unwrap();
+        let x = &data_of(&html)["executions"][0];
+        let (node, clocks) = (words(&x["node"]), clocks(x));
+        let mut last: Vec<Option<&Vec<u32>>> = vec![None; x["nodes"].as_array().unwrap().len()];
+        let mut grows = true;
+        for (i, clock) in clocks.iter().enumerate() {
+            let n = node[i] as usize;
+            let zero = vec![0; clock.len()];
+            let before = last[n].unwrap_or(&zero);
+            grows &= clock[n] > before[n] && clock.iter().zip(before).all(|(a, b)| a >= b);
+            last[n] = Some(clock);
+        }
+        assert_eq!(x["monotone"], grows, "{text}");
+    }
+}
