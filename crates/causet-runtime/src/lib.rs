@@ -49,16 +49,17 @@ mod error;
 pub mod frame;
 mod host;
 mod log;
+mod mode;
 mod node;
+mod orphan;
 mod roster;
 mod varint;
 
 pub use actor::{Actor, Context, Effect};
 pub use error::RuntimeError;
 pub use host::process::MAX_NODE_PROCESSES;
-pub use host::{
-    Host, HostMode, Hosted, host_processes, host_tasks, host_threads, serve_node_process,
-};
+pub use host::{Host, Hosted, host_processes, host_tasks, host_threads, serve_node_process};
 pub use log::{LogFlush, LogSink, LoggedEvent, MergeSummary, NodeLog, merge_logs, read_node_log};
+pub use mode::Mode;
 pub use node::{Incoming, Node, NodeStats, Priority, Stamps};
 pub use roster::{MAX_NAME_LEN, Roster, validate_name};

@@ -5,7 +5,7 @@
 use causet_explore::Explorer;
 use causet_explore::examples::{kv, mutex};
 use causet_log::{CheckOptions, ReadOptions, read_log};
-use causet_runtime::{Actor, Host, HostMode, merge_logs, serve_node_process};
+use causet_runtime::{Actor, Host, Mode, merge_logs, serve_node_process};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 const THIS_TEST: &str = "hosted::examples_pass_their_own_properties_as_processes_threads_and_tasks";
 
 fn passes_hosted<A>(
-    mode: HostMode,
+    mode: Mode,
     name: &str,
     explorer: &Explorer<A>,
     actors: Vec<A>,
@@ -57,9 +57,9 @@ fn examples_pass_their_own_properties_as_processes_threads_and_tasks() {
     serve_node_process::<kv::Kv>("kv");
     serve_node_process::<mutex::Peer>("mutex");
 
-    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
+    for mode in [Mode::Process, Mode::Thread, Mode::Task] {
         let (sizes, runs): (&[usize], usize) = match mode {
-            HostMode::Process => (&[2, 3, 5], 2),
+            Mode::Process => (&[2, 3, 5], 2),
             _ => (&[2, 3, 5], 5),
         };
         for &nodes in sizes {
@@ -89,8 +89,8 @@ fn examples_pass_their_own_properties_as_processes_threads_and_tasks() {
 
 #[test]
 fn modes_read_as_the_cli_spells_them() {
-    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
-        assert_eq!(mode.name().parse::<HostMode>().unwrap(), mode);
+    for mode in [Mode::Process, Mode::Thread, Mode::Task] {
+        assert_eq!(mode.name().parse::<Mode>().unwrap(), mode);
     }
-    assert!("fiber".parse::<HostMode>().is_err());
+    assert!("fiber".parse::<Mode>().is_err());
 }

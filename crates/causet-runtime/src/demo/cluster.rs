@@ -9,37 +9,7 @@ use super::driver::{Input, NodeReport, Outbox, Session, Timing};
 use super::workload::Plan;
 use crate::log::{LogFlush, LogSink};
 use crate::node::{Node, Stamps};
-use crate::{Roster, RuntimeError};
-
-/// How the nodes of a cluster are hosted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Mode {
-    /// Each node an OS process (`causet node`), talking TCP over 127.0.0.1.
-    #[default]
-    Process,
-    /// Each node an OS thread, talking over channels.
-    Thread,
-    /// Each node a tokio task, talking over channels.
-    Task,
-}
-
-impl Mode {
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Process => "process",
-            Mode::Thread => "thread",
-            Mode::Task => "task",
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::{Mode, Roster, RuntimeError};
 
 /// Where the nodes of a cluster log.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,9 +33,11 @@ mod process;
 mod tcp;
 mod workload;
 
+/// The host modes, here too for the demo hosts' callers.
+pub use crate::Mode;
 pub use cluster::{
-    ClusterConfig, ClusterRun, Kill, Logs, MAX_OPEN_LOGS, MAX_THREADS, MERGED_LOG, Mode,
-    merge_run_logs, run_tasks, run_threads,
+    ClusterConfig, ClusterRun, Kill, Logs, MAX_OPEN_LOGS, MAX_THREADS, MERGED_LOG, merge_run_logs,
+    run_tasks, run_threads,
 };
 pub use driver::{NodeReport, NodeStatus, Timing};
 pub use process::{ControlledNode, MAX_PROCESSES, control_args, run_processes, serve_controlled};

@@ -31,10 +31,11 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::cluster::{ClusterConfig, ClusterRun, Kill, Logs, Mode};
+use super::cluster::{ClusterConfig, ClusterRun, Kill, Logs};
 use super::driver::{NodeReport, NodeStatus, Timing};
 use super::tcp::{TcpNode, run_tcp_node};
 use super::workload::Plan;
+use crate::Mode;
 use crate::frame::DEFAULT_MAX_FRAME;
 use crate::log::{LogFlush, LogSink, logged_counts};
 use crate::node::Stamps;
@@ -595,24 +596,6 @@ fn terminate(child: &mut Child) {
     let _ = child.kill();
 }
 
-/// A controlled node dies with its launcher: the kernel sends it SIGKILL when the parent
-/// ends, however the parent ends (SIGKILL included), so a killed `causet run` leaves no
-/// orphans writing logs. A launcher already gone before the request is seen as a changed
-/// parent, and the node leaves at once.
-#[cfg(target_os = "linux")]
-fn die_with_launcher() {
-    use nix::sys::{prctl, signal::Signal};
-    let parent = std::os::unix::process::parent_id();
-    let armed = prctl::set_pdeathsig(Signal::SIGKILL).is_ok();
-    if armed && std::os::unix::process::parent_id() != parent {
-        std::process::exit(1);
-    }
-}
-
-/// Elsewhere the node still ends when the launcher closes its control pipe at the end.
-#[cfg(not(target_os = "linux"))]
-fn die_with_launcher() {}
-
 /// The bytes the nodes' log files hold so far (a file not there yet counts 0).
 fn logged_bytes(files: &[PathBuf]) -> u64 {
     files
@@ -686,7 +669,7 @@ pub fn serve_controlled(
     input: impl BufRead,
     mut output: impl Write,
 ) -> Result<NodeReport, RuntimeError> {
-    die_with_launcher();
+    crate::orphan::die_with_launcher();
     let listener = match node.listen {
         None => TcpListener::bind("127.0.0.1:0")
             .map_err(|err| RuntimeError::io("cannot listen on 127.0.0.1", err))?,

@@ -1,8 +1,6 @@
 //! [`Host`]: one builder for the three ways of hosting a set of [`Actor`]s, the mode
 //! chosen at run time (`--mode process|thread|task`).
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -10,50 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::process::ProcessOptions;
 use super::{Hosted, host_tasks, host_threads};
-use crate::{Actor, Roster, RuntimeError};
-
-/// How a [`Host`] runs its nodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HostMode {
-    /// Each node an OS process, messages over loopback TCP ([`host_processes`](super::host_processes)).
-    Process,
-    /// Each node an OS thread, messages over channels ([`host_threads`]).
-    #[default]
-    Thread,
-    /// Each node a tokio task on a multi-threaded runtime ([`host_tasks`]).
-    Task,
-}
-
-impl HostMode {
-    /// The mode's name, as [`FromStr`] reads it.
-    pub fn name(self) -> &'static str {
-        match self {
-            HostMode::Process => "process",
-            HostMode::Thread => "thread",
-            HostMode::Task => "task",
-        }
-    }
-}
-
-impl fmt::Display for HostMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for HostMode {
-    type Err = RuntimeError;
-    fn from_str(text: &str) -> Result<Self, RuntimeError> {
-        match text {
-            "process" => Ok(HostMode::Process),
-            "thread" => Ok(HostMode::Thread),
-            "task" => Ok(HostMode::Task),
-            _ => Err(RuntimeError::config(format!(
-                "unknown mode {text:?} (process, thread or task)"
-            ))),
-        }
-    }
-}
+use crate::{Actor, Mode, Roster, RuntimeError};
 
 /// Hosts a set of nodes ([`Actor`]s) as OS processes, OS threads or tokio tasks, runs them
 /// until nothing is left to do (no message in flight, no timer armed), and hands back each
@@ -68,7 +23,7 @@ impl FromStr for HostMode {
 /// [`host_threads`], [`host_tasks`]).
 ///
 /// ```standalone_crate
-/// use causet_runtime::{Actor, Context, Host, HostMode, serve_node_process};
+/// use causet_runtime::{Actor, Context, Host, Mode, serve_node_process};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Debug, Default, Serialize, Deserialize)]
@@ -89,7 +44,7 @@ impl FromStr for HostMode {
 ///     // In a node process this runs the node and exits; otherwise it returns at once.
 ///     serve_node_process::<Counter>("counter");
 ///
-///     let mode: HostMode = std::env::args().nth(1).as_deref().unwrap_or("process").parse()?;
+///     let mode: Mode = std::env::args().nth(1).as_deref().unwrap_or("process").parse()?;
 ///     let nodes = Host::new("counter", vec![Counter::default(), Counter::default()])
 ///         .mode(mode)
 ///         .run()?;
@@ -101,7 +56,7 @@ impl FromStr for HostMode {
 pub struct Host<A> {
     actors: Vec<A>,
     roster: Option<Arc<Roster>>,
-    mode: HostMode,
+    mode: Mode,
     workers: usize,
     process: ProcessOptions,
 }
@@ -116,7 +71,7 @@ impl<A> Host<A> {
         Host {
             actors,
             roster: None,
-            mode: HostMode::default(),
+            mode: Mode::Thread,
             workers: 2,
             process: ProcessOptions::new(name),
         }
@@ -129,7 +84,7 @@ impl<A> Host<A> {
     }
 
     /// Processes, threads or tasks.
-    pub fn mode(mut self, mode: HostMode) -> Self {
+    pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
     }
@@ -164,9 +119,9 @@ impl<A> Host<A> {
             None => Arc::new(Roster::numbered(self.actors.len())),
         };
         match self.mode {
-            HostMode::Thread => host_threads(self.actors, roster),
-            HostMode::Task => host_tasks(self.actors, roster, self.workers),
-            HostMode::Process => super::process::run(&self.process, self.actors, roster),
+            Mode::Thread => host_threads(self.actors, roster),
+            Mode::Task => host_tasks(self.actors, roster, self.workers),
+            Mode::Process => super::process::run(&self.process, self.actors, roster),
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::{Actor, Context, Effect, LogSink, Node, Roster, RuntimeError, Stamps}
 mod builder;
 pub(crate) mod process;
 
-pub use builder::{Host, HostMode};
+pub use builder::Host;
 pub use process::{host_processes, serve_node_process};
 
 /// A hosted node at the end of a run: its final state and its log.

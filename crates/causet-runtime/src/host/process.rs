@@ -453,7 +453,7 @@ where
     A: Actor + Serialize + DeserializeOwned,
     A::Message: Send + Serialize + DeserializeOwned + 'static,
 {
-    die_with_launcher();
+    crate::orphan::die_with_launcher();
     let index: usize = env_var(INDEX_VAR)?;
     let launcher: SocketAddr = env_var(CONTROL_VAR)?;
     let mut token = String::new();
@@ -762,19 +762,3 @@ fn next_frame(
         }
     }
 }
-
-/// A node process dies with its launcher (the kernel sends it SIGKILL when the launching
-/// thread ends, however it ends), so a killed run leaves no orphans.
-#[cfg(target_os = "linux")]
-fn die_with_launcher() {
-    use nix::sys::{prctl, signal::Signal};
-    let parent = std::os::unix::process::parent_id();
-    let armed = prctl::set_pdeathsig(Signal::SIGKILL).is_ok();
-    if armed && std::os::unix::process::parent_id() != parent {
-        std::process::exit(1);
-    }
-}
-
-/// Elsewhere a node process ends when its control connection closes.
-#[cfg(not(target_os = "linux"))]
-fn die_with_launcher() {}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use causet_runtime::{Actor, Context, Host, HostMode, Roster, serve_node_process};
+use causet_runtime::{Actor, Context, Host, Mode, Roster, serve_node_process};
 use serde::{Deserialize, Serialize};
 
 /// Passes a token around the ring `rounds` times; each node arms its timer at start and
@@ -58,7 +58,7 @@ fn the_same_actors_run_as_processes_threads_and_tasks() {
     serve_node_process::<Ring>("ring");
     serve_node_process::<Narcissus>("narcissus");
 
-    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
+    for mode in [Mode::Process, Mode::Thread, Mode::Task] {
         for n in [2, 4, 7] {
             let ring = (0..n)
                 .map(|_| Ring {
@@ -82,7 +82,7 @@ fn the_same_actors_run_as_processes_threads_and_tasks() {
             );
             let me = std::process::id();
             let mut pids: Vec<u32> = nodes.iter().map(|node| node.actor.pid).collect();
-            if mode == HostMode::Process {
+            if mode == Mode::Process {
                 pids.sort_unstable();
                 pids.dedup();
                 assert_eq!(pids.len(), n, "one process per node");
@@ -110,7 +110,7 @@ fn the_same_actors_run_as_processes_threads_and_tasks() {
 
 #[test]
 fn a_roster_of_another_size_is_refused() {
-    for mode in [HostMode::Process, HostMode::Thread, HostMode::Task] {
+    for mode in [Mode::Process, Mode::Thread, Mode::Task] {
         let err = Host::new("ring", vec![Ring::default(); 3])
             .roster(Arc::new(Roster::numbered(2)))
             .mode(mode)
@@ -128,7 +128,7 @@ fn a_binary_that_does_not_serve_its_nodes_is_reported() {
     // This test does not call serve_node_process: its node processes run the test again
     // as a plain test, whose host refuses to start nodes from a node process, and exit.
     let err = Host::new("unserved", vec![Ring::default(), Ring::default()])
-        .mode(HostMode::Process)
+        .mode(Mode::Process)
         .node_args([
             "host::a_binary_that_does_not_serve_its_nodes_is_reported",
             "--exact",

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use causet_explore::examples::{kv, mutex};
 use causet_explore::{Explorer, Report, Schedule, Stats, Violation};
-use causet_runtime::{Actor, Host, HostMode, merge_logs, serve_node_process};
+use causet_runtime::{Actor, Host, Mode, merge_logs, serve_node_process};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -112,18 +112,13 @@ pub(crate) struct ExploreArgs {
     /// Instead of searching, run the example's nodes once under a real host (OS processes
     /// over loopback TCP, OS threads or tokio tasks) and check its properties on the
     /// states the run leaves; --out DIR gets each node's log and the merged DIR/causet.log.
-    #[arg(long, value_name = "MODE", value_parser = parse_host, conflicts_with_all = ["replay", "search"])]
-    host: Option<HostMode>,
+    #[arg(long, value_name = "MODE", value_parser = super::mode_parser(), conflicts_with_all = ["replay", "search"])]
+    host: Option<Mode>,
     /// Print JSON: {"example","nodes","ops","bug","search","executions","steps","truncated",
     /// "complete","violation":null or {"property","at_end","schedule","log"}}; with --host:
     /// {"example","nodes","ops","bug","host","violation":null or {"property"},"log"}
     #[arg(long)]
     json: bool,
-}
-
-fn parse_host(text: &str) -> Result<HostMode, String> {
-    text.parse()
-        .map_err(|err: causet_runtime::RuntimeError| err.to_string())
 }
 
 /// The names `--host process` starts the examples' node processes under.
@@ -246,7 +241,7 @@ fn explore<A: Actor>(
 fn hosted<A>(
     explorer: &Explorer<A>,
     host: Host<A>,
-    mode: HostMode,
+    mode: Mode,
     args: &ExploreArgs,
     ops: u32,
 ) -> anyhow::Result<ExitCode>
@@ -306,13 +301,7 @@ where
         .context("encoding the report")?;
         writeln!(out, "{json}").context("writing the report")?;
     } else {
-        let bug = if args.bug { ", bug seeded" } else { "" };
-        writeln!(
-            out,
-            "example     {} ({} nodes, --ops {ops}{bug})",
-            args.example.name(),
-            args.nodes
-        )?;
+        write_example(&mut out, args, ops)?;
         writeln!(out, "host        {mode} (one run)")?;
         match &broken {
             None => writeln!(out, "verdict     the properties hold on this run")?,
@@ -384,13 +373,7 @@ fn print(
         writeln!(out, "{json}").context("writing the report")?;
         return Ok(());
     }
-    let bug = if args.bug { ", bug seeded" } else { "" };
-    writeln!(
-        out,
-        "example     {} ({} nodes, --ops {ops}{bug})",
-        args.example.name(),
-        args.nodes
-    )?;
+    write_example(&mut out, args, ops)?;
     writeln!(out, "search      {search}")?;
     writeln!(out, "executions  {}", stats.executions)?;
     writeln!(out, "deliveries  {}", stats.steps)?;
@@ -431,4 +414,15 @@ fn print(
         writeln!(out, "log         {}", super::shown(path))?;
     }
     Ok(())
+}
+
+/// The report's first line: which example, how big, whether its bug is seeded.
+fn write_example(out: &mut impl Write, args: &ExploreArgs, ops: u32) -> std::io::Result<()> {
+    let bug = if args.bug { ", bug seeded" } else { "" };
+    writeln!(
+        out,
+        "example     {} ({} nodes, --ops {ops}{bug})",
+        args.example.name(),
+        args.nodes
+    )
 }

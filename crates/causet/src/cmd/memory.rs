@@ -1,6 +1,8 @@
 //! `--max-memory SIZE` of `causet races` and `causet run`: the size syntax, the default
 //! (half of the machine's memory) and the model of what a `causet run` cluster needs.
 
+use causet_runtime::Mode;
+
 /// The help of `--max-memory` (both commands), after the command's own first sentence.
 pub(crate) const SIZE_HELP: &str = "SIZE is bytes, or a number with a unit: K, M, G, T or KiB, \
      MiB, GiB, TiB (powers of 1024), KB, MB, GB, TB (powers of 1000); e.g. 512M, 4G, 1.5GiB \
@@ -82,17 +84,6 @@ fn mem_total(meminfo: &str) -> Option<u64> {
     }
 }
 
-/// How a `causet run` cluster is hosted, for [`run_estimate`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Host {
-    /// One OS process per node.
-    Process,
-    /// One OS thread per node.
-    Thread,
-    /// One tokio task per node.
-    Task,
-}
-
 /// Nodes above which task mode keeps the node logs in memory until the run ends
 /// (`causet_runtime::demo::MAX_OPEN_LOGS`).
 const LOGS_IN_MEMORY_ABOVE: usize = causet_runtime::demo::MAX_OPEN_LOGS;
@@ -113,16 +104,16 @@ const LOGS_IN_MEMORY_ABOVE: usize = causet_runtime::demo::MAX_OPEN_LOGS;
 /// - 64 bytes per event for the merge, and 16 MiB for the process itself.
 ///
 /// Saturates at `u64::MAX`.
-pub(crate) fn run_estimate(host: Host, nodes: usize, messages: u64, differential: bool) -> u64 {
+pub(crate) fn run_estimate(host: Mode, nodes: usize, messages: u64, differential: bool) -> u64 {
     let n = nodes as u64;
     let entry: u64 = if differential { 36 } else { 8 };
     let per_node: u64 = match host {
-        Host::Task => 16 << 10,
-        Host::Thread => 256 << 10,
-        Host::Process => 8 << 20,
+        Mode::Task => 16 << 10,
+        Mode::Thread => 256 << 10,
+        Mode::Process => 8 << 20,
     };
     let events = run_events(nodes, messages);
-    let logs = if host == Host::Task && nodes > LOGS_IN_MEMORY_ABOVE {
+    let logs = if host == Mode::Task && nodes > LOGS_IN_MEMORY_ABOVE {
         logged_entries(nodes, events).saturating_mul(14)
     } else {
         0
@@ -257,20 +248,20 @@ mod tests {
     fn run_estimate_is_dense_clocks_and_more() {
         // 100,000 nodes in task mode, 4 messages each, full stamps: the clocks alone are
         // 80 GB.
-        let big = run_estimate(Host::Task, 100_000, 400_000, false);
+        let big = run_estimate(Mode::Task, 100_000, 400_000, false);
         assert!(big > 80_000_000_000, "{big}");
         assert!(big < 90_000_000_000, "{big}");
         // Differential stamps keep 4.5x the clock.
-        let small = run_estimate(Host::Thread, 100, 400, false);
-        let diff = run_estimate(Host::Thread, 100, 400, true);
+        let small = run_estimate(Mode::Thread, 100, 400, false);
+        let diff = run_estimate(Mode::Thread, 100, 400, true);
         assert_eq!(diff - small, 100 * 100 * 28);
         // More messages, more logged entries (task mode above 512 nodes).
         assert!(
-            run_estimate(Host::Task, 2_000, 32_000, true)
-                > run_estimate(Host::Task, 2_000, 8_000, true) + 500_000_000
+            run_estimate(Mode::Task, 2_000, 32_000, true)
+                > run_estimate(Mode::Task, 2_000, 8_000, true) + 500_000_000
         );
         assert_eq!(
-            run_estimate(Host::Task, usize::MAX, u64::MAX, true),
+            run_estimate(Mode::Task, usize::MAX, u64::MAX, true),
             u64::MAX
         );
     }

@@ -14,6 +14,16 @@ pub(crate) mod render;
 pub(crate) mod run;
 pub(crate) mod view;
 
+/// The parser of a host mode option (`--mode`, `--host`): process, thread or task, listed
+/// in `--help` and checked by clap.
+pub(crate) fn mode_parser() -> impl clap::builder::TypedValueParser<Value = causet_runtime::Mode> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        causet_runtime::Mode::ALL.map(causet_runtime::Mode::name),
+    )
+    .try_map(|name| name.parse::<causet_runtime::Mode>())
+}
+
 /// `text` with control characters escaped (`\u{1b}`): an error message quotes input (node
 /// names, event text), and no input may drive the user's terminal.
 pub(crate) fn printable(text: &str) -> String {

@@ -44,8 +44,8 @@ pub(crate) struct RunArgs {
     nodes: usize,
     /// How nodes are hosted: OS processes over TCP on 127.0.0.1, OS threads with channels,
     /// or tokio tasks with channels.
-    #[arg(long, value_enum, default_value_t = ModeArg::Process)]
-    mode: ModeArg,
+    #[arg(long, default_value = "process", value_parser = super::mode_parser())]
+    mode: Mode,
     #[command(flatten)]
     workload: WorkloadArgs,
     /// Output directory for the node logs, causet.log and diagram.svg (node logs of earlier
@@ -128,13 +128,6 @@ fn max_memory_help() -> String {
     )
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ModeArg {
-    Process,
-    Thread,
-    Task,
-}
-
 /// The workload options shared by `causet run` and `causet node` (every node of a cluster
 /// must be given the same ones).
 #[derive(Debug, clap::Args)]
@@ -160,11 +153,7 @@ impl WorkloadArgs {
 /// Runs the cluster and prints the summary.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = args.workload.plan(args.nodes)?;
-    let mode = match args.mode {
-        ModeArg::Process => Mode::Process,
-        ModeArg::Thread => Mode::Thread,
-        ModeArg::Task => Mode::Task,
-    };
+    let mode = args.mode;
     if !args.kill.is_empty() && mode != Mode::Process {
         anyhow::bail!("--kill needs --mode process (a thread or task cannot be killed alone)");
     }
@@ -304,14 +293,9 @@ impl Drop for Status {
 /// beyond `--max-memory` (default: half of the machine's memory), before anything starts:
 /// the refusal to print, if any.
 fn check_memory(args: &RunArgs, mode: Mode, config: &ClusterConfig) -> Option<String> {
-    use super::memory::{Host, limit, run_estimate};
-    let (host, name) = match mode {
-        Mode::Thread => (Host::Thread, "thread"),
-        Mode::Task => (Host::Task, "task"),
-        _ => (Host::Process, "process"),
-    };
+    use super::memory::{limit, run_estimate};
     let differential = !matches!(config.stamps, Stamps::Full);
-    let need = run_estimate(host, args.nodes, config.plan.total_messages(), differential);
+    let need = run_estimate(mode, args.nodes, config.plan.total_messages(), differential);
     let (max, limit_is) = limit(args.max_memory);
     if need > max {
         let limit_is = if args.max_memory.is_some() {
@@ -320,7 +304,7 @@ fn check_memory(args: &RunArgs, mode: Mode, config: &ClusterConfig) -> Option<St
             format!(", {limit_is}")
         };
         return Some(format!(
-            "causet run: {} nodes in {name} mode need about {} (limit {}{limit_is}); lower \
+            "causet run: {} nodes in {mode} mode need about {} (limit {}{limit_is}); lower \
              --nodes or --messages, or raise --max-memory",
             args.nodes,
             Bytes(need),

@@ -215,7 +215,8 @@ fn host_runs_the_examples_once_as_processes_threads_and_tasks() {
         dir.path(),
         &["explore", "--example", "kv", "--host", "fiber"],
     );
-    assert_error(&output, "unknown mode \"fiber\"");
+    assert_error(&output, "invalid value 'fiber' for '--host <MODE>'");
+    assert_error(&output, "[possible values: process, thread, task]");
     let output = run_in(
         dir.path(),
         &[
