@@ -7,11 +7,13 @@ use std::str::FromStr;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use crate::RuntimeError;
 
 /// What the nodes of a demo cluster do. `messages` (below) is `--messages`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Workload {
     /// Pairs `(node0, node1)`, `(node2, node3)`, …: the first sends `ping r`, the second
@@ -258,8 +260,9 @@ fn gossip_target(rng: &mut ChaCha8Rng, me: usize, nodes: usize) -> usize {
     if pick >= me { pick + 1 } else { pick }
 }
 
-/// One node's part of a [`Plan`]: a state machine from inputs to [`Action`]s.
-#[derive(Debug, Clone)]
+/// One node's part of a [`Plan`]: a state machine from inputs to [`Action`]s. Serde
+/// carries it (generator state included) to a node process of [`Host`](crate::Host).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Program {
     workload: Workload,
     me: usize,

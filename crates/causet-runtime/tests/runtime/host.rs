@@ -140,3 +140,49 @@ fn a_binary_that_does_not_serve_its_nodes_is_reported() {
         "{err}"
     );
 }
+
+/// The demo workloads are actors like any user's: `Host` runs their programs in every mode
+/// to the end the plan sets (every node done, every planned message received, nothing
+/// unexpected), as the demo cluster's own hosts do.
+#[test]
+fn the_demo_workloads_run_under_host_in_every_mode() {
+    use causet_runtime::demo::{Plan, Program, Workload};
+    const THIS: &str = "host::the_demo_workloads_run_under_host_in_every_mode";
+    serve_node_process::<Program>("demo-programs");
+
+    for mode in [Mode::Process, Mode::Thread, Mode::Task] {
+        for workload in Workload::ALL {
+            let plan = Plan::new(workload, 4, 3, 7).unwrap();
+            let programs = (0..4).map(|me| plan.program(me)).collect();
+            let nodes = Host::new("demo-programs", programs)
+                .mode(mode)
+                .node_args([THIS, "--exact"])
+                .run()
+                .unwrap_or_else(|err| panic!("{mode}, {workload}: {err}"));
+            for (me, node) in nodes.iter().enumerate() {
+                let program = &node.actor;
+                assert!(program.is_done(), "{mode}, {workload}, node{me}: not done");
+                assert_eq!(program.missing(), 0, "{mode}, {workload}, node{me}");
+                assert_eq!(program.unexpected(), 0, "{mode}, {workload}, node{me}");
+            }
+            // Every send is received: as many receive lines as send lines in all logs.
+            let count = |word: &str| -> usize {
+                nodes
+                    .iter()
+                    .map(|node| {
+                        String::from_utf8_lossy(&node.log)
+                            .lines()
+                            .filter(|line| line.starts_with(word))
+                            .count()
+                    })
+                    .sum()
+            };
+            assert_eq!(count("send "), count("receive "), "{mode}, {workload}");
+            assert_eq!(
+                count("send ") as u64,
+                plan.total_messages(),
+                "{mode}, {workload}"
+            );
+        }
+    }
+}
