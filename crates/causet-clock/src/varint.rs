@@ -25,6 +25,23 @@ pub fn write_u64(buf: &mut Vec<u8>, mut value: u64) {
     buf.push(value as u8);
 }
 
+/// Writes `value` as a LEB128 varint (the bytes of [`write_u64`]) into `out` at `*pos`,
+/// advancing `*pos`: the stamp writers' form, on a buffer sized beforehand or a fixed stack
+/// buffer. `None` when `out` has no room left (then `*pos` is where the write stopped).
+#[inline(always)]
+pub(crate) fn put_u64(out: &mut [u8], pos: &mut usize, mut value: u64) -> Option<()> {
+    loop {
+        let byte = out.get_mut(*pos)?;
+        *pos += 1;
+        if value < 0x80 {
+            *byte = value as u8;
+            return Some(());
+        }
+        *byte = (value as u8) | 0x80;
+        value >>= 7;
+    }
+}
+
 /// Number of bytes `write_u64` uses for `value`.
 pub fn len_u64(value: u64) -> usize {
     // 1 byte per started group of 7 significant bits, at least 1.
@@ -80,5 +97,23 @@ mod tests {
         let mut too_big = vec![0x80; 9];
         too_big.push(0x02);
         assert!(read_u64(&too_big, &mut pos).is_err());
+    }
+
+    #[test]
+    fn put_writes_the_bytes_of_write_and_refuses_a_short_buffer() {
+        for value in [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 21, u64::MAX / 3, u64::MAX] {
+            let mut expected = Vec::new();
+            write_u64(&mut expected, value);
+            // At an offset, with room to spare: the same bytes, the position past them.
+            let mut out = [0xaa; 16];
+            let mut pos = 3;
+            assert_eq!(put_u64(&mut out, &mut pos, value), Some(()), "{value}");
+            assert_eq!(&out[3..pos], expected.as_slice(), "{value}");
+            assert!(out[pos..].iter().all(|&b| b == 0xaa), "{value}: wrote past its bytes");
+            // One byte short: refused, nothing written past the buffer.
+            let mut short = vec![0; expected.len() - 1];
+            let mut pos = 0;
+            assert_eq!(put_u64(&mut short, &mut pos, value), None, "{value}");
+        }
     }
 }

@@ -136,6 +136,8 @@ async function measure(page) {
       zoomedInDense: dense,
       selectMs: select.map((x) => Math.round(x.shown)), selectSyncMs: select.map((x) => Math.round(x.sync)),
       rendererPeakMiB: rendererPeak(b.child.pid),
+      // CAUSET_VIEW_FRAMES=1: every zoom frame's draw time, to find the slow ones.
+      ...(process.env.CAUSET_VIEW_FRAMES ? { zoomDraws: zoom.draws.map((x) => Math.round(x * 10) / 10) } : {}),
     };
   } finally { await b.close(); }
 }

@@ -290,20 +290,8 @@ impl SmallOut {
 
     /// Writes `value` as a varint.
     #[inline(always)]
-    fn put_varint(&mut self, mut value: u64) -> Option<()> {
-        // One and two bytes (values below 2^14) without a loop.
-        if value < 0x80 {
-            return self.put(value as u8);
-        }
-        if value < 0x4000 {
-            self.put((value as u8) | 0x80)?;
-            return self.put((value >> 7) as u8);
-        }
-        while value >= 0x80 {
-            self.put((value as u8) | 0x80)?;
-            value >>= 7;
-        }
-        self.put(value as u8)
+    fn put_varint(&mut self, value: u64) -> Option<()> {
+        crate::varint::put_u64(&mut self.bytes, &mut self.pos, value)
     }
 }
 

@@ -519,20 +519,11 @@ fn write_span(
     debug_assert_eq!(pos, out.len());
 }
 
-/// Writes `value` as a varint at `out[*pos..]` (which has room: the size was computed).
+/// Writes `value` as a varint at `out[*pos..]`, which has room: the size was computed.
 #[inline]
-fn put_varint(out: &mut [u8], pos: &mut usize, mut value: u64) {
-    while value >= 0x80 {
-        if let Some(byte) = out.get_mut(*pos) {
-            *byte = (value as u8) | 0x80;
-        }
-        *pos += 1;
-        value >>= 7;
-    }
-    if let Some(byte) = out.get_mut(*pos) {
-        *byte = value as u8;
-    }
-    *pos += 1;
+fn put_varint(out: &mut [u8], pos: &mut usize, value: u64) {
+    let written = crate::varint::put_u64(out, pos, value);
+    debug_assert!(written.is_some(), "the stamp's size was computed short");
 }
 
 /// Payload sizes of the three encodings of one entry list, computed in one pass.
