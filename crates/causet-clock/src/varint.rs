@@ -101,7 +101,18 @@ mod tests {
 
     #[test]
     fn put_writes_the_bytes_of_write_and_refuses_a_short_buffer() {
-        for value in [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 21, u64::MAX / 3, u64::MAX] {
+        for value in [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            1 << 21,
+            u64::MAX / 3,
+            u64::MAX,
+        ] {
             let mut expected = Vec::new();
             write_u64(&mut expected, value);
             // At an offset, with room to spare: the same bytes, the position past them.
@@ -109,7 +120,10 @@ mod tests {
             let mut pos = 3;
             assert_eq!(put_u64(&mut out, &mut pos, value), Some(()), "{value}");
             assert_eq!(&out[3..pos], expected.as_slice(), "{value}");
-            assert!(out[pos..].iter().all(|&b| b == 0xaa), "{value}: wrote past its bytes");
+            assert!(
+                out[pos..].iter().all(|&b| b == 0xaa),
+                "{value}: wrote past its bytes"
+            );
             // One byte short: refused, nothing written past the buffer.
             let mut short = vec![0; expected.len() - 1];
             let mut pos = 0;

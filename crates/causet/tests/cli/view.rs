@@ -1300,3 +1300,134 @@ fn view_in_chromium_zoomed_out_reads_as_a_picture() {
     let state = page_state(&chromium, dir.path(), &page, "click=node3:200");
     assert_eq!(state["dense"], false);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Firefox: the same page, drawn by another engine (headless `--screenshot`; Firefox has no
+// `--dump-dom`, so the picture is the evidence).
+
+/// Firefox (`firefox` or Debian's `firefox-esr`), or `None` with a visible SKIPPED line (a
+/// failure under CI, where .ci/ensure-firefox installs it).
+fn firefox(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let found = ["firefox", "firefox-esr"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: firefox is not installed but CI is set: .ci/ensure-firefox should have \
+             installed it"
+        );
+        eprintln!("SKIPPED {test}: firefox not installed (run .ci/ensure-firefox)");
+    }
+    found
+}
+
+/// A headless Firefox screenshot of `url` (1300 x 850), as RGB pixels and the width.
+fn firefox_screenshot(firefox: &Path, dir: &Path, url: &str, name: &str) -> (Vec<[u8; 3]>, usize) {
+    let png = dir.join(name);
+    let profile = dir.join("firefox-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let mut child = Command::new(firefox)
+        .args(["--headless", "--no-remote", "--window-size", "1300,850"])
+        .arg("--profile")
+        .arg(&profile)
+        .arg("--screenshot")
+        .arg(&png)
+        .arg(url)
+        .env("MOZ_DISABLE_AUTO_SAFE_MODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("firefox starts");
+    // A hang protection, not a timing assertion.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("firefox did not finish within 120 s on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(png.is_file(), "firefox wrote no screenshot of {url}");
+    if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOTS") {
+        std::fs::copy(&png, Path::new(&keep).join(name)).unwrap();
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let channels = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        other => panic!("unexpected colour type {other:?}"),
+    };
+    let rgb = pixels
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (rgb, info.width as usize)
+}
+
+#[test]
+fn view_in_firefox_draws_the_run_and_a_selection() {
+    let Some(firefox) = firefox("view_in_firefox_draws_the_run_and_a_selection") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // About 5,000 events on 30 nodes, drawn dot by dot when fitted.
+    let output = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--nodes",
+            "30",
+            "--mode",
+            "thread",
+            "--messages",
+            "83",
+            "--out",
+            "run",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let url = format!("file://{}", dir.path().join("run/view.html").display());
+
+    // Drawn: timelines, dots and arrows in dark grey on white; no selection colours yet.
+    let (pixels, width) = firefox_screenshot(&firefox, dir.path(), &url, "firefox-fitted.png");
+    let area = diagram_area(&pixels, width);
+    let luma = |p: &[u8; 3]| (u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10;
+    let inked = area.iter().filter(|p| luma(p) < 160).count() as f64 / area.len() as f64;
+    assert!(
+        inked > 0.03,
+        "only {:.2}% of the diagram inked",
+        inked * 100.0
+    );
+    let blue = |p: &&[u8; 3]| p[2] > p[0].saturating_add(40) && p[2] >= p[1];
+    let orange = |p: &&[u8; 3]| p[0] > p[2].saturating_add(60) && p[0] >= p[1];
+    assert!(
+        area.iter().filter(blue).count() < 200,
+        "blue without a selection"
+    );
+
+    // A selection in the middle: its causal past blue, its future orange, as in Chromium.
+    let (pixels, width) = firefox_screenshot(
+        &firefox,
+        dir.path(),
+        &format!("{url}#e=node15:80&fit"),
+        "firefox-selected.png",
+    );
+    let area = diagram_area(&pixels, width);
+    let (past, future) = (
+        area.iter().filter(blue).count(),
+        area.iter().filter(orange).count(),
+    );
+    assert!(
+        past > 500 && future > 500,
+        "past {past}, future {future} pixels"
+    );
+}
