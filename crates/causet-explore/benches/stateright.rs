@@ -25,14 +25,13 @@
 
 mod stateright_models;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use causet_explore::examples::{kv, mutex};
 use causet_explore::{Explorer, Report};
 use causet_runtime::Actor;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use stateright::{
     Checker, CheckerBuilder, CheckerVisitor, Expectation, HasDiscoveries, Model, Path,
 };
