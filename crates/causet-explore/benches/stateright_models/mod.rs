@@ -102,11 +102,12 @@ impl<A: Node> Actor for Adapted<A> {
         node
     }
 
-    // Both handlers take the state mutably whatever the node does: the explorer consumes
-    // every message it delivers, even one the node ignores, but stateright drops a delivery
-    // that leaves the state borrowed and sends nothing (the message would stay in flight,
-    // and that execution never reach its end). Telling the two apart would take a copy of
-    // the node to compare with, which costs what taking it mutably does.
+    // Both handlers take the state mutably whatever the node does: the node's handler
+    // wants the node as `&mut`, and only a copy to compare with afterwards (which costs
+    // what taking it mutably does) could tell whether it changed anything. For a delivery
+    // it matters even when nothing changes: the explorer consumes every message it
+    // delivers, but stateright drops a delivery that leaves the state borrowed and sends
+    // nothing (the message would stay in flight, and that execution never reach its end).
     fn on_msg(&self, id: Id, state: &mut Cow<'_, A>, src: Id, msg: A::Message, o: &mut Out<Self>) {
         let from = usize::from(src);
         self.run(
