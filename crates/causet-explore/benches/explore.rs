@@ -96,9 +96,7 @@ fn counts() {
 
 /// The baseline: the kv actors and a FIFO queue, nothing else.
 fn kv_direct(nodes: usize, writes: u32) -> u64 {
-    let mut replicas: Vec<kv::Kv> = (0..nodes)
-        .map(|me| kv::Kv::new(me, nodes, writes, false))
-        .collect();
+    let mut replicas = kv::replicas(nodes, writes, false);
     let mut queue = VecDeque::new();
     let mut effects = Vec::new();
     let mut steps = 0;

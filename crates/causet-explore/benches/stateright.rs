@@ -1,6 +1,7 @@
 //! The explorer against the `stateright` crate's model checker (BENCHMARKS.md, issue 14),
-//! in one run, on the same protocols: the bundled `kv` and `mutex` examples, and the same
-//! protocols written as stateright actor models (`stateright_models`), at 3 and 4 nodes.
+//! in one run, on the same protocols: the bundled `kv` and `mutex` examples, explored by
+//! ours and, through the adapter of `stateright_models` (the examples' own handlers and
+//! properties as stateright actor models), checked by stateright, at 3 and 4 nodes.
 //!
 //! 1. Time to the first violation of every seeded bug: our DPOR (stopping at the first
 //!    violation, as `causet explore` does) against stateright's BFS and DFS checkers (one
@@ -24,16 +25,16 @@
 
 mod stateright_models;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use causet_explore::examples::{kv, mutex};
 use causet_explore::{Explorer, Report};
 use causet_runtime::Actor;
-use stateright::actor::ActorModel;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use stateright::{Checker, CheckerVisitor, Expectation, HasDiscoveries, Model, Path};
+use stateright::{
+    Checker, CheckerBuilder, CheckerVisitor, Expectation, HasDiscoveries, Model, Path,
+};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -88,6 +89,29 @@ fn count(report: &Report) -> String {
     }
 }
 
+/// One of stateright's two checkers.
+#[derive(Clone, Copy, Debug)]
+enum Search {
+    Bfs,
+    Dfs,
+}
+
+impl Search {
+    /// Spawns the checker `builder` describes, of this kind, and waits for its end.
+    fn run<M>(self, builder: CheckerBuilder<M>, start: Instant, cap: usize) -> Checked
+    where
+        M: Model + Send + Sync + 'static,
+        M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
+        M::Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static,
+    {
+        // The two spawns return different types: each is read where it is known.
+        match self {
+            Search::Bfs => checked(builder.spawn_bfs().join(), start, cap),
+            Search::Dfs => checked(builder.spawn_dfs().join(), start, cap),
+        }
+    }
+}
+
 /// What one stateright checker did.
 struct Checked {
     unique: usize,
@@ -97,7 +121,7 @@ struct Checked {
     failure: Option<&'static str>,
 }
 
-fn stateright_check<M>(model: M, dfs: bool, first_failure: bool) -> Checked
+fn stateright_check<M>(model: M, search: Search, first_failure: bool) -> Checked
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
@@ -109,11 +133,7 @@ where
     if first_failure {
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
-    if dfs {
-        checked(builder.spawn_dfs().join(), start, cap)
-    } else {
-        checked(builder.spawn_bfs().join(), start, cap)
-    }
+    search.run(builder, start, cap)
 }
 
 fn checked<M: Model>(checker: impl Checker<M>, start: Instant, cap: usize) -> Checked
@@ -154,7 +174,7 @@ impl<M: Model> CheckerVisitor<M> for Counter {
 
 /// For a checker run to its first failure: (states it visits up to and including the
 /// first failing one, states it visits in all before it stops).
-fn visits_to_failure<M>(model: M, dfs: bool) -> (usize, usize)
+fn visits_to_failure<M>(model: M, search: Search) -> (usize, usize)
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
@@ -162,20 +182,17 @@ where
 {
     let visits = Arc::new(AtomicUsize::new(0));
     let first_failure = Arc::new(AtomicUsize::new(usize::MAX));
+    let cap = state_cap();
     let builder = model
         .checker()
         .threads(1)
-        .target_state_count(state_cap())
+        .target_state_count(cap)
         .finish_when(HasDiscoveries::AnyFailures)
         .visitor(Counter {
             visits: visits.clone(),
             first_failure: first_failure.clone(),
         });
-    if dfs {
-        builder.spawn_dfs().join();
-    } else {
-        builder.spawn_bfs().join();
-    }
+    search.run(builder, Instant::now(), cap);
     (
         first_failure.load(Ordering::Relaxed),
         visits.load(Ordering::Relaxed),
@@ -190,19 +207,12 @@ fn states(c: &Checked) -> String {
     }
 }
 
-fn exhaustive_row<A, SA, C>(
-    name: &str,
-    ours: impl Fn() -> Explorer<A>,
-    theirs: impl Fn() -> ActorModel<SA, C>,
-) where
+fn exhaustive_row<A, M>(name: &str, ours: impl Fn() -> Explorer<A>, theirs: impl Fn() -> M)
+where
     A: Actor,
-    SA: stateright::actor::Actor + Send + Sync + Clone + 'static,
-    SA::Msg: Ord + Send + Sync,
-    SA::Timer: Ord + Send + Sync,
-    SA::State: Send + Sync,
-    SA::Random: Send + Sync,
-    SA::Storage: Send + Sync,
-    C: Clone + Send + Sync + 'static,
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
+    M::Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static,
 {
     if skip(name) {
         return;
@@ -213,36 +223,72 @@ fn exhaustive_row<A, SA, C>(
     let dpor_time = start.elapsed();
     assert_eq!(dpor.violation, None, "{name}");
     let naive = ours().max_executions(cap).naive().expect("explores");
-    let bfs = stateright_check(theirs(), false, false);
-    let dfs = stateright_check(theirs(), true, false);
-    assert_eq!(bfs.failure, None, "{name}: stateright BFS");
-    assert_eq!(dfs.failure, None, "{name}: stateright DFS");
+    // One column pair (states, time) per checker.
+    let [bfs, dfs] = [Search::Bfs, Search::Dfs].map(|search| {
+        let c = stateright_check(theirs(), search, false);
+        assert_eq!(c.failure, None, "{name}: stateright {search:?}");
+        format!("{} | {}", states(&c), ms(c.time))
+    });
     println!(
-        "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {} | {bfs} | {dfs} |",
         count(&dpor),
         ms(dpor_time),
         count(&naive),
-        states(&bfs),
-        ms(bfs.time),
-        states(&dfs),
-        ms(dfs.time),
     );
 }
 
-fn violation_row<A, SA, C>(
+/// One checker's column of a violation row: its median time to the first failure (with
+/// its visits to the failing state, of all), and the estimated time had it stopped right
+/// at the failing state.
+fn violation_column<M>(
+    name: &str,
+    property: &str,
+    theirs: impl Fn() -> M,
+    search: Search,
+    runs: u64,
+) -> (String, Option<Duration>)
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
+    M::Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static,
+{
+    let (time, c) = median(runs, || stateright_check(theirs(), search, true));
+    // A checker that stopped at its state cap without a failure did not find the bug.
+    assert!(
+        c.failure == Some(property) || (c.failure.is_none() && !c.done),
+        "{name}: stateright {search:?} found {:?}",
+        c.failure
+    );
+    // Stateright looks at `finish_when` only between blocks of 1,500 states, so it stops
+    // up to 1,500 states past its discovery: what it would take if it stopped at the
+    // failing state is estimated from the visits (counted in a run of its own, with a
+    // visitor) and the measured time per visit.
+    match c.failure {
+        Some(_) => {
+            let (to_failure, visits) = visits_to_failure(theirs(), search);
+            let at_failure = time.mul_f64(to_failure as f64 / visits as f64);
+            (
+                format!("{} ({to_failure} of {visits} visits)", ms(time)),
+                Some(at_failure),
+            )
+        }
+        None => (
+            format!("not found in {} states, {}", c.total, ms(time)),
+            None,
+        ),
+    }
+}
+
+fn violation_row<A, M>(
     name: &str,
     property: &str,
     ours: impl Fn() -> Explorer<A>,
-    theirs: impl Fn() -> ActorModel<SA, C>,
+    theirs: impl Fn() -> M,
 ) where
     A: Actor,
-    SA: stateright::actor::Actor + Send + Sync + Clone + 'static,
-    SA::Msg: Ord + Send + Sync,
-    SA::Timer: Ord + Send + Sync,
-    SA::State: Send + Sync,
-    SA::Random: Send + Sync,
-    SA::Storage: Send + Sync,
-    C: Clone + Send + Sync + 'static,
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
+    M::Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static,
 {
     if skip(name) {
         return;
@@ -254,36 +300,8 @@ fn violation_row<A, SA, C>(
     assert_eq!(violation.property, property, "{name}");
     // DFS first: a BFS that stops at its cap leaves millions of states to free, which
     // slows whatever runs next.
-    let (dfs_time, dfs) = median(runs, || stateright_check(theirs(), true, true));
-    let (bfs_time, bfs) = median(runs, || stateright_check(theirs(), false, true));
-    // A checker that stopped at its state cap without a failure did not find the bug.
-    for (checker, what) in [(&bfs, "BFS"), (&dfs, "DFS")] {
-        assert!(
-            checker.failure == Some(property) || (checker.failure.is_none() && !checker.done),
-            "{name}: stateright {what} found {:?}",
-            checker.failure
-        );
-    }
-    // Stateright looks at `finish_when` only between blocks of 1,500 states, so it stops
-    // up to 1,500 states past its discovery: what it would take if it stopped at the
-    // failing state is estimated from the visits (counted in a run of its own, with a
-    // visitor) and the measured time per visit.
-    let found = |c: &Checked, time: Duration, dfs: bool| match c.failure {
-        Some(_) => {
-            let (to_failure, visits) = visits_to_failure(theirs(), dfs);
-            let at_failure = time.mul_f64(to_failure as f64 / visits as f64);
-            (
-                format!("{} ({to_failure} of {visits} visits)", ms(time)),
-                Some(at_failure),
-            )
-        }
-        None => (
-            format!("not found in {} states, {}", c.total, ms(time)),
-            None,
-        ),
-    };
-    let (bfs_text, bfs_at) = found(&bfs, bfs_time, false);
-    let (dfs_text, dfs_at) = found(&dfs, dfs_time, true);
+    let [(dfs_text, dfs_at), (bfs_text, bfs_at)] = [Search::Dfs, Search::Bfs]
+        .map(|search| violation_column(name, property, &theirs, search, runs));
     let best = [bfs_at, dfs_at].into_iter().flatten().min();
     let (best_text, ratio) = match best {
         Some(best) => (
@@ -327,13 +345,13 @@ fn violation() {
     for nodes in [3, 4] {
         violation_row(
             &format!("kv --bug, {nodes} nodes"),
-            "no write is lost",
+            kv::NO_WRITE_IS_LOST,
             || kv::explorer(nodes, 2, true),
             || stateright_models::kv::model(nodes, 2, true),
         );
         violation_row(
             &format!("mutex --bug, {nodes} nodes"),
-            "mutual exclusion",
+            mutex::MUTUAL_EXCLUSION,
             || mutex::explorer(nodes, 1, true),
             || stateright_models::mutex::model(nodes, 1, true),
         );

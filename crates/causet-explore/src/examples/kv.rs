@@ -7,19 +7,23 @@
 //! `i`'s writes it has seen). A replica keeps the writes no other kept write has seen (the
 //! siblings); reading returns the sibling with the greatest `(lamport, writer)`.
 //!
-//! - Invariant `no write is lost`: every write a replica has applied is its kept write or
-//!   seen by one of them.
-//! - At the end, `replicas agree`: every replica keeps the same siblings.
+//! - Invariant `no write is lost` ([`no_write_is_lost`]): every write a replica has
+//!   applied is its kept write or seen by one of them.
+//! - At the end, `replicas agree` ([`replicas_agree`]): every replica keeps the same
+//!   siblings.
 //! - The seeded bug ([`Kv::new`] with `bug`): a replica keeps only the greatest
 //!   `(lamport, writer)` write, so of two concurrent writes one silently disappears.
+
+use std::borrow::Borrow;
 
 use causet_runtime::{Actor, Context};
 use serde::{Deserialize, Serialize};
 
 use crate::Explorer;
 
-/// A write on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A write on the wire (ordered and hashable, as a model checker that stores states wants
+/// its messages).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Write {
     /// The writing node.
     pub writer: u32,
@@ -39,8 +43,9 @@ impl Write {
     }
 }
 
-/// One replica (serde: hosted as an OS process, it travels as JSON).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One replica (serde: hosted as an OS process, it travels as JSON; `Eq + Hash`: a model
+/// checker that stores states stores it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Kv {
     bug: bool,
     writes_left: u32,
@@ -152,19 +157,40 @@ impl Actor for Kv {
     }
 }
 
+/// The replicas [`explorer`] runs: `nodes` of them, nodes 0 and 1 writing `writes` times
+/// each, with the seeded bug or not.
+pub fn replicas(nodes: usize, writes: u32, bug: bool) -> Vec<Kv> {
+    (0..nodes)
+        .map(|me| Kv::new(me, nodes, writes, bug))
+        .collect()
+}
+
+/// The invariant's name.
+pub const NO_WRITE_IS_LOST: &str = "no write is lost";
+
+/// The invariant: no replica lost a write ([`Kv::loses_nothing`]). Over the replicas as
+/// owned values (`&[Kv]`, the explorer) or shared ones (`&[Arc<Kv>]`, a model checker
+/// that shares states).
+pub fn no_write_is_lost<R: Borrow<Kv>>(replicas: &[R]) -> bool {
+    replicas.iter().all(|r| r.borrow().loses_nothing())
+}
+
+/// The end property's name.
+pub const REPLICAS_AGREE: &str = "replicas agree";
+
+/// The end property: every replica keeps the same siblings.
+pub fn replicas_agree<R: Borrow<Kv>>(replicas: &[R]) -> bool {
+    let Some((first, rest)) = replicas.split_first() else {
+        return true;
+    };
+    let first = first.borrow().siblings();
+    rest.iter().all(|r| r.borrow().siblings() == first)
+}
+
 /// The explorer of `nodes` replicas (at least 2), nodes 0 and 1 writing `writes` times
 /// each, with its properties.
 pub fn explorer(nodes: usize, writes: u32, bug: bool) -> Explorer<Kv> {
-    Explorer::new(move || {
-        (0..nodes)
-            .map(|me| Kv::new(me, nodes, writes, bug))
-            .collect()
-    })
-    .invariant("no write is lost", |nodes: &[Kv]| {
-        nodes.iter().all(Kv::loses_nothing)
-    })
-    .at_end("replicas agree", |nodes: &[Kv]| {
-        let first = nodes[0].siblings();
-        nodes[1..].iter().all(|n| n.siblings() == first)
-    })
+    Explorer::new(move || replicas(nodes, writes, bug))
+        .invariant(NO_WRITE_IS_LOST, no_write_is_lost::<Kv>)
+        .at_end(REPLICAS_AGREE, replicas_agree::<Kv>)
 }

@@ -8,19 +8,24 @@
 //! spans other nodes' steps), answers the deferred requests, and asks again if it has
 //! rounds left.
 //!
-//! - Invariant `mutual exclusion`: at most one node is in the critical section.
-//! - At the end, `every round served`: every node entered `rounds` times and left.
+//! - Invariant `mutual exclusion` ([`mutual_exclusion`]): at most one node is in the
+//!   critical section.
+//! - At the end, `every round served` ([`every_round_served`]): every node entered
+//!   `rounds` times and left.
 //! - The seeded bug ([`Peer::new`] with `bug`): requests are compared by time only, with
 //!   no tie-break on the node: two requests with equal times both get replies, and both
 //!   nodes enter.
+
+use std::borrow::Borrow;
 
 use causet_runtime::{Actor, Context};
 use serde::{Deserialize, Serialize};
 
 use crate::Explorer;
 
-/// What peers send each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What peers send each other (ordered and hashable, as a model checker that stores states
+/// wants its messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Message {
     /// "May I enter?", stamped with the requester's Lamport time.
     Request {
@@ -35,7 +40,7 @@ pub enum Message {
 }
 
 /// Where a node stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum State {
     /// Not asking.
     Released,
@@ -50,8 +55,9 @@ pub enum State {
     Held,
 }
 
-/// One node (serde: hosted as an OS process, it travels as JSON).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One node (serde: hosted as an OS process, it travels as JSON; `Eq + Hash`: a model
+/// checker that stores states stores it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Peer {
     bug: bool,
     rounds_left: u32,
@@ -163,16 +169,43 @@ impl Actor for Peer {
     }
 }
 
+/// The peers [`explorer`] runs: `nodes` of them entering `rounds` times each, with the
+/// seeded bug or not.
+pub fn peers(nodes: usize, rounds: u32, bug: bool) -> Vec<Peer> {
+    (0..nodes).map(|_| Peer::new(rounds, bug)).collect()
+}
+
+/// The invariant's name.
+pub const MUTUAL_EXCLUSION: &str = "mutual exclusion";
+
+/// The invariant: at most one peer is in the critical section. Over the peers as owned
+/// values (`&[Peer]`, the explorer) or shared ones (`&[Arc<Peer>]`, a model checker that
+/// shares states).
+pub fn mutual_exclusion<P: Borrow<Peer>>(peers: &[P]) -> bool {
+    peers
+        .iter()
+        .filter(|p| (*p).borrow().state == State::Held)
+        .count()
+        <= 1
+}
+
+/// The end property's name.
+pub const EVERY_ROUND_SERVED: &str = "every round served";
+
+/// The end property: every peer entered `rounds` times and left.
+pub fn every_round_served<P: Borrow<Peer>>(peers: &[P], rounds: u32) -> bool {
+    peers.iter().all(|p| {
+        let p = p.borrow();
+        p.entered == rounds && p.state == State::Released
+    })
+}
+
 /// The explorer of `nodes` peers (at least 2) entering `rounds` times each, with its
 /// properties.
 pub fn explorer(nodes: usize, rounds: u32, bug: bool) -> Explorer<Peer> {
-    Explorer::new(move || (0..nodes).map(|_| Peer::new(rounds, bug)).collect())
-        .invariant("mutual exclusion", |peers: &[Peer]| {
-            peers.iter().filter(|p| p.state == State::Held).count() <= 1
-        })
-        .at_end("every round served", move |peers: &[Peer]| {
-            peers
-                .iter()
-                .all(|p| p.entered == rounds && p.state == State::Released)
+    Explorer::new(move || peers(nodes, rounds, bug))
+        .invariant(MUTUAL_EXCLUSION, mutual_exclusion::<Peer>)
+        .at_end(EVERY_ROUND_SERVED, move |peers: &[Peer]| {
+            every_round_served(peers, rounds)
         })
 }

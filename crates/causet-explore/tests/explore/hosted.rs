@@ -68,9 +68,7 @@ fn examples_pass_their_own_properties_as_processes_threads_and_tasks() {
                     mode,
                     "kv",
                     &kv::explorer(nodes, 2, false),
-                    (0..nodes)
-                        .map(|me| kv::Kv::new(me, nodes, 2, false))
-                        .collect(),
+                    kv::replicas(nodes, 2, false),
                     "kv",
                 );
                 // Two writers, two writes each, each sent to every other node and received.
@@ -79,7 +77,7 @@ fn examples_pass_their_own_properties_as_processes_threads_and_tasks() {
                     mode,
                     "mutex",
                     &mutex::explorer(nodes, 2, false),
-                    (0..nodes).map(|_| mutex::Peer::new(2, false)).collect(),
+                    mutex::peers(nodes, 2, false),
                     "mutex",
                 );
             }
