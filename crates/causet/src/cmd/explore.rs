@@ -146,22 +146,14 @@ pub(crate) fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         return match args.example {
             Example::Kv => hosted(
                 &kv::explorer(nodes, ops, bug),
-                Host::new(
-                    KV_NODES,
-                    (0..nodes)
-                        .map(|me| kv::Kv::new(me, nodes, ops, bug))
-                        .collect(),
-                ),
+                Host::new(KV_NODES, kv::replicas(nodes, ops, bug)),
                 mode,
                 &args,
                 ops,
             ),
             Example::Mutex => hosted(
                 &mutex::explorer(nodes, ops, bug),
-                Host::new(
-                    MUTEX_NODES,
-                    (0..nodes).map(|_| mutex::Peer::new(ops, bug)).collect(),
-                ),
+                Host::new(MUTEX_NODES, mutex::peers(nodes, ops, bug)),
                 mode,
                 &args,
                 ops,
