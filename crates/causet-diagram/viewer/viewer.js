@@ -1799,22 +1799,6 @@
       });
     });
   }
-  // The first draw in each of the pane's modes runs cold (its code not yet compiled, its
-  // buffers not yet allocated) and took two frames in a zoom. So after the first paint,
-  // one task draws the pane once where each mode starts (densities, lines and marks, dots)
-  // and puts the view back: the browser paints none of these, and the user's first zoom
-  // finds them warm. Small executions draw dots at every zoom and skip it.
-  function warmUp() {
-    if (Math.max(state.ex.N, state.ex.messages.length >> 1) <= DETAIL) return;
-    const saved = [state.panX, state.panY, state.zoom, state.colPx];
-    for (const rowsPerPixel of [8, 1.5, 0.05]) {
-      state.zoom = Math.min(4, 1 / (rowsPerPixel * ROW));
-      state.panY = 0;
-      draw();
-    }
-    [state.panX, state.panY, state.zoom, state.colPx] = saved;
-    draw();
-  }
   const setView = (x, y, zoom) => { state.panX = x; state.panY = y; state.zoom = zoom; clampPan(); draw(); };
   window.causetView = { bench, benchSelect, run: runInfo, view: () => ({ x: state.panX, y: state.panY, zoom: state.zoom, dense: !!state.dense }), fit, setView, timing: () => ({ firstPaintMs: state.firstPaint, firstFrameMs: state.firstFrame }), state: snapshot, select: (id) => clickEvent(id, false), search, show, order: (a, b) => order(state.ex, findId(state.ex, a), findId(state.ex, b)) };
 
@@ -1824,7 +1808,7 @@
     // Milliseconds from the start of navigation to the end of the first full paint.
     state.firstPaint = performance.now();
     // ... and to the first frame the browser shows after it.
-    requestAnimationFrame(() => setTimeout(() => { state.firstFrame = performance.now(); warmUp(); }, 0));
+    requestAnimationFrame(() => setTimeout(() => { state.firstFrame = performance.now(); }, 0));
     if (params.click) params.click.split(",").forEach((id, k) => clickEvent(decodeURIComponent(id), k > 0));
     if (params.clickdot) params.clickdot.split(",").forEach((id) => clickEvent(decodeURIComponent(id), false, true));
     if (params.key) for (const key of params.key.split(",")) window.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));

@@ -1055,7 +1055,12 @@ fn screenshot(chromium: &Path, dir: &Path, url: &str, name: &str) -> (Vec<[u8; 3
     if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOTS") {
         std::fs::copy(&png, Path::new(&keep).join(name)).unwrap();
     }
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    decode_png(&png)
+}
+
+/// A PNG's pixels as RGB, and its width.
+fn decode_png(png: &Path) -> (Vec<[u8; 3]>, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).unwrap();
@@ -1357,20 +1362,7 @@ fn firefox_screenshot(firefox: &Path, dir: &Path, url: &str, name: &str) -> (Vec
     if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOTS") {
         std::fs::copy(&png, Path::new(&keep).join(name)).unwrap();
     }
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut pixels).unwrap();
-    let channels = match info.color_type {
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        other => panic!("unexpected colour type {other:?}"),
-    };
-    let rgb = pixels
-        .chunks(channels)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
-    (rgb, info.width as usize)
+    decode_png(&png)
 }
 
 #[test]
