@@ -126,6 +126,7 @@ pub const DEFAULT_MAX_DEPTH: usize = 10_000;
 
 type Check<A> = Box<dyn Fn(&[A]) -> bool>;
 type Observer = Box<dyn Fn(&[Delivery])>;
+type Progress = Box<dyn Fn(&Stats) -> bool>;
 
 /// The nodes to explore, their properties, and the bounds of the search.
 pub struct Explorer<A: Actor> {
@@ -136,6 +137,7 @@ pub struct Explorer<A: Actor> {
     max_executions: Option<u64>,
     names: Option<Vec<String>>,
     observer: Option<Observer>,
+    progress: Option<(u64, Progress)>,
 }
 
 /// One delivery of an execution, as [`Explorer::on_execution`] shows it.
@@ -176,6 +178,7 @@ impl<A: Actor> Explorer<A> {
             max_executions: None,
             names: None,
             observer: None,
+            progress: None,
         }
     }
 
@@ -221,6 +224,39 @@ impl<A: Actor> Explorer<A> {
     pub fn on_execution(mut self, observe: impl Fn(&[Delivery]) + 'static) -> Self {
         self.observer = Some(Box::new(observe));
         self
+    }
+
+    /// Calls `report` with the counts so far after every `every` executions (at least 1) of
+    /// a search, e.g. for a progress display; when it returns `false` the search stops
+    /// there, incomplete, as at [`max_executions`](Self::max_executions) (e.g. on Ctrl-C).
+    ///
+    /// ```
+    /// use causet_explore::examples::mutex;
+    ///
+    /// // Stop after the second report (executions 100 and 200).
+    /// let seen = std::cell::Cell::new(0);
+    /// let report = mutex::explorer(4, 1, false)
+    ///     .on_progress(100, move |stats| {
+    ///         seen.set(seen.get() + 1);
+    ///         stats.executions < 200
+    ///     })
+    ///     .dpor()?;
+    /// assert_eq!(report.stats.executions, 200);
+    /// assert!(!report.stats.complete && report.violation.is_none());
+    /// # Ok::<(), causet_explore::ExploreError>(())
+    /// ```
+    pub fn on_progress(mut self, every: u64, report: impl Fn(&Stats) -> bool + 'static) -> Self {
+        self.progress = Some((every.max(1), Box::new(report)));
+        self
+    }
+
+    /// Whether the search may go on after `stats.executions` executions (the progress
+    /// callback, when one is due, says).
+    pub(crate) fn go_on(&self, stats: &Stats) -> bool {
+        match &self.progress {
+            Some((every, report)) if stats.executions.is_multiple_of(*every) => report(stats),
+            _ => true,
+        }
     }
 
     pub(crate) fn observe(&self, system: &System<A>) {

@@ -6,8 +6,9 @@
 //! execution ends, sets up the next one. [`run`] does the rest, the same for all of them:
 //! it restarts the nodes, delivers, checks the invariants after every new step and the end
 //! properties at the end of an execution that delivered everything, counts, reports each
-//! execution to the observer, and stops at the first violation or at
-//! [`Explorer::max_executions`](crate::Explorer::max_executions).
+//! execution to the observer, and stops at the first violation, at
+//! [`Explorer::max_executions`](crate::Explorer::max_executions), or when the progress
+//! callback ([`Explorer::on_progress`](crate::Explorer::on_progress)) says so.
 
 use causet_runtime::Actor;
 use rand::{Rng, SeedableRng};
@@ -95,6 +96,7 @@ pub(crate) fn run<A: Actor>(
         if explorer
             .max_executions
             .is_some_and(|max| stats.executions >= max)
+            || !explorer.go_on(&stats)
         {
             stats.complete = false;
             return Ok(Report::clean(stats));

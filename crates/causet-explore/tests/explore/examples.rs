@@ -139,3 +139,59 @@ fn a_schedule_of_other_nodes_is_an_error() {
     );
     assert!("0.0".parse::<causet_explore::Schedule>().is_err());
 }
+
+/// The progress callback sees the counts every `every` executions of every search, and a
+/// `false` from it stops the search there, incomplete.
+#[test]
+fn progress_reports_every_n_executions_and_can_stop_a_search() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    // kv at 3 nodes: 72 executions under DPOR, 6,720 naive; called at 10, 20, ..., 70.
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&calls);
+    let report = kv::explorer(3, 2, false)
+        .on_progress(10, move |stats| {
+            seen.borrow_mut().push((stats.executions, stats.steps));
+            true
+        })
+        .dpor()
+        .unwrap();
+    assert!(report.stats.complete && report.violation.is_none());
+    assert_eq!(report.stats.executions, 72);
+    let executions: Vec<u64> = calls.borrow().iter().map(|c| c.0).collect();
+    assert_eq!(executions, (1..=7).map(|k| k * 10).collect::<Vec<u64>>());
+    // Deliveries only grow.
+    assert!(calls.borrow().windows(2).all(|w| w[0].1 < w[1].1));
+
+    // Stopped: at exactly the execution whose report said no, in every search.
+    let stop_at =
+        |executions: u64| move |stats: &causet_explore::Stats| stats.executions < executions;
+    for (search, report) in [
+        (
+            "dpor",
+            kv::explorer(3, 2, false).on_progress(5, stop_at(40)).dpor(),
+        ),
+        (
+            "naive",
+            kv::explorer(3, 2, false)
+                .on_progress(100, stop_at(300))
+                .naive(),
+        ),
+        (
+            "random",
+            kv::explorer(3, 2, false)
+                .on_progress(7, stop_at(49))
+                .random(3, 1_000),
+        ),
+    ] {
+        let stats = report.unwrap().stats;
+        let expected = match search {
+            "dpor" => 40,
+            "naive" => 300,
+            _ => 49,
+        };
+        assert_eq!(stats.executions, expected, "{search}");
+        assert!(!stats.complete, "{search}");
+    }
+}

@@ -115,11 +115,16 @@ pub(crate) struct ExploreArgs {
     #[arg(long, value_name = "MODE", value_parser = super::mode_parser(), conflicts_with_all = ["replay", "search"])]
     host: Option<Mode>,
     /// Print JSON: {"example","nodes","ops","bug","search","executions","steps","truncated",
-    /// "complete","violation":null or {"property","at_end","schedule","log"}}; with --host:
+    /// "complete","interrupted","violation":null or {"property","at_end","schedule","log"}}
+    /// ("interrupted": a signal ended the search, exit 130); with --host:
     /// {"example","nodes","ops","bug","host","violation":null or {"property"},"log"}
     #[arg(long)]
     json: bool,
 }
+
+/// Executions between two looks at the progress display and the stop flag (about 3 ms of
+/// DPOR on the examples).
+const PROGRESS_EVERY: u64 = 1024;
 
 /// The names `--host process` starts the examples' node processes under.
 const KV_NODES: &str = "causet-explore-kv";
@@ -175,6 +180,7 @@ fn explore<A: Actor>(
     if let Some(max) = args.max_executions {
         explorer = explorer.max_executions(max);
     }
+    let mut interrupted = false;
     let (search, report, log) = match &args.replay {
         Some(text) => {
             let schedule: Schedule = text.parse().context("--replay")?;
@@ -191,6 +197,23 @@ fn explore<A: Actor>(
             ("replay", report, Some(replay.log))
         }
         None => {
+            // A long search shows its counts on a terminal, and a signal (Ctrl-C) ends it
+            // with the report of what it covered so far.
+            let stop = super::stop_on_signals()?;
+            let status =
+                super::Status::start("causet explore", format!("{} search", args.search.name()));
+            let flag = std::sync::Arc::clone(&stop);
+            let started = std::time::Instant::now();
+            let explorer = explorer.on_progress(PROGRESS_EVERY, move |stats| {
+                let rate = stats.steps as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                status.phase(&format!(
+                    "{} executions, {} deliveries ({:.1} M/s)",
+                    stats.executions,
+                    stats.steps,
+                    rate / 1e6
+                ));
+                !flag.load(std::sync::atomic::Ordering::Relaxed)
+            });
             let report = match args.search {
                 Search::Dpor => explorer.dpor(),
                 Search::Naive => explorer.naive(),
@@ -206,6 +229,7 @@ fn explore<A: Actor>(
                 ),
                 None => None,
             };
+            interrupted = stop.load(std::sync::atomic::Ordering::Relaxed);
             (args.search.name(), report, log)
         }
     };
@@ -220,9 +244,12 @@ fn explore<A: Actor>(
         }
         _ => None,
     };
-    print(args, ops, search, &report, written.as_ref())?;
+    print(args, ops, search, &report, written.as_ref(), interrupted)?;
     Ok(if report.violation.is_some() {
         ExitCode::from(1)
+    } else if interrupted {
+        // As a shell reports a command ended by SIGINT: the search did not finish.
+        ExitCode::from(130)
     } else {
         ExitCode::SUCCESS
     })
@@ -316,6 +343,7 @@ fn print(
     search: &str,
     report: &Report,
     log: Option<&PathBuf>,
+    interrupted: bool,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let stats = &report.stats;
@@ -339,6 +367,7 @@ fn print(
             steps: u64,
             truncated: u64,
             complete: bool,
+            interrupted: bool,
             violation: Option<JsonViolation<'a>>,
         }
         let json = serde_json::to_string(&Json {
@@ -351,6 +380,7 @@ fn print(
             steps: stats.steps,
             truncated: stats.truncated,
             complete: stats.complete,
+            interrupted,
             violation: report
                 .violation
                 .as_ref()
@@ -378,6 +408,8 @@ fn print(
                 "no violation on this schedule"
             } else if stats.complete {
                 "no violation: every execution checked"
+            } else if interrupted {
+                "no violation so far (stopped by a signal: the search was not exhaustive)"
             } else {
                 "no violation found (the search was not exhaustive)"
             };

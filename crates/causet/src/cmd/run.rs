@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use std::io::Write;
@@ -191,17 +189,20 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     config.watchdog_grace = Duration::from_millis(args.watchdog_grace_ms);
     let _lock = lock_out(&args.out)?;
     remove_stale_logs(&args.out)?;
-    let status = Status::start(format!(
-        "{} nodes in {mode} mode, {} messages",
-        args.nodes,
-        config.plan.total_messages()
-    ));
+    let status = super::Status::start(
+        "causet run",
+        format!(
+            "{} nodes in {mode} mode, {} messages",
+            args.nodes,
+            config.plan.total_messages()
+        ),
+    );
     let cluster = match mode {
         Mode::Thread => run_threads(&config),
         Mode::Task => run_tasks(&config, args.workers),
         _ => {
             let exe = std::env::current_exe().context("cannot find the causet binary")?;
-            config.stop = Some(stop_on_signals()?);
+            config.stop = Some(super::stop_on_signals()?);
             run_processes(&config, &exe, &args.kill)
         }
     }
@@ -253,42 +254,6 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// What a run is doing, as a spinner with the elapsed time on stderr, when stderr is a
-/// terminal (never when it is not: scripts and tests read it). Big clusters take tens of
-/// seconds; without it the command would be silent all that time.
-struct Status(Option<indicatif::ProgressBar>);
-
-impl Status {
-    fn start(what: String) -> Status {
-        use std::io::IsTerminal;
-        if !std::io::stderr().is_terminal() {
-            return Status(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} causet run: {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.set_message(format!("running {what}"));
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Status(Some(bar))
-    }
-
-    fn phase(&self, what: &str) {
-        if let Some(bar) = &self.0 {
-            bar.set_message(what.to_string());
-        }
-    }
-}
-
-impl Drop for Status {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 /// Refuses a run whose estimated peak ([`run_estimate`](super::memory::run_estimate)) is
 /// beyond `--max-memory` (default: half of the machine's memory), before anything starts:
 /// the refusal to print, if any.
@@ -334,21 +299,6 @@ fn check_disk(args: &RunArgs, config: &ClusterConfig) -> Option<String> {
             Bytes(free)
         )
     })
-}
-
-/// A flag set by the first SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the process host then stops
-/// the nodes and the run still merges, checks and draws what they logged. A second signal
-/// ends `causet run` at once (exit 1), as the signal's default action would.
-fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [SIGTERM, SIGINT, SIGHUP] {
-        // Registered first, so it runs first: exits when the flag is already set.
-        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
-            .context("cannot handle signals")?;
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("cannot handle signals")?;
-    }
-    Ok(stop)
 }
 
 /// Largest cluster that uses differential stamps unless told otherwise: about 56 KiB of

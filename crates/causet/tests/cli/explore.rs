@@ -1,6 +1,6 @@
 //! `causet explore`: exit codes, the counterexample's log, replay.
 
-use crate::util::{assert_error, run_in, stdout};
+use crate::util::{assert_error, causet, run_in, stdout};
 
 /// The value after `label` on its line of `causet explore`'s text output.
 fn field(output: &str, label: &str) -> String {
@@ -230,4 +230,74 @@ fn host_runs_the_examples_once_as_processes_threads_and_tasks() {
         ],
     );
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A signal ends a long search with the report of what it covered: exit 130, "interrupted"
+/// and not complete, the counts so far; the text says the search was stopped.
+#[test]
+fn a_signal_stops_the_search_and_it_reports_how_far_it_got() {
+    // mutex at 4 nodes: more than 10^9 executions, far more than the test waits for.
+    for (signal, json) in [("INT", true), ("TERM", false)] {
+        // Until the signal reaches a search: one sent before the command has set its
+        // handlers (a loaded machine) kills it by the signal's default action; then again,
+        // waiting longer.
+        let mut wait = std::time::Duration::from_millis(200);
+        let output = loop {
+            let mut command = causet();
+            command.args(["explore", "--example", "mutex", "--nodes", "4"]);
+            if json {
+                command.arg("--json");
+            }
+            let mut child = command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(wait);
+            let sent = std::process::Command::new("kill")
+                .args([format!("-{signal}"), child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+            // A hang guard, not a timing assertion.
+            let signalled = std::time::Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                assert!(signalled.elapsed().as_secs() < 60, "SIG{signal}: no end");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let output = child.wait_with_output().unwrap();
+            if output.status.code().is_some() || wait.as_secs() >= 10 {
+                break output;
+            }
+            wait *= 2;
+        };
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "SIG{signal}: {}",
+            stdout(&output)
+        );
+        let text = stdout(&output);
+        if json {
+            let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(report["interrupted"], true, "{report}");
+            assert_eq!(report["complete"], false, "{report}");
+            assert_eq!(report["violation"], serde_json::Value::Null, "{report}");
+            assert!(report["executions"].as_u64().unwrap() > 0, "{report}");
+        } else {
+            assert!(
+                field(&text, "verdict").contains("stopped by a signal"),
+                "{text}"
+            );
+            assert!(
+                field(&text, "executions").parse::<u64>().unwrap() > 0,
+                "{text}"
+            );
+        }
+    }
+    // Without a signal a search reports interrupted false.
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_in(dir.path(), &["explore", "--example", "kv", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["interrupted"], false);
 }
