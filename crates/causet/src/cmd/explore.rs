@@ -70,8 +70,18 @@ const MAX_EXAMPLE_NODES: usize = 64;
 /// Runs the example's nodes in one thread under a scheduler that chooses which message to
 /// deliver next, checking the example's invariants after every delivery and its end
 /// properties when nothing is left in flight. Exit 0 when the search ends clean, 1 on a
-/// violation (its schedule printed, its log written to --out), 2 on an error.
+/// violation (its schedule printed, its log written to --out), 2 on an error, 130 when a
+/// signal stopped the search (its report so far printed).
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The nodes run in one thread under a scheduler that picks which message to deliver next;
+the example's invariants are checked after every delivery, its end properties when nothing
+is left in flight. Exit 0 when the search ends clean, 1 on a violation (its schedule
+printed, with the command that replays it; its log written to --out), 2 on an error, 130
+when a signal (Ctrl-C) stopped the search: its report so far is printed. On a terminal the
+search shows its executions, deliveries and rate as it goes.
+Examples: causet explore --example mutex --bug --out cex
+          causet explore --example kv --nodes 4 --search random --walks 100000")]
 pub(crate) struct ExploreArgs {
     /// The protocol to explore.
     #[arg(long, value_enum)]
