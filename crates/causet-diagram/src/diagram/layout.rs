@@ -361,6 +361,30 @@ impl Clocks for Diagram {
     }
 }
 
+/// A log's clock table as the fast layering reads it: its changes as stored (no
+/// allocation per event; the table knows each node's previous event itself).
+impl Clocks for causet_log::ClockTable {
+    type Entry = u32;
+    fn width(&self) -> usize {
+        causet_log::ClockTable::width(self)
+    }
+    fn len(&self) -> usize {
+        causet_log::ClockTable::len(self)
+    }
+    fn node(&self, event: usize) -> usize {
+        self.node_of(event)
+    }
+    fn own(&self, event: usize) -> u64 {
+        causet_log::ClockTable::own(self, event).into()
+    }
+    fn changes_into(&self, event: usize, _previous: Option<usize>, out: &mut Vec<(u32, u32)>) {
+        causet_log::ClockTable::changes_into(self, event, out);
+    }
+    fn grows_along_nodes(&self) -> bool {
+        causet_log::ClockTable::grows_along_nodes(self)
+    }
+}
+
 /// The rows [`Layout::compute`] gives every event without a highlight (with `collapse`, the
 /// row of the event's dot: a run of local events shares one), in one pass over the events
 /// in file order, when that order allows it: each node's events appear in increasing own

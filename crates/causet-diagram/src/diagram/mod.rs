@@ -325,7 +325,8 @@ impl Diagram {
                 }
             }
             Clocks::Log(table) => {
-                // The table knows each node's previous event itself (file order).
+                // The table knows each node's previous event itself (file order). (Not on
+                // a hot path: `event_rows` reads a log's table directly.)
                 let mut changed = Vec::new();
                 table.changes_into(event, &mut changed);
                 out.extend(changed.into_iter().map(|(k, v)| (k, u64::from(v))));
@@ -599,7 +600,12 @@ pub enum RenderError {
 ///
 /// As [`render_svg`] without a highlight: duplicate event ids, or a cycle.
 pub fn event_rows(diagram: &Diagram) -> Result<(Vec<usize>, usize), RenderError> {
-    if let Some((rows, count)) = layout::fast_rows(diagram, &diagram.messages, false) {
+    // (A diagram of a log reads the log's clock table as stored.)
+    let fast = match &diagram.clocks {
+        Clocks::Log(table) => layout::fast_rows(&**table, &diagram.messages, false),
+        Clocks::Rows(_) => layout::fast_rows(diagram, &diagram.messages, false),
+    };
+    if let Some((rows, count)) = fast {
         return Ok((rows.into_iter().map(|row| row as usize).collect(), count));
     }
     let layout = layout::Layout::compute(diagram, &RenderOptions::new().collapse(false))?;

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use crate::Diagram;
 use crate::diagram::collapsed_rows;
-use crate::diagram::layout::Clocks;
 use causet_log::Execution;
 
 use crate::ViewError;
@@ -49,36 +48,10 @@ pub(crate) struct Encoded {
     pub(crate) rows: usize,
 }
 
-/// An execution's clocks as the fast layering reads them.
-struct ExecutionClocks<'a>(&'a Execution);
-
-impl Clocks for ExecutionClocks<'_> {
-    type Entry = u32;
-    fn width(&self) -> usize {
-        self.0.nodes().len()
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn node(&self, event: usize) -> usize {
-        self.0.node_of(event)
-    }
-    fn own(&self, event: usize) -> u64 {
-        self.0.clock_table().own(event).into()
-    }
-    fn changes_into(&self, event: usize, _previous: Option<usize>, out: &mut Vec<(u32, u32)>) {
-        // The table knows each node's previous event itself (file order).
-        self.0.clock_table().changes_into(event, out);
-    }
-    fn grows_along_nodes(&self) -> bool {
-        self.0.clock_table().grows_along_nodes()
-    }
-}
-
 fn encode_execution(execution: &Execution, out: &mut Vec<u8>) -> Result<usize, crate::RenderError> {
     // The messages inferred once (a checked log has them cached), for the layout and the page.
     let messages = execution.messages();
-    let (rows, row_count) = collapsed_rows(&ExecutionClocks(execution), &messages, || {
+    let (rows, row_count) = collapsed_rows(&**execution.clock_table(), &messages, || {
         Diagram::from_execution(execution)
     })?;
     let n = execution.len();

@@ -1,6 +1,6 @@
 //! `causet explore`: exit codes, the counterexample's log, replay.
 
-use crate::util::{assert_error, causet, run_in, stdout};
+use crate::util::{assert_error, causet, run_in, stdout, wait_guarded};
 
 /// The value after `label` on its line of `causet explore`'s text output.
 fn field(output: &str, label: &str) -> String {
@@ -259,12 +259,7 @@ fn a_signal_stops_the_search_and_it_reports_how_far_it_got() {
                 .status()
                 .unwrap();
             assert!(sent.success());
-            // A hang guard, not a timing assertion.
-            let signalled = std::time::Instant::now();
-            while child.try_wait().unwrap().is_none() {
-                assert!(signalled.elapsed().as_secs() < 60, "SIG{signal}: no end");
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
+            wait_guarded(&mut child, 60, &format!("causet explore after SIG{signal}"));
             let output = child.wait_with_output().unwrap();
             if output.status.code().is_some() || wait.as_secs() >= 10 {
                 break output;

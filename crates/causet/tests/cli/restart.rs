@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::run::check_log;
-use crate::util::{assert_error, causet, stderr};
+use crate::util::{assert_error, causet, stderr, wait_guarded};
 
 /// The events of a log file as (header line, text line) pairs, in file order.
 fn events_of(path: &Path) -> Vec<(String, String)> {
@@ -289,15 +289,7 @@ fn repeated_kills_end_once_only_their_nodes_are_left() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // A hang guard, not a timing assertion.
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed().as_secs() > 120 {
-            let _ = child.kill();
-            panic!("the run never ended");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_guarded(&mut child, 120, "the run");
     let output = child.wait_with_output().unwrap();
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let reports = &summary["node_reports"];

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use crate::util::{assert_error, causet, run_in, stderr, stdout};
+use crate::util::{assert_error, causet, run_in, stderr, stdout, wait_guarded};
 
 /// One event of a GoVector log: node, clock, text.
 type Event = (String, BTreeMap<String, u64>, String);
@@ -273,15 +273,7 @@ fn a_signal_to_the_launcher_stops_the_nodes_and_merges_their_logs() {
             .status()
             .unwrap();
         assert!(sent.success());
-        // A hang guard, not a timing assertion.
-        let signalled = std::time::Instant::now();
-        while parent.try_wait().unwrap().is_none() {
-            assert!(
-                signalled.elapsed().as_secs() < 60,
-                "SIG{signal}: causet run did not end"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        wait_guarded(&mut parent, 60, &format!("causet run after SIG{signal}"));
         let output = parent.wait_with_output().unwrap();
         assert_eq!(
             output.status.code(),

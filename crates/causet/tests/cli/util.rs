@@ -5,6 +5,20 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// Waits for `child` to end, at most `seconds`: a hang guard, not a timing assertion. On
+/// time out the child is killed and the test fails, saying `what` did not end.
+pub(crate) fn wait_guarded(child: &mut std::process::Child, seconds: u64, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The `causet` binary built for these tests.
 pub(crate) fn causet() -> Command {
     Command::new(env!("CARGO_BIN_EXE_causet"))

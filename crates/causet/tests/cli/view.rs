@@ -9,9 +9,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::util::{assert_error, peer_data, run_in, stderr, stdout};
+use crate::util::{assert_error, peer_data, run_in, stderr, stdout, wait_guarded};
 
 pub(crate) const FACEBOOK: &str = r"(?<ip>(\d{1,3}\.){3}\d{1,3}) (?<date>(\d{1,2}/){2}\d{4} (\d{2}:){2}\d{2} (AM|PM)) (?<action>(INFO|GET|POST)) (?<event>.*)\n(?<host>\w*) (?<clock>.*)";
 pub(crate) const TRACE: &str = "^=== (?<trace>.*) ===$";
@@ -67,19 +66,7 @@ fn run_chromium(chromium: &Path, profile: &Path, extra: &[String], url: &str) ->
         let mut text = String::new();
         std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
     });
-    // A hang protection, not a timing assertion.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 120 s on {url}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_guarded(&mut child, 120, &format!("chromium on {url}"));
     reader.join().unwrap().expect("chromium's output")
 }
 
@@ -1348,16 +1335,7 @@ fn firefox_screenshot(firefox: &Path, dir: &Path, url: &str, name: &str) -> (Vec
         .stderr(Stdio::null())
         .spawn()
         .expect("firefox starts");
-    // A hang protection, not a timing assertion.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("firefox did not finish within 120 s on {url}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_guarded(&mut child, 120, &format!("firefox on {url}"));
     assert!(png.is_file(), "firefox wrote no screenshot of {url}");
     if let Some(keep) = std::env::var_os("CAUSET_KEEP_SCREENSHOTS") {
         std::fs::copy(&png, Path::new(&keep).join(name)).unwrap();
